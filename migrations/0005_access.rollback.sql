@@ -1,0 +1,6 @@
+DROP TABLE IF EXISTS api_token;
+DROP TABLE IF EXISTS role_permission;
+DROP TABLE IF EXISTS user_role;
+DROP TABLE IF EXISTS permission;
+DROP TABLE IF EXISTS role;
+DROP TABLE IF EXISTS user_account;

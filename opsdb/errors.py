@@ -1,0 +1,111 @@
+"""The exception family callers see; raw driver errors never leave opsdb.
+
+`translate` maps asyncpg's PostgreSQL errors onto it, naming the constraint or key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+
+class OpsdbError(Exception):
+    """Base of every error opsdb raises on purpose."""
+
+
+class DatabaseUnavailableError(OpsdbError):
+    """The database could not be reached (the message never shows a password)."""
+
+
+class NotFoundError(OpsdbError):
+    """No row with that id or natural key."""
+
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(f"{entity} not found: {key}")
+        self.entity = entity
+        self.key = key
+
+
+class ConflictError(OpsdbError):
+    """A unique key already holds another row (names the constraint and the key)."""
+
+    def __init__(self, message: str, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class InvalidReferenceError(OpsdbError):
+    """A foreign key points at nothing, or a referenced row is still in use."""
+
+    def __init__(self, message: str, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class CheckViolationError(OpsdbError):
+    """A CHECK or NOT NULL constraint refused a value (names the constraint or column)."""
+
+    def __init__(self, message: str, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class InvalidTransitionError(OpsdbError):
+    """A state change not allowed from the item's current state."""
+
+    def __init__(self, item: str, current: str | None, target: str) -> None:
+        super().__init__(f"{item}: transition {current} -> {target} is not allowed")
+        self.item = item
+        self.current = current
+        self.target = target
+
+
+class ClaimLostError(OpsdbError):
+    """The caller's claim on a work item expired and was taken, or never existed."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One bad field of one input record."""
+
+    position: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"record {self.position}: {self.field}: {self.message}"
+
+
+class InputValidationError(OpsdbError):
+    """Input records failed validation; nothing of the batch was written."""
+
+    def __init__(self, problems: Sequence[FieldProblem], *, limit: int = 20) -> None:
+        self.problems = list(problems)
+        shown = "\n  ".join(str(p) for p in self.problems[:limit])
+        more = len(self.problems) - limit
+        tail = f"\n  ... and {more} more" if more > 0 else ""
+        super().__init__(f"{len(self.problems)} invalid field(s), nothing written:\n  {shown}{tail}")
+
+
+def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:
+    """Map a PostgreSQL error onto the opsdb family; None if it has no mapping."""
+    constraint = getattr(exc, "constraint_name", None)
+    table = getattr(exc, "table_name", None)
+    detail = getattr(exc, "detail", None) or ""
+    where = f" on {table}" if table else ""
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return ConflictError(f"already exists{where} ({constraint}): {detail}".rstrip(": "), constraint)
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+        return InvalidReferenceError(f"invalid reference{where} ({constraint}): {detail}".rstrip(": "), constraint)
+    if isinstance(exc, asyncpg.CheckViolationError):
+        return CheckViolationError(f"check violation{where}: {constraint}", constraint)
+    if isinstance(exc, asyncpg.NotNullViolationError):
+        column = getattr(exc, "column_name", None)
+        return CheckViolationError(f"missing value{where}: {column} may not be null", column)
+    if isinstance(exc, asyncpg.ExclusionViolationError):
+        return ConflictError(f"conflict{where} ({constraint}): {detail}".rstrip(": "), constraint)
+    if isinstance(exc, asyncpg.InvalidTextRepresentationError | asyncpg.DataError):
+        return CheckViolationError(f"invalid value: {exc.args[0] if exc.args else exc}")
+    return None

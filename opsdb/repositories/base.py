@@ -1,0 +1,52 @@
+"""What every repository shares: the bound connection, row mapping and partial updates."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from opsdb.db import Connection, Record
+from opsdb.errors import NotFoundError
+from opsdb.queries import query
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_PAGE = 10_000
+
+
+def page_limit(limit: int) -> int:
+    """Clamp a listing's page size to 1..MAX_PAGE."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    return min(limit, MAX_PAGE)
+
+
+class Repository:
+    """Base class: holds the connection (inside the caller's transaction, if any)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def _fetch_one(self, name: str, *args: Any, entity: str, key: object) -> Record:
+        """Run a named query expecting one row; NotFoundError when there is none."""
+        row = await self.conn.fetchrow(query(name), *args)
+        if row is None:
+            raise NotFoundError(entity, key)
+        return row
+
+    async def _update(self, table: str, key: object, changes: BaseModel, *, entity: str) -> Record:
+        """UPDATE only the fields the caller set; column names come from the model, values are binds."""
+        values = changes.model_dump(exclude_unset=True, mode="python")
+        if not values:
+            row = await self.conn.fetchrow(f"SELECT * FROM {table} WHERE id = $1", key)
+        else:
+            assignments = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
+            row = await self.conn.fetchrow(
+                f"UPDATE {table} SET {assignments} WHERE id = $1 RETURNING *",
+                key,
+                *values.values(),
+            )
+        if row is None:
+            raise NotFoundError(entity, key)
+        return row

@@ -1,0 +1,1 @@
+"""Pydantic models of every entity, one module per entity group."""

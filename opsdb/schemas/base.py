@@ -1,0 +1,101 @@
+"""Shared pydantic building blocks: base models, constrained types, field validators.
+
+Input models (`...Create`, `...Update`) forbid unknown fields; stored-record models mirror
+their table's columns exactly (tests/test_drift.py keeps them in step).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
+
+from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH, ChecksumAlgorithm
+
+
+class InputModel(BaseModel):
+    """Base of create/update payloads: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+class RecordModel(BaseModel):
+    """Base of stored rows as read back from the database."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        """Validate a database row (asyncpg Record or mapping) into this model."""
+        return cls.model_validate(dict(row))
+
+
+class Timestamps(RecordModel):
+    created_at: datetime
+    updated_at: datetime
+
+
+_HEX = re.compile(r"^[0-9a-f]+$")
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_BAD_PATH = re.compile(r"(^/|//|(^|/)\.\.?(/|$)|[\x00-\x1f\x7f])")
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _relative_path(value: str) -> str:
+    if not 1 <= len(value) <= 4096:
+        raise ValueError("must be 1 to 4096 characters")
+    if _BAD_PATH.search(value):
+        raise ValueError(
+            "must be relative and stay inside its root: no leading '/', no '.' or '..' segment, "
+            "no empty segment, no control characters"
+        )
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+"""Free text: anything PostgreSQL can store (no NUL)."""
+Name = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_no_nul)]
+"""A non-empty display name."""
+Identifier = Annotated[str, StringConstraints(pattern=_IDENTIFIER.pattern)]
+"""Lower-case, identifier-safe: used in queue names (`{site}_{location}_{operation}`)."""
+ShortName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]
+RelativePath = Annotated[str, AfterValidator(_relative_path)]
+"""A path relative to a location's root that cannot escape it."""
+SizeBytes = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
+JsonObject = dict[str, Any]
+
+
+def checksum_for_algorithm(value: str | None, info: ValidationInfo) -> str | None:
+    """Field validator for `checksum`: lower-case hex of its algorithm's length.
+
+    Declare `checksum_algorithm` before `checksum` so it is already validated here.
+    """
+    algorithm = info.data.get("checksum_algorithm")
+    if value is None:
+        if algorithm is not None:
+            raise ValueError("required when checksum_algorithm is given")
+        return None
+    if algorithm is None:
+        if "checksum_algorithm" in info.data:
+            raise ValueError("checksum_algorithm is required with a checksum")
+        return value  # the algorithm itself was invalid and is reported on its own field
+    expected = CHECKSUM_HEX_LENGTH[ChecksumAlgorithm(algorithm)]
+    if len(value) != expected or not _HEX.fullmatch(value):
+        raise ValueError(f"must be {expected} lower-case hex digits for {ChecksumAlgorithm(algorithm).value}")
+    return value
+
+
+def subtype_from_row(models: Mapping[str, type[RecordModel]], row: Any) -> Any:
+    """Build the subtype record named by the row's `type`, dropping other subtypes' columns."""
+    data = dict(row)
+    model = models[data["type"]]
+    return model.model_validate({k: v for k, v in data.items() if k in model.model_fields})
