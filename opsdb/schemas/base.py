@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
 
@@ -23,19 +22,19 @@ class InputModel(BaseModel):
 
 
 class RecordModel(BaseModel):
-    """Base of stored rows as read back from the database."""
+    """Base of stored rows as read back from the database.
+
+    Each concrete record names its table in `__table__`; the fields of all records of one
+    table (all subtypes together) must equal the table's columns (tests/test_drift.py).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    __table__: ClassVar[str] = ""
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
         """Validate a database row (asyncpg Record or mapping) into this model."""
         return cls.model_validate(dict(row))
-
-
-class Timestamps(RecordModel):
-    created_at: datetime
-    updated_at: datetime
 
 
 _HEX = re.compile(r"^[0-9a-f]+$")

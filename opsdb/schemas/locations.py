@@ -25,6 +25,7 @@ class SiteUpdate(InputModel):
 
 
 class Site(RecordModel):
+    __table__ = "site"
     id: int
     name: str
     short_name: str
@@ -79,6 +80,7 @@ class DataLocationUpdate(InputModel):
 
 
 class _Location(RecordModel):
+    __table__ = "data_location"
     id: int
     site_id: int
     name: str
@@ -152,6 +154,7 @@ class DataTransferRouteUpdate(InputModel):
 
 
 class DataTransferRoute(RecordModel):
+    __table__ = "data_transfer_route"
     id: int
     name: str
     origin_site_id: int
