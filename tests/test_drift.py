@@ -1,0 +1,58 @@
+"""Drift check: the pydantic record models and the tables' columns agree, table by table."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections import defaultdict
+
+import pytest
+
+import opsdb.schemas
+from opsdb.db import Database
+from opsdb.schemas.base import RecordModel
+
+pytestmark = pytest.mark.anyio
+
+# Pure link tables are read through their parents' repositories and have no record model.
+LINK_TABLES = {
+    "obs_unit_instrument_module_configuration",
+    "user_role",
+    "role_permission",
+    "staging_job_package",
+}
+YOYO_TABLES = {"_yoyo_log", "_yoyo_migration", "_yoyo_version", "yoyo_lock"}
+
+
+def _record_fields_by_table() -> dict[str, set[str]]:
+    for module in pkgutil.iter_modules(opsdb.schemas.__path__):
+        importlib.import_module(f"opsdb.schemas.{module.name}")
+    fields: dict[str, set[str]] = defaultdict(set)
+    pending: list[type[RecordModel]] = list(RecordModel.__subclasses__())
+    while pending:
+        model = pending.pop()
+        pending.extend(model.__subclasses__())
+        if model.__table__:
+            fields[model.__table__] |= set(model.model_fields)
+    return dict(fields)
+
+
+async def test_record_models_match_table_columns(db: Database) -> None:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+        )
+    columns: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        columns[row["table_name"]].add(row["column_name"])
+    for table in YOYO_TABLES:
+        columns.pop(table, None)
+    records = _record_fields_by_table()
+
+    assert set(records) == set(columns) - LINK_TABLES, "every table has record models, and only tables do"
+    mismatched = {
+        table: {"only_in_table": sorted(columns[table] - fields), "only_in_models": sorted(fields - columns[table])}
+        for table, fields in records.items()
+        if fields != columns[table]
+    }
+    assert mismatched == {}
