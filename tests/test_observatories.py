@@ -401,7 +401,7 @@ def test_validation_errors_name_the_field() -> None:
         InstrumentUpdate(available=None)
     assert "available: may not be null" in _field_errors(err.value)
     with pytest.raises(ValidationError) as err:
-        InstrumentModuleConfigurationCreate(instrument_module_id=1, name="c", parameters=[1])  # type: ignore[arg-type]
+        InstrumentModuleConfigurationCreate(instrument_module_id=1, name="c", parameters=[1])
     assert err.value.errors()[0]["loc"] == ("parameters",)
     with pytest.raises(ValidationError) as err:
         ObservatoryCreate(name="CCAT", colour="blue")  # type: ignore[call-arg]

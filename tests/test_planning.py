@@ -180,7 +180,7 @@ async def test_every_source_type_round_trips_as_its_subtype(db: Database) -> Non
         assert await uow.sources.get_source_by_name("wide_field") == survey
         assert await uow.sources.get_source_by_name("Orion-KL") == orion
         assert await uow.sources.list_sources() == [orion, jupiter, survey]
-        assert await uow.sources.list_sources(type=SourceType.SOLAR_SYSTEM) == [jupiter]
+        assert await uow.sources.list_sources(source_type=SourceType.SOLAR_SYSTEM) == [jupiter]
         assert await uow.sources.list_sources(after_id=orion.id, limit=1) == [jupiter]
 
         moved = await uow.sources.update_source(orion.id, SourceUpdate(ra_deg=83.82, frame=FrameType.FK5))
@@ -279,7 +279,7 @@ async def test_cone_search_narrows_by_the_declination_index(db: Database) -> Non
     async with db.connection() as conn:
         await conn.execute("SET enable_seqscan = off")
         plan = await conn.fetch("EXPLAIN " + query("cone_search_fixed_sources"), 10.0, 20.0, 1.0, ["icrs"], 10)
-    assert "source_fixed_dec_idx" in "\n".join(r[0] for r in plan)
+    assert "source_fixed_dec_idx" in "\n".join(r["QUERY PLAN"] for r in plan)
 
 
 # -- obs modes and obs units ---------------------------------------------------------------

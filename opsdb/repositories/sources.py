@@ -75,9 +75,11 @@ class SourceRepository(Repository):
         return subtype_from_row(SOURCE_MODELS, row)  # type: ignore[no-any-return]
 
     async def list_sources(
-        self, *, type: SourceType | None = None, after_id: int = 0, limit: int = 100
+        self, *, source_type: SourceType | None = None, after_id: int = 0, limit: int = 100
     ) -> list[Source]:
-        rows = await self.conn.fetch(query("list_sources"), type.value if type else None, after_id, page_limit(limit))
+        rows = await self.conn.fetch(
+            query("list_sources"), source_type.value if source_type else None, after_id, page_limit(limit)
+        )
         return [subtype_from_row(SOURCE_MODELS, r) for r in rows]
 
     async def cone_search(
