@@ -130,3 +130,8 @@ SELECT * FROM observation_configuration WHERE name = $1
 -- list_observation_configurations --
 -- Observation configurations in id order, keyset-paged.
 SELECT * FROM observation_configuration WHERE id > $1 ORDER BY id LIMIT $2
+
+-- module_ids_by_instrument_and_name --
+-- Every module's id keyed by 'INSTRUMENT/MODULE' (manifests name modules that way).
+SELECT i.name || '/' || m.name AS path, m.id
+FROM instrument_module m JOIN instrument i ON i.id = m.instrument_id

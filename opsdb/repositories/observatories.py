@@ -155,6 +155,11 @@ class ObservatoryRepository(Repository):
             raise ConflictError(f"instrument_module {key} is ambiguous: several telescopes; pass telescope_name")
         return InstrumentModule.from_row(rows[0])
 
+    async def module_ids_by_name(self) -> dict[str, int]:
+        """Every module's id keyed by 'INSTRUMENT/MODULE' (e.g. 'CHAI/LFA')."""
+        rows = await self.conn.fetch(query("module_ids_by_instrument_and_name"))
+        return {r["path"]: r["id"] for r in rows}
+
     async def update_module(self, module_id: int, changes: InstrumentModuleUpdate) -> InstrumentModule:
         row = await self._update("instrument_module", module_id, changes, entity="instrument_module")
         return InstrumentModule.from_row(row)

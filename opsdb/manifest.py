@@ -1,0 +1,99 @@
+"""Instrument manifests: JSON Lines or CSV files of raw-file records, read as a stream.
+
+Each record has the fields of `opsdb.registration.FileRecord`. Instead of
+`instrument_module_id` a record may name its module as `module: "INSTRUMENT/MODULE"`
+(e.g. `CHAI/LFA`). In CSV, empty cells are absent values and `metadata` holds JSON text.
+Every record comes with its line number so errors can name the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from opsdb.errors import FieldProblem, InputValidationError
+
+Format = Literal["jsonl", "csv"]
+
+
+class ManifestError(InputValidationError):
+    """A manifest line that can't be read; `problems[i].position` is the line number."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__(problems)
+        shown = "\n  ".join(f"line {p.position}: {p.field}: {p.message}" for p in problems[:20])
+        self.args = (f"bad manifest, nothing of that batch written:\n  {shown}",)
+
+
+def detect_format(path: Path) -> Format:
+    """JSON Lines for .jsonl / .ndjson / .json, CSV for .csv."""
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    raise ManifestError([FieldProblem(0, "file", f"unknown manifest format {suffix!r}: use .jsonl or .csv")])
+
+
+def count_records(path: Path) -> int:
+    """Lines that may hold a record (for a progress bar; cheap, not exact for CSV)."""
+    with path.open("rb") as f:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return max(lines - (1 if path.suffix.lower() == ".csv" else 0), 0)
+
+
+def read_manifest(path: Path, fmt: Format | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, record) for every record of the manifest."""
+    fmt = fmt or detect_format(path)
+    return _read_jsonl(path) if fmt == "jsonl" else _read_csv(path)
+
+
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ManifestError([FieldProblem(number, "line", f"invalid JSON: {exc.msg}")]) from None
+            if not isinstance(record, dict):
+                raise ManifestError([FieldProblem(number, "line", "must be a JSON object")])
+            yield number, record
+
+
+def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames:
+            raise ManifestError([FieldProblem(1, "header", "the CSV file has no header row")])
+        for row in reader:
+            number = reader.line_num
+            if None in row:
+                raise ManifestError([FieldProblem(number, "line", "more cells than header columns")])
+            record: dict[str, Any] = {k: v for k, v in row.items() if v not in ("", None)}
+            if "metadata" in record:
+                try:
+                    record["metadata"] = json.loads(record["metadata"])
+                except json.JSONDecodeError as exc:
+                    raise ManifestError([FieldProblem(number, "metadata", f"invalid JSON: {exc.msg}")]) from None
+            yield number, record
+
+
+def resolve_modules(
+    records: Iterator[tuple[int, dict[str, Any]]], modules: Mapping[str, int]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Replace `module: "INSTRUMENT/MODULE"` by `instrument_module_id`, naming unknown modules."""
+    for number, record in records:
+        name = record.pop("module", None)
+        if name is not None:
+            if "instrument_module_id" in record:
+                raise ManifestError([FieldProblem(number, "module", "give module or instrument_module_id, not both")])
+            module_id = modules.get(str(name))
+            if module_id is None:
+                raise ManifestError([FieldProblem(number, "module", f"unknown module {name!r} (INSTRUMENT/MODULE)")])
+            record["instrument_module_id"] = module_id
+        yield number, record
