@@ -89,7 +89,11 @@ def package_row(b: Basics, **changes: Any) -> dict[str, Any]:
 
 
 def bundle_row(b: Basics, **changes: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {"name": f"dtp_{uuid7()}", "relative_path": "b.tar", "origin_location_id": b.ccat_buffer_location_id}
+    row: dict[str, Any] = {
+        "name": f"dtp_{uuid7()}",
+        "relative_path": "b.tar",
+        "origin_location_id": b.ccat_buffer_location_id,
+    }
     row.update(changes)
     return row
 
@@ -139,9 +143,14 @@ async def test_missing_package_is_not_found(db: Database, basics: Basics) -> Non
 
 
 def test_package_input_errors_name_the_field() -> None:
-    base = {"name": "p", "relative_path": "p.tar", "executed_obs_unit_id": uuid7(), "instrument_module_id": 1}
+    base: dict[str, Any] = {
+        "name": "p",
+        "relative_path": "p.tar",
+        "executed_obs_unit_id": uuid7(),
+        "instrument_module_id": 1,
+    }
     base["origin_location_id"] = 1
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"checksum_algorithm": "md5"}, "checksum"),
         ({"checksum": MD5}, "checksum"),
         ({"relative_path": "../p.tar"}, "relative_path"),
@@ -201,7 +210,8 @@ async def test_of_two_concurrent_packagers_sharing_files_the_second_gets_nothing
             async with anyio.create_task_group() as tg:
                 tg.start_soon(second)
                 # the second packager is now waiting for the first's row locks on the shared file
-                while not await observer.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):
+                # (polling the server: there is no event to wait on)
+                while not await observer.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted"):  # noqa: ASYNC110
                     await anyio.sleep(0.01)
                 await first.commit()
     assert len(refused) == 1 and f"already packaged: {files[2]}" in str(refused[0])
@@ -217,7 +227,9 @@ async def test_filing_files_of_another_execution_or_module_is_refused(db: Databa
         other_run = await register(uow, basics, 1, run=basics.other_executed_obs_unit_id, prefix="run2")
         other_module = await register(uow, basics, 1, module_id=basics.other_module_id, prefix="hfa")
     for foreign in (other_run, other_module):
-        with pytest.raises(InvalidReferenceError, match=f"another executed obs unit or instrument module: {foreign[0]}"):
+        with pytest.raises(
+            InvalidReferenceError, match=f"another executed obs unit or instrument module: {foreign[0]}"
+        ):
             async with db.transaction() as uow:
                 await uow.packages.create_package_with_files(package_input(basics), own + foreign)
     async with db.transaction() as uow:
@@ -249,7 +261,9 @@ async def test_database_refuses_a_file_in_a_package_of_another_execution_or_modu
     async with db.connection() as conn:
         for file_ids in (other_run, other_module):
             with pytest.raises(InvalidReferenceError) as err:
-                await conn.execute("UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = $2", package.id, file_ids[0])
+                await conn.execute(
+                    "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = $2", package.id, file_ids[0]
+                )
             assert err.value.constraint == "raw_data_file_package_fkey"
         await conn.execute("UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = $2", package.id, own[0])
 
@@ -274,7 +288,9 @@ async def test_finalize_takes_a_claimed_build_and_releases_the_claim(db: Databas
         row = await insert(
             conn,
             "raw_data_package",
-            **package_row(basics, status="in_progress", claimed_by="packager@ccat", claim_token=uuid7(), lease_until=T0),
+            **package_row(
+                basics, status="in_progress", claimed_by="packager@ccat", claim_token=uuid7(), lease_until=T0
+            ),
         )
     async with db.transaction() as uow:
         done = await uow.packages.finalize_package(row["id"], 10, ChecksumAlgorithm.MD5, MD5)
@@ -350,7 +366,7 @@ async def test_database_refuses_out_of_range_metadata(db: Database, basics: Basi
     async with db.transaction() as uow:
         package = await uow.packages.create_package(package_input(basics))
     table, pid = "raw_data_package_metadata", package.id
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "raw_data_package_metadata_calib_level_range": {"calib_level": 5},
         "raw_data_package_metadata_s_ra_range": {"s_ra": 360.0},
         "raw_data_package_metadata_s_dec_range": {"s_dec": 90.5},
@@ -414,7 +430,9 @@ async def test_database_refuses_bad_data_transfer_package_rows(db: Database, bas
     }
     async with db.connection() as conn:
         for constraint, values in cases.items():
-            await rejects(conn, CheckViolationError, constraint, "data_transfer_package", **bundle_row(basics, **values))
+            await rejects(
+                conn, CheckViolationError, constraint, "data_transfer_package", **bundle_row(basics, **values)
+            )
         done = bundle_row(basics, status="completed", size_bytes=0, checksum_algorithm="sha256", checksum=SHA256)
         await insert(conn, "data_transfer_package", **done)
 
@@ -450,6 +468,8 @@ async def test_data_transfer_package_round_trips_and_lists(db: Database, basics:
     with pytest.raises(ConflictError) as err:
         async with db.transaction() as uow:
             await uow.packages.create_transfer_package(
-                DataTransferPackageCreate(name=bundle.name, relative_path="x.tar", origin_location_id=bundle.origin_location_id)
+                DataTransferPackageCreate(
+                    name=bundle.name, relative_path="x.tar", origin_location_id=bundle.origin_location_id
+                )
             )
     assert err.value.constraint == "data_transfer_package_name_key"

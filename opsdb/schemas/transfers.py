@@ -163,13 +163,6 @@ class StagingJob(RecordModel):
     updated_at: datetime
 
 
-class StagingJobPackage(RecordModel):
-    __table__ = "staging_job_package"
-    staging_job_id: int
-    raw_data_package_id: int
-    created_at: datetime
-
-
 class StagingJobWithPackages(BaseModel):
     """A staging job and the ids of the packages it stages (in id order); not a table row."""
 
