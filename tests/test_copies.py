@@ -139,11 +139,11 @@ async def test_listing_filters_by_location_status_and_type(db: Database, items: 
         at_source = await uow.copies.list_copies(data_location_id=b.ccat_source_location_id)
         assert [c.id for c in at_source] == [f.id, p.id]
         assert [c.id for c in await uow.copies.list_copies(status=S.STAGED)] == [staged.id]
-        packages = await uow.copies.list_copies(type=CopyType.RAW_DATA_PACKAGE, limit=1)
+        packages = await uow.copies.list_copies(copy_type=CopyType.RAW_DATA_PACKAGE, limit=1)
         assert [c.id for c in packages] == [p.id]
-        more = await uow.copies.list_copies(type=CopyType.RAW_DATA_PACKAGE, after_id=packages[-1].id)
+        more = await uow.copies.list_copies(copy_type=CopyType.RAW_DATA_PACKAGE, after_id=packages[-1].id)
         assert [c.id for c in more] == [staged.id]
-        assert await uow.copies.list_copies(type=CopyType.DATA_TRANSFER_PACKAGE) == []
+        assert await uow.copies.list_copies(copy_type=CopyType.DATA_TRANSFER_PACKAGE) == []
 
 
 async def test_second_copy_of_an_item_at_one_location_is_a_conflict(db: Database, items: Items) -> None:
@@ -218,6 +218,7 @@ async def test_status_change_happens_only_from_the_expected_status(db: Database,
         copy = await uow.copies.create_copy(copy_input("raw_data_package", items.package_id, b.ccat_source_location_id))
         scheduled = await uow.copies.set_status(copy.id, S.PRESENT, S.DELETION_SCHEDULED)
         assert isinstance(scheduled, RawDataPackageCopy) and scheduled.status is S.DELETION_SCHEDULED
+        assert copy.next_attempt_at is None and scheduled.next_attempt_at is not None  # due for the deleter now
         assert scheduled.updated_at >= copy.updated_at
         # a second daemon working from the old status loses
         with pytest.raises(InvalidTransitionError) as err:

@@ -318,15 +318,16 @@ async def test_finalize_refuses_a_failed_build_a_bad_checksum_and_a_missing_pack
 async def test_metadata_upsert_creates_then_replaces(db: Database, basics: Basics) -> None:
     async with db.transaction() as uow:
         package = await uow.packages.create_package(package_input(basics))
-        first = await uow.packages.upsert_metadata(
-            package.id,
-            RawDataPackageMetadataUpsert(
-                obs_id="orion_map_1", target_name="Orion-KL", s_ra=83.81, s_dec=-5.37, calib_level=0,
-                t_min=61000.1, t_max=61000.2, em_min=6.0e-4, em_max=6.6e-4, facility_name="FYST",
-                instrument_name="CHAI", extra={"pwv_mm": 0.4},
-            ),
+        # every field set, each to a distinct value, so a column mix-up cannot go unseen
+        full = RawDataPackageMetadataUpsert(
+            obs_id="orion_map_1", obs_collection="CCAT/CHAI", obs_publisher_did="ivo://ccat/raw?1",
+            dataproduct_type="cube", calib_level=0, target_name="Orion-KL", s_ra=83.81, s_dec=-5.37, s_fov=0.1,
+            t_min=61000.1, t_max=61000.2, t_exptime=600.0, em_min=6.0e-4, em_max=6.6e-4, em_res_power=1.0e6,
+            pol_states="/XX/YY/", o_ucd="phot.flux.density", facility_name="FYST", instrument_name="CHAI",
+            extra={"pwv_mm": 0.4},
         )  # fmt: skip
-        assert first.s_dec == -5.37 and first.extra == {"pwv_mm": 0.4}
+        first = await uow.packages.upsert_metadata(package.id, full)
+        assert first.model_dump(include=set(RawDataPackageMetadataUpsert.model_fields)) == full.model_dump()
         assert await uow.packages.get_metadata(package.id) == first
         second = await uow.packages.upsert_metadata(package.id, RawDataPackageMetadataUpsert(obs_id="renamed"))
         assert second.obs_id == "renamed" and second.target_name is None and second.extra == {}

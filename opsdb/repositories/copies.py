@@ -68,7 +68,7 @@ class PhysicalCopyRepository(Repository):
         *,
         data_location_id: int | None = None,
         status: PhysicalCopyStatus | None = None,
-        type: CopyType | None = None,
+        copy_type: CopyType | None = None,
         after_id: int = 0,
         limit: int = 100,
     ) -> list[PhysicalCopy]:
@@ -77,7 +77,7 @@ class PhysicalCopyRepository(Repository):
             query("list_physical_copies"),
             data_location_id,
             status.value if status else None,
-            type.value if type else None,
+            copy_type.value if copy_type else None,
             after_id,
             page_limit(limit),
         )
@@ -88,7 +88,8 @@ class PhysicalCopyRepository(Repository):
 
         Refused (InvalidTransitionError naming the copy, its current status and `to`) when the
         copy is elsewhere by now, when `to` equals `expected_from`, or when leaving `deleted`
-        (a deleted copy is history). `deleted_at` is set on entering `deleted`.
+        (a deleted copy is history). `deleted_at` is set on entering `deleted`; entering
+        `deletion_scheduled` makes the copy due for deletion now (`next_attempt_at`).
         """
         expected_from, to = PhysicalCopyStatus(expected_from), PhysicalCopyStatus(to)
         item = f"physical_copy {copy_id}"
