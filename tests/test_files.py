@@ -83,7 +83,7 @@ def test_given_id_is_kept() -> None:
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"file_created_at": None}, "file_created_at"),
+        ({"file_created_at": None}, "id"),  # no id given and none to derive it from
         ({"file_created_at": T0.replace(tzinfo=None)}, "file_created_at"),
         ({"checksum": MD5.upper()}, "checksum"),
         ({"checksum": MD5[:-1]}, "checksum"),

@@ -6,10 +6,10 @@ Physical copies live in copies.py, transfers in transfers.py.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
 
 from opsdb.ids import file_id
 from opsdb.schemas.base import (
@@ -35,10 +35,10 @@ class RawDataFileCreate(InputModel):
 
     `id` may be omitted: it is then derived with `opsdb.ids.file_id(instrument_module_id,
     relative_path, file_created_at)`, so a retried registration maps to the same key; that
-    needs `file_created_at`. After validation `id` is always set.
+    needs `file_created_at`. After validation `id` is always set. (`id` is declared last so
+    its validator sees the fields it is derived from: one cheap step per record.)
     """
 
-    id: UUID | None = None
     instrument_module_id: int
     executed_obs_unit_id: UUID
     name: Name
@@ -47,23 +47,26 @@ class RawDataFileCreate(InputModel):
     checksum_algorithm: ChecksumAlgorithm
     checksum: str
     file_type: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    file_created_at: AwareDatetime | None = Field(default=None, validate_default=True)
+    file_created_at: AwareDatetime | None = None
     metadata: JsonObject = Field(default_factory=dict)
+    id: UUID | None = Field(default=None, validate_default=True)
 
     _checksum = field_validator("checksum")(checksum_for_algorithm)
 
-    @field_validator("file_created_at")
+    @field_validator("id")
     @classmethod
-    def _created_at_needed_without_id(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        if value is None and info.data.get("id") is None and "id" in info.data:
-            raise ValueError("required when id is not given (the id is derived from it)")
-        return value
-
-    @model_validator(mode="after")
-    def _derive_id(self) -> Self:
-        if self.id is None and self.file_created_at is not None:
-            self.id = file_id(self.instrument_module_id, self.relative_path, self.file_created_at)
-        return self
+    def _derive_id(cls, value: UUID | None, info: ValidationInfo) -> UUID | None:
+        if value is not None:
+            return value
+        data = info.data
+        created_at = data.get("file_created_at")
+        if created_at is not None:
+            if "instrument_module_id" in data and "relative_path" in data:
+                return file_id(data["instrument_module_id"], data["relative_path"], created_at)
+            return None  # the module or path is invalid and reported on its own field
+        if "file_created_at" in data:
+            raise ValueError("required unless file_created_at is given (the id is derived from it)")
+        return None  # file_created_at is invalid and reported on its own field
 
 
 class RawDataFile(RecordModel):
