@@ -91,7 +91,7 @@ class RawDataFile(RecordModel):
 
 
 class PackageChecksum(InputModel):
-    """Size and checksum of a finished archive (all three or none while it is being built)."""
+    """Size and checksum of a finished archive (the input of finalize_package)."""
 
     size_bytes: SizeBytes
     checksum_algorithm: ChecksumAlgorithm
