@@ -1,9 +1,104 @@
-"""Physical copies of files, packages and bundles at data locations."""
+"""Physical copies of files, packages and bundles at data locations.
+
+Creation, look-ups and guarded status changes; claiming deletion work is the work protocol's.
+"""
 
 from __future__ import annotations
 
-from opsdb.repositories.base import Repository
+from uuid import UUID
+
+from opsdb.errors import InvalidTransitionError, NotFoundError
+from opsdb.queries import query
+from opsdb.repositories.base import Repository, page_limit
+from opsdb.schemas.base import subtype_from_row
+from opsdb.schemas.copies import (
+    PHYSICAL_COPY_MODELS,
+    DataTransferPackageCopyCreate,
+    PhysicalCopy,
+    PhysicalCopyCreate,
+    RawDataFileCopyCreate,
+    RawDataPackageCopyCreate,
+)
+from opsdb.schemas.enums import CopyType, PhysicalCopyStatus
+
+_AT_LOCATION_QUERY = {
+    CopyType.RAW_DATA_FILE: "get_raw_data_file_copy_at_location",
+    CopyType.RAW_DATA_PACKAGE: "get_raw_data_package_copy_at_location",
+    CopyType.DATA_TRANSFER_PACKAGE: "get_data_transfer_package_copy_at_location",
+}
 
 
 class PhysicalCopyRepository(Repository):
     """Physical copies of files, packages and bundles at data locations."""
+
+    async def create_copy(self, data: PhysicalCopyCreate) -> PhysicalCopy:
+        """Record a copy of any type; a second copy of an item at one location is a ConflictError."""
+        row = await self.conn.fetchrow(
+            query("insert_physical_copy"),
+            data.type,
+            data.raw_data_file_id if isinstance(data, RawDataFileCopyCreate) else None,
+            data.raw_data_package_id if isinstance(data, RawDataPackageCopyCreate) else None,
+            data.data_transfer_package_id if isinstance(data, DataTransferPackageCopyCreate) else None,
+            data.data_location_id,
+            data.status.value,
+            data.checksum_verified_at,
+        )
+        return subtype_from_row(PHYSICAL_COPY_MODELS, row)  # type: ignore[no-any-return]
+
+    async def get_copy(self, copy_id: int) -> PhysicalCopy:
+        row = await self._fetch_one("get_physical_copy", copy_id, entity="physical_copy", key=copy_id)
+        return subtype_from_row(PHYSICAL_COPY_MODELS, row)  # type: ignore[no-any-return]
+
+    async def get_copy_at_location(
+        self, item_type: CopyType, item_id: UUID | int, data_location_id: int
+    ) -> PhysicalCopy:
+        """The copy of one item (file uuid, package id or bundle id) at a location."""
+        item_type = CopyType(item_type)
+        row = await self._fetch_one(
+            _AT_LOCATION_QUERY[item_type],
+            item_id,
+            data_location_id,
+            entity="physical_copy",
+            key=f"{item_type.value} {item_id} at location {data_location_id}",
+        )
+        return subtype_from_row(PHYSICAL_COPY_MODELS, row)  # type: ignore[no-any-return]
+
+    async def list_copies(
+        self,
+        *,
+        data_location_id: int | None = None,
+        status: PhysicalCopyStatus | None = None,
+        copy_type: CopyType | None = None,
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> list[PhysicalCopy]:
+        """Copies in id order, filtered by location, status and type (None = any)."""
+        rows = await self.conn.fetch(
+            query("list_physical_copies"),
+            data_location_id,
+            status.value if status else None,
+            copy_type.value if copy_type else None,
+            after_id,
+            page_limit(limit),
+        )
+        return [subtype_from_row(PHYSICAL_COPY_MODELS, r) for r in rows]
+
+    async def set_status(self, copy_id: int, expected_from: PhysicalCopyStatus, to: PhysicalCopyStatus) -> PhysicalCopy:
+        """Move a copy from `expected_from` to `to` if it is still in `expected_from`.
+
+        Refused (InvalidTransitionError naming the copy, its current status and `to`) when the
+        copy is elsewhere by now, when `to` equals `expected_from`, or when leaving `deleted`
+        (a deleted copy is history). `deleted_at` is set on entering `deleted`; entering
+        `deletion_scheduled` makes the copy due for deletion now (`next_attempt_at`).
+        """
+        expected_from, to = PhysicalCopyStatus(expected_from), PhysicalCopyStatus(to)
+        item = f"physical_copy {copy_id}"
+        if expected_from is to or expected_from is PhysicalCopyStatus.DELETED:
+            raise InvalidTransitionError(item, expected_from.value, to.value)
+        row = await self.conn.fetchrow(query("set_physical_copy_status"), copy_id, expected_from.value, to.value)
+        if row is None:
+            current = await self.conn.fetchval(query("get_physical_copy_status"), copy_id)
+            if current is None:
+                raise NotFoundError("physical_copy", copy_id)
+            raise InvalidTransitionError(item, current, to.value)
+        return subtype_from_row(PHYSICAL_COPY_MODELS, row)  # type: ignore[no-any-return]

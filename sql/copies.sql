@@ -1,0 +1,49 @@
+-- Physical copies of files, packages and bundles at data locations (opsdb/repositories/copies.py).
+
+-- insert_physical_copy --
+-- Record a copy of any type; the table's CHECK forces exactly the type's own item column.
+INSERT INTO physical_copy (type, raw_data_file_id, raw_data_package_id, data_transfer_package_id,
+                           data_location_id, status, checksum_verified_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING *
+
+-- get_physical_copy --
+-- A copy by id.
+SELECT * FROM physical_copy WHERE id = $1
+
+-- get_raw_data_file_copy_at_location --
+-- The copy of a raw file at a location (unique index physical_copy_file_location_key).
+SELECT * FROM physical_copy WHERE type = 'raw_data_file' AND raw_data_file_id = $1 AND data_location_id = $2
+
+-- get_raw_data_package_copy_at_location --
+-- The copy of a raw data package at a location.
+SELECT * FROM physical_copy WHERE type = 'raw_data_package' AND raw_data_package_id = $1 AND data_location_id = $2
+
+-- get_data_transfer_package_copy_at_location --
+-- The copy of a data transfer package at a location.
+SELECT * FROM physical_copy
+WHERE type = 'data_transfer_package' AND data_transfer_package_id = $1 AND data_location_id = $2
+
+-- list_physical_copies --
+-- Copies filtered by location, status and type (NULL = any), keyset-paged by id.
+SELECT * FROM physical_copy
+WHERE ($1::bigint IS NULL OR data_location_id = $1)
+  AND ($2::text IS NULL OR status = $2)
+  AND ($3::text IS NULL OR type = $3)
+  AND id > $4
+ORDER BY id
+LIMIT $5
+
+-- set_physical_copy_status --
+-- Move a copy from status $2 to $3 only if it is in $2 now; deleted_at follows the deleted status,
+-- and a copy scheduled for deletion becomes due at once (deletion work is claimed by next_attempt_at).
+UPDATE physical_copy
+SET status = $3,
+    deleted_at = CASE WHEN $3 = 'deleted' THEN now() END,
+    next_attempt_at = CASE WHEN $3 = 'deletion_scheduled' THEN now() ELSE next_attempt_at END
+WHERE id = $1 AND status = $2
+RETURNING *
+
+-- get_physical_copy_status --
+-- The current status of a copy (to explain a refused transition).
+SELECT status FROM physical_copy WHERE id = $1
