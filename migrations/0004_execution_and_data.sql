@@ -5,18 +5,19 @@
 
 CREATE OR REPLACE FUNCTION opsdb_checksum_valid(algorithm text, checksum text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT checksum ~ '^[0-9a-f]+$'
+    -- false (not NULL, which a CHECK would let through) for an unknown algorithm
+    SELECT coalesce(checksum ~ '^[0-9a-f]+$'
        AND length(checksum) = CASE algorithm
             WHEN 'md5' THEN 32 WHEN 'sha1' THEN 40 WHEN 'sha256' THEN 64
-            WHEN 'sha512' THEN 128 WHEN 'xxh64' THEN 16 WHEN 'crc32c' THEN 8 END
+            WHEN 'sha512' THEN 128 WHEN 'xxh64' THEN 16 WHEN 'crc32c' THEN 8 END, false)
 $$;
 
--- relative paths stay inside their location's root: no absolute path, no '..' segment,
--- no empty segment, no control characters
+-- relative paths stay inside their location's root: no absolute path, no '.' or '..'
+-- segment, no empty segment (also no trailing '/'), no control characters
 CREATE OR REPLACE FUNCTION opsdb_relative_path_valid(path text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT length(path) BETWEEN 1 AND 4096
-       AND path !~ '(^/|//|(^|/)\.\.?(/|$)|[\x01-\x1f\x7f])'
+       AND path !~ '(^/|//|/$|(^|/)\.\.?(/|$)|[\x01-\x1f\x7f])'
 $$;
 
 CREATE TABLE IF NOT EXISTS executed_obs_unit (

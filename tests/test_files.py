@@ -91,6 +91,7 @@ def test_given_id_is_kept() -> None:
         ({"relative_path": "../x"}, "relative_path"),
         ({"relative_path": "/abs"}, "relative_path"),
         ({"relative_path": "a//b"}, "relative_path"),
+        ({"relative_path": "a/"}, "relative_path"),
         ({"relative_path": "a/./b"}, "relative_path"),
         ({"relative_path": "a/\nb"}, "relative_path"),
         ({"relative_path": ""}, "relative_path"),
@@ -218,7 +219,7 @@ async def test_listings_filter_and_page_by_id(db: Database, basics: Basics) -> N
 
 async def test_database_refuses_paths_that_escape_their_root(db: Database, basics: Basics) -> None:
     async with db.connection() as conn:
-        for path in ("../x", "/abs", "a//b", "a/./b", "a/..", ".", "a/\x01b", "x" * 4097):
+        for path in ("../x", "/abs", "a//b", "a/./b", "a/..", ".", "a/", "a/\x01b", "x" * 4097):
             await rejects(
                 conn,
                 CheckViolationError,
@@ -232,7 +233,7 @@ async def test_database_refuses_paths_that_escape_their_root(db: Database, basic
 
 async def test_database_refuses_bad_checksums(db: Database, basics: Basics) -> None:
     async with db.connection() as conn:
-        for algorithm, checksum in (("md5", MD5.upper()), ("md5", MD5 + "0"), ("sha256", MD5)):
+        for algorithm, checksum in (("md5", MD5.upper()), ("md5", MD5 + "0"), ("sha256", MD5), ("crc64", MD5)):
             await rejects(
                 conn,
                 CheckViolationError,

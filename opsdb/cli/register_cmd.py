@@ -32,7 +32,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "re-running a manifest registers nothing twice. Exit 1 when conflicts were found, 2 for a bad manifest.",
     )
     parser.add_argument("manifest", type=Path, help="a .jsonl or .csv file of file records")
-    parser.add_argument("--location", required=True, metavar="SITE/LOCATION", help="source location, e.g. ccat/chai_source")
+    parser.add_argument(
+        "--location", required=True, metavar="SITE/LOCATION", help="source location, e.g. ccat/chai_source"
+    )
     parser.add_argument("--format", choices=("jsonl", "csv"), help="manifest format (default: from the extension)")
     parser.add_argument("--batch-size", type=int, default=10_000, help="records per transaction (default 10000)")
     parser.add_argument("--connections", type=int, default=2, help="parallel connections (default 2)")
@@ -71,7 +73,9 @@ def _at_line(problem: FieldProblem, lines: array[int]) -> str:
     return f"line {line}: {problem.field}: {problem.message}"
 
 
-async def _register(args: argparse.Namespace, path: Path, site: str, location: str, lines: array[int]) -> RegistrationReport:
+async def _register(
+    args: argparse.Namespace, path: Path, site: str, location: str, lines: array[int]
+) -> RegistrationReport:
     async with await Database.connect(resolve_dsn(), max_size=max(args.connections, 1) + 1) as db:
         async with db.transaction() as uow:
             target = await uow.sites.get_location_by_name(site, location)

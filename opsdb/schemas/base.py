@@ -39,7 +39,7 @@ class RecordModel(BaseModel):
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_BAD_PATH = re.compile(r"(^/|//|(^|/)\.\.?(/|$)|[\x00-\x1f\x7f])")
+_BAD_PATH = re.compile(r"(^/|//|/$|(^|/)\.\.?(/|$)|[\x00-\x1f\x7f])")
 
 
 def _no_nul(value: str) -> str:
@@ -54,7 +54,7 @@ def _relative_path(value: str) -> str:
     if _BAD_PATH.search(value):
         raise ValueError(
             "must be relative and stay inside its root: no leading '/', no '.' or '..' segment, "
-            "no empty segment, no control characters"
+            "no empty segment or trailing '/', no control characters"
         )
     return value
 
