@@ -75,11 +75,12 @@ async def test_group_roles_cannot_log_in_or_administer(db: Database) -> None:
         )
     assert [r["rolname"] for r in rows] == ["opsdb_reader", "opsdb_writer"]
     for row in rows:
-        assert not any(row[flag] for flag in ("rolcanlogin", "rolsuper", "rolcreaterole", "rolcreatedb", "rolbypassrls"))
+        flags = ("rolcanlogin", "rolsuper", "rolcreaterole", "rolcreatedb", "rolbypassrls")
+        assert not any(row[flag] for flag in flags)
 
 
 async def test_reader_reads_but_changes_nothing(db: Database, login_as: LoginAs) -> None:
-    site_id, user_id = await _seed(db)
+    site_id, _ = await _seed(db)
     conn = await asyncpg.connect(await login_as("opsdb_reader"))
     try:
         assert await conn.fetchval("SELECT name FROM site WHERE id = $1", site_id) == "CCAT"
@@ -111,20 +112,19 @@ async def test_reader_lists_tokens_through_the_repository_without_seeing_hashes(
 
 
 async def test_writer_changes_data_through_the_repositories(db: Database, login_as: LoginAs) -> None:
-    site_id, user_id = await _seed(db)
-    async with await Database.connect(await login_as("opsdb_writer")) as writer:
-        async with writer.transaction() as uow:
-            await uow.sites.create_site(SiteCreate(name="Cologne", short_name="cologne"))
-            user = await uow.users.create_user(UserCreate(username="operator"))
-            viewer = await uow.users.get_role_by_name("viewer")
-            await uow.users.grant_role(user.id, viewer.id)
-            assert await uow.users.revoke_role(user.id, viewer.id) is True  # DELETE on a link table
-            issued, plaintext = await uow.tokens.create_token(
-                ApiTokenCreate(user_account_id=user_id, name="daemon", scopes=["claim:work"])
-            )
-            verified = await uow.tokens.verify(plaintext, "claim:work", "10.0.0.1")
-            assert verified.token.id == issued.id
-            await uow.tokens.revoke_token(issued.id)
+    _, user_id = await _seed(db)
+    async with await Database.connect(await login_as("opsdb_writer")) as writer, writer.transaction() as uow:
+        await uow.sites.create_site(SiteCreate(name="Cologne", short_name="cologne"))
+        user = await uow.users.create_user(UserCreate(username="operator"))
+        viewer = await uow.users.get_role_by_name("viewer")
+        await uow.users.grant_role(user.id, viewer.id)
+        assert await uow.users.revoke_role(user.id, viewer.id) is True  # DELETE on a link table
+        issued, plaintext = await uow.tokens.create_token(
+            ApiTokenCreate(user_account_id=user_id, name="daemon", scopes=["claim:work"])
+        )
+        verified = await uow.tokens.verify(plaintext, "claim:work", "10.0.0.1")
+        assert verified.token.id == issued.id
+        await uow.tokens.revoke_token(issued.id)
     async with db.transaction() as uow:
         assert (await uow.tokens.get_token(issued.id)).usage_count == 1
         assert (await uow.sites.get_site_by_short_name("cologne")).name == "Cologne"
@@ -149,7 +149,9 @@ async def test_writer_runs_no_ddl_no_truncate_and_deletes_only_links(db: Databas
             conn, "CREATE TRIGGER evil BEFORE UPDATE ON site FOR EACH ROW EXECUTE FUNCTION opsdb_touch_updated_at()"
         )
         await conn.execute("GRANT ALL ON site TO PUBLIC")  # only warns: it holds no grant option
-        public_grants = "SELECT count(*) FROM aclexplode((SELECT relacl FROM pg_class WHERE relname = 'site')) WHERE grantee = 0"
+        public_grants = (
+            "SELECT count(*) FROM aclexplode((SELECT relacl FROM pg_class WHERE relname = 'site')) WHERE grantee = 0"
+        )
         assert await conn.fetchval(public_grants) == 0
         await _refused(conn, "DELETE FROM _yoyo_migration")
         await _refused(conn, "INSERT INTO _yoyo_migration (migration_hash, migration_id) VALUES ('x', 'x')")
