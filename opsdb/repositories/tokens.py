@@ -40,7 +40,7 @@ from opsdb.db import Connection, Database
 from opsdb.errors import InvalidTransitionError, NotFoundError
 from opsdb.queries import query
 from opsdb.repositories.base import Repository, page_limit
-from opsdb.schemas.access import ApiToken, ApiTokenCreate, ApiTokenInfo
+from opsdb.schemas.access import TOKEN_HASH_PATTERN, ApiToken, ApiTokenCreate, ApiTokenInfo
 
 TOKEN_PREFIX = "ops_api_token_"
 DISPLAY_CHARS = 8
@@ -193,6 +193,8 @@ class TokenRepository(Repository):
 
     async def get_token_by_hash(self, token_hash: str) -> ApiToken:
         """The full row for a SHA-256 hex digest (NotFoundError names only the hash's start)."""
+        if not isinstance(token_hash, str) or not TOKEN_HASH_PATTERN.fullmatch(token_hash):
+            raise NotFoundError("api_token", "(not a SHA-256 hex digest)")
         row = await self._fetch_one("get_api_token_by_hash", token_hash, entity="api_token", key=token_hash[:8] + "…")
         return ApiToken.from_row(row)
 

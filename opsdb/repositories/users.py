@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
+from opsdb.errors import NotFoundError
 from opsdb.queries import query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.access import (
+    PERMISSION_NAME_PATTERN,
+    ROLE_NAME_PATTERN,
+    USERNAME_PATTERN,
     Permission,
     PermissionCreate,
     Role,
@@ -13,6 +19,12 @@ from opsdb.schemas.access import (
     UserCreate,
     UserUpdate,
 )
+
+
+def _must_match(pattern: re.Pattern[str], key: str, entity: str) -> None:
+    """A key that could never be stored is not found (without a round trip or a driver error)."""
+    if not isinstance(key, str) or not pattern.fullmatch(key):
+        raise NotFoundError(entity, repr(key)[:80])
 
 
 class UserRepository(Repository):
@@ -29,6 +41,7 @@ class UserRepository(Repository):
         return User.from_row(await self._fetch_one("get_user_account", user_id, entity="user_account", key=user_id))
 
     async def get_user_by_username(self, username: str) -> User:
+        _must_match(USERNAME_PATTERN, username, "user_account")
         row = await self._fetch_one("get_user_account_by_username", username, entity="user_account", key=username)
         return User.from_row(row)
 
@@ -47,6 +60,7 @@ class UserRepository(Repository):
         return Role.from_row(await self._fetch_one("get_role", role_id, entity="role", key=role_id))
 
     async def get_role_by_name(self, name: str) -> Role:
+        _must_match(ROLE_NAME_PATTERN, name, "role")
         return Role.from_row(await self._fetch_one("get_role_by_name", name, entity="role", key=name))
 
     async def list_roles(self) -> list[Role]:
@@ -62,6 +76,7 @@ class UserRepository(Repository):
         return Permission.from_row(row)
 
     async def get_permission_by_name(self, name: str) -> Permission:
+        _must_match(PERMISSION_NAME_PATTERN, name, "permission")
         row = await self._fetch_one("get_permission_by_name", name, entity="permission", key=name)
         return Permission.from_row(row)
 

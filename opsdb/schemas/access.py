@@ -13,27 +13,41 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from opsdb.schemas.base import InputModel, Name, RecordModel, Text
+from opsdb.schemas.base import InputModel, RecordModel, Text
 
 
-def _no_nul(value: str) -> str:
+def _storable(value: str) -> str:
+    """PostgreSQL text holds any valid UTF-8 except NUL; refuse the rest here, naming the field."""
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
     return value
 
 
-Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
+SafeText = Annotated[Text, AfterValidator(_storable)]
+"""Free text PostgreSQL can store exactly as given."""
+
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+ROLE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+PERMISSION_NAME_PATTERN = re.compile(r"^[a-z][a-z_]{0,62}:([a-z][a-z_]{0,62}|\*)$")
+TOKEN_HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+_TOKEN_PREFIX = re.compile(r"^ops_api_token_[A-Za-z0-9_-]{0,8}$")
+
+Username = Annotated[str, StringConstraints(pattern=USERNAME_PATTERN.pattern)]
 """Lower-case login name (same rule as the user_account_username_format CHECK)."""
-RoleName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
-PermissionName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,62}:([a-z][a-z_]{0,62}|\*)$")]
+RoleName = Annotated[str, StringConstraints(pattern=ROLE_NAME_PATTERN.pattern)]
+PermissionName = Annotated[str, StringConstraints(pattern=PERMISSION_NAME_PATTERN.pattern)]
 """`action:resource`; the resource may be `*` (e.g. `read:*`)."""
 Scope = Annotated[str, StringConstraints(pattern=r"^([a-z][a-z_]{0,62}|\*):([a-z][a-z_]{0,62}|\*)$")]
 """A token scope: `action:resource` where either part may be `*` (`*:*`, `read:*`)."""
-UserEmail = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320), AfterValidator(_no_nul)]
-TokenName = Annotated[Name, StringConstraints(max_length=200)]
+UserEmail = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320), AfterValidator(_storable)]
+TokenName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)]
 """A token's label, unique per user (short enough for its unique index)."""
 
-_TOKEN_PREFIX = re.compile(r"^ops_api_token_[A-Za-z0-9_-]{0,8}$")
 
 # -- users -------------------------------------------------------------------------------
 
@@ -41,13 +55,13 @@ _TOKEN_PREFIX = re.compile(r"^ops_api_token_[A-Za-z0-9_-]{0,8}$")
 class UserCreate(InputModel):
     username: Username
     email: UserEmail | None = None
-    display_name: Text | None = None
+    display_name: SafeText | None = None
     active: bool = True
 
 
 class UserUpdate(InputModel):
     email: UserEmail | None = None
-    display_name: Text | None = None
+    display_name: SafeText | None = None
     active: bool | None = None
 
 
@@ -67,7 +81,7 @@ class User(RecordModel):
 
 class RoleCreate(InputModel):
     name: RoleName
-    description: Text | None = None
+    description: SafeText | None = None
 
 
 class Role(RecordModel):
@@ -81,7 +95,7 @@ class Role(RecordModel):
 
 class PermissionCreate(InputModel):
     name: PermissionName
-    description: Text | None = None
+    description: SafeText | None = None
 
 
 class Permission(RecordModel):
