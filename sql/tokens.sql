@@ -53,11 +53,13 @@ RETURNING id, user_account_id, name, prefix, scopes, active, expires_at, last_us
 
 -- touch_api_token_throttled --
 -- Record one use, but only when the last recorded use is older than $3 seconds: a token
--- used a thousand times a second costs one write per interval, not one per request.
+-- used a thousand times a second costs one write per interval, not one per request. A row
+-- another transaction is recording right now is skipped rather than waited for.
 UPDATE api_token
 SET last_used_at = now(), last_used_ip = $2, usage_count = usage_count + 1
-WHERE id = $1
-  AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $3))
+WHERE id = (SELECT id FROM api_token
+            WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $3))
+            FOR NO KEY UPDATE SKIP LOCKED)
 RETURNING id
 
 -- flush_api_token_usage --

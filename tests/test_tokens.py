@@ -12,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from opsdb.auth import AuthenticationError, PermissionDeniedError, TokenRejection
-from opsdb.db import Database
+from opsdb.db import Database, UnitOfWork
 from opsdb.errors import InvalidTransitionError, NotFoundError
 from opsdb.repositories.tokens import TokenUsage
 from opsdb.schemas.access import ApiTokenCreate, User, UserCreate, UserUpdate
@@ -221,6 +221,18 @@ async def test_throttled_use_writes_once_per_interval_not_per_request(db: Databa
         await uow.tokens.verify(plaintext, "read:files", "2001:db8::5")
     count, second_at, ip = await _usage(db, token_id)
     assert count == 2 and ip == "2001:db8::5" and second_at is not None and second_at > first_at - timedelta(minutes=1)
+
+
+async def test_throttled_use_never_waits_for_a_transaction_recording_the_same_token(db: Database) -> None:
+    user = await _user(db)
+    token_id, plaintext = await _issue(db, user, ["read:*"])
+    async with db.transaction() as first:
+        await first.tokens.verify(plaintext, "read:files", "10.0.0.1")  # writes and holds the row
+        async with db.connection() as conn:
+            await conn.execute("SET lock_timeout = '2s'")  # waiting would fail the test
+            async with conn.transaction():
+                await UnitOfWork(conn).tokens.verify(plaintext, "read:files", "10.0.0.2")
+    assert (await _usage(db, token_id))[:1] == (1,)
 
 
 async def test_checking_with_record_use_false_writes_nothing(db: Database) -> None:
