@@ -1,0 +1,220 @@
+"""Least-privilege PostgreSQL roles: connect as a member of each and prove what it can and cannot do.
+
+Each test makes its own LOGIN roles (unique names, members of opsdb_reader or opsdb_writer)
+and drops them afterwards; the group roles are cluster-wide and shared with every other
+database on the server.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from urllib.parse import urlsplit, urlunsplit
+
+import anyio
+import asyncpg
+import psycopg
+import pytest
+from yoyo import get_backend, read_migrations
+
+from opsdb import migrate
+from opsdb.config import yoyo_url
+from opsdb.db import Database
+from opsdb.resources import migrations_dir
+from opsdb.schemas.access import ApiTokenCreate, UserCreate
+from opsdb.schemas.locations import SiteCreate
+
+pytestmark = pytest.mark.anyio
+
+LoginAs = Callable[..., Awaitable[str]]
+
+
+def _as_user(dsn: str, user: str) -> str:
+    parts = urlsplit(dsn)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"{user}@{host}", parts.path, parts.query, parts.fragment))
+
+
+@pytest.fixture
+async def login_as(server_dsn: str, database_dsn: str) -> AsyncIterator[LoginAs]:
+    """Yields `make(group, dsn=this test's database)`: a new LOGIN member of `group`, as a DSN."""
+    made: list[str] = []
+
+    async def make(group: str, dsn: str = database_dsn) -> str:
+        name = f"opsdb_t_{group.removeprefix('opsdb_')}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(server_dsn, autocommit=True) as admin:
+            admin.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE {group}')
+        made.append(name)
+        return _as_user(dsn, name)
+
+    yield make
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        for name in made:
+            admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+async def _refused(conn: asyncpg.Connection, statement: str) -> None:
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await conn.execute(statement)
+
+
+async def _seed(db: Database) -> tuple[int, int]:
+    async with db.transaction() as uow:
+        site = await uow.sites.create_site(SiteCreate(name="CCAT", short_name="ccat"))
+        user = await uow.users.create_user(UserCreate(username="svc"))
+        await uow.users.grant_role(user.id, (await uow.users.get_role_by_name("service")).id)
+        await uow.tokens.create_token(ApiTokenCreate(user_account_id=user.id, name="t", scopes=["read:*"]))
+    return site.id, user.id
+
+
+async def test_group_roles_cannot_log_in_or_administer(db: Database) -> None:
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT rolname, rolcanlogin, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls FROM pg_roles"
+            " WHERE rolname IN ('opsdb_reader', 'opsdb_writer') ORDER BY rolname"
+        )
+    assert [r["rolname"] for r in rows] == ["opsdb_reader", "opsdb_writer"]
+    for row in rows:
+        flags = ("rolcanlogin", "rolsuper", "rolcreaterole", "rolcreatedb", "rolbypassrls")
+        assert not any(row[flag] for flag in flags)
+
+
+async def test_reader_reads_but_changes_nothing(db: Database, login_as: LoginAs) -> None:
+    site_id, _ = await _seed(db)
+    conn = await asyncpg.connect(await login_as("opsdb_reader"))
+    try:
+        assert await conn.fetchval("SELECT name FROM site WHERE id = $1", site_id) == "CCAT"
+        assert await conn.fetchval("SELECT count(*) FROM role") >= 4
+        await _refused(conn, "INSERT INTO site (name, short_name) VALUES ('x', 'x')")
+        await _refused(conn, "UPDATE site SET name = 'y'")
+        await _refused(conn, "DELETE FROM site")
+        await _refused(conn, "TRUNCATE site CASCADE")
+        await _refused(conn, "UPDATE api_token SET active = false")
+        await _refused(conn, "CREATE TABLE scratch (id int)")
+        await _refused(conn, "DROP TABLE site CASCADE")
+        await _refused(conn, "SELECT token_hash FROM api_token")
+        await _refused(conn, "SELECT * FROM api_token")
+        assert await conn.fetchval("SELECT count(*) FROM site") == 1  # nothing changed
+    finally:
+        await conn.close()
+
+
+async def test_reader_lists_tokens_through_the_repository_without_seeing_hashes(
+    db: Database, login_as: LoginAs
+) -> None:
+    _, user_id = await _seed(db)
+    async with await Database.connect(await login_as("opsdb_reader")) as reader, reader.transaction() as uow:
+        tokens = await uow.tokens.list_tokens_of_user(user_id)
+        assert [t.name for t in tokens] == ["t"]
+        assert await uow.users.permissions_of_user(user_id) >= {"read:*", "claim:work"}
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await uow.sites.create_site(SiteCreate(name="Nope", short_name="nope"))
+
+
+async def test_writer_changes_data_through_the_repositories(db: Database, login_as: LoginAs) -> None:
+    _, user_id = await _seed(db)
+    async with await Database.connect(await login_as("opsdb_writer")) as writer, writer.transaction() as uow:
+        await uow.sites.create_site(SiteCreate(name="Cologne", short_name="cologne"))
+        user = await uow.users.create_user(UserCreate(username="operator"))
+        viewer = await uow.users.get_role_by_name("viewer")
+        await uow.users.grant_role(user.id, viewer.id)
+        assert await uow.users.revoke_role(user.id, viewer.id) is True  # DELETE on a link table
+        issued, plaintext = await uow.tokens.create_token(
+            ApiTokenCreate(user_account_id=user_id, name="daemon", scopes=["claim:work"])
+        )
+        verified = await uow.tokens.verify(plaintext, "claim:work", "10.0.0.1")
+        assert verified.token.id == issued.id
+        await uow.tokens.revoke_token(issued.id)
+    async with db.transaction() as uow:
+        assert (await uow.tokens.get_token(issued.id)).usage_count == 1
+        assert (await uow.sites.get_site_by_short_name("cologne")).name == "Cologne"
+
+
+async def test_writer_runs_no_ddl_no_truncate_and_deletes_only_links(db: Database, login_as: LoginAs) -> None:
+    site_id, _ = await _seed(db)
+    conn = await asyncpg.connect(await login_as("opsdb_writer"))
+    try:
+        await conn.execute("UPDATE site SET location = 'Chile' WHERE id = $1", site_id)
+        await _refused(conn, "DELETE FROM site")
+        await _refused(conn, "DELETE FROM api_token")
+        await _refused(conn, "TRUNCATE site CASCADE")
+        await _refused(conn, "TRUNCATE user_role")
+        await _refused(conn, "CREATE TABLE scratch (id int)")
+        await _refused(conn, "CREATE FUNCTION evil() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+        await _refused(conn, "DROP TABLE site CASCADE")
+        await _refused(conn, "ALTER TABLE site ADD COLUMN evil text")
+        await _refused(conn, "ALTER TABLE site DROP CONSTRAINT site_short_name_key")
+        await _refused(conn, "CREATE INDEX evil_idx ON site (name)")
+        await _refused(
+            conn, "CREATE TRIGGER evil BEFORE UPDATE ON site FOR EACH ROW EXECUTE FUNCTION opsdb_touch_updated_at()"
+        )
+        await conn.execute("GRANT ALL ON site TO PUBLIC")  # only warns: it holds no grant option
+        public_grants = (
+            "SELECT count(*) FROM aclexplode((SELECT relacl FROM pg_class WHERE relname = 'site')) WHERE grantee = 0"
+        )
+        assert await conn.fetchval(public_grants) == 0
+        await _refused(conn, "DELETE FROM _yoyo_migration")
+        await _refused(conn, "INSERT INTO _yoyo_migration (migration_hash, migration_id) VALUES ('x', 'x')")
+        await _refused(conn, "CREATE ROLE evil_role")
+        assert await conn.fetchval("SELECT location FROM site WHERE id = $1", site_id) == "Chile"
+        # a temporary table (bulk loading through COPY) stays allowed
+        await conn.execute("CREATE TEMPORARY TABLE staging_rows (id int)")
+    finally:
+        await conn.close()
+
+
+async def test_tables_of_later_migrations_get_the_same_grants(db: Database, login_as: LoginAs) -> None:
+    async with db.connection() as conn:  # the owner, as a later migration would
+        await conn.execute("CREATE TABLE later_table (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text)")
+    writer = await asyncpg.connect(await login_as("opsdb_writer"))
+    reader = await asyncpg.connect(await login_as("opsdb_reader"))
+    try:
+        await writer.execute("INSERT INTO later_table (note) VALUES ('x')")
+        await writer.execute("UPDATE later_table SET note = 'y'")
+        await _refused(writer, "DELETE FROM later_table")
+        assert await reader.fetchval("SELECT note FROM later_table") == "y"
+        await _refused(reader, "INSERT INTO later_table (note) VALUES ('z')")
+    finally:
+        await writer.close()
+        await reader.close()
+
+
+def _yoyo_0008(dsn: str, action: str) -> None:
+    backend = get_backend(yoyo_url(dsn))
+    try:
+        target = read_migrations(str(migrations_dir())).filter(lambda m: m.id == "0008_database_roles")
+        with backend.lock():
+            if action == "rollback":
+                backend.rollback_migrations(target)
+            else:
+                backend.apply_migrations(backend.to_apply(target))
+    finally:
+        backend.connection.close()
+
+
+async def test_rollback_revokes_here_but_keeps_roles_other_databases_use(
+    db: Database, database_dsn: str, empty_dsn: str, login_as: LoginAs
+) -> None:
+    await _seed(db)
+    # a second opsdb database on the same server: the roles already exist, migrating is fine
+    await anyio.to_thread.run_sync(migrate.apply, empty_dsn)
+    await anyio.to_thread.run_sync(_yoyo_0008, database_dsn, "rollback")
+    async with db.connection() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'opsdb\\_%er'") == 2
+        assert await conn.fetchval("SELECT count(*) FROM pg_default_acl") == 0
+    writer = await asyncpg.connect(await login_as("opsdb_writer"))
+    try:
+        await _refused(writer, "SELECT * FROM site")
+    finally:
+        await writer.close()
+    other = await asyncpg.connect(await login_as("opsdb_reader", empty_dsn))
+    try:
+        assert await other.fetchval("SELECT count(*) FROM role") == 4  # still granted over there
+    finally:
+        await other.close()
+    await anyio.to_thread.run_sync(_yoyo_0008, database_dsn, "apply")
+    writer = await asyncpg.connect(await login_as("opsdb_writer"))
+    try:
+        assert await writer.fetchval("SELECT count(*) FROM site") == 1
+    finally:
+        await writer.close()
