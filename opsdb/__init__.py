@@ -11,6 +11,7 @@ from opsdb.errors import (
     InvalidTransitionError,
     NotFoundError,
     OpsdbError,
+    PrivilegeError,
 )
 
 __version__ = "0.1.0"
@@ -27,5 +28,6 @@ __all__ = [
     "InvalidTransitionError",
     "NotFoundError",
     "OpsdbError",
+    "PrivilegeError",
     "UnitOfWork",
 ]

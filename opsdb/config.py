@@ -8,7 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 DSN_ENV = "OPSDB_DSN"
 
-_PASSWORD = re.compile(r"(://[^:/@?#]*:)([^@/?#]*)(@)")
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)$", re.DOTALL)
+_KEYWORD_PASSWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)")
 
 
 def dsn_from_env() -> str | None:
@@ -18,9 +19,19 @@ def dsn_from_env() -> str | None:
 
 
 def redact_dsn(dsn: str) -> str:
-    """The DSN with any password replaced by `***`, safe for logs and messages."""
-    redacted = _PASSWORD.sub(lambda m: f"{m.group(1)}***{m.group(3)}" if m.group(2) else m.group(0), dsn)
-    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", redacted)
+    """The DSN with any password replaced by `***`, safe for logs and messages.
+
+    Handles URLs (the user info ends at the authority's last '@', so a raw '@' in a password
+    is hidden too), `password=` query parameters and libpq keyword strings (quoted values too).
+    """
+    match = _URL.match(dsn)
+    if match:
+        scheme, authority, rest = match.groups()
+        userinfo, at, hostport = authority.rpartition("@")
+        if at and ":" in userinfo:
+            authority = f"{userinfo.partition(':')[0]}:***@{hostport}"
+        dsn = scheme + authority + rest
+    return _KEYWORD_PASSWORD.sub(lambda m: m.group(1) + "***", dsn)
 
 
 def yoyo_url(dsn: str) -> str:

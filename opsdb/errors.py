@@ -52,6 +52,10 @@ class CheckViolationError(OpsdbError):
         self.constraint = constraint
 
 
+class PrivilegeError(OpsdbError):
+    """The database role in use may not do this (least-privilege roles: docs/security.md)."""
+
+
 class InvalidTransitionError(OpsdbError):
     """A state change not allowed from the item's current state."""
 
@@ -106,6 +110,12 @@ def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:
         return CheckViolationError(f"missing value{where}: {column} may not be null", column)
     if isinstance(exc, asyncpg.ExclusionViolationError):
         return ConflictError(f"conflict{where} ({constraint}): {detail}".rstrip(": "), constraint)
+    if isinstance(exc, asyncpg.InsufficientPrivilegeError):
+        return PrivilegeError(f"permission denied: {exc.args[0] if exc.args else exc}")
+    if isinstance(exc, asyncpg.ProgramLimitExceededError):
+        return CheckViolationError(f"value too large{where}: {exc.args[0] if exc.args else exc}")
+    if isinstance(exc, asyncpg.LockNotAvailableError):
+        return ConflictError(f"locked by another session{where}")
     if isinstance(exc, asyncpg.InvalidTextRepresentationError | asyncpg.DataError):
         return CheckViolationError(f"invalid value: {exc.args[0] if exc.args else exc}")
     return None

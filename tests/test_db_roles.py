@@ -20,6 +20,7 @@ from yoyo import get_backend, read_migrations
 from opsdb import migrate
 from opsdb.config import yoyo_url
 from opsdb.db import Database
+from opsdb.errors import PrivilegeError
 from opsdb.resources import migrations_dir
 from opsdb.schemas.access import ApiTokenCreate, UserCreate
 from opsdb.schemas.locations import SiteCreate
@@ -107,7 +108,7 @@ async def test_reader_lists_tokens_through_the_repository_without_seeing_hashes(
         tokens = await uow.tokens.list_tokens_of_user(user_id)
         assert [t.name for t in tokens] == ["t"]
         assert await uow.users.permissions_of_user(user_id) >= {"read:*", "claim:work"}
-        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        with pytest.raises(PrivilegeError, match="permission denied"):
             await uow.sites.create_site(SiteCreate(name="Nope", short_name="nope"))
 
 

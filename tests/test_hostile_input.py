@@ -264,17 +264,7 @@ async def _attempt(conn: Connection, base: Base, case: TextField, value: str) ->
     return None
 
 
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    # Reported to the lead (shared files): base.Text accepts lone surrogates, which asyncpg then
-    # cannot encode; the resulting error does not name the field.
-    ("site.location", "lone_surrogate"): "base.Text accepts lone surrogates",
-    ("data_location.prefix", "lone_surrogate"): "base.Text accepts lone surrogates",
-    ("data_location.region", "lone_surrogate"): "base.Text accepts lone surrogates",
-    ("data_location.media_pool", "lone_surrogate"): "base.Text accepts lone surrogates",
-    # base.Name allows 1000 characters (up to 4000 bytes), more than a unique btree index
-    # entry may hold (2704 bytes): the raw ProgramLimitExceededError escapes.
-    ("site.name", "long_random_cjk"): "base.Name can exceed the btree entry limit of site_name_key",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 """Failures known in files this suite does not own. Strict: once fixed, the entry must go."""
 
 

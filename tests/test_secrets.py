@@ -65,7 +65,6 @@ def test_redact_dsn_hides_passwords(dsn: str) -> None:
     assert PASSWORD not in redact_dsn(dsn) and "s3%40cret" not in redact_dsn(dsn)
 
 
-@pytest.mark.xfail(strict=True, reason="redact_dsn gap reported to the lead (opsdb/config.py is not ours)")
 @pytest.mark.parametrize(
     "dsn",
     [

@@ -13,21 +13,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator
 
-from opsdb.schemas.base import InputModel, RecordModel, Text
+from opsdb.schemas.base import Email, InputModel, RecordModel, Text, storable
 
-
-def _storable(value: str) -> str:
-    """PostgreSQL text holds any valid UTF-8 except NUL; refuse the rest here, naming the field."""
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("must be valid Unicode (no lone surrogates)") from None
-    return value
-
-
-SafeText = Annotated[Text, AfterValidator(_storable)]
+SafeText = Text
 """Free text PostgreSQL can store exactly as given."""
 
 
@@ -44,8 +32,8 @@ PermissionName = Annotated[str, StringConstraints(pattern=PERMISSION_NAME_PATTER
 """`action:resource`; the resource may be `*` (e.g. `read:*`)."""
 Scope = Annotated[str, StringConstraints(pattern=r"^([a-z][a-z_]{0,62}|\*):([a-z][a-z_]{0,62}|\*)$")]
 """A token scope: `action:resource` where either part may be `*` (`*:*`, `read:*`)."""
-UserEmail = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320), AfterValidator(_storable)]
-TokenName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable)]
+UserEmail = Email
+TokenName = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(storable)]
 """A token's label, unique per user (short enough for its unique index)."""
 
 

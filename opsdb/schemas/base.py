@@ -42,10 +42,26 @@ _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _BAD_PATH = re.compile(r"(^/|//|/$|(^|/)\.\.?(/|$)|[\x00-\x1f\x7f])")
 
 
-def _no_nul(value: str) -> str:
+def storable(value: str) -> str:
+    """PostgreSQL text holds any valid UTF-8 except NUL; refuse the rest here, naming the field."""
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
     return value
+
+
+def _indexable(value: str) -> str:
+    """Names sit in unique btree indexes, whose entries hold at most ~2700 bytes."""
+    storable(value)
+    if len(value.encode("utf-8")) > MAX_NAME_BYTES:
+        raise ValueError(f"must be at most {MAX_NAME_BYTES} bytes in UTF-8")
+    return value
+
+
+MAX_NAME_BYTES = 1000
 
 
 def _relative_path(value: str) -> str:
@@ -59,17 +75,17 @@ def _relative_path(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+Text = Annotated[str, AfterValidator(storable)]
 """Free text: anything PostgreSQL can store (no NUL)."""
-Name = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_no_nul)]
-"""A non-empty display name."""
+Name = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_indexable)]
+"""A non-empty name, short enough for a unique index (at most 1000 UTF-8 bytes)."""
 Identifier = Annotated[str, StringConstraints(pattern=_IDENTIFIER.pattern)]
 """Lower-case, identifier-safe: used in queue names (`{site}_{location}_{operation}`)."""
 ShortName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]
 RelativePath = Annotated[str, AfterValidator(_relative_path)]
 """A path relative to a location's root that cannot escape it."""
 SizeBytes = Annotated[int, Field(ge=0, le=2**63 - 1)]
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320), AfterValidator(storable)]
 JsonObject = dict[str, Any]
 
 
