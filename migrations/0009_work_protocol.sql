@@ -118,6 +118,33 @@ LANGUAGE sql STABLE AS $$
             WHERE j.status IN ('pending', 'scheduled', 'in_progress'))
 $$;
 
+-- The rule as the claiming statement applies it. The decision rests on the archive copies
+-- of the packages involved: lock them (FOR SHARE) first, waiting for anyone changing one of
+-- them right now (e.g. revoking its verification), then decide on a fresh snapshot that
+-- includes that change. Without the lock the claim would decide on the statement's older
+-- snapshot and could start deleting a copy whose archive backing was just withdrawn.
+CREATE OR REPLACE FUNCTION opsdb_claim_deletable(copy_id bigint) RETURNS boolean
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    PERFORM 1
+    FROM physical_copy a
+    JOIN data_location al ON al.id = a.data_location_id AND al.location_type = 'long_term_archive'
+    WHERE a.type = 'raw_data_package'
+      AND a.raw_data_package_id IN (
+            SELECT pc.raw_data_package_id FROM physical_copy pc WHERE pc.id = copy_id
+            UNION ALL
+            SELECT f.raw_data_package_id FROM physical_copy pc JOIN raw_data_file f ON f.id = pc.raw_data_file_id
+            WHERE pc.id = copy_id
+            UNION ALL
+            SELECT p.id FROM physical_copy pc
+            JOIN raw_data_package p ON p.data_transfer_package_id = pc.data_transfer_package_id
+            WHERE pc.id = copy_id)
+    FOR SHARE OF a;
+    -- a VOLATILE function's next statement runs on a new snapshot
+    RETURN opsdb_copy_deletable(copy_id);
+END;
+$$;
+
 -- archived packages: where file-copy deletion scheduling starts
 CREATE INDEX IF NOT EXISTS raw_data_package_archived_idx ON raw_data_package (id) WHERE state = 'archived';
 -- bundle builds and archive transfers by origin (the deletion rule looks them up per copy)

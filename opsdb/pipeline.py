@@ -45,8 +45,13 @@ async def unpackaged_file_groups(conn: Connection, *, limit: int = 100) -> list[
     """Files not yet packaged, grouped per (executed obs unit, module), finished executions only."""
     rows = await conn.fetch(query("pipeline_unpackaged_file_groups"), limit)
     return [
-        FileGroup(r["executed_obs_unit_id"], r["instrument_module_id"], r["file_count"], int(r["total_bytes"]),
-                  r["source_location_id"])
+        FileGroup(
+            r["executed_obs_unit_id"],
+            r["instrument_module_id"],
+            r["file_count"],
+            int(r["total_bytes"]),
+            r["source_location_id"],
+        )
         for r in rows
     ]
 
@@ -90,7 +95,11 @@ async def create_raw_data_package(
             return None
         package = await conn.fetchrow(
             query("pipeline_insert_raw_data_package"),
-            name, relative_path, executed_obs_unit_id, instrument_module_id, origin_location_id,
+            name,
+            relative_path,
+            executed_obs_unit_id,
+            instrument_module_id,
+            origin_location_id,
         )
         assert package is not None
         await conn.execute(query("pipeline_assign_files"), package["id"], chosen)
@@ -130,8 +139,9 @@ async def create_data_transfer_package(
     if not wanted:
         raise ValueError("a data transfer package needs at least one package")
     async with conn.transaction():
-        bundle = await conn.fetchrow(query("pipeline_insert_data_transfer_package"), name, relative_path,
-                                     origin_location_id)
+        bundle = await conn.fetchrow(
+            query("pipeline_insert_data_transfer_package"), name, relative_path, origin_location_id
+        )
         assert bundle is not None
         taken = {r["id"] for r in await conn.fetch(query("pipeline_bundle_packages"), bundle["id"], wanted)}
         if len(taken) != len(wanted):
@@ -140,8 +150,10 @@ async def create_data_transfer_package(
             row = states.get(refused)
             if row is None:
                 raise NotFoundError("raw_data_package", refused)
-            current = row["state"] if row["status"] == "completed" and row["data_transfer_package_id"] is None else (
-                f"{row['state']} (build {row['status']}, bundle {row['data_transfer_package_id']})"
+            current = (
+                row["state"]
+                if row["status"] == "completed" and row["data_transfer_package_id"] is None
+                else (f"{row['state']} (build {row['status']}, bundle {row['data_transfer_package_id']})")
             )
             raise InvalidTransitionError(f"raw_data_package {refused}", current, PackageState.TRANSFERRING)
     bundle_id: int = bundle["id"]
@@ -172,8 +184,13 @@ async def bundles_needing_transfer(conn: Connection, *, limit: int = 100) -> lis
     """
     rows = await conn.fetch(query("pipeline_transfer_legs"), limit)
     return [
-        TransferLeg(r["data_transfer_package_id"], r["data_transfer_route_id"], r["method"],
-                    r["origin_location_id"], r["destination_location_id"])
+        TransferLeg(
+            r["data_transfer_package_id"],
+            r["data_transfer_route_id"],
+            r["method"],
+            r["origin_location_id"],
+            r["destination_location_id"],
+        )
         for r in rows
     ]
 
@@ -256,8 +273,9 @@ async def create_staging_job(
     if not wanted:
         raise ValueError("a staging job needs at least one package")
     async with conn.transaction():
-        job = await conn.fetchrow(query("pipeline_insert_staging_job"), user_account_id, destination_location_id,
-                                  retention_until)
+        job = await conn.fetchrow(
+            query("pipeline_insert_staging_job"), user_account_id, destination_location_id, retention_until
+        )
         assert job is not None
         await conn.execute(query("pipeline_insert_staging_packages"), job["id"], wanted)
     job_id: int = job["id"]
@@ -310,8 +328,9 @@ async def claim_deletions(
     back. Complete with `work.complete`; a deleted package copy turns its files' copies at
     that location into deletion_possible.
     """
-    return await claim(conn, WorkKind.PHYSICAL_COPY_DELETION, worker_id, limit, lease_seconds,
-                       sites=sites, locations=locations)
+    return await claim(
+        conn, WorkKind.PHYSICAL_COPY_DELETION, worker_id, limit, lease_seconds, sites=sites, locations=locations
+    )
 
 
 # -- guarded state changes ---------------------------------------------------------------

@@ -77,42 +77,93 @@ _CHECKSUM = ("size_bytes", "checksum", "checksum_algorithm")
 
 KINDS: Mapping[WorkKind, KindSpec] = {
     WorkKind.RAW_DATA_PACKAGE_BUILD: KindSpec(
-        "raw_data_package", "", "origin_location_id", "", **_JOB, done_sets="",
-        results=_CHECKSUM, effect_params=("location_id", "verified"),
+        "raw_data_package",
+        "",
+        "origin_location_id",
+        "",
+        **_JOB,
+        done_sets="",
+        results=_CHECKSUM,
+        effect_params=("location_id", "verified"),
     ),
     WorkKind.DATA_TRANSFER_PACKAGE_BUILD: KindSpec(
-        "data_transfer_package", "", "origin_location_id", "", **_JOB, done_sets="",
-        results=_CHECKSUM, effect_params=("verified",),
+        "data_transfer_package",
+        "",
+        "origin_location_id",
+        "",
+        **_JOB,
+        done_sets="",
+        results=_CHECKSUM,
+        effect_params=("verified",),
     ),
     WorkKind.DATA_TRANSFER: KindSpec(
-        "data_transfer", "", "origin_location_id", "", **_JOB,
-        done_sets=", completed_at = now()", results=("started_at",), effect_params=("verified",),
+        "data_transfer",
+        "",
+        "origin_location_id",
+        "",
+        **_JOB,
+        done_sets=", completed_at = now()",
+        results=("started_at",),
+        effect_params=("verified",),
     ),
     WorkKind.DATA_TRANSFER_UNPACK: KindSpec(
-        "data_transfer", "unpack_", "destination_location_id", "AND t.status = 'completed'", **_JOB,
-        done_sets=", unpacked_at = now()", results=(), effect_params=("verified",),
+        "data_transfer",
+        "unpack_",
+        "destination_location_id",
+        "AND t.status = 'completed'",
+        **_JOB,
+        done_sets=", unpacked_at = now()",
+        results=(),
+        effect_params=("verified",),
     ),
     WorkKind.LONG_TERM_ARCHIVE_TRANSFER: KindSpec(
-        "long_term_archive_transfer", "", "destination_location_id", "", **_JOB,
-        done_sets=", completed_at = now()", results=(), effect_params=("verified",),
+        "long_term_archive_transfer",
+        "",
+        "destination_location_id",
+        "",
+        **_JOB,
+        done_sets=", completed_at = now()",
+        results=(),
+        effect_params=("verified",),
     ),
     WorkKind.STAGING_JOB: KindSpec(
-        "staging_job", "", "destination_location_id", "", **_JOB,
-        done_sets=", completed_at = now()", results=("retention_until",), effect_params=(),
+        "staging_job",
+        "",
+        "destination_location_id",
+        "",
+        **_JOB,
+        done_sets=", completed_at = now()",
+        results=("retention_until",),
+        effect_params=(),
     ),
     WorkKind.PHYSICAL_COPY_DELETION: KindSpec(
-        "physical_copy", "", "data_location_id",
-        # the safe-deletion rule is re-checked in the claiming statement itself
-        "AND opsdb_copy_deletable(t.id)",
-        pending="deletion_scheduled", running="deletion_in_progress", done="deleted", failed="deletion_failed",
-        done_sets=", deleted_at = now()", results=(), effect_params=(),
+        "physical_copy",
+        "",
+        "data_location_id",
+        # the safe-deletion rule, re-checked by the claiming statement itself (migrations/0009)
+        "AND opsdb_claim_deletable(t.id)",
+        pending="deletion_scheduled",
+        running="deletion_in_progress",
+        done="deleted",
+        failed="deletion_failed",
+        done_sets=", deleted_at = now()",
+        results=(),
+        effect_params=(),
     ),
 }
 """WorkKind -> (table, column prefix, claimable condition, location filter column, states)."""
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
-_COLUMNS = ("status", "attempts", "max_attempts", "last_error", "next_attempt_at", "claimed_by", "claim_token",
-            "lease_until")
+_COLUMNS = (
+    "status",
+    "attempts",
+    "max_attempts",
+    "last_error",
+    "next_attempt_at",
+    "claimed_by",
+    "claim_token",
+    "lease_until",
+)
 _sql_cache: dict[tuple[str, WorkKind, str], str] = {}
 
 
@@ -125,8 +176,15 @@ def kind_sql(name: str, kind: WorkKind, result_sets: str = "") -> str:
     spec = KINDS[kind]
     names = {c: spec.column(c) for c in _COLUMNS}
     names.update(
-        table=spec.table, location=spec.location, extra=spec.extra, pending=spec.pending, running=spec.running,
-        done=spec.done, failed=spec.failed, done_sets=spec.done_sets, result_sets=result_sets,
+        table=spec.table,
+        location=spec.location,
+        extra=spec.extra,
+        pending=spec.pending,
+        running=spec.running,
+        done=spec.done,
+        failed=spec.failed,
+        done_sets=spec.done_sets,
+        result_sets=result_sets,
     )
     text = _PLACEHOLDER.sub(lambda m: names[m.group(1)], query(name))
     _sql_cache[key] = text
@@ -167,10 +225,16 @@ class WorkItem:
     def from_row(cls, kind: WorkKind, row: Record) -> WorkItem:
         spec = KINDS[kind]
         return cls(
-            kind, row["id"], row[spec.column("status")], row[spec.column("attempts")],
-            row[spec.column("max_attempts")], row[spec.column("last_error")],
-            row[spec.column("next_attempt_at")], row[spec.column("claimed_by")],
-            row[spec.column("lease_until")], dict(row),
+            kind,
+            row["id"],
+            row[spec.column("status")],
+            row[spec.column("attempts")],
+            row[spec.column("max_attempts")],
+            row[spec.column("last_error")],
+            row[spec.column("next_attempt_at")],
+            row[spec.column("claimed_by")],
+            row[spec.column("lease_until")],
+            dict(row),
         )
 
 
@@ -187,8 +251,13 @@ class ClaimsLostError(ClaimLostError):
 def _claim_from_row(kind: WorkKind, row: Record) -> Claim:
     spec = KINDS[kind]
     return Claim(
-        kind, row["id"], row[spec.column("claim_token")], row[spec.column("claimed_by")],
-        row[spec.column("lease_until")], row[spec.column("attempts")], dict(row),
+        kind,
+        row["id"],
+        row[spec.column("claim_token")],
+        row[spec.column("claimed_by")],
+        row[spec.column("lease_until")],
+        row[spec.column("attempts")],
+        dict(row),
     )
 
 
@@ -310,7 +379,9 @@ async def complete(conn: Connection, claim: Claim, **result: Any) -> WorkItem:
     result_sets = "".join(f", {c} = ${i}" for i, c in enumerate(columns, start=3))
     async with conn.transaction():
         row = await conn.fetchrow(
-            kind_sql("work_complete", claim.kind, result_sets), claim.item_id, claim.token,
+            kind_sql("work_complete", claim.kind, result_sets),
+            claim.item_id,
+            claim.token,
             *(result[c] for c in columns),
         )
         if row is None:
@@ -439,15 +510,15 @@ class WorkListener:
             return
         self._conn = conn
 
-    async def wait(self, timeout: float | None = None) -> set[WorkKind]:
-        """The kinds hinted since the last call; empty when `timeout` (default: the poll interval) passed first.
+    async def wait(self, max_wait: float | None = None) -> set[WorkKind]:
+        """The kinds hinted since the last call; empty when `max_wait` (default: the poll interval) passed first.
 
         Either way the caller should then claim.
         """
         if not self.connected:
             await self._connect()
         if not self._pending:
-            with anyio.move_on_after(self._poll_interval if timeout is None else timeout):
+            with anyio.move_on_after(self._poll_interval if max_wait is None else max_wait):
                 await self._event.wait()
         hinted, self._pending = self._pending, set()
         self._event = anyio.Event()

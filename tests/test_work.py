@@ -157,8 +157,10 @@ async def test_batched_renewal_extends_held_leases_and_names_lost_ones(db: Datab
         assert all(r.lease_until > c.lease_until for r, c in zip(renewed, claims, strict=True))
         # one item is taken over after its lease ran out
         await conn.execute(
-            "UPDATE raw_data_package SET lease_until = now() - interval '1 s', next_attempt_at = now() - interval '1 s' "
-            "WHERE id = $1", claims[0].item_id,
+            "UPDATE raw_data_package SET lease_until = now() - interval '1 s', "
+            "next_attempt_at = now() - interval '1 s' "
+            "WHERE id = $1",
+            claims[0].item_id,
         )
         (taken,) = await work.claim(conn, BUILD, "other")
         with pytest.raises(work.ClaimsLostError) as lost:
@@ -261,7 +263,9 @@ async def test_unpack_is_claimable_only_after_the_transfer_finished(db: Database
         transfer = await conn.fetchval(
             "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id) "
             "VALUES ($1, $2, $3) RETURNING id",
-            bundle, world.locations["ccat_buffer"], world.locations["cologne_buffer"],
+            bundle,
+            world.locations["ccat_buffer"],
+            world.locations["cologne_buffer"],
         )
         assert await work.claim(conn, WorkKind.DATA_TRANSFER_UNPACK, "unpacker") == []
         (sending,) = await work.claim(conn, WorkKind.DATA_TRANSFER, "sender", sites=["ccat"])
@@ -275,7 +279,9 @@ async def test_unpack_is_claimable_only_after_the_transfer_finished(db: Database
             world.locations["cologne_buffer"],
         )
         log = await conn.fetchval("SELECT message FROM data_transfer_log WHERE data_transfer_id = $1", transfer)
-        row = await conn.fetchrow("SELECT status, unpack_status, unpacked_at FROM data_transfer WHERE id = $1", transfer)
+        row = await conn.fetchrow(
+            "SELECT status, unpack_status, unpacked_at FROM data_transfer WHERE id = $1", transfer
+        )
     assert [c["type"] for c in copies] == ["data_transfer_package", "raw_data_package", "raw_data_package"]
     assert log == "42% sent"
     assert row is not None and row["unpack_status"] == "completed" and row["unpacked_at"] is not None
@@ -306,8 +312,8 @@ async def test_listener_keeps_polling_when_its_connection_dies(db: Database, dat
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
             )
-        await hints.wait(timeout=0.2)  # notices the loss, reconnects
+        await hints.wait(max_wait=0.2)  # notices the loss, reconnects
         await add_packages_via(db, world, 1)
         with anyio.fail_after(5):
-            got = await hints.wait(timeout=2)
+            got = await hints.wait(max_wait=2)
     assert got == {BUILD}
