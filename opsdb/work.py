@@ -167,9 +167,19 @@ _COLUMNS = (
 _sql_cache: dict[tuple[str, WorkKind, str], str] = {}
 
 
-def kind_sql(name: str, kind: WorkKind, result_sets: str = "") -> str:
+RESULT_TYPES: Mapping[str, str] = {
+    "size_bytes": "bigint",
+    "checksum": "text",
+    "checksum_algorithm": "text",
+    "started_at": "timestamptz",
+    "retention_until": "timestamptz",
+}
+"""SQL type of every result column (for the arrays of a batched completion)."""
+
+
+def kind_sql(name: str, kind: WorkKind, result_sets: str = "", result_arrays: str = "", result_names: str = "") -> str:
     """The template `name` of sql/work.sql filled with `kind`'s static names."""
-    key = (name, kind, result_sets)
+    key = (name, kind, result_sets + result_arrays + result_names)
     cached = _sql_cache.get(key)
     if cached is not None:
         return cached
@@ -185,6 +195,8 @@ def kind_sql(name: str, kind: WorkKind, result_sets: str = "") -> str:
         failed=spec.failed,
         done_sets=spec.done_sets,
         result_sets=result_sets,
+        result_arrays=result_arrays,
+        result_names=result_names,
     )
     text = _PLACEHOLDER.sub(lambda m: names[m.group(1)], query(name))
     _sql_cache[key] = text
@@ -367,15 +379,7 @@ async def complete(conn: Connection, claim: Claim, **result: Any) -> WorkItem:
     item); a claim taken over by another worker raises ClaimLostError and writes nothing.
     """
     spec = KINDS[claim.kind]
-    effect_params = spec.effect_params or ()
-    problems = [
-        FieldProblem(0, key, f"not a result of {claim.kind} (allowed: {', '.join(spec.results + effect_params)})")
-        for key in result
-        if key not in spec.results and key not in effect_params
-    ]
-    if problems:
-        raise InputValidationError(problems)
-    columns = [k for k in spec.results if k in result]
+    columns, effect_params = _check_results(claim.kind, list(result))
     result_sets = "".join(f", {c} = ${i}" for i, c in enumerate(columns, start=3))
     async with conn.transaction():
         row = await conn.fetchrow(
@@ -394,18 +398,83 @@ async def complete(conn: Connection, claim: Claim, **result: Any) -> WorkItem:
                 return WorkItem.from_row(claim.kind, current)  # already completed by this claim
             raise await _explain_lost(conn, claim)
         if spec.effect_params is not None:
-            await _apply_effect(conn, claim, [result.get(p, False if p == "verified" else None) for p in effect_params])
+            await _apply_effects(conn, claim.kind, [claim.item_id], [result], effect_params)
     return WorkItem.from_row(claim.kind, row)
 
 
-async def _apply_effect(conn: Connection, claim: Claim, params: list[Any]) -> None:
-    sql = query(f"work_effect_{claim.kind.value}")
-    if claim.kind is not WorkKind.LONG_TERM_ARCHIVE_TRANSFER:
-        await conn.execute(sql, claim.item_id, *params)
+def _check_results(kind: WorkKind, keys: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
+    """The result columns among `keys` and the kind's effect parameters; InputValidationError for strangers."""
+    spec = KINDS[kind]
+    effect_params = spec.effect_params or ()
+    problems = [
+        FieldProblem(0, key, f"not a result of {kind} (allowed: {', '.join(spec.results + effect_params)})")
+        for key in keys
+        if key not in spec.results and key not in effect_params
+    ]
+    if problems:
+        raise InputValidationError(problems)
+    return [k for k in spec.results if k in keys], effect_params
+
+
+async def complete_many(
+    conn: Connection, kind: WorkKind, claims: Sequence[Claim], results: Sequence[Mapping[str, Any]] | None = None
+) -> list[WorkItem]:
+    """Finish many claims of one kind in one transaction: one UPDATE for all, then their effects.
+
+    `results[i]` holds claim i's results and effect parameters (all with the same keys).
+    Claims no longer the caller's are left alone: ClaimsLostError names them after the
+    others committed (`renewed` holds the completed ones' claims).
+    """
+    if not claims:
+        return []
+    if any(c.kind is not kind for c in claims):
+        raise ValueError(f"complete_many: every claim must be of kind {kind}")
+    rows_results: Sequence[Mapping[str, Any]] = results if results is not None else [{} for _ in claims]
+    if len(rows_results) != len(claims):
+        raise ValueError("complete_many: one result mapping per claim")
+    keys = list(rows_results[0])
+    for position, r in enumerate(rows_results):
+        if list(r) != keys:
+            raise InputValidationError([FieldProblem(position, ",".join(r), f"every result needs the keys {keys}")])
+    columns, effect_params = _check_results(kind, keys)
+    sets = "".join(f", {c} = c.{c}" for c in columns)
+    arrays = "".join(f", ${i}::{RESULT_TYPES[c]}[]" for i, c in enumerate(columns, start=3))
+    names = "".join(f", {c}" for c in columns)
+    spec = KINDS[kind]
+    async with conn.transaction():
+        rows = await conn.fetch(
+            kind_sql("work_complete_many", kind, sets, arrays, names),
+            [c.item_id for c in claims],
+            [c.token for c in claims],
+            *([r[c] for r in rows_results] for c in columns),
+        )
+        done = {r["id"] for r in rows}
+        if spec.effect_params is not None:
+            held = [(c.item_id, r) for c, r in zip(claims, rows_results, strict=True) if c.item_id in done]
+            if held:
+                await _apply_effects(conn, kind, [i for i, _ in held], [r for _, r in held], effect_params)
+    lost = [c for c in claims if c.item_id not in done]
+    if lost:
+        raise ClaimsLostError(kind, lost, [c for c in claims if c.item_id in done])
+    return [WorkItem.from_row(kind, r) for r in rows]
+
+
+async def _apply_effects(
+    conn: Connection,
+    kind: WorkKind,
+    item_ids: list[int],
+    results: Sequence[Mapping[str, Any]],
+    effect_params: tuple[str, ...],
+) -> None:
+    """Run the kind's completion effect for the completed items, set-based (one statement)."""
+    arrays = [[r.get(p, False if p == "verified" else None) for r in results] for p in effect_params]
+    sql = query(f"work_effect_{kind.value}")
+    if kind is not WorkKind.LONG_TERM_ARCHIVE_TRANSFER:
+        await conn.execute(sql, item_ids, *arrays)
         return
-    row = await conn.fetchrow(sql, claim.item_id, *params)
-    if row is not None and row["archived"] == 0:
-        raise InvalidTransitionError(f"raw_data_package {row['id']}", row["state"], "archived")
+    refused = await conn.fetch(sql, item_ids, *arrays)
+    if refused:
+        raise InvalidTransitionError(f"raw_data_package {refused[0]['id']}", refused[0]["state"], "archived")
 
 
 async def fail(

@@ -93,80 +93,105 @@ SELECT * FROM {table} t WHERE t.{status} = '{failed}' AND t.id > $1 ORDER BY t.i
 -- A progress note on a data transfer ($1 transfer, $2 level, $3 message).
 INSERT INTO data_transfer_log (data_transfer_id, level, message) VALUES ($1, $2, $3)
 
+-- Completion effects: what finishing a kind's items means for copies and packages. Set-based:
+-- $1 holds the completed item ids, further arrays their effect parameters, one per item.
+
 -- work_effect_raw_data_package_build --
--- A built package ($1) now lies at location $2 (the buffer): a present copy there ($3 checksum verified).
+-- Built packages ($1) now lie at locations $2 (the buffer; NULL = not recorded): a present copy there ($3 checksum verified).
 INSERT INTO physical_copy (type, raw_data_package_id, data_location_id, status, checksum_verified_at)
-SELECT 'raw_data_package', $1, $2, 'present', CASE WHEN $3::boolean THEN now() END
-WHERE $2::bigint IS NOT NULL
+SELECT 'raw_data_package', u.id, u.location_id, 'present', CASE WHEN u.verified THEN now() END
+FROM unnest($1::bigint[], $2::bigint[], $3::boolean[]) AS u(id, location_id, verified)
+WHERE u.location_id IS NOT NULL
 ON CONFLICT (raw_data_package_id, data_location_id) WHERE type = 'raw_data_package'
 DO UPDATE SET status = 'present', deleted_at = NULL, checksum_verified_at = EXCLUDED.checksum_verified_at
 
 -- work_effect_data_transfer_package_build --
--- A built bundle ($1) lies at its origin location: a present copy there ($2 checksum verified).
+-- Built bundles ($1) lie at their origin location: a present copy there ($2 checksum verified).
 INSERT INTO physical_copy (type, data_transfer_package_id, data_location_id, status, checksum_verified_at)
-SELECT 'data_transfer_package', d.id, d.origin_location_id, 'present', CASE WHEN $2::boolean THEN now() END
-FROM data_transfer_package d WHERE d.id = $1
+SELECT 'data_transfer_package', d.id, d.origin_location_id, 'present', CASE WHEN u.verified THEN now() END
+FROM unnest($1::bigint[], $2::boolean[]) AS u(id, verified)
+JOIN data_transfer_package d ON d.id = u.id
 ON CONFLICT (data_transfer_package_id, data_location_id) WHERE type = 'data_transfer_package'
 DO UPDATE SET status = 'present', deleted_at = NULL, checksum_verified_at = EXCLUDED.checksum_verified_at
 
 -- work_effect_data_transfer --
--- A finished transfer ($1): a present bundle copy at its destination ($2 checksum verified).
+-- Finished transfers ($1): a present bundle copy at each destination ($2 checksum verified).
 INSERT INTO physical_copy (type, data_transfer_package_id, data_location_id, status, checksum_verified_at)
 SELECT 'data_transfer_package', t.data_transfer_package_id, t.destination_location_id, 'present',
-       CASE WHEN $2::boolean THEN now() END
-FROM data_transfer t WHERE t.id = $1
+       CASE WHEN u.verified THEN now() END
+FROM unnest($1::bigint[], $2::boolean[]) AS u(id, verified)
+JOIN data_transfer t ON t.id = u.id
 ON CONFLICT (data_transfer_package_id, data_location_id) WHERE type = 'data_transfer_package'
 DO UPDATE SET status = 'present', deleted_at = NULL, checksum_verified_at = EXCLUDED.checksum_verified_at
 
 -- work_effect_data_transfer_unpack --
--- A finished unpack ($1): a present copy of each package of the bundle at the destination ($2 checksum verified).
+-- Finished unpacks ($1): a present copy of each package of the bundle at the destination ($2 checksum verified).
 INSERT INTO physical_copy (type, raw_data_package_id, data_location_id, status, checksum_verified_at)
-SELECT 'raw_data_package', p.id, t.destination_location_id, 'present', CASE WHEN $2::boolean THEN now() END
-FROM data_transfer t JOIN raw_data_package p ON p.data_transfer_package_id = t.data_transfer_package_id
-WHERE t.id = $1
+SELECT DISTINCT ON (p.id, t.destination_location_id)
+       'raw_data_package', p.id, t.destination_location_id, 'present', CASE WHEN u.verified THEN now() END
+FROM unnest($1::bigint[], $2::boolean[]) AS u(id, verified)
+JOIN data_transfer t ON t.id = u.id
+JOIN raw_data_package p ON p.data_transfer_package_id = t.data_transfer_package_id
+ORDER BY p.id, t.destination_location_id
 ON CONFLICT (raw_data_package_id, data_location_id) WHERE type = 'raw_data_package'
 DO UPDATE SET status = 'present', deleted_at = NULL, checksum_verified_at = EXCLUDED.checksum_verified_at
 
 -- work_effect_long_term_archive_transfer --
--- A finished archive transfer ($1): a present package copy in the archive ($2 verified) and the package archived; returns the package's state before (guarded by the caller).
+-- Finished archive transfers ($1): a present package copy in the archive ($2 verified), the package archived; returns the packages that could not be archived, with their state.
 WITH done AS (
-    SELECT t.raw_data_package_id, t.destination_location_id FROM long_term_archive_transfer t WHERE t.id = $1
+    SELECT DISTINCT ON (t.raw_data_package_id, t.destination_location_id)
+           t.raw_data_package_id, t.destination_location_id, u.verified
+    FROM unnest($1::bigint[], $2::boolean[]) AS u(id, verified)
+    JOIN long_term_archive_transfer t ON t.id = u.id
+    ORDER BY t.raw_data_package_id, t.destination_location_id
 ),
 copy AS (
     INSERT INTO physical_copy (type, raw_data_package_id, data_location_id, status, checksum_verified_at)
     SELECT 'raw_data_package', d.raw_data_package_id, d.destination_location_id, 'present',
-           CASE WHEN $2::boolean THEN now() END
+           CASE WHEN d.verified THEN now() END
     FROM done d
     ON CONFLICT (raw_data_package_id, data_location_id) WHERE type = 'raw_data_package'
     DO UPDATE SET status = 'present', deleted_at = NULL, checksum_verified_at = EXCLUDED.checksum_verified_at
     RETURNING id
 ),
 archived AS (
+    -- guarded: a failed package is not archived (the caller refuses the whole completion)
     UPDATE raw_data_package p SET state = 'archived'
-    FROM done d
-    WHERE p.id = d.raw_data_package_id AND p.state IN ('waiting', 'transferring', 'archived')
+    WHERE p.id IN (SELECT raw_data_package_id FROM done) AND p.state IN ('waiting', 'transferring', 'archived')
     RETURNING p.id
 )
-SELECT p.id, p.state, (SELECT count(*) FROM archived) AS archived, (SELECT count(*) FROM copy) AS copies
-FROM done d JOIN raw_data_package p ON p.id = d.raw_data_package_id
+SELECT p.id, p.state
+FROM raw_data_package p
+WHERE p.id IN (SELECT raw_data_package_id FROM done) AND p.id NOT IN (SELECT id FROM archived)
+ORDER BY p.id
 
 -- work_effect_staging_job --
--- A finished staging job ($1): a 'staged' copy of each of its packages at the job's destination.
+-- Finished staging jobs ($1): a 'staged' copy of each of their packages at the job's destination.
 INSERT INTO physical_copy (type, raw_data_package_id, data_location_id, status)
-SELECT 'raw_data_package', sp.raw_data_package_id, j.destination_location_id, 'staged'
+SELECT DISTINCT ON (sp.raw_data_package_id, j.destination_location_id)
+       'raw_data_package', sp.raw_data_package_id, j.destination_location_id, 'staged'
 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
-WHERE j.id = $1
+WHERE j.id = ANY($1::bigint[])
+ORDER BY sp.raw_data_package_id, j.destination_location_id
 ON CONFLICT (raw_data_package_id, data_location_id) WHERE type = 'raw_data_package'
 DO UPDATE SET status = 'staged', deleted_at = NULL
 WHERE physical_copy.status IN ('deleted', 'deletion_failed', 'deletion_possible')
 
 -- work_effect_physical_copy_deletion --
--- A deleted package copy ($1): its files' copies at the same location become deletion_possible.
+-- Deleted package copies ($1): their files' copies at the same location become deletion_possible.
 UPDATE physical_copy fc
 SET status = 'deletion_possible'
 FROM physical_copy pc
 JOIN raw_data_file f ON f.raw_data_package_id = pc.raw_data_package_id
-WHERE pc.id = $1 AND pc.type = 'raw_data_package'
+WHERE pc.id = ANY($1::bigint[]) AND pc.type = 'raw_data_package'
   AND fc.type = 'raw_data_file' AND fc.raw_data_file_id = f.id
   AND fc.data_location_id = pc.data_location_id
   AND fc.status IN ('present', 'staged')
+
+-- work_complete_many --
+-- Mark many claims ($1 ids, $2 tokens) done in one statement, with per-item result columns as further arrays; returns the rows completed (the others' tokens no longer hold them).
+UPDATE {table} t
+SET {status} = '{done}', {lease_until} = NULL{done_sets}{result_sets}
+FROM unnest($1::bigint[], $2::uuid[]{result_arrays}) AS c(id, token{result_names})
+WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
+RETURNING t.*

@@ -317,3 +317,26 @@ async def test_listener_keeps_polling_when_its_connection_dies(db: Database, dat
         with anyio.fail_after(5):
             got = await hints.wait(max_wait=2)
     assert got == {BUILD}
+
+
+async def test_batched_completion_finishes_held_claims_and_names_lost_ones(db: Database) -> None:
+    world = await _world(db)
+    await add_packages_via(db, world, 3)
+    buffer = world.locations["ccat_buffer"]
+    async with db.connection() as conn:
+        claims = await work.claim(conn, BUILD, "w", limit=3, lease_seconds=60)
+        await conn.execute(
+            "UPDATE raw_data_package SET lease_until = now() - interval '1 s', "
+            "next_attempt_at = now() - interval '1 s' WHERE id = $1",
+            claims[0].item_id,
+        )
+        (taken,) = await work.claim(conn, BUILD, "other")
+        results = [{**CHECKSUM, "size_bytes": n, "location_id": buffer} for n in range(3)]
+        with pytest.raises(work.ClaimsLostError) as lost:
+            await work.complete_many(conn, BUILD, claims, results)
+        rows = await conn.fetch("SELECT id, status, size_bytes FROM raw_data_package ORDER BY id")
+        copies = await conn.fetchval("SELECT count(*) FROM physical_copy WHERE data_location_id = $1", buffer)
+    assert [c.item_id for c in lost.value.lost] == [taken.item_id]
+    assert [(r["status"], r["size_bytes"]) for r in rows[1:]] == [("completed", 1), ("completed", 2)]
+    assert rows[0]["status"] == "in_progress"  # the new owner's, untouched
+    assert copies == 2
