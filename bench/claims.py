@@ -66,9 +66,7 @@ async def _worker(db: Database, name: str, batch: int, buffer: int, claimed: lis
     async with db.connection() as conn:
         while claims := await work.claim(conn, KIND, name, limit=batch, lease_seconds=60):
             claimed.extend(c.item_id for c in claims)
-            await work.complete_many(
-                conn, KIND, claims, [{**RESULT, "location_id": buffer if buffer else None} for _ in claims]
-            )
+            await work.complete_many(conn, KIND, claims, [{**RESULT, "location_id": buffer} for _ in claims])
 
 
 async def _run(db: Database, world: dict[str, Any], label: str, items: int, workers: int, batch: int) -> dict[str, Any]:
@@ -79,9 +77,7 @@ async def _run(db: Database, world: dict[str, Any], label: str, items: int, work
     start = time.perf_counter()
     async with anyio.create_task_group() as tg:
         for n in range(workers):
-            tg.start_soon(
-                _worker, db, f"{label}-w{n}", batch, world["buffer"] if not os.environ.get("NOCOPY") else 0, claimed
-            )
+            tg.start_soon(_worker, db, f"{label}-w{n}", batch, world["buffer"], claimed)
     elapsed = time.perf_counter() - start
     async with db.connection() as conn:
         done = await _done(conn, label)

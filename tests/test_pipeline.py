@@ -317,3 +317,20 @@ async def test_guarded_package_state_change(db: Database) -> None:
             await pipeline.set_package_state(conn, package, PackageState.WAITING, PackageState.TRANSFERRING)
         with pytest.raises(InvalidTransitionError, match="archived -> waiting"):
             await pipeline.set_package_state(conn, package, PackageState.ARCHIVED, PackageState.WAITING)
+
+
+async def test_finished_transfers_are_listed_for_unpacking_at_their_destination(db: Database) -> None:
+    world = await _world(db)
+    loc = world.locations
+    async with db.connection() as conn:
+        await add_route(conn, "ccat_to_cologne", world.sites["ccat"], world.sites["cologne"])
+        packages = await add_packages(conn, world, 1, status="completed")
+        await add_bundle(conn, world, packages)
+        (transfer,) = await pipeline.schedule_transfers(conn)
+        assert await pipeline.transfers_to_unpack(conn) == []
+        (c,) = await work.claim(conn, WorkKind.DATA_TRANSFER, "sender")
+        await work.complete(conn, c, verified=True)
+        (ready,) = await pipeline.transfers_to_unpack(conn, locations=[loc["cologne_buffer"]])
+        elsewhere = await pipeline.transfers_to_unpack(conn, locations=[loc["us_buffer"]])
+    assert ready["id"] == transfer
+    assert elsewhere == []
