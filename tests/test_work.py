@@ -313,7 +313,13 @@ async def test_listener_keeps_polling_when_its_connection_dies(db: Database, dat
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
             )
-        await hints.wait(max_wait=0.2)  # notices the loss, reconnects
+        with anyio.fail_after(5):
+            while True:  # the listener notices the loss ...
+                if not hints.connected:
+                    break
+                await anyio.sleep(0.01)
+        assert await hints.wait(max_wait=0.2) == set()  # ... the caller polls, the listener reconnects
+        assert hints.connected
         await add_packages_via(db, world, 1)
         with anyio.fail_after(5):
             got = await hints.wait(max_wait=2)
