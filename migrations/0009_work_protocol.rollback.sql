@@ -1,0 +1,17 @@
+DROP INDEX IF EXISTS long_term_archive_transfer_origin_idx;
+DROP INDEX IF EXISTS raw_data_package_archived_idx;
+DROP FUNCTION IF EXISTS opsdb_claim_deletable(bigint);
+DROP FUNCTION IF EXISTS opsdb_copy_deletable(bigint);
+DROP TRIGGER IF EXISTS physical_copy_deletion_notify ON physical_copy;
+DROP TRIGGER IF EXISTS staging_job_work_update_notify ON staging_job;
+DROP TRIGGER IF EXISTS staging_job_work_insert_notify ON staging_job;
+DROP TRIGGER IF EXISTS long_term_archive_transfer_work_update_notify ON long_term_archive_transfer;
+DROP TRIGGER IF EXISTS long_term_archive_transfer_work_insert_notify ON long_term_archive_transfer;
+DROP TRIGGER IF EXISTS data_transfer_unpack_notify ON data_transfer;
+DROP TRIGGER IF EXISTS data_transfer_work_update_notify ON data_transfer;
+DROP TRIGGER IF EXISTS data_transfer_work_insert_notify ON data_transfer;
+DROP TRIGGER IF EXISTS data_transfer_package_work_update_notify ON data_transfer_package;
+DROP TRIGGER IF EXISTS data_transfer_package_work_insert_notify ON data_transfer_package;
+DROP TRIGGER IF EXISTS raw_data_package_work_update_notify ON raw_data_package;
+DROP TRIGGER IF EXISTS raw_data_package_work_insert_notify ON raw_data_package;
+DROP FUNCTION IF EXISTS opsdb_notify_work();

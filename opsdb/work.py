@@ -1,0 +1,624 @@
+"""The work protocol every daemon uses: claim with a lease, renew, progress, complete, fail, reset.
+
+One protocol for the seven kinds of work (`WorkKind`). A claim is one statement
+(`FOR UPDATE SKIP LOCKED`) that also takes items whose lease ran out; each claim carries a
+fresh token (a fencing token) and every later write names it, so a worker whose claim was
+taken over gets `ClaimLostError` instead of overwriting the new owner's work. `listen`
+waits for the NOTIFY hint the database sends when work appears (migrations/0009), with
+polling as the fallback. What creates work and what a completion implies for copies and
+packages: opsdb/pipeline.py. Protocol and diagrams: docs/workflows.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import anyio
+import asyncpg
+
+from opsdb.db import Connection, Record, init_connection
+from opsdb.errors import ClaimLostError, FieldProblem, InputValidationError, InvalidTransitionError, NotFoundError
+from opsdb.queries import query
+
+CHANNEL = "opsdb_work"
+"""The NOTIFY channel; the payload is a WorkKind value."""
+
+MAX_ERROR_LENGTH = 4000
+"""Longer error texts are cut (logs belong on disk; data_transfer_log points at them)."""
+
+
+class WorkKind(StrEnum):
+    """Every kind of claimable work; the value is also the NOTIFY payload."""
+
+    RAW_DATA_PACKAGE_BUILD = "raw_data_package_build"
+    DATA_TRANSFER_PACKAGE_BUILD = "data_transfer_package_build"
+    DATA_TRANSFER = "data_transfer"
+    DATA_TRANSFER_UNPACK = "data_transfer_unpack"
+    LONG_TERM_ARCHIVE_TRANSFER = "long_term_archive_transfer"
+    STAGING_JOB = "staging_job"
+    PHYSICAL_COPY_DELETION = "physical_copy_deletion"
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """Where a kind's work lives. Every string here is static SQL, never a value."""
+
+    table: str
+    prefix: str
+    """Prefix of the work columns ("unpack_" for the unpack step of data_transfer)."""
+    location: str
+    """The location column the `locations` / `sites` filters of a claim apply to."""
+    extra: str
+    """Further claimable condition on `t` (static SQL)."""
+    pending: str
+    running: str
+    done: str
+    failed: str
+    done_sets: str
+    """Extra assignments on completion (static SQL)."""
+    results: tuple[str, ...]
+    """Columns a completion may write (`complete(..., column=value)`)."""
+    effect_params: tuple[str, ...] | None
+    """Parameters of the kind's completion effect (query work_effect_<kind>), None = no effect."""
+
+    def column(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+
+_JOB = {"pending": "pending", "running": "in_progress", "done": "completed", "failed": "failed"}
+_CHECKSUM = ("size_bytes", "checksum", "checksum_algorithm")
+
+KINDS: Mapping[WorkKind, KindSpec] = {
+    WorkKind.RAW_DATA_PACKAGE_BUILD: KindSpec(
+        table="raw_data_package",
+        prefix="",
+        location="origin_location_id",
+        extra="",
+        **_JOB,
+        done_sets="",
+        results=_CHECKSUM,
+        effect_params=("location_id", "verified"),
+    ),
+    WorkKind.DATA_TRANSFER_PACKAGE_BUILD: KindSpec(
+        table="data_transfer_package",
+        prefix="",
+        location="origin_location_id",
+        extra="",
+        **_JOB,
+        done_sets="",
+        results=_CHECKSUM,
+        effect_params=("verified",),
+    ),
+    WorkKind.DATA_TRANSFER: KindSpec(
+        table="data_transfer",
+        prefix="",
+        location="origin_location_id",
+        extra="",
+        **_JOB,
+        done_sets=", completed_at = now()",
+        results=("started_at",),
+        effect_params=("verified",),
+    ),
+    WorkKind.DATA_TRANSFER_UNPACK: KindSpec(
+        table="data_transfer",
+        prefix="unpack_",
+        location="destination_location_id",
+        extra="AND t.status = 'completed'",
+        **_JOB,
+        done_sets=", unpacked_at = now()",
+        results=(),
+        effect_params=("verified",),
+    ),
+    WorkKind.LONG_TERM_ARCHIVE_TRANSFER: KindSpec(
+        table="long_term_archive_transfer",
+        prefix="",
+        location="destination_location_id",
+        extra="",
+        **_JOB,
+        done_sets=", completed_at = now()",
+        results=(),
+        effect_params=("verified",),
+    ),
+    WorkKind.STAGING_JOB: KindSpec(
+        table="staging_job",
+        prefix="",
+        location="destination_location_id",
+        extra="",
+        **_JOB,
+        done_sets=", completed_at = now()",
+        results=("retention_until",),
+        effect_params=(),
+    ),
+    WorkKind.PHYSICAL_COPY_DELETION: KindSpec(
+        table="physical_copy",
+        prefix="",
+        location="data_location_id",
+        # the safe-deletion rule, re-checked by the claiming statement itself (migrations/0009)
+        extra="AND opsdb_claim_deletable(t.id)",
+        pending="deletion_scheduled",
+        running="deletion_in_progress",
+        done="deleted",
+        failed="deletion_failed",
+        done_sets=", deleted_at = now()",
+        results=(),
+        effect_params=(),
+    ),
+}
+"""WorkKind -> (table, column prefix, claimable condition, location filter column, states)."""
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_COLUMNS = (
+    "status",
+    "attempts",
+    "max_attempts",
+    "last_error",
+    "next_attempt_at",
+    "claimed_by",
+    "claim_token",
+    "lease_until",
+)
+_sql_cache: dict[tuple[str, WorkKind, str], str] = {}
+
+
+RESULT_TYPES: Mapping[str, str] = {
+    "size_bytes": "bigint",
+    "checksum": "text",
+    "checksum_algorithm": "text",
+    "started_at": "timestamptz",
+    "retention_until": "timestamptz",
+}
+"""SQL type of every result column (for the arrays of a batched completion)."""
+
+
+def kind_sql(name: str, kind: WorkKind, result_sets: str = "", result_arrays: str = "", result_names: str = "") -> str:
+    """The template `name` of sql/work.sql filled with `kind`'s static names."""
+    key = (name, kind, result_sets + result_arrays + result_names)
+    cached = _sql_cache.get(key)
+    if cached is not None:
+        return cached
+    spec = KINDS[kind]
+    names = {c: spec.column(c) for c in _COLUMNS}
+    names.update(
+        table=spec.table,
+        location=spec.location,
+        extra=spec.extra,
+        pending=spec.pending,
+        running=spec.running,
+        done=spec.done,
+        failed=spec.failed,
+        done_sets=spec.done_sets,
+        result_sets=result_sets,
+        result_arrays=result_arrays,
+        result_names=result_names,
+    )
+    text = _PLACEHOLDER.sub(lambda m: names[m.group(1)], query(name))
+    _sql_cache[key] = text
+    return text
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A worker's hold on one item: show `token` with every later write."""
+
+    kind: WorkKind
+    item_id: int
+    token: UUID
+    worker_id: str
+    lease_until: datetime
+    attempt: int
+    """1 for the first attempt; abandoned leases count as attempts."""
+    item: Mapping[str, Any]
+    """The claimed row as it was right after the claim."""
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A work item's protocol columns (what operators and tests look at)."""
+
+    kind: WorkKind
+    item_id: int
+    status: str
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    claimed_by: str | None
+    lease_until: datetime | None
+    row: Mapping[str, Any]
+
+    @classmethod
+    def from_row(cls, kind: WorkKind, row: Record) -> WorkItem:
+        spec = KINDS[kind]
+        return cls(
+            kind,
+            row["id"],
+            row[spec.column("status")],
+            row[spec.column("attempts")],
+            row[spec.column("max_attempts")],
+            row[spec.column("last_error")],
+            row[spec.column("next_attempt_at")],
+            row[spec.column("claimed_by")],
+            row[spec.column("lease_until")],
+            dict(row),
+        )
+
+
+class ClaimsLostError(ClaimLostError):
+    """Some claims of a batched renewal were no longer the caller's; the others were renewed."""
+
+    def __init__(self, kind: WorkKind, lost: Sequence[Claim], renewed: Sequence[Claim]) -> None:
+        ids = ", ".join(str(c.item_id) for c in lost)
+        super().__init__(f"{kind}: claims lost on item(s) {ids}")
+        self.lost = list(lost)
+        self.renewed = list(renewed)
+
+
+def _claim_from_row(kind: WorkKind, row: Record) -> Claim:
+    spec = KINDS[kind]
+    return Claim(
+        kind,
+        row["id"],
+        row[spec.column("claim_token")],
+        row[spec.column("claimed_by")],
+        row[spec.column("lease_until")],
+        row[spec.column("attempts")],
+        dict(row),
+    )
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+
+
+async def claim(
+    conn: Connection,
+    kind: WorkKind,
+    worker_id: str,
+    limit: int = 1,
+    lease_seconds: float = 300.0,
+    *,
+    sites: Sequence[str] | None = None,
+    locations: Sequence[int] | None = None,
+) -> list[Claim]:
+    """Claim up to `limit` due items of `kind` for `worker_id`, each with its own token.
+
+    Due: pending items whose retry time has come, and items whose lease expired (a crashed
+    or stalled worker's). `sites` (site short names) and `locations` (data location ids)
+    narrow the items to those whose kind's location column lies there. One statement:
+    concurrent claimers skip each other's rows, so every item has exactly one winner.
+    """
+    if not worker_id:
+        raise ValueError("worker_id must not be empty")
+    _positive("limit", limit)
+    _positive("lease_seconds", lease_seconds)
+    rows = await conn.fetch(
+        kind_sql("work_claim", kind),
+        worker_id,
+        limit,
+        None if locations is None else list(locations),
+        None if sites is None else list(sites),
+        float(lease_seconds),
+    )
+    return [_claim_from_row(kind, r) for r in rows]
+
+
+async def renew(conn: Connection, kind: WorkKind, claims: Sequence[Claim], lease_seconds: float = 300.0) -> list[Claim]:
+    """Extend the leases of many claims of one kind in one statement.
+
+    Returns the renewed claims (new `lease_until`). Raises ClaimsLostError (a
+    ClaimLostError) naming the claims that were no longer the caller's; the others stay
+    renewed.
+    """
+    _positive("lease_seconds", lease_seconds)
+    if not claims:
+        return []
+    if any(c.kind is not kind for c in claims):
+        raise ValueError(f"renew: every claim must be of kind {kind}")
+    rows = await conn.fetch(
+        kind_sql("work_renew", kind),
+        [c.item_id for c in claims],
+        [c.token for c in claims],
+        float(lease_seconds),
+    )
+    leases = {r["id"]: r["lease_until"] for r in rows}
+    renewed = [_with_lease(c, leases[c.item_id]) for c in claims if c.item_id in leases]
+    lost = [c for c in claims if c.item_id not in leases]
+    if lost:
+        raise ClaimsLostError(kind, lost, renewed)
+    return renewed
+
+
+def _with_lease(c: Claim, lease_until: datetime) -> Claim:
+    return Claim(c.kind, c.item_id, c.token, c.worker_id, lease_until, c.attempt, c.item)
+
+
+async def progress(
+    conn: Connection, claim: Claim, *, lease_seconds: float = 300.0, message: str | None = None
+) -> Claim:
+    """A sign of life: renew the lease; for transfers and unpacks also log `message`.
+
+    ClaimLostError when the claim is no longer the caller's (nothing is logged then).
+    """
+    async with conn.transaction():
+        try:
+            (renewed,) = await renew(conn, claim.kind, [claim], lease_seconds)
+        except ClaimsLostError:
+            raise ClaimLostError(_lost_message(claim)) from None
+        if message and claim.kind in (WorkKind.DATA_TRANSFER, WorkKind.DATA_TRANSFER_UNPACK):
+            await conn.execute(query("work_log_transfer"), claim.item_id, "info", message[:1000])
+    return renewed
+
+
+def _lost_message(claim: Claim) -> str:
+    return f"{claim.kind} {claim.item_id}: claim of {claim.worker_id} ({claim.token}) is no longer held"
+
+
+async def _explain_lost(conn: Connection, claim: Claim) -> ClaimLostError | NotFoundError:
+    row = await conn.fetchrow(kind_sql("work_get", claim.kind), claim.item_id)
+    if row is None:
+        return NotFoundError(KINDS[claim.kind].table, claim.item_id)
+    item = WorkItem.from_row(claim.kind, row)
+    return ClaimLostError(f"{_lost_message(claim)}: now {item.status}, claimed by {item.claimed_by}")
+
+
+async def complete(conn: Connection, claim: Claim, **result: Any) -> WorkItem:
+    """Finish a claimed item and apply what that means for copies and packages, atomically.
+
+    `result` holds the kind's result columns (KINDS[kind].results, e.g. size_bytes,
+    checksum, checksum_algorithm for builds) and its effect parameters (`location_id` where
+    a built package now lies; `verified` when the checksum was checked at the new copy's
+    location). Completing the same claim twice is harmless (the second call returns the
+    item); a claim taken over by another worker raises ClaimLostError and writes nothing.
+    """
+    spec = KINDS[claim.kind]
+    columns, effect_params = _check_results(claim.kind, list(result))
+    result_sets = "".join(f", {c} = ${i}" for i, c in enumerate(columns, start=3))
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            kind_sql("work_complete", claim.kind, result_sets),
+            claim.item_id,
+            claim.token,
+            *(result[c] for c in columns),
+        )
+        if row is None:
+            current = await conn.fetchrow(kind_sql("work_get", claim.kind), claim.item_id)
+            if (
+                current is not None
+                and current[spec.column("status")] == spec.done
+                and current[spec.column("claim_token")] == claim.token
+            ):
+                return WorkItem.from_row(claim.kind, current)  # already completed by this claim
+            raise await _explain_lost(conn, claim)
+        if spec.effect_params is not None:
+            await _apply_effects(conn, claim.kind, [claim.item_id], [result], effect_params)
+    return WorkItem.from_row(claim.kind, row)
+
+
+def _check_results(kind: WorkKind, keys: Sequence[str]) -> tuple[list[str], tuple[str, ...]]:
+    """The result columns among `keys` and the kind's effect parameters; InputValidationError for strangers."""
+    spec = KINDS[kind]
+    effect_params = spec.effect_params or ()
+    problems = [
+        FieldProblem(0, key, f"not a result of {kind} (allowed: {', '.join(spec.results + effect_params)})")
+        for key in keys
+        if key not in spec.results and key not in effect_params
+    ]
+    if problems:
+        raise InputValidationError(problems)
+    return [k for k in spec.results if k in keys], effect_params
+
+
+async def complete_many(
+    conn: Connection, kind: WorkKind, claims: Sequence[Claim], results: Sequence[Mapping[str, Any]] | None = None
+) -> list[WorkItem]:
+    """Finish many claims of one kind in one transaction: one UPDATE for all, then their effects.
+
+    `results[i]` holds claim i's results and effect parameters (all with the same keys).
+    Claims no longer the caller's are left alone: ClaimsLostError names them after the
+    others committed (`renewed` holds the completed ones' claims).
+    """
+    if not claims:
+        return []
+    if any(c.kind is not kind for c in claims):
+        raise ValueError(f"complete_many: every claim must be of kind {kind}")
+    rows_results: Sequence[Mapping[str, Any]] = results if results is not None else [{} for _ in claims]
+    if len(rows_results) != len(claims):
+        raise ValueError("complete_many: one result mapping per claim")
+    keys = list(rows_results[0])
+    for position, r in enumerate(rows_results):
+        if list(r) != keys:
+            raise InputValidationError([FieldProblem(position, ",".join(r), f"every result needs the keys {keys}")])
+    columns, effect_params = _check_results(kind, keys)
+    sets = "".join(f", {c} = c.{c}" for c in columns)
+    arrays = "".join(f", ${i}::{RESULT_TYPES[c]}[]" for i, c in enumerate(columns, start=3))
+    names = "".join(f", {c}" for c in columns)
+    spec = KINDS[kind]
+    async with conn.transaction():
+        rows = await conn.fetch(
+            kind_sql("work_complete_many", kind, sets, arrays, names),
+            [c.item_id for c in claims],
+            [c.token for c in claims],
+            *([r[c] for r in rows_results] for c in columns),
+        )
+        done = {r["id"] for r in rows}
+        if spec.effect_params is not None:
+            held = [(c.item_id, r) for c, r in zip(claims, rows_results, strict=True) if c.item_id in done]
+            if held:
+                await _apply_effects(conn, kind, [i for i, _ in held], [r for _, r in held], effect_params)
+    lost = [c for c in claims if c.item_id not in done]
+    if lost:
+        raise ClaimsLostError(kind, lost, [c for c in claims if c.item_id in done])
+    return [WorkItem.from_row(kind, r) for r in rows]
+
+
+async def _apply_effects(
+    conn: Connection,
+    kind: WorkKind,
+    item_ids: list[int],
+    results: Sequence[Mapping[str, Any]],
+    effect_params: tuple[str, ...],
+) -> None:
+    """Run the kind's completion effect for the completed items, set-based (one statement)."""
+    arrays = [[r.get(p, False if p == "verified" else None) for r in results] for p in effect_params]
+    sql = query(f"work_effect_{kind.value}")
+    if kind is not WorkKind.LONG_TERM_ARCHIVE_TRANSFER:
+        await conn.execute(sql, item_ids, *arrays)
+        return
+    refused = await conn.fetch(sql, item_ids, *arrays)
+    if refused:
+        raise InvalidTransitionError(f"raw_data_package {refused[0]['id']}", refused[0]["state"], "archived")
+
+
+async def fail(
+    conn: Connection,
+    claim: Claim,
+    error: str,
+    *,
+    permanent: bool = False,
+    backoff_seconds: float = 30.0,
+    max_backoff_seconds: float = 3600.0,
+) -> WorkItem:
+    """Record a failed attempt: retry after an exponential backoff, or fail for good.
+
+    The retry waits `backoff_seconds * 2**(attempts-1)`, at most `max_backoff_seconds`.
+    With no attempts left, or when `permanent`, the item is failed (deletion: deletion_failed)
+    and stays visible until an operator resets it. ClaimLostError when the claim is no
+    longer the caller's.
+    """
+    row = await conn.fetchrow(
+        kind_sql("work_fail", claim.kind),
+        claim.item_id,
+        claim.token,
+        (error or "unknown error")[:MAX_ERROR_LENGTH],
+        float(backoff_seconds),
+        float(max_backoff_seconds),
+        permanent,
+    )
+    if row is None:
+        raise await _explain_lost(conn, claim)
+    return WorkItem.from_row(claim.kind, row)
+
+
+async def reset(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:
+    """Operator action: put a failed item back to pending, due now, with fresh attempts.
+
+    InvalidTransitionError when the item is not failed; NotFoundError when it does not exist.
+    """
+    row = await conn.fetchrow(kind_sql("work_reset", kind), item_id)
+    if row is not None:
+        return WorkItem.from_row(kind, row)
+    current = await get(conn, kind, item_id)
+    spec = KINDS[kind]
+    raise InvalidTransitionError(f"{spec.table} {item_id} ({kind})", current.status, spec.pending)
+
+
+async def get(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:
+    """One work item of a kind; NotFoundError when absent."""
+    row = await conn.fetchrow(kind_sql("work_get", kind), item_id)
+    if row is None:
+        raise NotFoundError(KINDS[kind].table, item_id)
+    return WorkItem.from_row(kind, row)
+
+
+async def list_failed(conn: Connection, kind: WorkKind, *, after_id: int = 0, limit: int = 100) -> list[WorkItem]:
+    """Failed items of a kind (id order, keyset-paged): they stay until an operator acts."""
+    _positive("limit", limit)
+    rows = await conn.fetch(kind_sql("work_list_failed", kind), after_id, min(limit, 10_000))
+    return [WorkItem.from_row(kind, r) for r in rows]
+
+
+class WorkListener:
+    """Waits for NOTIFY hints on a dedicated connection; falls back to polling.
+
+    A hint only says "look now": the caller always claims (a lost hint costs at most one
+    poll interval, and a hint without work costs one empty claim).
+    """
+
+    def __init__(self, dsn: str, kinds: Sequence[WorkKind], poll_interval: float) -> None:
+        self._dsn = dsn
+        self._kinds = frozenset(kinds)
+        self._poll_interval = poll_interval
+        self._conn: asyncpg.Connection | None = None
+        self._pending: set[WorkKind] = set()
+        self._event = anyio.Event()
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None and not self._conn.is_closed()
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            kind = WorkKind(payload)
+        except ValueError:
+            return
+        if kind in self._kinds:
+            self._pending.add(kind)
+            self._event.set()
+
+    def _on_terminate(self, _conn: object) -> None:
+        self._conn = None
+        self._event.set()  # wake the waiter: it reconnects or polls
+
+    async def _connect(self) -> None:
+        """(Re)open the dedicated connection; on failure stay in polling mode."""
+        try:
+            conn = await asyncpg.connect(self._dsn)
+            await init_connection(conn)
+            await conn.add_listener(CHANNEL, self._on_notify)
+            conn.add_termination_listener(self._on_terminate)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            self._conn = None
+            return
+        self._conn = conn
+
+    async def wait(self, max_wait: float | None = None) -> set[WorkKind]:
+        """The kinds hinted since the last call; empty when `max_wait` (default: the poll interval) passed first.
+
+        Either way the caller should then claim.
+        """
+        if not self.connected:
+            await self._connect()
+        if not self._pending:
+            with anyio.move_on_after(self._poll_interval if max_wait is None else max_wait):
+                await self._event.wait()
+        hinted, self._pending = self._pending, set()
+        self._event = anyio.Event()
+        return hinted
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with suppress(Exception):
+                await conn.close()
+
+
+@asynccontextmanager
+async def listen(
+    dsn: str, kinds: Sequence[WorkKind] = tuple(WorkKind), *, poll_interval: float = 30.0
+) -> AsyncIterator[WorkListener]:
+    """A WorkListener on its own connection to `dsn` (never through a transaction pooler).
+
+    Typical daemon loop::
+
+        async with listen(dsn, [WorkKind.DATA_TRANSFER]) as hints:
+            while True:
+                claims = await claim(conn, WorkKind.DATA_TRANSFER, me, limit=4)
+                if not claims:
+                    await hints.wait()
+                ...
+    """
+    _positive("poll_interval", poll_interval)
+    listener = WorkListener(dsn, kinds, poll_interval)
+    await listener._connect()
+    try:
+        yield listener
+    finally:
+        await listener.close()

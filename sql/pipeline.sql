@@ -1,0 +1,270 @@
+-- What the pipeline managers ask and their atomic creation steps (opsdb/pipeline.py).
+-- Priorities: higher first (routes and locations alike), ties broken by id.
+
+-- pipeline_unpackaged_file_groups --
+-- Files not yet packaged, per (executed obs unit, module), once the execution finished; with the source location of one of them.
+SELECT g.executed_obs_unit_id, g.instrument_module_id, g.file_count, g.total_bytes,
+       (SELECT c.data_location_id
+        FROM raw_data_file f2
+        JOIN physical_copy c ON c.type = 'raw_data_file' AND c.raw_data_file_id = f2.id AND c.status = 'present'
+        JOIN data_location l ON l.id = c.data_location_id AND l.location_type = 'source'
+        WHERE f2.executed_obs_unit_id = g.executed_obs_unit_id AND f2.instrument_module_id = g.instrument_module_id
+          AND f2.raw_data_package_id IS NULL
+        LIMIT 1) AS source_location_id
+FROM (
+    SELECT f.executed_obs_unit_id, f.instrument_module_id, count(*) AS file_count, sum(f.size_bytes) AS total_bytes,
+           min(e.end_time) AS end_time
+    FROM raw_data_file f
+    JOIN executed_obs_unit e ON e.id = f.executed_obs_unit_id
+    WHERE f.raw_data_package_id IS NULL AND e.status <> 'running'
+    GROUP BY f.executed_obs_unit_id, f.instrument_module_id
+) g
+ORDER BY g.end_time, g.executed_obs_unit_id, g.instrument_module_id
+LIMIT $1
+
+-- pipeline_lock_unpackaged_files --
+-- Lock the unpackaged files of ($1 executed obs unit, $2 module) of a finished execution, path order; a concurrent packager waits, then sees them taken.
+SELECT f.id, f.size_bytes
+FROM raw_data_file f
+JOIN executed_obs_unit e ON e.id = f.executed_obs_unit_id
+WHERE f.executed_obs_unit_id = $1 AND f.instrument_module_id = $2 AND f.raw_data_package_id IS NULL
+  AND e.status <> 'running'
+ORDER BY f.relative_path
+FOR UPDATE OF f
+
+-- pipeline_insert_raw_data_package --
+-- A new package ($1 name, $2 path, $3 execution, $4 module, $5 origin location) with its build job pending.
+INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, origin_location_id)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING *
+
+-- pipeline_assign_files --
+-- Assign files ($2 ids, locked by the caller) to package $1.
+UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[]) AND raw_data_package_id IS NULL
+
+-- pipeline_packages_ready_to_bundle --
+-- Built, waiting, unbundled packages with a present copy at an active buffer ($1 location ids, NULL = any), per buffer.
+SELECT p.id AS raw_data_package_id, c.data_location_id AS location_id, l.site_id, p.size_bytes
+FROM physical_copy c
+JOIN data_location l ON l.id = c.data_location_id
+JOIN raw_data_package p ON p.id = c.raw_data_package_id
+WHERE c.type = 'raw_data_package' AND c.status = 'present'
+  AND l.location_type = 'buffer' AND l.active
+  AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
+  AND p.status = 'completed' AND p.state = 'waiting' AND p.data_transfer_package_id IS NULL
+ORDER BY c.data_location_id, p.id
+LIMIT $2
+
+-- pipeline_insert_data_transfer_package --
+-- A new bundle ($1 name, $2 path, $3 origin location) with its build job pending.
+INSERT INTO data_transfer_package (name, relative_path, origin_location_id) VALUES ($1, $2, $3) RETURNING *
+
+-- pipeline_bundle_packages --
+-- Put packages ($2 ids) into bundle $1: only built, waiting, unbundled packages, which become transferring.
+UPDATE raw_data_package SET data_transfer_package_id = $1, state = 'transferring'
+WHERE id = ANY($2::bigint[]) AND state = 'waiting' AND status = 'completed' AND data_transfer_package_id IS NULL
+RETURNING id
+
+-- pipeline_package_states --
+-- Build status, state and bundle of packages ($1 ids): explains a refused bundling.
+SELECT id, status, state, data_transfer_package_id FROM raw_data_package WHERE id = ANY($1::bigint[]) ORDER BY id
+
+-- pipeline_transfer_legs --
+-- Transfers still to create, resolved from the routes: per built bundle and destination, the best active route (direct, relay in two legs, custom overrides), from a location holding a present bundle copy to the destination's best active buffer.
+WITH routes AS (
+    -- the best active route per (origin site, destination site)
+    SELECT DISTINCT ON (origin_site_id, destination_site_id) *
+    FROM data_transfer_route
+    WHERE active
+    ORDER BY origin_site_id, destination_site_id, priority DESC, id
+),
+buffers AS (
+    -- the best active buffer per site
+    SELECT DISTINCT ON (site_id) id, site_id
+    FROM data_location
+    WHERE active AND location_type = 'buffer'
+    ORDER BY site_id, priority DESC, id
+),
+bundles AS (
+    SELECT d.id AS bundle_id, d.origin_location_id, ol.site_id AS origin_site_id
+    FROM data_transfer_package d JOIN data_location ol ON ol.id = d.origin_location_id
+    WHERE d.status = 'completed'
+),
+legs AS (
+    -- direct and custom routes; the first leg of a relay route ends at the relay site
+    SELECT b.bundle_id, r.id AS route_id, r.method, r.priority,
+           COALESCE(r.origin_location_id, b.origin_location_id) AS from_location_id,
+           CASE WHEN r.route_type = 'relay' THEN rb.id ELSE COALESCE(r.destination_location_id, db.id) END
+               AS to_location_id
+    FROM bundles b
+    JOIN routes r ON r.origin_site_id = b.origin_site_id
+    LEFT JOIN buffers db ON db.site_id = r.destination_site_id
+    LEFT JOIN buffers rb ON rb.site_id = r.relay_site_id
+    UNION ALL
+    -- the second leg of a relay route: from wherever the bundle landed at the relay site
+    SELECT b.bundle_id, r.id, r.method, r.priority, rc.data_location_id,
+           COALESCE(r.destination_location_id, db.id)
+    FROM bundles b
+    JOIN routes r ON r.origin_site_id = b.origin_site_id AND r.route_type = 'relay'
+    JOIN data_location rl ON rl.site_id = r.relay_site_id
+    JOIN physical_copy rc ON rc.type = 'data_transfer_package' AND rc.data_transfer_package_id = b.bundle_id
+                         AND rc.data_location_id = rl.id AND rc.status = 'present'
+    LEFT JOIN buffers db ON db.site_id = r.destination_site_id
+)
+SELECT DISTINCT ON (l.bundle_id, l.to_location_id)
+       l.bundle_id AS data_transfer_package_id, l.route_id AS data_transfer_route_id, l.method,
+       l.from_location_id AS origin_location_id, l.to_location_id AS destination_location_id
+FROM legs l
+JOIN data_location dest ON dest.id = l.to_location_id AND dest.active
+WHERE l.from_location_id IS NOT NULL AND l.from_location_id <> l.to_location_id
+  AND EXISTS (
+        SELECT 1 FROM physical_copy c
+        WHERE c.type = 'data_transfer_package' AND c.data_transfer_package_id = l.bundle_id
+          AND c.data_location_id = l.from_location_id AND c.status = 'present')
+  AND NOT EXISTS (
+        SELECT 1 FROM data_transfer t
+        WHERE t.data_transfer_package_id = l.bundle_id AND t.destination_location_id = l.to_location_id)
+ORDER BY l.bundle_id, l.to_location_id, l.priority DESC, l.route_id
+LIMIT $1
+
+-- pipeline_insert_transfer --
+-- Create a data transfer ($1 bundle, $2 route, $3 method, $4 origin, $5 destination) unless that bundle already goes there.
+INSERT INTO data_transfer (data_transfer_package_id, data_transfer_route_id, method, origin_location_id,
+                           destination_location_id)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[])
+ON CONFLICT (data_transfer_package_id, destination_location_id) DO NOTHING
+RETURNING *
+
+-- pipeline_transfers_to_unpack --
+-- Finished transfers whose unpack is pending, at destinations $1 (NULL = any).
+SELECT * FROM data_transfer
+WHERE status = 'completed' AND unpack_status IN ('pending', 'in_progress')
+  AND ($1::bigint[] IS NULL OR destination_location_id = ANY($1::bigint[]))
+ORDER BY unpack_next_attempt_at, id
+LIMIT $2
+
+-- pipeline_archive_legs --
+-- Packages ready for the long-term archive: a present copy at an active buffer of a site with an active archive location, no archive transfer there yet.
+WITH archives AS (
+    SELECT DISTINCT ON (site_id) id, site_id
+    FROM data_location
+    WHERE active AND location_type = 'long_term_archive'
+    ORDER BY site_id, priority DESC, id
+)
+SELECT DISTINCT ON (p.id, a.id)
+       p.id AS raw_data_package_id, c.data_location_id AS origin_location_id, a.id AS destination_location_id
+FROM physical_copy c
+JOIN data_location b ON b.id = c.data_location_id AND b.location_type = 'buffer' AND b.active
+JOIN archives a ON a.site_id = b.site_id
+JOIN raw_data_package p ON p.id = c.raw_data_package_id
+WHERE c.type = 'raw_data_package' AND c.status = 'present'
+  AND p.status = 'completed' AND p.state IN ('waiting', 'transferring', 'archived')
+  AND NOT EXISTS (
+        SELECT 1 FROM long_term_archive_transfer t
+        WHERE t.raw_data_package_id = p.id AND t.destination_location_id = a.id)
+ORDER BY p.id, a.id, b.priority DESC, b.id
+LIMIT $1
+
+-- pipeline_insert_archive_transfer --
+-- Create archive transfers ($1 packages, $2 origins, $3 destinations) unless the package already goes there.
+INSERT INTO long_term_archive_transfer (raw_data_package_id, origin_location_id, destination_location_id)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
+ON CONFLICT (raw_data_package_id, destination_location_id) DO NOTHING
+RETURNING *
+
+-- pipeline_insert_staging_job --
+-- A staging request ($1 user, $2 processing location, $3 retention end).
+INSERT INTO staging_job (user_account_id, destination_location_id, retention_until) VALUES ($1, $2, $3) RETURNING *
+
+-- pipeline_insert_staging_packages --
+-- The packages ($2 ids) of staging job $1.
+INSERT INTO staging_job_package (staging_job_id, raw_data_package_id)
+SELECT $1, unnest($2::bigint[])
+
+-- pipeline_staging_requests --
+-- Staging jobs not yet finished, oldest first, with their package ids.
+SELECT j.*, array(SELECT sp.raw_data_package_id FROM staging_job_package sp
+                  WHERE sp.staging_job_id = j.id ORDER BY 1) AS package_ids
+FROM staging_job j
+WHERE j.status IN ('pending', 'scheduled', 'in_progress')
+ORDER BY j.created_at, j.id
+LIMIT $1
+
+-- pipeline_staging_sources --
+-- Where to stage each package of job $1 from: its best present, checksum-verified long-term-archive copy.
+SELECT DISTINCT ON (sp.raw_data_package_id) sp.raw_data_package_id, c.data_location_id
+FROM staging_job_package sp
+JOIN physical_copy c ON c.type = 'raw_data_package' AND c.raw_data_package_id = sp.raw_data_package_id
+                    AND c.status = 'present' AND c.checksum_verified_at IS NOT NULL
+JOIN data_location l ON l.id = c.data_location_id AND l.location_type = 'long_term_archive'
+WHERE sp.staging_job_id = $1
+ORDER BY sp.raw_data_package_id, l.active DESC, l.priority DESC, l.id
+
+-- pipeline_deletion_candidates --
+-- Copies the safe-deletion rule allows to delete now ($1 location ids, NULL = any): package and bundle copies, and file copies of archived packages.
+SELECT c.id FROM physical_copy c
+JOIN data_location l ON l.id = c.data_location_id
+WHERE c.type <> 'raw_data_file' AND c.status = 'present' AND l.location_type IN ('source', 'buffer')
+  AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
+  AND opsdb_copy_deletable(c.id)
+UNION ALL
+SELECT c.id FROM raw_data_package p
+JOIN raw_data_file f ON f.raw_data_package_id = p.id
+JOIN physical_copy c ON c.type = 'raw_data_file' AND c.raw_data_file_id = f.id
+JOIN data_location l ON l.id = c.data_location_id
+WHERE p.state = 'archived' AND c.status IN ('present', 'deletion_possible')
+  AND l.location_type IN ('source', 'buffer')
+  AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
+  AND opsdb_copy_deletable(c.id)
+LIMIT $2
+
+-- pipeline_schedule_deletions --
+-- Schedule up to $2 copies the safe-deletion rule allows ($1 location ids, NULL = any): present (or deletion_possible) -> deletion_scheduled, due now.
+WITH candidate AS (
+    SELECT c.id FROM physical_copy c
+    JOIN data_location l ON l.id = c.data_location_id
+    WHERE c.type <> 'raw_data_file' AND c.status = 'present' AND l.location_type IN ('source', 'buffer')
+      AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
+      AND opsdb_copy_deletable(c.id)
+    UNION ALL
+    SELECT c.id FROM raw_data_package p
+    JOIN raw_data_file f ON f.raw_data_package_id = p.id
+    JOIN physical_copy c ON c.type = 'raw_data_file' AND c.raw_data_file_id = f.id
+    JOIN data_location l ON l.id = c.data_location_id
+    WHERE p.state = 'archived' AND c.status IN ('present', 'deletion_possible')
+      AND l.location_type IN ('source', 'buffer')
+      AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
+      AND opsdb_copy_deletable(c.id)
+    LIMIT $2
+),
+locked AS (
+    SELECT c.id FROM physical_copy c JOIN candidate USING (id)
+    WHERE c.status IN ('present', 'deletion_possible')
+    FOR UPDATE OF c SKIP LOCKED
+)
+UPDATE physical_copy c
+SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
+    claimed_by = NULL, claim_token = NULL, lease_until = NULL
+FROM locked
+WHERE c.id = locked.id
+RETURNING c.id
+
+-- pipeline_set_package_state --
+-- Guarded state change of package $1 from $2 to $3; nothing when its state is not $2.
+UPDATE raw_data_package SET state = $3 WHERE id = $1 AND state = $2 RETURNING id
+
+-- pipeline_get_package_state --
+-- A package's state ($1).
+SELECT state FROM raw_data_package WHERE id = $1
+
+-- pipeline_set_copy_status --
+-- Guarded status change of copy $1 from $2 to $3 (deleted_at follows 'deleted'); nothing when its status is not $2.
+UPDATE physical_copy
+SET status = $3, deleted_at = CASE WHEN $3 = 'deleted' THEN now() END,
+    next_attempt_at = CASE WHEN $3 = 'deletion_scheduled' THEN now() ELSE next_attempt_at END
+WHERE id = $1 AND status = $2
+RETURNING id
+
+-- pipeline_get_copy_status --
+-- A copy's status ($1).
+SELECT status FROM physical_copy WHERE id = $1
