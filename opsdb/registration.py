@@ -446,10 +446,18 @@ async def register_files(
     else:
         send, receive = anyio.create_memory_object_stream[_Batch](connections)
 
+        invalid: list[InputValidationError] = []
+
         async def produce() -> None:
+            # a bad batch stops the input; the batches before it still commit
             async with send:
                 async for index, first, chunk in _batches(records, batch_size):
-                    await send.send(await anyio.to_thread.run_sync(prepare, index, first, chunk))
+                    try:
+                        batch = await anyio.to_thread.run_sync(prepare, index, first, chunk)
+                    except InputValidationError as exc:
+                        invalid.append(exc)
+                        return
+                    await send.send(batch)
 
         async def consume(batches: anyio.abc.ObjectReceiveStream[_Batch]) -> None:
             async with batches, db_or_conn.connection() as conn:
@@ -465,6 +473,8 @@ async def register_files(
                 receive.close()
         except BaseExceptionGroup as group:
             raise _first_error(group) from None
+        if invalid:
+            raise invalid[0]
 
     report.conflicts.sort(key=lambda c: c.position)
     report.seconds = time.perf_counter() - started
