@@ -10,31 +10,31 @@ Single-file CRUD lives in opsdb/repositories/files.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
 import anyio
 import anyio.abc
 import asyncpg
-from pydantic import AwareDatetime, ConfigDict, TypeAdapter, ValidationError
+from asyncpg.pgproto.pgproto import UUID as FastUUID
+from pydantic import AwareDatetime, ConfigDict, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import NotRequired, TypedDict
 
 from opsdb.db import Connection, Database
 from opsdb.errors import FieldProblem, InputValidationError, NotFoundError
-from opsdb.ids import file_id
+from opsdb.ids import FILE_NAMESPACE
 from opsdb.queries import query
 from opsdb.schemas.base import JsonObject, Name, RelativePath, SizeBytes, Text
-from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH, ChecksumAlgorithm
+from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH
 
 DEFAULT_BATCH_SIZE = 10_000
 _RETRIES = 8  # deadlock or serialization failure: the batch is rolled back and re-run
-_HEX = re.compile(r"[0-9a-f]+")
 
 # Fields that identify a file and its content: a stored file equal on all of them is the same
 # registration; any difference is a conflict. Descriptive fields (name, file_type,
@@ -48,6 +48,16 @@ COMPARED_FIELDS = (
     "checksum_algorithm",
     "checksum",
 )
+
+
+ChecksumAlgorithmName = Literal["md5", "sha1", "sha256", "sha512", "xxh64", "crc32c"]
+"""`ChecksumAlgorithm` values as plain strings (validated without building enum members)."""
+_HEX_LENGTH = {algorithm.value: length for algorithm, length in CHECKSUM_HEX_LENGTH.items()}
+assert set(get_args(ChecksumAlgorithmName)) == set(_HEX_LENGTH), "ChecksumAlgorithmName is out of step"
+
+
+HexDigits = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]+$")]
+"""Lower-case hex (its length per algorithm is checked with the other fields)."""
 
 
 class FileRecord(TypedDict):
@@ -65,8 +75,8 @@ class FileRecord(TypedDict):
     name: Name
     relative_path: RelativePath
     size_bytes: SizeBytes
-    checksum_algorithm: ChecksumAlgorithm
-    checksum: str
+    checksum_algorithm: ChecksumAlgorithmName
+    checksum: HexDigits
     file_type: NotRequired[Text | None]
     file_created_at: NotRequired[AwareDatetime | None]
     metadata: NotRequired[JsonObject]
@@ -183,6 +193,20 @@ def _as_dict(record: Any) -> Any:
     return record
 
 
+_NAMESPACE_PREFIX = f"{FILE_NAMESPACE}\x00".encode()
+
+
+def _derived_id(module: int, path: str, created: datetime) -> uuid.UUID:
+    """`opsdb.ids.file_id`, computed on bytes (3x faster; tests check they agree)."""
+    millis = int(created.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
+    digest = hashlib.sha256(b"%b%d\x00%b" % (_NAMESPACE_PREFIX, module, path.encode())).digest()
+    raw = bytearray(millis.to_bytes(6, "big") + digest[:10])
+    raw[6] = (raw[6] & 0x0F) | 0x80  # version 8
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 9562 variant
+    fast: uuid.UUID = FastUUID(bytes(raw))
+    return fast
+
+
 def _prepare(raw: Sequence[Any], index: int, first: int, seen: dict[Any, tuple[int, FileRecord]]) -> _Batch:
     """Validate a batch and turn it into staging rows; raises InputValidationError naming records.
 
@@ -191,20 +215,25 @@ def _prepare(raw: Sequence[Any], index: int, first: int, seen: dict[Any, tuple[i
     """
     records, problems = _validated(raw, first)
     rows: list[tuple[Any, ...]] = []
+    append = rows.append
     existing = 0
     conflicts: list[Conflict] = []
-    for i, rec in enumerate(records):
+    hex_length = _HEX_LENGTH
+    dumps = json.dumps
+    position = first - 1
+    for rec in records:
+        position += 1
         if rec is None:
             continue
-        position = first + i
         algorithm = rec["checksum_algorithm"]
         checksum = rec["checksum"]
-        expected = CHECKSUM_HEX_LENGTH[algorithm]
-        if len(checksum) != expected or not _HEX.fullmatch(checksum):
+        module = rec["instrument_module_id"]
+        path = rec["relative_path"]
+        if len(checksum) != hex_length[algorithm]:
             problems.append(
-                FieldProblem(position, "checksum", f"must be {expected} lower-case hex digits for {algorithm.value}")
+                FieldProblem(position, "checksum", f"must be {hex_length[algorithm]} lower-case hex digits for {algorithm}")
             )
-        if rec["instrument_module_id"] <= 0:
+        if module <= 0:
             problems.append(FieldProblem(position, "instrument_module_id", "must be a positive id"))
         fid = rec.get("id")
         created = rec.get("file_created_at")
@@ -212,24 +241,22 @@ def _prepare(raw: Sequence[Any], index: int, first: int, seen: dict[Any, tuple[i
             if created is None:
                 problems.append(FieldProblem(position, "file_created_at", "required to derive the id when none is given"))
                 continue
-            fid = file_id(rec["instrument_module_id"], rec["relative_path"], created)
-            rec["id"] = fid
+            if module > 0:
+                fid = rec["id"] = _derived_id(module, path, created)
         if problems:
             continue
-        module, path = rec["instrument_module_id"], rec["relative_path"]
         earlier = seen.get(fid) or seen.get((module, path))
         if earlier is not None:
             earlier_position, earlier_rec = earlier
             differences = _differences(earlier_rec, rec)
             if differences:
-                conflicts.append(
-                    Conflict(position, fid, module, path, earlier_rec["id"] or fid, differences, earlier_position)
-                )
+                conflicts.append(Conflict(position, fid, module, path, earlier_rec["id"], differences, earlier_position))
             else:
                 existing += 1
             continue
         seen[fid] = seen[(module, path)] = (position, rec)
-        rows.append(
+        metadata = rec.get("metadata")
+        append(
             (
                 position,
                 fid,
@@ -238,11 +265,11 @@ def _prepare(raw: Sequence[Any], index: int, first: int, seen: dict[Any, tuple[i
                 rec["name"],
                 path,
                 rec["size_bytes"],
-                algorithm.value,
+                algorithm,
                 checksum,
                 rec.get("file_type"),
                 created,
-                json.dumps(rec.get("metadata") or {}),
+                dumps(metadata) if metadata else "{}",
             )
         )
     if problems:
@@ -254,10 +281,6 @@ def _differences(stored: Any, given: FileRecord) -> dict[str, tuple[Any, Any]]:
     out: dict[str, tuple[Any, Any]] = {}
     for name in COMPARED_FIELDS:
         old, new = stored[name], given.get(name)
-        if isinstance(old, ChecksumAlgorithm):
-            old = old.value
-        if isinstance(new, ChecksumAlgorithm):
-            new = new.value
         if old != new:
             out[name] = (old, new)
     return out
