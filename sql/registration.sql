@@ -63,37 +63,39 @@ SELECT count(*) FROM inserted
 
 -- registration_classify_existing --
 -- For staged files that were not new: give identical ones a present copy at location $1 if they lack one; return the stored row behind every other one (NULL columns: nothing stored any more).
-WITH staged AS (
-    SELECT s.*
+-- The stored row is looked up in correlated subqueries so that each lookup is one index probe
+-- whatever the planner's statistics say (a hash join would read the whole table).
+WITH matched AS MATERIALIZED (
+    SELECT s.position, s.id, s.instrument_module_id, s.relative_path, s.executed_obs_unit_id, s.size_bytes,
+           s.checksum_algorithm, s.checksum,
+           coalesce((SELECT f FROM raw_data_file f WHERE f.id = s.id),
+                    (SELECT f FROM raw_data_file f
+                     WHERE f.instrument_module_id = s.instrument_module_id AND f.relative_path = s.relative_path)
+           ) AS stored
     FROM opsdb_registration_stage s
     WHERE NOT EXISTS (SELECT FROM opsdb_registration_new n WHERE n.id = s.id)
-), matched AS (
-    SELECT s.position, s.id,
-           coalesce(by_id.id, by_path.id) AS stored_id,
-           coalesce(by_id.instrument_module_id, by_path.instrument_module_id) AS stored_instrument_module_id,
-           coalesce(by_id.relative_path, by_path.relative_path) AS stored_relative_path,
-           coalesce(by_id.executed_obs_unit_id, by_path.executed_obs_unit_id) AS stored_executed_obs_unit_id,
-           coalesce(by_id.size_bytes, by_path.size_bytes) AS stored_size_bytes,
-           coalesce(by_id.checksum_algorithm, by_path.checksum_algorithm) AS stored_checksum_algorithm,
-           coalesce(by_id.checksum, by_path.checksum) AS stored_checksum,
-           (by_id.id IS NOT NULL
-            AND (by_id.instrument_module_id, by_id.relative_path, by_id.executed_obs_unit_id, by_id.size_bytes,
-                 by_id.checksum_algorithm, by_id.checksum)
-              = (s.instrument_module_id, s.relative_path, s.executed_obs_unit_id, s.size_bytes,
-                 s.checksum_algorithm, s.checksum)) AS identical
-    FROM staged s
-    LEFT JOIN raw_data_file by_id ON by_id.id = s.id
-    LEFT JOIN LATERAL (
-        SELECT f.* FROM raw_data_file f
-        WHERE by_id.id IS NULL AND f.instrument_module_id = s.instrument_module_id AND f.relative_path = s.relative_path
-    ) by_path ON true
+), compared AS (
+    SELECT m.*,
+           coalesce((m.stored).id = m.id
+                    AND ((m.stored).instrument_module_id, (m.stored).relative_path, (m.stored).executed_obs_unit_id,
+                         (m.stored).size_bytes, (m.stored).checksum_algorithm, (m.stored).checksum)
+                      = (m.instrument_module_id, m.relative_path, m.executed_obs_unit_id,
+                         m.size_bytes, m.checksum_algorithm, m.checksum), false) AS identical
+    FROM matched m
 ), copies AS (
     INSERT INTO physical_copy (type, raw_data_file_id, data_location_id, status)
-    SELECT 'raw_data_file', id, $1, 'present' FROM matched WHERE identical ORDER BY id
+    SELECT 'raw_data_file', c.id, $1, 'present' FROM compared c
+    WHERE c.identical
+      -- a scalar subquery, not NOT EXISTS: stays one index probe per file (see above)
+      AND (SELECT true FROM physical_copy p
+           WHERE p.raw_data_file_id = c.id AND p.data_location_id = $1 AND p.type = 'raw_data_file') IS NULL
+    ORDER BY c.id
     ON CONFLICT (raw_data_file_id, data_location_id) WHERE type = 'raw_data_file' DO NOTHING
 )
-SELECT position, stored_id, stored_instrument_module_id, stored_relative_path, stored_executed_obs_unit_id,
-       stored_size_bytes, stored_checksum_algorithm, stored_checksum
-FROM matched
+SELECT position, (stored).id AS stored_id, (stored).instrument_module_id AS stored_instrument_module_id,
+       (stored).relative_path AS stored_relative_path, (stored).executed_obs_unit_id AS stored_executed_obs_unit_id,
+       (stored).size_bytes AS stored_size_bytes, (stored).checksum_algorithm AS stored_checksum_algorithm,
+       (stored).checksum AS stored_checksum
+FROM compared
 WHERE NOT identical
 ORDER BY position
