@@ -17,14 +17,14 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, NotRequired, get_args
 
 import anyio
 import anyio.abc
 import asyncpg
 from asyncpg.pgproto.pgproto import UUID as FastUUID
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, TypeAdapter, ValidationError
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 from opsdb.db import Connection, Database
 from opsdb.errors import FieldProblem, InputValidationError, NotFoundError
@@ -231,7 +231,9 @@ def _prepare(raw: Sequence[Any], index: int, first: int, seen: dict[Any, tuple[i
         path = rec["relative_path"]
         if len(checksum) != hex_length[algorithm]:
             problems.append(
-                FieldProblem(position, "checksum", f"must be {hex_length[algorithm]} lower-case hex digits for {algorithm}")
+                FieldProblem(
+                    position, "checksum", f"must be {hex_length[algorithm]} lower-case hex digits for {algorithm}"
+                )
             )
         if module <= 0:
             problems.append(FieldProblem(position, "instrument_module_id", "must be a positive id"))
@@ -239,18 +241,22 @@ def _prepare(raw: Sequence[Any], index: int, first: int, seen: dict[Any, tuple[i
         created = rec.get("file_created_at")
         if fid is None:
             if created is None:
-                problems.append(FieldProblem(position, "file_created_at", "required to derive the id when none is given"))
+                problems.append(
+                    FieldProblem(position, "file_created_at", "required to derive the id when none is given")
+                )
                 continue
             if module > 0:
                 fid = rec["id"] = _derived_id(module, path, created)
-        if problems:
+        if problems or fid is None:
             continue
         earlier = seen.get(fid) or seen.get((module, path))
         if earlier is not None:
             earlier_position, earlier_rec = earlier
+            earlier_id = earlier_rec.get("id")
+            assert earlier_id is not None  # set when it was seen
             differences = _differences(earlier_rec, rec)
             if differences:
-                conflicts.append(Conflict(position, fid, module, path, earlier_rec["id"], differences, earlier_position))
+                conflicts.append(Conflict(position, fid, module, path, earlier_id, differences, earlier_position))
             else:
                 existing += 1
             continue

@@ -182,7 +182,11 @@ async def test_an_unknown_location_is_not_found(db: Database, seeded: Seeded) ->
 async def test_progress_is_reported_after_every_batch(db: Database, seeded: Seeded) -> None:
     seen: list[BatchProgress] = []
     await register_files(db, seeded.location, file_records(seeded, 2300), batch_size=1000, on_progress=seen.append)
-    assert sorted((p.first_position, p.size, p.new) for p in seen) == [(0, 1000, 1000), (1000, 1000, 1000), (2000, 300, 300)]
+    assert sorted((p.first_position, p.size, p.new) for p in seen) == [
+        (0, 1000, 1000),
+        (1000, 1000, 1000),
+        (2000, 300, 300),
+    ]
     assert max(p.done for p in seen) == 2300
 
 
