@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired, get_args
@@ -82,6 +82,7 @@ class FileRecord(TypedDict):
     metadata: NotRequired[JsonObject]
 
 
+_FIELDS = tuple(FileRecord.__annotations__)
 _RECORDS = TypeAdapter(list[FileRecord])
 _RECORD = TypeAdapter(FileRecord)
 
@@ -188,9 +189,12 @@ def _validated(raw: Sequence[Any], first: int) -> tuple[list[FileRecord | None],
 
 
 def _as_dict(record: Any) -> Any:
+    """A pydantic model's set fields, or another object's `FileRecord` attributes."""
     if hasattr(record, "model_dump"):
         return record.model_dump(exclude_unset=True)
-    return record
+    if isinstance(record, Mapping):
+        return dict(record)
+    return {name: getattr(record, name) for name in _FIELDS if hasattr(record, name)}
 
 
 _NAMESPACE_PREFIX = f"{FILE_NAMESPACE}\x00".encode()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import anyio
 import asyncpg
@@ -177,6 +178,23 @@ async def test_an_unknown_location_is_not_found(db: Database, seeded: Seeded) ->
     with pytest.raises(NotFoundError):
         await register_files(db, 999_999, file_records(seeded, 3))
     assert await _counts(db) == (0, 0)
+
+
+async def test_records_may_be_objects_with_the_fields_as_attributes(db: Database, seeded: Seeded) -> None:
+    @dataclass
+    class Scan:
+        instrument_module_id: int
+        executed_obs_unit_id: uuid.UUID
+        name: str
+        relative_path: str
+        size_bytes: int
+        checksum_algorithm: str
+        checksum: str
+        file_created_at: datetime
+
+    scans = [Scan(**{k: v for k, v in r.items() if k != "file_type"}) for r in file_records(seeded, 5)]  # type: ignore[arg-type]
+    report = await register_files(db, seeded.location, scans)
+    assert report.new == 5
 
 
 async def test_progress_is_reported_after_every_batch(db: Database, seeded: Seeded) -> None:
