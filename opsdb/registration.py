@@ -325,6 +325,7 @@ class _Writer:
         self.conn = conn
         self.location_id = location_id
         self.ready = False
+        self.lookup_first = False
 
     async def _ensure_staging(self) -> None:
         if not self.ready:
@@ -355,21 +356,39 @@ class _Writer:
                 await conn.execute(query("registration_clear_staging"))
             await self._lock_references(batch)
             await conn.copy_records("opsdb_registration_stage", rows, _STAGE_COLUMNS)
-            new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
+            if self.lookup_first:
+                new, others = await self._lookup_then_insert()
+            else:
+                new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
+                others = [] if new == len(rows) else await self._classify()
+            by_position = {row[0]: row for row in rows}
             conflicts = list(batch.conflicts)
-            existing = batch.existing
-            if new < len(rows):
-                others = await conn.fetch(query("registration_classify_existing"), self.location_id)
-                by_position = {row[0]: row for row in rows}
-                for stored in others:
-                    if stored["stored_id"] is None:
-                        raise _Unresolved
-                    conflicts.append(_conflict_with_stored(by_position[stored["position"]], stored))
-                existing += len(rows) - new - len(others)
+            conflicts.extend(_conflict_with_stored(by_position[stored["position"]], stored) for stored in others)
+            existing = batch.existing + len(rows) - new - len(others)
             if nested:
                 await conn.execute(query("registration_clear_staging"))
+        # a writer that just saw a batch with nothing new (a re-send) looks up before inserting
+        self.lookup_first = new == 0
         conflicts.sort(key=lambda c: c.position)
         return new, existing, conflicts
+
+    async def _classify(self) -> list[Any]:
+        """Stored rows behind the staged files that were not inserted and are not identical."""
+        others = await self.conn.fetch(query("registration_classify_existing"), self.location_id)
+        if any(stored["stored_id"] is None for stored in others):
+            raise _Unresolved
+        return others
+
+    async def _lookup_then_insert(self) -> tuple[int, list[Any]]:
+        """Re-send path: classify first (one lookup per file), then insert only what is missing."""
+        found = await self.conn.fetch(query("registration_classify_existing"), self.location_id)
+        missing = [stored["position"] for stored in found if stored["stored_id"] is None]
+        if not missing:
+            return 0, found
+        new = int(await self.conn.fetchval(query("registration_insert_missing"), self.location_id, missing))
+        if new == len(missing):
+            return new, [stored for stored in found if stored["stored_id"] is not None]
+        return new, await self._classify()  # a concurrent registrant stored some of them meanwhile
 
     async def _lock_references(self, batch: _Batch) -> None:
         modules = {row[2] for row in batch.rows}

@@ -61,6 +61,26 @@ WITH inserted AS (
 )
 SELECT count(*) FROM inserted
 
+-- registration_insert_missing --
+-- Like registration_insert_new, for the staged files at positions $2 only (those a lookup found unregistered).
+WITH inserted AS (
+    INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, name, relative_path, size_bytes,
+                               checksum_algorithm, checksum, file_type, file_created_at, metadata)
+    SELECT s.id, s.instrument_module_id, s.executed_obs_unit_id, s.name, s.relative_path, s.size_bytes,
+           s.checksum_algorithm, s.checksum, s.file_type, s.file_created_at, s.metadata::jsonb
+    FROM opsdb_registration_stage s
+    JOIN unnest($2::bigint[]) AS missing (position) ON missing.position = s.position
+    ORDER BY s.id
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), copies AS (
+    INSERT INTO physical_copy (type, raw_data_file_id, data_location_id, status)
+    SELECT 'raw_data_file', id, $1, 'present' FROM inserted ORDER BY id
+), noted AS (
+    INSERT INTO opsdb_registration_new (id) SELECT id FROM inserted
+)
+SELECT count(*) FROM inserted
+
 -- registration_classify_existing --
 -- For staged files that were not new: give identical ones a present copy at location $1 if they lack one; return the stored row behind every other one (NULL columns: nothing stored any more).
 -- The stored row is looked up in correlated subqueries so that each lookup is one index probe
