@@ -325,7 +325,6 @@ class _Writer:
         self.conn = conn
         self.location_id = location_id
         self.ready = False
-        self.lookup_first = False
 
     async def _ensure_staging(self) -> None:
         if not self.ready:
@@ -354,9 +353,9 @@ class _Writer:
         async with conn.transaction():
             if nested:
                 await conn.execute(query("registration_clear_staging"))
-            await self._lock_references(batch)
+            resent = await self._lock_references(batch)
             await conn.copy_records("opsdb_registration_stage", rows, _STAGE_COLUMNS)
-            if self.lookup_first:
+            if resent:
                 new, others = await self._lookup_then_insert()
             else:
                 new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
@@ -367,8 +366,6 @@ class _Writer:
             existing = batch.existing + len(rows) - new - len(others)
             if nested:
                 await conn.execute(query("registration_clear_staging"))
-        # a writer that just saw a batch with nothing new (a re-send) looks up before inserting
-        self.lookup_first = new == 0
         conflicts.sort(key=lambda c: c.position)
         return new, existing, conflicts
 
@@ -380,7 +377,7 @@ class _Writer:
         return others
 
     async def _lookup_then_insert(self) -> tuple[int, list[Any]]:
-        """Re-send path: classify first (one lookup per file), then insert only what is missing."""
+        """Re-send path (the batch's first file is stored): look every file up, insert only the missing."""
         found = await self.conn.fetch(query("registration_classify_existing"), self.location_id)
         missing = [stored["position"] for stored in found if stored["stored_id"] is None]
         if not missing:
@@ -390,11 +387,12 @@ class _Writer:
             return new, [stored for stored in found if stored["stored_id"] is not None]
         return new, await self._classify()  # a concurrent registrant stored some of them meanwhile
 
-    async def _lock_references(self, batch: _Batch) -> None:
+    async def _lock_references(self, batch: _Batch) -> bool:
+        """Lock the batch's references (errors name records); True when its first file is stored."""
         modules = {row[2] for row in batch.rows}
         units = {row[3] for row in batch.rows}
         found = await self.conn.fetchrow(
-            query("registration_lock_references"), sorted(modules), sorted(units), self.location_id
+            query("registration_lock_references"), sorted(modules), sorted(units), self.location_id, batch.rows[0][1]
         )
         assert found is not None
         if not found["location"]:
@@ -409,6 +407,7 @@ class _Writer:
                 if row[3] in missing_units:
                     problems.append(FieldProblem(row[0], "executed_obs_unit_id", f"no executed obs unit {row[3]}"))
             raise InputValidationError(problems)
+        return bool(found["resent"])
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:

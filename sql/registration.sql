@@ -30,7 +30,7 @@ SELECT to_regclass('pg_temp.opsdb_registration_stage') IS NOT NULL
 TRUNCATE opsdb_registration_stage, opsdb_registration_new
 
 -- registration_lock_references --
--- Lock the batch's modules, executed obs units and location against deletion until commit; return those that exist.
+-- Lock the batch's modules, executed obs units and location against deletion until commit; return those that exist, and whether file $4 is already stored (a re-send).
 WITH modules AS (
     SELECT id FROM instrument_module WHERE id = ANY($1::bigint[]) ORDER BY id FOR KEY SHARE
 ), units AS (
@@ -40,7 +40,8 @@ WITH modules AS (
 )
 SELECT (SELECT coalesce(array_agg(id), '{}') FROM modules) AS modules,
        (SELECT coalesce(array_agg(id), '{}') FROM units) AS units,
-       EXISTS (SELECT FROM location) AS location
+       EXISTS (SELECT FROM location) AS location,
+       EXISTS (SELECT FROM raw_data_file WHERE id = $4) AS resent
 
 -- registration_insert_new --
 -- Insert the staged files whose id and module+path are both free, each with a present copy at location $1; returns how many.

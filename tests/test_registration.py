@@ -80,8 +80,8 @@ async def test_a_resend_that_runs_into_new_files_and_a_conflict_counts_each_once
     records = file_records(seeded, 1000)
     await register_files(db, seeded.location, records[:700])
     resent = [dict(r) for r in records]
-    resent[650]["checksum"] = "0" * 16  # after several all-existing batches: the look-up-first path
-    report = await register_files(db, seeded.location, resent, batch_size=100, connections=1)
+    resent[650]["checksum"] = "0" * 16  # batch 600-749 starts stored, ends new
+    report = await register_files(db, seeded.location, resent, batch_size=150, connections=1)
     assert (report.new, report.existing) == (300, 699)
     assert [(c.position, set(c.differences)) for c in report.conflicts] == [(650, {"checksum"})]
     assert await _counts(db) == (1000, 1000)
