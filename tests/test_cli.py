@@ -69,3 +69,49 @@ def test_local_database_up_dsn_down(tmp_path: Path) -> None:
             psycopg.connect(dsn, connect_timeout=2).close()
     finally:
         run_cli("db", "down", env=env)
+
+
+def test_token_create_shows_plaintext_once_and_list_never_does(database_dsn: str) -> None:
+    env = {"OPSDB_DSN": database_dsn}
+    created = run_cli(
+        "token", "create", "--user", "alice", "--name", "laptop", "--scope", "read:*", "--create-user", env=env
+    )
+    assert created.returncode == 0, created.stderr
+    plaintext = created.stdout.strip()
+    assert plaintext.startswith("ops_api_token_") and len(plaintext) > 40
+    with psycopg.connect(database_dsn) as conn:
+        stored = conn.execute("SELECT token_hash, prefix FROM api_token").fetchall()
+    assert len(stored) == 1 and plaintext not in str(stored)
+
+    listed = run_cli("token", "list", "--user", "alice", env=env)
+    assert listed.returncode == 0 and "laptop" in listed.stdout
+    assert plaintext not in listed.stdout and stored[0][0] not in listed.stdout
+
+    token_id = str(_single_token_id(database_dsn))
+    assert run_cli("token", "revoke", token_id, env=env).returncode == 0
+    again = run_cli("token", "revoke", token_id, env=env)
+    assert again.returncode == 1 and "not allowed" in again.stderr
+
+
+def test_token_for_unknown_user_is_refused_without_create_user(database_dsn: str) -> None:
+    result = run_cli(
+        "token", "create", "--user", "bob", "--name", "x", "--scope", "read:*", env={"OPSDB_DSN": database_dsn}
+    )
+    assert result.returncode == 1
+    assert "bob" in result.stderr
+
+
+def test_token_bad_scope_names_the_field(database_dsn: str) -> None:
+    result = run_cli(
+        "token", "create", "--user", "carol", "--name", "x", "--scope", "DROP TABLE", "--create-user",
+        env={"OPSDB_DSN": database_dsn},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "scopes" in result.stderr
+
+
+def _single_token_id(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT id FROM api_token").fetchone()
+    assert row is not None
+    return int(row[0])
