@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+from tests_support import run_cli
 
 from opsdb import migrate
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run `opsdb ARGS` in a subprocess with a clean environment (plus `env`)."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OPSDB_")}
-    base.update(env or {})
-    base.setdefault("COLUMNS", "200")
-    return subprocess.run(
-        [sys.executable, "-m", "opsdb.cli", *args], capture_output=True, text=True, env=base, timeout=timeout
-    )
 
 
 def test_migrate_list_shows_every_migration_applied(database_dsn: str) -> None:
