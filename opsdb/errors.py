@@ -83,14 +83,14 @@ class FieldProblem:
 
 
 class InputValidationError(OpsdbError):
-    """Input records failed validation; nothing of the batch was written."""
+    """Input failed validation; a write that raises it has written nothing of its batch."""
 
     def __init__(self, problems: Sequence[FieldProblem], *, limit: int = 20) -> None:
         self.problems = list(problems)
         shown = "\n  ".join(str(p) for p in self.problems[:limit])
         more = len(self.problems) - limit
         tail = f"\n  ... and {more} more" if more > 0 else ""
-        super().__init__(f"{len(self.problems)} invalid field(s), nothing written:\n  {shown}{tail}")
+        super().__init__(f"{len(self.problems)} invalid field(s):\n  {shown}{tail}")
 
 
 def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:

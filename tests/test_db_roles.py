@@ -219,3 +219,20 @@ async def test_rollback_revokes_here_but_keeps_roles_other_databases_use(
         assert await writer.fetchval("SELECT count(*) FROM site") == 1
     finally:
         await writer.close()
+
+
+async def test_writer_registers_files_and_daemons_claim_work(db: Database, login_as: LoginAs) -> None:
+    from bench.registration_data import file_records, seed
+    from opsdb import work
+    from opsdb.registration import register_files
+
+    async with db.connection() as conn:
+        seeded = await seed(conn, modules=1, units=1)
+    async with await Database.connect(await login_as("opsdb_writer")) as writer:
+        report = await register_files(writer, seeded.location, file_records(seeded, 50), batch_size=20)
+        assert report.new == 50
+        async with writer.connection() as conn:
+            assert await work.claim(conn, work.WorkKind.DATA_TRANSFER, "w1", limit=5) == []
+    async with await Database.connect(await login_as("opsdb_reader")) as reader:
+        with pytest.raises(PrivilegeError):
+            await register_files(reader, seeded.location, file_records(seeded, 1, start=100))
