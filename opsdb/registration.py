@@ -164,11 +164,12 @@ _STAGE_COLUMNS = (
 )
 
 
-def _problems_from(exc: ValidationError, first: int, single: bool = False) -> list[FieldProblem]:
+def _problems_from(exc: ValidationError, first: int) -> list[FieldProblem]:
+    """One FieldProblem per pydantic error of a list validation (loc = (index, field, ...))."""
     problems = []
     for error in exc.errors(include_url=False):
         loc = list(error["loc"])
-        index = 0 if single else int(loc.pop(0)) if loc and isinstance(loc[0], int) else 0
+        index = int(loc.pop(0)) if loc and isinstance(loc[0], int) else 0
         name = ".".join(str(part) for part in loc) or "record"
         problems.append(FieldProblem(first + index, name, error["msg"]))
     return problems
