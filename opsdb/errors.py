@@ -93,6 +93,10 @@ class InputValidationError(OpsdbError):
         super().__init__(f"{len(self.problems)} invalid field(s):\n  {shown}{tail}")
 
 
+# PostgreSQL 18 reports ON DELETE RESTRICT as restrict_violation (23001); 15 as a FK violation.
+_RESTRICT_VIOLATION: type[Exception] = getattr(asyncpg, "RestrictViolationError", asyncpg.ForeignKeyViolationError)
+
+
 def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:
     """Map a PostgreSQL error onto the opsdb family; None if it has no mapping."""
     constraint = getattr(exc, "constraint_name", None)
@@ -101,7 +105,7 @@ def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:
     where = f" on {table}" if table else ""
     if isinstance(exc, asyncpg.UniqueViolationError):
         return ConflictError(f"already exists{where} ({constraint}): {detail}".rstrip(": "), constraint)
-    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+    if isinstance(exc, asyncpg.ForeignKeyViolationError | _RESTRICT_VIOLATION):
         return InvalidReferenceError(f"invalid reference{where} ({constraint}): {detail}".rstrip(": "), constraint)
     if isinstance(exc, asyncpg.CheckViolationError):
         return CheckViolationError(f"check violation{where}: {constraint}", constraint)

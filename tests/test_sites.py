@@ -148,3 +148,19 @@ async def test_custom_route_override_must_lie_at_its_own_site(db: Database) -> N
         )
         assert (await uow.sites.get_route_by_name("ccat_to_cologne")) == route
         assert [r.id for r in await uow.sites.list_routes(origin_site_id=ccat.id)] == [route.id]
+
+
+async def test_deleting_a_site_that_still_has_locations_is_an_invalid_reference(db: Database) -> None:
+    async with db.transaction() as uow:
+        site = await uow.sites.create_site(SiteCreate(name="US", short_name="us"))
+        await uow.sites.create_location(
+            DATA_LOCATION_CREATE.validate_python(
+                {"type": "disk", "site_id": site.id, "name": "buffer", "location_type": "buffer",
+                 "host": "b", "root_path": "/b"}
+            )
+        )  # fmt: skip
+    async with db.connection() as conn:
+        # PostgreSQL 18 reports restrict_violation, 15 foreign_key_violation: both map here
+        with pytest.raises(InvalidReferenceError) as err:
+            await conn.execute("DELETE FROM site WHERE id = $1", site.id)
+    assert err.value.constraint == "data_location_site_id_fkey"
