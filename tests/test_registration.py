@@ -1,0 +1,291 @@
+"""Bulk raw-file registration: outcomes, idempotence, validation, concurrency, integrity."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import anyio
+import asyncpg
+import pytest
+
+from bench.registration_data import Seeded, file_records, seed
+from opsdb.db import Database
+from opsdb.errors import InputValidationError, NotFoundError
+from opsdb.ids import file_id
+from opsdb.registration import BatchProgress, register_files
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def seeded(db: Database) -> Seeded:
+    async with db.connection() as conn:
+        return await seed(conn, modules=3, units=3)
+
+
+async def _counts(db: Database) -> tuple[int, int]:
+    async with db.connection() as conn:
+        files = await conn.fetchval("SELECT count(*) FROM raw_data_file")
+        copies = await conn.fetchval("SELECT count(*) FROM physical_copy WHERE type = 'raw_data_file'")
+        return int(files), int(copies)
+
+
+async def test_each_new_file_gets_its_row_and_a_present_copy_at_the_source(db: Database, seeded: Seeded) -> None:
+    records = file_records(seeded, 2500)
+    report = await register_files(db, seeded.location, records, batch_size=1000)
+    assert (report.new, report.existing, report.conflicts, report.batches) == (2500, 0, [], 3)
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT f.id, f.relative_path, f.metadata, c.status, c.data_location_id FROM raw_data_file f"
+            " JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.type = 'raw_data_file'"
+        )
+    assert len(rows) == 2500
+    assert {(r["status"], r["data_location_id"]) for r in rows} == {("present", seeded.location)}
+    assert rows[0]["metadata"] == {}
+
+
+async def test_ids_are_derived_from_module_path_and_creation_time(db: Database, seeded: Seeded) -> None:
+    records = file_records(seeded, 3)
+    await register_files(db, seeded.location, records)
+    expected = {
+        file_id(r["instrument_module_id"], r["relative_path"], r["file_created_at"])  # type: ignore[arg-type]
+        for r in records
+    }
+    async with db.connection() as conn:
+        stored = {r["id"] for r in await conn.fetch("SELECT id FROM raw_data_file")}
+    assert stored == expected
+
+
+async def test_resending_the_same_files_registers_nothing_twice(db: Database, seeded: Seeded) -> None:
+    records = file_records(seeded, 1200)
+    await register_files(db, seeded.location, records, batch_size=500)
+    again = await register_files(db, seeded.location, records, batch_size=300)
+    assert (again.new, again.existing, again.conflicts) == (0, 1200, [])
+    assert await _counts(db) == (1200, 1200)
+
+
+async def test_an_overlapping_batch_registers_only_the_missing_files(db: Database, seeded: Seeded) -> None:
+    records = file_records(seeded, 1000)
+    await register_files(db, seeded.location, records[:600])
+    report = await register_files(db, seeded.location, records[400:])
+    assert (report.new, report.existing) == (400, 200)
+    assert await _counts(db) == (1000, 1000)
+
+
+async def test_a_stored_file_with_another_checksum_is_a_conflict_and_stays_unchanged(
+    db: Database, seeded: Seeded
+) -> None:
+    records = file_records(seeded, 10)
+    await register_files(db, seeded.location, records)
+    changed = [dict(r) for r in records]
+    changed[7]["checksum"] = "f" * 16
+    changed[7]["size_bytes"] = 5
+    report = await register_files(db, seeded.location, changed)
+    assert (report.new, report.existing, len(report.conflicts)) == (0, 9, 1)
+    conflict = report.conflicts[0]
+    assert conflict.position == 7
+    assert conflict.relative_path == records[7]["relative_path"]
+    assert conflict.differences == {
+        "size_bytes": (records[7]["size_bytes"], 5),
+        "checksum": (records[7]["checksum"], "f" * 16),
+    }
+    async with db.connection() as conn:
+        stored = await conn.fetchrow("SELECT size_bytes, checksum FROM raw_data_file WHERE id = $1", conflict.file_id)
+    assert stored is not None
+    assert (stored["size_bytes"], stored["checksum"]) == (records[7]["size_bytes"], records[7]["checksum"])
+
+
+async def test_the_same_module_and_path_under_another_id_is_a_conflict(db: Database, seeded: Seeded) -> None:
+    records = file_records(seeded, 3)
+    await register_files(db, seeded.location, records)
+    moved = dict(records[1])
+    moved["file_created_at"] = moved["file_created_at"] + timedelta(days=1)  # type: ignore[operator]
+    report = await register_files(db, seeded.location, [moved])
+    assert report.new == 0
+    [conflict] = report.conflicts
+    assert conflict.position == 0
+    assert set(conflict.differences) == {"id"}
+    assert conflict.stored_file_id != conflict.file_id
+    assert await _counts(db) == (3, 3)
+
+
+async def test_a_file_repeated_in_the_input_is_counted_once_and_a_differing_repeat_conflicts(
+    db: Database, seeded: Seeded
+) -> None:
+    records = file_records(seeded, 4)
+    differing = dict(records[0], size_bytes=1)
+    report = await register_files(db, seeded.location, [*records, records[2], differing])
+    assert (report.new, report.existing) == (4, 1)
+    [conflict] = report.conflicts
+    assert (conflict.position, conflict.earlier_position) == (5, 0)
+    assert conflict.differences == {"size_bytes": (records[0]["size_bytes"], 1)}
+
+
+async def test_an_existing_file_gains_a_copy_at_another_location(db: Database, seeded: Seeded) -> None:
+    records = file_records(seeded, 50)
+    await register_files(db, seeded.location, records)
+    report = await register_files(db, seeded.other_location, records)
+    assert (report.new, report.existing) == (0, 50)
+    assert await _counts(db) == (50, 100)
+
+
+async def test_bad_records_are_named_by_position_and_field_and_their_batch_is_not_written(
+    db: Database, seeded: Seeded
+) -> None:
+    records: list[dict[str, object]] = list(file_records(seeded, 30))
+    records[12]["executed_obs_unit_id"] = "not-a-uuid"
+    records[14]["size_bytes"] = -1
+    records[15]["checksum"] = "XYZ"
+    del records[17]["name"]
+    records[18]["relative_path"] = "../escape"
+    records[19]["id"] = None
+    del records[19]["file_created_at"]
+    with pytest.raises(InputValidationError) as caught:
+        await register_files(db, seeded.location, records, batch_size=10, connections=1)
+    problems = {(p.position, p.field) for p in caught.value.problems}
+    assert problems == {
+        (12, "executed_obs_unit_id"),
+        (14, "size_bytes"),
+        (15, "checksum"),
+        (17, "name"),
+        (18, "relative_path"),
+        (19, "file_created_at"),
+    }
+    files, _ = await _counts(db)
+    assert files == 10  # the first batch committed; nothing of the bad one
+
+
+async def test_unknown_modules_and_executed_obs_units_are_named_and_nothing_of_the_batch_is_written(
+    db: Database, seeded: Seeded
+) -> None:
+    records = file_records(seeded, 5)
+    records[1]["instrument_module_id"] = 999_999
+    records[3]["executed_obs_unit_id"] = uuid.uuid4()
+    with pytest.raises(InputValidationError) as caught:
+        await register_files(db, seeded.location, records)
+    assert {(p.position, p.field) for p in caught.value.problems} == {
+        (1, "instrument_module_id"),
+        (3, "executed_obs_unit_id"),
+    }
+    assert await _counts(db) == (0, 0)
+
+
+async def test_an_unknown_location_is_not_found(db: Database, seeded: Seeded) -> None:
+    with pytest.raises(NotFoundError):
+        await register_files(db, 999_999, file_records(seeded, 3))
+    assert await _counts(db) == (0, 0)
+
+
+async def test_progress_is_reported_after_every_batch(db: Database, seeded: Seeded) -> None:
+    seen: list[BatchProgress] = []
+    await register_files(db, seeded.location, file_records(seeded, 2300), batch_size=1000, on_progress=seen.append)
+    assert sorted((p.first_position, p.size, p.new) for p in seen) == [
+        (0, 1000, 1000),
+        (1000, 1000, 1000),
+        (2000, 300, 300),
+    ]
+    assert max(p.done for p in seen) == 2300
+
+
+async def test_an_async_stream_is_registered_batch_by_batch(db: Database, seeded: Seeded) -> None:
+    async def stream() -> AsyncIterator[dict[str, object]]:
+        for record in file_records(seeded, 700):
+            yield record
+
+    report = await register_files(db, seeded.location, stream(), batch_size=250)
+    assert (report.new, report.batches) == (700, 3)
+
+
+async def test_inside_a_callers_transaction_a_rollback_leaves_nothing(db: Database, seeded: Seeded) -> None:
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort):
+        async with db.transaction() as uow:
+            report = await register_files(uow.conn, seeded.location, file_records(seeded, 300), batch_size=100)
+            assert report.new == 300
+            raise Abort
+    assert await _counts(db) == (0, 0)
+    async with db.transaction() as uow:
+        report = await register_files(uow.conn, seeded.location, file_records(seeded, 300), batch_size=100)
+    assert report.new == 300
+    assert await _counts(db) == (300, 300)
+
+
+async def test_concurrent_overlapping_registrants_neither_duplicate_nor_deadlock(db: Database, seeded: Seeded) -> None:
+    records = file_records(seeded, 4000)
+    rng = random.Random(7)
+    slices = []
+    for start in (0, 500, 1000, 1500, 2000, 0):
+        part = records[start : start + 2000]
+        rng.shuffle(part)
+        slices.append(part)
+    reports = []
+
+    async def run(part: list[dict[str, object]]) -> None:
+        reports.append(await register_files(db, seeded.location, part, batch_size=250, connections=2))
+
+    async with anyio.create_task_group() as tg:
+        for part in slices:
+            tg.start_soon(run, part)
+    assert sum(r.new for r in reports) == 4000
+    assert sum(r.new + r.existing for r in reports) == sum(len(p) for p in slices)
+    assert all(not r.conflicts for r in reports)
+    assert await _counts(db) == (4000, 4000)
+
+
+async def test_deleting_an_executed_obs_unit_waits_for_a_registration_that_uses_it(
+    db: Database, seeded: Seeded, database_dsn: str
+) -> None:
+    unit = seeded.units[0]
+    records = [r for r in file_records(seeded, 20) if r["executed_obs_unit_id"] == unit]
+    other = await asyncpg.connect(database_dsn)
+    try:
+        async with db.transaction() as uow:
+            await register_files(uow.conn, seeded.location, records)
+            await other.execute("SET lock_timeout = '200ms'")
+            with pytest.raises(asyncpg.LockNotAvailableError):  # blocked by the registration's key-share lock
+                await other.execute("DELETE FROM executed_obs_unit WHERE id = $1", unit)
+        # afterwards its files hold it (PostgreSQL 18 says restrict_violation, 15 foreign_key_violation)
+        with pytest.raises((asyncpg.RestrictViolationError, asyncpg.ForeignKeyViolationError)):
+            await other.execute("DELETE FROM executed_obs_unit WHERE id = $1", unit)
+    finally:
+        await other.close()
+
+
+async def test_a_registration_racing_a_committed_delete_fails_and_leaves_no_orphans(
+    db: Database, seeded: Seeded, database_dsn: str
+) -> None:
+    unit = seeded.units[1]
+    records = [dict(r, executed_obs_unit_id=unit) for r in file_records(seeded, 50)]
+    deleter = await asyncpg.connect(database_dsn)
+    try:
+        transaction = deleter.transaction()
+        await transaction.start()
+        await deleter.execute("DELETE FROM executed_obs_unit WHERE id = $1", unit)  # holds the row lock
+        outcome: list[BaseException] = []
+
+        async def register() -> None:
+            try:
+                await register_files(db, seeded.location, records)
+            except InputValidationError as exc:
+                outcome.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(register)
+            await anyio.sleep(0.3)  # the registration now waits on the deleted row's lock
+            await transaction.commit()
+    finally:
+        await deleter.close()
+    [error] = outcome
+    assert {p.field for p in error.problems} == {"executed_obs_unit_id"}  # type: ignore[attr-defined]
+    async with db.connection() as conn:
+        orphans = await conn.fetchval(
+            "SELECT count(*) FROM raw_data_file f WHERE NOT EXISTS"
+            " (SELECT FROM executed_obs_unit u WHERE u.id = f.executed_obs_unit_id)"
+        )
+    assert orphans == 0
+    assert await _counts(db) == (0, 0)
