@@ -50,6 +50,8 @@ MAX_PACKAGE_BYTES = 20 * 10**9
 """Packages are cut at 20 GB (files in path order)."""
 BUNDLE_PACKAGES = 8
 """At most this many packages go into one data transfer package."""
+DELETION_BACKLOG = 1000
+"""Managers keep at most this many copies scheduled for deletion at a time."""
 SIMULATED_KINDS = (
     WorkKind.RAW_DATA_PACKAGE_BUILD,
     WorkKind.DATA_TRANSFER_PACKAGE_BUILD,
@@ -58,7 +60,7 @@ SIMULATED_KINDS = (
     WorkKind.LONG_TERM_ARCHIVE_TRANSFER,
     WorkKind.PHYSICAL_COPY_DELETION,
 )
-_BATCH = {WorkKind.PHYSICAL_COPY_DELETION: 500}
+_BATCH = {WorkKind.PHYSICAL_COPY_DELETION: 200}
 """Claim batch per kind (default 4): deletions are the bulk (one per file copy)."""
 
 
@@ -466,11 +468,11 @@ class _Night:
         that site's own archive holds the package (else that archive could miss it: docs/simulation.md)."""
         loc = self.obs.locations
         telescope = [loc["ccat_chai_source"], loc["ccat_primecam_source"], loc["ccat_buffer"]]
-        for _ in range(10):
-            ids = await pipeline.schedule_deletions(conn, locations=telescope, limit=2000)
+        # keep the scheduled backlog short: the claim re-checks the rule on every due row it considers
+        backlog = await conn.fetchval(query("simulate_deletion_backlog"))
+        if backlog < DELETION_BACKLOG:
+            ids = await pipeline.schedule_deletions(conn, locations=telescope, limit=DELETION_BACKLOG - backlog)
             self.counters.deletions_scheduled += len(ids)
-            if not ids:
-                break
         archive_buffers = [loc["cologne_buffer"], loc["us_buffer"]]
         candidates = await pipeline.deletion_candidates(conn, locations=archive_buffers, limit=1000)
         if not candidates:

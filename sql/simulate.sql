@@ -126,3 +126,7 @@ SELECT
   (SELECT count(*) FROM data_transfer) AS transfers,
   (SELECT count(*) FROM long_term_archive_transfer) AS archive_transfers,
   (SELECT count(*) FROM physical_copy WHERE status = 'deleted') AS deleted_copies
+
+-- simulate_deletion_backlog --
+-- Copies scheduled for deletion or being deleted.
+SELECT count(*) FROM physical_copy WHERE status IN ('deletion_scheduled', 'deletion_in_progress')
