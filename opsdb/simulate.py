@@ -50,8 +50,6 @@ MAX_PACKAGE_BYTES = 20 * 10**9
 """Packages are cut at 20 GB (files in path order)."""
 BUNDLE_PACKAGES = 8
 """At most this many packages go into one data transfer package."""
-DELETION_BACKLOG = 1000
-"""Managers keep at most this many copies scheduled for deletion at a time."""
 SIMULATED_KINDS = (
     WorkKind.RAW_DATA_PACKAGE_BUILD,
     WorkKind.DATA_TRANSFER_PACKAGE_BUILD,
@@ -60,7 +58,7 @@ SIMULATED_KINDS = (
     WorkKind.LONG_TERM_ARCHIVE_TRANSFER,
     WorkKind.PHYSICAL_COPY_DELETION,
 )
-_BATCH = {WorkKind.PHYSICAL_COPY_DELETION: 200}
+_BATCH = {WorkKind.PHYSICAL_COPY_DELETION: 100}
 """Claim batch per kind (default 4): deletions are the bulk (one per file copy)."""
 
 
@@ -410,6 +408,8 @@ class _Night:
             connections=2,
         )
         self.registration_seconds += time.perf_counter() - began
+        async with self.db.connection() as conn:
+            await conn.execute(query("simulate_analyze"))
         if report.conflicts:
             raise RuntimeError(f"simulated registration conflicted: {report.conflicts[0]}")
 
@@ -469,9 +469,11 @@ class _Night:
         loc = self.obs.locations
         telescope = [loc["ccat_chai_source"], loc["ccat_primecam_source"], loc["ccat_buffer"]]
         # keep the scheduled backlog short: the claim re-checks the rule on every due row it considers
+        # (its statement evaluates the rule for every due row before its LIMIT: docs/simulation.md)
+        wanted = 2 * _BATCH[WorkKind.PHYSICAL_COPY_DELETION] * self.config.workers
         backlog = await conn.fetchval(query("simulate_deletion_backlog"))
-        if backlog < DELETION_BACKLOG:
-            ids = await pipeline.schedule_deletions(conn, locations=telescope, limit=DELETION_BACKLOG - backlog)
+        if backlog < wanted:
+            ids = await pipeline.schedule_deletions(conn, locations=telescope, limit=wanted - backlog)
             self.counters.deletions_scheduled += len(ids)
         archive_buffers = [loc["cologne_buffer"], loc["us_buffer"]]
         candidates = await pipeline.deletion_candidates(conn, locations=archive_buffers, limit=1000)

@@ -130,3 +130,7 @@ SELECT
 -- simulate_deletion_backlog --
 -- Copies scheduled for deletion or being deleted.
 SELECT count(*) FROM physical_copy WHERE status IN ('deletion_scheduled', 'deletion_in_progress')
+
+-- simulate_analyze --
+-- Refresh the planner's statistics after a bulk registration (what autovacuum would do a little later).
+ANALYZE raw_data_file, physical_copy, raw_data_package
