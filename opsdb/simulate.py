@@ -179,7 +179,11 @@ async def seed_observatory(db: Database) -> Observatory:
         )
         layout = {
             "CHAI": [("LFA", 64, 455.0, 495.0), ("HFA", 64, 800.0, 820.0), ("Mini-CHAI", 8, 455.0, 495.0)],
-            "Prime-Cam": [("280GHz", 3456, 255.0, 305.0), ("350GHz", 3456, 325.0, 375.0), ("850GHz", 3456, 820.0, 880.0)],
+            "Prime-Cam": [
+                ("280GHz", 3456, 255.0, 305.0),
+                ("350GHz", 3456, 325.0, 375.0),
+                ("850GHz", 3456, 820.0, 880.0),
+            ],
         }
         modules: dict[str, list[tuple[int, str]]] = {}
         for instrument_name, specs in layout.items():
@@ -217,13 +221,18 @@ async def seed_observatory(db: Database) -> Observatory:
         )
         for site, name, kind, host in disks:
             loc = await uow.sites.create_location(
-                DiskLocationCreate(site_id=sites[site], name=name, location_type=kind, host=host, root_path=f"/data/{name}")
+                DiskLocationCreate(
+                    site_id=sites[site], name=name, location_type=kind, host=host, root_path=f"/data/{name}"
+                )
             )
             locations[f"{site}_{name}"] = loc.id
         for site, library in (("cologne", "cologne-tape"), ("us", "cornell-tape")):
             loc = await uow.sites.create_location(
                 TapeLocationCreate(
-                    site_id=sites[site], name="long_term_archive", location_type="long_term_archive", library_name=library
+                    site_id=sites[site],
+                    name="long_term_archive",
+                    location_type="long_term_archive",
+                    library_name=library,
                 )
             )
             locations[f"{site}_long_term_archive"] = loc.id
@@ -236,7 +245,9 @@ async def seed_observatory(db: Database) -> Observatory:
 
         programs = {}
         for short, name in (("GEco", "Galactic Ecology"), ("Cal", "Calibration"), ("ENG", "Engineering")):
-            programs[short] = (await uow.programs.create_program(ObservingProgramCreate(name=name, short_name=short))).id
+            programs[short] = (
+                await uow.programs.create_program(ObservingProgramCreate(name=name, short_name=short))
+            ).id
         orion = await uow.sources.create_source(FixedSourceCreate(name="Orion-KL", ra_deg=83.8221, dec_deg=-5.3911))
         irc = await uow.sources.create_source(FixedSourceCreate(name="IRC10216", ra_deg=146.9892, dec_deg=13.2787))
         jupiter = await uow.sources.create_source(SolarSystemSourceCreate(name="Jupiter", ephemeris_body="jupiter"))
@@ -319,8 +330,8 @@ class _Hints:
             self._events[k].set()
             self._events[k] = anyio.Event()
 
-    async def wait(self, kind: WorkKind, timeout: float) -> None:
-        with anyio.move_on_after(timeout):
+    async def wait(self, kind: WorkKind, at_most: float) -> None:
+        with anyio.move_on_after(at_most):
             await self._events[kind].wait()
 
 
@@ -572,6 +583,13 @@ class _Night:
 
     # the end -------------------------------------------------------------------------------
 
+    async def wait_drained(self, poll_seconds: float = 0.5) -> bool:
+        """Return once the pipeline drained (the caller's timeout cancels otherwise)."""
+        while True:
+            if await self.drained():
+                return True
+            await anyio.sleep(poll_seconds)
+
     async def drained(self) -> bool:
         """The night is over and nothing is left to do: every stage empty, nothing eligible for deletion."""
         if not self.night_over:
@@ -616,8 +634,7 @@ async def run_simulation(dsn: str, config: SimulationConfig, counters: Counters 
                         tg.start_soon(night.worker, kind, n)
                 await night.telescope()
                 counters.phase = "draining"
-                while not (drained := await night.drained()):
-                    await anyio.sleep(0.5)
+                drained = await night.wait_drained()
                 tg.cancel_scope.cancel()
         seconds = time.perf_counter() - began
         counters.phase = "checking"

@@ -149,7 +149,7 @@ def test_short_simulation_drains_and_its_invariants_hold_in_the_database(
             assert (
                 _one(
                     conn,
-                    f"SELECT count(*) FROM {table} WHERE {status} <> 'completed' "  # noqa: S608 (static names)
+                    f"SELECT count(*) FROM {table} WHERE {status} <> 'completed' "
                     f"OR {prefix}attempts < 1 OR {prefix}claim_token IS NULL",
                 )
                 == 0
@@ -179,7 +179,6 @@ def test_bad_option_is_a_usage_error(server_dsn: str, simulation_database: str) 
     result = _simulate(server_dsn, simulation_database, "--executions", "0")
     assert result.returncode == 2
     assert "must be positive" in result.stderr
-
 
 
 @pytest.mark.anyio
