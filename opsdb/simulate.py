@@ -22,6 +22,7 @@ from typing import Any
 
 import anyio
 import psycopg
+from asyncpg.exceptions import TransactionRollbackError
 
 from opsdb import migrate, pipeline, work
 from opsdb.config import with_database
@@ -99,6 +100,10 @@ class Counters:
     failures_injected: int = 0
     crashes_injected: int = 0
     claims_lost: int = 0
+    transient_errors: int = 0
+    """Deadlocks or serialization failures a daemon or manager met (it carried on)."""
+    claims_abandoned: int = 0
+    """Claims left to their lease because of such an error (taken over later)."""
     phase: str = "seeding"
 
 
@@ -429,8 +434,11 @@ class _Night:
     async def manager(self, n: int) -> None:
         """Find what is ready and create the work, round after round (racing managers are safe)."""
         while True:
-            async with self.db.connection() as conn:
-                await self._manager_round(conn, n)
+            try:
+                async with self.db.connection() as conn:
+                    await self._manager_round(conn, n)
+            except TransactionRollbackError:  # deadlock or serialization failure: next round
+                self.counters.transient_errors += 1
             await anyio.sleep(0.1)
 
     async def _manager_round(self, conn: Connection, n: int) -> None:
@@ -531,16 +539,23 @@ class _Night:
                     failed.append(c)
                 else:
                     done.append(c)
-            async with self.db.connection() as conn:
-                for c in failed:
-                    try:
-                        await work.fail(conn, c, "simulated failure", backoff_seconds=0.05, max_backoff_seconds=0.5)
-                        self.counters.failures_injected += 1
-                    except ClaimLostError:
-                        self.counters.claims_lost += 1
-                await self._complete(conn, kind, done)
+            settled: list[Claim] = []
+            try:
+                async with self.db.connection() as conn:
+                    for c in failed:
+                        try:
+                            await work.fail(conn, c, "simulated failure", backoff_seconds=0.05, max_backoff_seconds=0.5)
+                            self.counters.failures_injected += 1
+                        except ClaimLostError:
+                            self.counters.claims_lost += 1
+                        settled.append(c)
+                    await self._complete(conn, kind, done, settled)
+            except TransactionRollbackError:  # deadlock or serialization failure: as a real daemon, go on
+                self.counters.transient_errors += 1
+                self.counters.claims_abandoned += len(failed) + len(done) - len(settled)
 
-    async def _complete(self, conn: Connection, kind: WorkKind, claims: list[Claim]) -> None:
+    async def _complete(self, conn: Connection, kind: WorkKind, claims: list[Claim], settled: list[Claim]) -> None:
+        """Complete `claims` (deletions in one batch), appending each settled claim to `settled`."""
         if not claims:
             return
         if kind is WorkKind.PHYSICAL_COPY_DELETION:
@@ -552,15 +567,18 @@ class _Night:
                 self.counters.claims_lost += len(exc.lost)
             self.journal.completed(held)
             self.counters.completed[kind.value] += len(held)
+            settled.extend(claims)
             return
         for c in claims:
             try:
                 await work.complete(conn, c, **await self._results_of(conn, kind, c))
             except ClaimLostError:
                 self.counters.claims_lost += 1
+                settled.append(c)
                 continue
             self.journal.completed([c])
             self.counters.completed[kind.value] += 1
+            settled.append(c)
 
     async def _results_of(self, conn: Connection, kind: WorkKind, c: Claim) -> dict[str, Any]:
         if kind is WorkKind.RAW_DATA_PACKAGE_BUILD:

@@ -172,7 +172,10 @@ def test_short_simulation_drains_and_its_invariants_hold_in_the_database(
             "+ 2 * (SELECT count(*) FROM data_transfer) + (SELECT count(*) FROM long_term_archive_transfer) "
             "+ (SELECT count(*) FROM physical_copy WHERE status = 'deleted')",
         )
-        assert attempts == completed + c["failures_injected"] + c["crashes_injected"] + c["claims_lost"]
+        assert (
+            attempts
+            == completed + c["failures_injected"] + c["crashes_injected"] + c["claims_lost"] + c["claims_abandoned"]
+        )
 
 
 def test_bad_option_is_a_usage_error(server_dsn: str, simulation_database: str) -> None:

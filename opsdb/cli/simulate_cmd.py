@@ -144,6 +144,7 @@ def report(result: SimulationResult, out: Console) -> None:
         f"{completed:,} work items completed, {result.work_items_per_second:,.0f} items/s; "
         f"{c.failures_injected} injected failures and {c.crashes_injected} crashes retried, "
         f"{c.claims_lost} late completions refused"
+        + (f"; {c.transient_errors} deadlocks or serialization failures carried over" if c.transient_errors else "")
     )
     if not result.drained:
         out.print("[red]the pipeline did not drain before the timeout[/]")
