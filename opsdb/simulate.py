@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import psycopg
@@ -142,8 +143,15 @@ class SimulationResult:
 
 
 def prepare_database(server_dsn: str, database: str = DATABASE) -> str:
-    """Drop and recreate `database` on the server of `server_dsn`, migrate it; its DSN."""
-    with psycopg.connect(server_dsn, autocommit=True) as admin:
+    """Drop and recreate `database` on the server of `server_dsn`, migrate it; its DSN.
+
+    The admin connection uses `server_dsn`'s own database (the maintenance database
+    `postgres` when that is `database` itself: a database cannot drop itself).
+    """
+    admin_dsn = server_dsn
+    if urlsplit(server_dsn).path.lstrip("/") == database:
+        admin_dsn = with_database(server_dsn, "postgres")
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{database}"')
     dsn = with_database(server_dsn, database)
