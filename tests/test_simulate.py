@@ -14,7 +14,7 @@ import pytest
 
 from opsdb.config import with_database
 from opsdb.db import Database
-from opsdb.simulate import check_invariants
+from opsdb.simulate import SimulationConfig, check_invariants, run_simulation
 from tests.work_seed import add_files, add_package_copy, add_packages, seed_world
 
 EXECUTIONS, FILES = 3, 240
@@ -216,3 +216,15 @@ async def test_archive_copy_verified_after_the_deletion_does_not_count(db: Datab
         in_time = {r.name: r for r in await check_invariants(conn)}
     assert not late["deleted only after a verified archive copy"].ok
     assert in_time["deleted only after a verified archive copy"].ok
+
+
+@pytest.mark.anyio
+async def test_engine_run_returns_a_result_whose_journal_agrees_with_the_database(database_dsn: str) -> None:
+    config = SimulationConfig(executions=2, files_per_execution=120, workers=3, seed=3, failure_rate=0.1)
+    result = await run_simulation(database_dsn, config)
+    assert result.drained and result.ok, result.invariants
+    assert result.totals["files"] == 240 and result.counters.files_registered == 240
+    assert result.totals["deleted_copies"] == result.counters.completed["physical_copy_deletion"]
+    # the same database, checked again without the journal, still holds every invariant
+    async with await Database.connect(database_dsn, max_size=1) as db, db.connection() as conn:
+        assert all(r.ok for r in await check_invariants(conn))
