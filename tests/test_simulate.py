@@ -42,7 +42,7 @@ def _simulate(server_dsn: str, database: str, *args: str) -> subprocess.Complete
 
 
 def _one(conn: psycopg.Connection[tuple[object, ...]], sql: str) -> object:
-    row = conn.execute(sql).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(sql).fetchone()
     assert row is not None
     return row[0]
 
