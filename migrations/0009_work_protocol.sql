@@ -64,7 +64,9 @@ CREATE OR REPLACE TRIGGER physical_copy_deletion_notify AFTER UPDATE OF status O
 --    may still be reset by an operator): a bundle build or an archive transfer from this
 --    location for those packages; for a bundle copy, a transfer from this location or an
 --    unpack at this location,
---  * no active staging job (pending, scheduled, in_progress) includes any of those packages.
+--  * no active staging job (pending, scheduled, in_progress) includes any of those packages,
+--  * a buffer copy at a site that has an active long-term archive waits until that site's own
+--    archive holds a present, verified copy (each archive site gets every package).
 CREATE OR REPLACE FUNCTION opsdb_copy_deletable(copy_id bigint) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     WITH c AS (
@@ -94,6 +96,19 @@ LANGUAGE sql STABLE AS $$
                     WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = p.id
                       AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
                       AND al.location_type = 'long_term_archive'))
+       -- a buffer at a site with its own active long-term archive keeps its copy until that
+       -- archive holds the package (else a second archive site could miss it)
+       AND NOT EXISTS (
+            SELECT 1 FROM packages pk JOIN c ON true
+            JOIN data_location here ON here.id = c.data_location_id
+            WHERE here.location_type = 'buffer'
+              AND EXISTS (SELECT 1 FROM data_location l
+                          WHERE l.site_id = here.site_id AND l.location_type = 'long_term_archive' AND l.active)
+              AND NOT EXISTS (
+                    SELECT 1 FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
+                    WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = pk.package_id
+                      AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
+                      AND al.location_type = 'long_term_archive' AND al.site_id = here.site_id))
        -- not the source of an unfinished bundle build or archive transfer
        AND NOT EXISTS (
             SELECT 1 FROM packages pk JOIN c ON true

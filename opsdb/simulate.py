@@ -31,7 +31,7 @@ from opsdb.db import Connection, Database
 from opsdb.errors import ClaimLostError, InvalidTransitionError
 from opsdb.queries import query
 from opsdb.registration import register_files
-from opsdb.schemas.enums import ExecutionStatus, PhysicalCopyStatus
+from opsdb.schemas.enums import ExecutionStatus
 from opsdb.schemas.execution import ExecutedObsUnitFinish, ExecutedObsUnitStart
 from opsdb.schemas.infrastructure import InstrumentCreate, InstrumentModuleCreate, ObservatoryCreate, TelescopeCreate
 from opsdb.schemas.locations import DataTransferRouteCreate, DiskLocationCreate, SiteCreate, TapeLocationCreate
@@ -491,32 +491,9 @@ class _Night:
         await self._schedule_deletions(conn)
 
     async def _schedule_deletions(self, conn: Connection) -> None:
-        """Source and telescope-buffer copies through the rule; buffer copies at an archive site only once
-        that site's own archive holds the package (else that archive could miss it: docs/simulation.md)."""
-        loc = self.obs.locations
-        telescope = [loc["ccat_chai_source"], loc["ccat_primecam_source"], loc["ccat_buffer"]]
-        # keep the scheduled backlog short: the claim re-checks the rule on every due row it considers
-        # (its statement evaluates the rule for every due row before its LIMIT: docs/simulation.md)
-        wanted = 2 * _BATCH[WorkKind.PHYSICAL_COPY_DELETION] * self.config.workers
-        backlog = await conn.fetchval(query("simulate_deletion_backlog"))
-        if backlog < wanted:
-            ids = await pipeline.schedule_deletions(conn, locations=telescope, limit=wanted - backlog)
-            self.counters.deletions_scheduled += len(ids)
-        archive_buffers = [loc["cologne_buffer"], loc["us_buffer"]]
-        candidates = await pipeline.deletion_candidates(conn, locations=archive_buffers, limit=1000)
-        if not candidates:
-            return
-        held = {r["id"] for r in await conn.fetch(query("simulate_held_for_own_archive"), candidates)}
-        for copy_id in candidates:
-            if copy_id in held:
-                continue
-            try:
-                await pipeline.set_copy_status(
-                    conn, copy_id, PhysicalCopyStatus.PRESENT, PhysicalCopyStatus.DELETION_SCHEDULED
-                )
-            except InvalidTransitionError:
-                continue  # the other manager scheduled it
-            self.counters.deletions_scheduled += 1
+        """Schedule the copies the safe-deletion rule allows now (migrations/0009)."""
+        ids = await pipeline.schedule_deletions(conn, limit=1000)
+        self.counters.deletions_scheduled += len(ids)
 
     # daemons ------------------------------------------------------------------------------
 

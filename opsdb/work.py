@@ -67,12 +67,16 @@ class KindSpec:
     """Columns a completion may write (`complete(..., column=value)`)."""
     effect_params: tuple[str, ...] | None
     """Parameters of the kind's completion effect (query work_effect_<kind>), None = no effect."""
+    judge: str = "true"
+    """A costly per-item claim rule on `id` (static SQL), judged only on the claim's window."""
+    window: int = 1
+    """How many due items per wanted item the claim looks at (room for `judge` to refuse some)."""
 
     def column(self, name: str) -> str:
         return f"{self.prefix}{name}"
 
 
-_JOB = {"pending": "pending", "running": "in_progress", "done": "completed", "failed": "failed"}
+_JOB: dict[str, Any] = {"pending": "pending", "running": "in_progress", "done": "completed", "failed": "failed"}
 _CHECKSUM = ("size_bytes", "checksum", "checksum_algorithm")
 
 KINDS: Mapping[WorkKind, KindSpec] = {
@@ -140,8 +144,10 @@ KINDS: Mapping[WorkKind, KindSpec] = {
         table="physical_copy",
         prefix="",
         location="data_location_id",
-        # the safe-deletion rule, re-checked by the claiming statement itself (migrations/0009)
-        extra="AND opsdb_claim_deletable(t.id)",
+        extra="",
+        # the safe-deletion rule, judged on the claim's window only (migrations/0009)
+        judge="opsdb_claim_deletable(id)",
+        window=4,
         pending="deletion_scheduled",
         running="deletion_in_progress",
         done="deleted",
@@ -189,6 +195,8 @@ def kind_sql(name: str, kind: WorkKind, result_sets: str = "", result_arrays: st
         table=spec.table,
         location=spec.location,
         extra=spec.extra,
+        judge=spec.judge,
+        window=str(spec.window),
         pending=spec.pending,
         running=spec.running,
         done=spec.done,

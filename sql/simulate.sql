@@ -2,18 +2,6 @@
 -- Total size of the files of package $1 (what its simulated tar holds).
 SELECT coalesce(sum(size_bytes), 0)::bigint FROM raw_data_file WHERE raw_data_package_id = $1
 
--- simulate_held_for_own_archive --
--- Among copies $1: package copies at a site with an active archive that does not yet hold a present, verified copy of the package.
-SELECT c.id FROM physical_copy c
-JOIN data_location l ON l.id = c.data_location_id
-WHERE c.id = ANY($1::bigint[]) AND c.type = 'raw_data_package'
-  AND EXISTS (SELECT 1 FROM data_location a
-              WHERE a.site_id = l.site_id AND a.location_type = 'long_term_archive' AND a.active)
-  AND NOT EXISTS (SELECT 1 FROM physical_copy ac JOIN data_location al ON al.id = ac.data_location_id
-                  WHERE ac.type = 'raw_data_package' AND ac.raw_data_package_id = c.raw_data_package_id
-                    AND al.site_id = l.site_id AND al.location_type = 'long_term_archive'
-                    AND ac.status = 'present' AND ac.checksum_verified_at IS NOT NULL)
-
 -- simulate_unfinished --
 -- What still keeps the pipeline busy: unpackaged files, unarchived packages, unfinished jobs and deletions, failed items.
 SELECT
@@ -126,10 +114,6 @@ SELECT
   (SELECT count(*) FROM data_transfer) AS transfers,
   (SELECT count(*) FROM long_term_archive_transfer) AS archive_transfers,
   (SELECT count(*) FROM physical_copy WHERE status = 'deleted') AS deleted_copies
-
--- simulate_deletion_backlog --
--- Copies scheduled for deletion or being deleted.
-SELECT count(*) FROM physical_copy WHERE status IN ('deletion_scheduled', 'deletion_in_progress')
 
 -- simulate_analyze --
 -- Refresh the planner's statistics after a bulk registration (what autovacuum would do a little later).

@@ -7,9 +7,10 @@
 
 -- work_claim --
 -- Claim up to $2 due items for worker $1 ($3 location ids, $4 site short names, NULL = any) with a lease of $5 s; an abandoned item with no attempts left fails instead.
-WITH candidate AS (
-    -- due: pending items whose retry time has come, and in-progress items whose lease ran out
-    SELECT t.id
+WITH due AS (
+    -- due: pending items whose retry time has come, and in-progress items whose lease ran out;
+    -- the oldest $2 * {window} of them, as an index range scan on next_attempt_at
+    SELECT t.id, t.{next_attempt_at} AS due_at
     FROM {table} t
     WHERE t.{status} IN ('{pending}', '{running}')
       AND t.{next_attempt_at} <= now()
@@ -19,9 +20,22 @@ WITH candidate AS (
             SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id
             WHERE s.short_name = ANY($4::text[])))
     ORDER BY t.{next_attempt_at}
-    LIMIT $2
+    LIMIT $2 * {window}
     -- rows another worker is claiming right now are skipped, not waited for
     FOR UPDATE OF t SKIP LOCKED
+),
+judged AS (
+    -- a costly per-item rule ({judge}) runs only on this short window, never on the backlog
+    SELECT id, due_at, {judge} AS ok FROM due
+),
+deferred AS (
+    -- items the rule refuses now step aside for a minute instead of blocking the queue's head
+    UPDATE {table} t SET {next_attempt_at} = now() + interval '60 seconds'
+    FROM judged j
+    WHERE t.id = j.id AND NOT j.ok
+),
+candidate AS (
+    SELECT id FROM judged WHERE ok ORDER BY due_at LIMIT $2
 ),
 claimed AS (
     UPDATE {table} t

@@ -142,6 +142,44 @@ async def test_claim_rechecks_the_rule_after_scheduling(db: Database) -> None:
         assert await _status(conn, ccat) == "deletion_scheduled"
 
 
+async def test_a_buffer_at_an_archive_site_keeps_its_copy_until_its_own_archive_has_it(db: Database) -> None:
+    world = await _world(db)
+    async with db.connection() as conn:
+        package, ccat, cologne = await _archived_package(conn, world)  # archived at Cologne only
+        us = await add_package_copy(conn, package, world.locations["us_buffer"])
+        assert sorted(await pipeline.deletion_candidates(conn)) == sorted([ccat, cologne])
+        await add_package_copy(conn, package, world.locations["us_lta"], verified=True)
+        assert sorted(await pipeline.deletion_candidates(conn)) == sorted([ccat, cologne, us])
+
+
+async def test_refused_copies_at_the_queue_head_step_aside_for_deletable_ones(db: Database) -> None:
+    world = await _world(db)
+    async with db.connection() as conn:
+        held: list[int] = []
+        for n in range(6):  # scheduled first, then held by a staging job: refused at claim time
+            package, ccat, cologne = await _archived_package(conn, world, name=f"held{n}")
+            assert sorted(await pipeline.schedule_deletions(conn)) == sorted([ccat, cologne])
+            await pipeline.create_staging_job(
+                conn,
+                user_account_id=world.user_id,
+                destination_location_id=world.locations["cologne_processing"],
+                package_ids=[package],
+            )
+            held += [ccat, cologne]
+        _, ccat, cologne = await _archived_package(conn, world, name="free")
+        assert sorted(await pipeline.schedule_deletions(conn)) == sorted([ccat, cologne])
+
+        claimed: list[int] = []
+        for _ in range(5):  # each claim judges at most 4 due copies (12 refused ones step aside)
+            claimed += [c.item_id for c in await pipeline.claim_deletions(conn, "deleter", limit=1)]
+        assert sorted(claimed) == sorted([ccat, cologne])
+        later = await conn.fetchval(
+            "SELECT count(*) FROM physical_copy WHERE id = ANY($1::bigint[]) AND next_attempt_at > now()", held
+        )
+        assert later == len(held)
+        assert {await _status(conn, c) for c in held} == {"deletion_scheduled"}
+
+
 async def test_deleting_a_package_copy_makes_its_file_copies_deletion_possible(db: Database) -> None:
     world = await _world(db)
     loc = world.locations
