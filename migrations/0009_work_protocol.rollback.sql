@@ -1,6 +1,7 @@
 DROP INDEX IF EXISTS long_term_archive_transfer_origin_idx;
 DROP INDEX IF EXISTS raw_data_package_archived_idx;
 DROP FUNCTION IF EXISTS opsdb_claim_deletable(bigint);
+DROP FUNCTION IF EXISTS opsdb_deletion_candidates(bigint[], integer);
 DROP FUNCTION IF EXISTS opsdb_copy_deletable(bigint);
 DROP TRIGGER IF EXISTS physical_copy_deletion_notify ON physical_copy;
 DROP TRIGGER IF EXISTS staging_job_work_update_notify ON staging_job;

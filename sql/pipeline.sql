@@ -201,41 +201,13 @@ WHERE sp.staging_job_id = $1
 ORDER BY sp.raw_data_package_id, l.active DESC, l.priority DESC, l.id
 
 -- pipeline_deletion_candidates --
--- Copies the safe-deletion rule allows to delete now ($1 location ids, NULL = any): package and bundle copies, and file copies of archived packages.
-SELECT c.id FROM physical_copy c
-JOIN data_location l ON l.id = c.data_location_id
-WHERE c.type <> 'raw_data_file' AND c.status = 'present' AND l.location_type IN ('source', 'buffer')
-  AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
-  AND opsdb_copy_deletable(c.id)
-UNION ALL
-SELECT c.id FROM raw_data_package p
-JOIN raw_data_file f ON f.raw_data_package_id = p.id
-JOIN physical_copy c ON c.type = 'raw_data_file' AND c.raw_data_file_id = f.id
-JOIN data_location l ON l.id = c.data_location_id
-WHERE p.state = 'archived' AND c.status IN ('present', 'deletion_possible')
-  AND l.location_type IN ('source', 'buffer')
-  AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
-  AND opsdb_copy_deletable(c.id)
-LIMIT $2
+-- Copies the safe-deletion rule allows to delete now ($1 location ids, NULL = any), at most $2.
+SELECT id FROM opsdb_deletion_candidates($1::bigint[], $2::integer) AS id
 
 -- pipeline_schedule_deletions --
 -- Schedule up to $2 copies the safe-deletion rule allows ($1 location ids, NULL = any): present (or deletion_possible) -> deletion_scheduled, due now.
 WITH candidate AS (
-    SELECT c.id FROM physical_copy c
-    JOIN data_location l ON l.id = c.data_location_id
-    WHERE c.type <> 'raw_data_file' AND c.status = 'present' AND l.location_type IN ('source', 'buffer')
-      AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
-      AND opsdb_copy_deletable(c.id)
-    UNION ALL
-    SELECT c.id FROM raw_data_package p
-    JOIN raw_data_file f ON f.raw_data_package_id = p.id
-    JOIN physical_copy c ON c.type = 'raw_data_file' AND c.raw_data_file_id = f.id
-    JOIN data_location l ON l.id = c.data_location_id
-    WHERE p.state = 'archived' AND c.status IN ('present', 'deletion_possible')
-      AND l.location_type IN ('source', 'buffer')
-      AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
-      AND opsdb_copy_deletable(c.id)
-    LIMIT $2
+    SELECT id FROM opsdb_deletion_candidates($1::bigint[], $2::integer) AS id
 ),
 locked AS (
     SELECT c.id FROM physical_copy c JOIN candidate USING (id)
