@@ -17,6 +17,8 @@ from uuid import UUID
 from opsdb.db import Connection
 from opsdb.errors import InvalidTransitionError, NotFoundError
 from opsdb.queries import query
+from opsdb.repositories.packages import PackageRepository
+from opsdb.schemas.data import RawDataPackageCreate
 from opsdb.schemas.enums import PackageState, PhysicalCopyStatus
 from opsdb.states import Machine, check_transition
 from opsdb.work import Claim, WorkKind, claim
@@ -93,17 +95,17 @@ async def create_raw_data_package(
             total += f["size_bytes"]
         if not chosen:
             return None
-        package = await conn.fetchrow(
-            query("pipeline_insert_raw_data_package"),
-            name,
-            relative_path,
-            executed_obs_unit_id,
-            instrument_module_id,
-            origin_location_id,
+        package = await PackageRepository(conn).create_package_with_files(
+            RawDataPackageCreate(
+                name=name,
+                relative_path=relative_path,
+                executed_obs_unit_id=executed_obs_unit_id,
+                instrument_module_id=instrument_module_id,
+                origin_location_id=origin_location_id,
+            ),
+            chosen,
         )
-        assert package is not None
-        await conn.execute(query("pipeline_assign_files"), package["id"], chosen)
-    return CreatedPackage(package["id"], chosen, total)
+    return CreatedPackage(package.id, chosen, total)
 
 
 # -- bundling ----------------------------------------------------------------------------

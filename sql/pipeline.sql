@@ -32,16 +32,6 @@ WHERE f.executed_obs_unit_id = $1 AND f.instrument_module_id = $2 AND f.raw_data
 ORDER BY f.relative_path
 FOR UPDATE OF f
 
--- pipeline_insert_raw_data_package --
--- A new package ($1 name, $2 path, $3 execution, $4 module, $5 origin location) with its build job pending.
-INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, origin_location_id)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING *
-
--- pipeline_assign_files --
--- Assign files ($2 ids, locked by the caller) to package $1.
-UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[]) AND raw_data_package_id IS NULL
-
 -- pipeline_packages_ready_to_bundle --
 -- Built, waiting, unbundled packages with a present copy at an active buffer ($1 location ids, NULL = any), per buffer.
 SELECT p.id AS raw_data_package_id, c.data_location_id AS location_id, l.site_id, p.size_bytes
