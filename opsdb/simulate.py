@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import anyio
 import psycopg
 from asyncpg.exceptions import TransactionRollbackError
+from psycopg import sql
 
 from opsdb import migrate, pipeline, work
 from opsdb.config import with_database
@@ -152,8 +153,9 @@ def prepare_database(server_dsn: str, database: str = DATABASE) -> str:
     if urlsplit(server_dsn).path.lstrip("/") == database:
         admin_dsn = with_database(server_dsn, "postgres")
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{database}"')
+        name = sql.Identifier(database)  # an identifier cannot be a bind parameter: quoted here
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
     dsn = with_database(server_dsn, database)
     migrate.apply(dsn)
     return dsn
