@@ -38,7 +38,10 @@ def _containers() -> Iterator[str] | None:
     if os.environ.get("OPSDB_TEST_CONTAINERS", "") not in ("1", "true", "yes"):
         return None
     try:
-        from testcontainers.postgres import PostgresContainer
+        try:
+            from testcontainers.community.postgres import PostgresContainer
+        except ImportError:  # testcontainers before the community namespace
+            from testcontainers.postgres import PostgresContainer
 
         container = PostgresContainer("postgres:18", driver=None)
         container.start()
