@@ -132,3 +132,19 @@ async def test_an_unknown_location_exits_1_naming_it(database_dsn: str, seeded: 
     result = run_cli("register", str(manifest), "--location", "bench/nowhere", env={"OPSDB_DSN": database_dsn})
     assert result.returncode == 1
     assert "bench/nowhere" in result.stderr
+
+
+async def test_status_counts_registered_copies_per_location(database_dsn: str, seeded: Seeded, tmp_path: Path) -> None:
+    env = {"OPSDB_DSN": database_dsn}
+    manifest = _write_jsonl(tmp_path / "n.jsonl", _manifest_rows(seeded, 30))
+    assert run_cli("register", str(manifest), "--location", "bench/raw", env=env).returncode == 0
+    result = run_cli("status", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    copies = [(c["site"], c["location"], c["type"], c["status"], c["n"]) for c in summary["copies"]]
+    assert copies == [("bench", "raw", "raw_data_file", "present", 30)]
+    backlog = {b["stage"]: b["n"] for b in summary["backlog"]}
+    assert backlog["files not yet packaged"] == 30
+    assert summary["failed"] == []
+    table = run_cli("status", env=env)
+    assert table.returncode == 0 and "Pipeline backlog" in table.stdout and "no failed items" in table.stdout
