@@ -20,6 +20,85 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
        AND path !~ '(^/|//|/$|(^|/)\.\.?(/|$)|[\x01-\x1f\x7f])'
 $$;
 
+-- Referential integrity of the bulk tables (raw_data_file, physical_copy) is enforced by the
+-- two trigger functions below instead of declared foreign keys: a declared key runs one
+-- trigger, one query and one row lock per inserted row, which was over half of the server's
+-- time when registering files (docs/performance.md, "Integrity triggers"). The protocol:
+-- * referencing side (opsdb_check_references): one statement-level check per insert
+--   statement over its transition table (distinct keys, one index probe each), and a row-level
+--   check when an update changes a reference. Under READ COMMITTED each check sees a fresh
+--   snapshot; under REPEATABLE READ / SERIALIZABLE it first locks the referenced rows FOR KEY
+--   SHARE, as a foreign key does (a concurrent removal then fails one side).
+-- * referenced side (opsdb_restrict_referenced): deleting a row, changing its key or
+--   truncating the table first takes a SHARE lock on the referencing table (waits for every
+--   transaction writing it, keeps new writers out until commit), then looks for referencing
+--   rows with a fresh snapshot; this needs READ COMMITTED and is refused otherwise.
+-- Both raise foreign_key_violation naming the constraint (opsdb.errors: InvalidReferenceError).
+
+-- TG_ARGV: constraint name, referencing columns ('a, b'), referenced table, referenced columns
+CREATE OR REPLACE FUNCTION opsdb_check_references() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    columns  text[] := string_to_array(replace(TG_ARGV[1], ' ', ''), ',');
+    targets  text[] := string_to_array(replace(TG_ARGV[3], ' ', ''), ',');
+    source   text := CASE WHEN TG_LEVEL = 'ROW' THEN '(SELECT ($1).*) AS new_rows' ELSE 'new_rows' END;
+    keys     text;
+    probe    text;
+    missing  text;
+BEGIN
+    SELECT format('SELECT DISTINCT %s FROM %s WHERE (%s) IS NOT NULL ORDER BY %s',
+                  string_agg(quote_ident(c), ', '), source, string_agg(quote_ident(c), ', '),
+                  string_agg(quote_ident(c), ', ')),
+           format('SELECT FROM %I AS p WHERE (%s) = (%s)', TG_ARGV[2],
+                  string_agg('p.' || quote_ident(t), ', '), string_agg('d.' || quote_ident(c), ', '))
+      INTO keys, probe
+      FROM unnest(columns, targets) AS u (c, t);
+    IF TG_LEVEL = 'ROW' OR current_setting('transaction_isolation') <> 'read committed' THEN
+        EXECUTE format('SELECT FROM (%s) AS d, LATERAL (%s FOR KEY SHARE OF p) AS l', keys, probe) USING NEW;
+    END IF;
+    EXECUTE format('SELECT d::text FROM (%s) AS d WHERE NOT EXISTS (%s) LIMIT 1', keys, probe)
+        INTO missing USING NEW;
+    IF missing IS NOT NULL THEN
+        RAISE foreign_key_violation USING
+            MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s"', TG_TABLE_NAME, TG_ARGV[0]),
+            DETAIL = format('Key (%s)=%s is not present in table "%s".', TG_ARGV[1], missing, TG_ARGV[2]),
+            CONSTRAINT = TG_ARGV[0], TABLE = TG_TABLE_NAME, SCHEMA = TG_TABLE_SCHEMA;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- TG_ARGV: referencing table, referencing column (holding the referenced row's id), constraint
+-- name, extra condition on referencing rows that lets an index serve the lookup ('true' if none)
+CREATE OR REPLACE FUNCTION opsdb_restrict_referenced() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    referenced boolean;
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'removing rows of % needs READ COMMITTED isolation (% is checked with a fresh snapshot)',
+            TG_TABLE_NAME, TG_ARGV[2] USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    EXECUTE format('LOCK TABLE %I IN SHARE MODE', TG_ARGV[0]);
+    IF TG_OP = 'TRUNCATE' THEN
+        EXECUTE format('SELECT EXISTS (SELECT FROM %I WHERE %I IS NOT NULL AND %s)', TG_ARGV[0], TG_ARGV[1], TG_ARGV[3])
+            INTO referenced;
+    ELSE
+        EXECUTE format('SELECT EXISTS (SELECT FROM %I WHERE %I = $1 AND %s)', TG_ARGV[0], TG_ARGV[1], TG_ARGV[3])
+            INTO referenced USING OLD.id;
+    END IF;
+    IF referenced THEN
+        RAISE foreign_key_violation USING
+            MESSAGE = format('update or delete on table "%s" violates foreign key constraint "%s" on table "%s"',
+                             TG_TABLE_NAME, TG_ARGV[2], TG_ARGV[0]),
+            DETAIL = CASE WHEN TG_OP = 'TRUNCATE' THEN format('Table "%s" references "%s".', TG_ARGV[0], TG_TABLE_NAME)
+                          ELSE format('Key (id)=(%s) is still referenced from table "%s".', OLD.id, TG_ARGV[0]) END,
+            CONSTRAINT = TG_ARGV[2], TABLE = TG_ARGV[0], SCHEMA = TG_TABLE_SCHEMA;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
 CREATE TABLE IF NOT EXISTS executed_obs_unit (
     id          uuid PRIMARY KEY,
     obs_unit_id bigint NOT NULL REFERENCES obs_unit (id) ON DELETE RESTRICT,
@@ -142,8 +221,9 @@ CREATE TABLE IF NOT EXISTS raw_data_package_metadata (
 
 CREATE TABLE IF NOT EXISTS raw_data_file (
     id                   uuid PRIMARY KEY,
-    instrument_module_id bigint NOT NULL REFERENCES instrument_module (id) ON DELETE RESTRICT,
-    executed_obs_unit_id uuid NOT NULL REFERENCES executed_obs_unit (id) ON DELETE RESTRICT,
+    -- references: instrument_module, executed_obs_unit, raw_data_package (triggers below)
+    instrument_module_id bigint NOT NULL,
+    executed_obs_unit_id uuid NOT NULL,
     raw_data_package_id  bigint,
     name                 text NOT NULL CONSTRAINT raw_data_file_name_nonempty CHECK (name <> ''),
     relative_path        text NOT NULL CONSTRAINT raw_data_file_relative_path_valid CHECK (opsdb_relative_path_valid(relative_path)),
@@ -157,10 +237,7 @@ CREATE TABLE IF NOT EXISTS raw_data_file (
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT raw_data_file_module_path_key UNIQUE (instrument_module_id, relative_path),
-    CONSTRAINT raw_data_file_checksum_valid CHECK (opsdb_checksum_valid(checksum_algorithm, checksum)),
-    -- a file joins only a package of its own executed obs unit and module
-    CONSTRAINT raw_data_file_package_fkey FOREIGN KEY (raw_data_package_id, executed_obs_unit_id, instrument_module_id)
-        REFERENCES raw_data_package (id, executed_obs_unit_id, instrument_module_id) ON DELETE RESTRICT
+    CONSTRAINT raw_data_file_checksum_valid CHECK (opsdb_checksum_valid(checksum_algorithm, checksum))
 );
 -- files waiting to be packaged, per (executed obs unit, module)
 CREATE INDEX IF NOT EXISTS raw_data_file_unpackaged_idx ON raw_data_file (executed_obs_unit_id, instrument_module_id)
@@ -173,3 +250,60 @@ CREATE OR REPLACE TRIGGER data_transfer_package_touch BEFORE UPDATE ON data_tran
 CREATE OR REPLACE TRIGGER raw_data_package_touch BEFORE UPDATE ON raw_data_package FOR EACH ROW EXECUTE FUNCTION opsdb_touch_updated_at();
 CREATE OR REPLACE TRIGGER raw_data_package_metadata_touch BEFORE UPDATE ON raw_data_package_metadata FOR EACH ROW EXECUTE FUNCTION opsdb_touch_updated_at();
 CREATE OR REPLACE TRIGGER raw_data_file_touch BEFORE UPDATE ON raw_data_file FOR EACH ROW EXECUTE FUNCTION opsdb_touch_updated_at();
+
+-- raw_data_file's references, enforced by triggers (see opsdb_check_references above), under
+-- the names the foreign keys had. A file joins only a package of its own executed obs unit and
+-- module (raw_data_file_package_fkey).
+CREATE OR REPLACE TRIGGER raw_data_file_references_insert AFTER INSERT ON raw_data_file
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
+        'raw_data_file_instrument_module_id_fkey', 'instrument_module_id', 'instrument_module', 'id');
+CREATE OR REPLACE TRIGGER raw_data_file_references_insert_unit AFTER INSERT ON raw_data_file
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
+        'raw_data_file_executed_obs_unit_id_fkey', 'executed_obs_unit_id', 'executed_obs_unit', 'id');
+CREATE OR REPLACE TRIGGER raw_data_file_references_insert_package AFTER INSERT ON raw_data_file
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
+        'raw_data_file_package_fkey', 'raw_data_package_id, executed_obs_unit_id, instrument_module_id',
+        'raw_data_package', 'id, executed_obs_unit_id, instrument_module_id');
+CREATE OR REPLACE TRIGGER raw_data_file_references_update AFTER UPDATE OF instrument_module_id ON raw_data_file
+    FOR EACH ROW WHEN (OLD.instrument_module_id IS DISTINCT FROM NEW.instrument_module_id)
+    EXECUTE FUNCTION opsdb_check_references(
+        'raw_data_file_instrument_module_id_fkey', 'instrument_module_id', 'instrument_module', 'id');
+CREATE OR REPLACE TRIGGER raw_data_file_references_update_unit AFTER UPDATE OF executed_obs_unit_id ON raw_data_file
+    FOR EACH ROW WHEN (OLD.executed_obs_unit_id IS DISTINCT FROM NEW.executed_obs_unit_id)
+    EXECUTE FUNCTION opsdb_check_references(
+        'raw_data_file_executed_obs_unit_id_fkey', 'executed_obs_unit_id', 'executed_obs_unit', 'id');
+CREATE OR REPLACE TRIGGER raw_data_file_references_update_package
+    AFTER UPDATE OF raw_data_package_id, executed_obs_unit_id, instrument_module_id ON raw_data_file
+    FOR EACH ROW WHEN ((OLD.raw_data_package_id, OLD.executed_obs_unit_id, OLD.instrument_module_id)
+                       IS DISTINCT FROM (NEW.raw_data_package_id, NEW.executed_obs_unit_id, NEW.instrument_module_id))
+    EXECUTE FUNCTION opsdb_check_references(
+        'raw_data_file_package_fkey', 'raw_data_package_id, executed_obs_unit_id, instrument_module_id',
+        'raw_data_package', 'id, executed_obs_unit_id, instrument_module_id');
+-- ... and the referenced side: no removing a module, executed obs unit or package that files hold
+CREATE OR REPLACE TRIGGER instrument_module_raw_data_file_restrict AFTER DELETE ON instrument_module
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'raw_data_file', 'instrument_module_id', 'raw_data_file_instrument_module_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER instrument_module_raw_data_file_restrict_update AFTER UPDATE OF id ON instrument_module
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'raw_data_file', 'instrument_module_id', 'raw_data_file_instrument_module_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER instrument_module_raw_data_file_restrict_truncate AFTER TRUNCATE ON instrument_module
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'raw_data_file', 'instrument_module_id', 'raw_data_file_instrument_module_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER executed_obs_unit_raw_data_file_restrict AFTER DELETE ON executed_obs_unit
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'raw_data_file', 'executed_obs_unit_id', 'raw_data_file_executed_obs_unit_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER executed_obs_unit_raw_data_file_restrict_update AFTER UPDATE OF id ON executed_obs_unit
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'raw_data_file', 'executed_obs_unit_id', 'raw_data_file_executed_obs_unit_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER executed_obs_unit_raw_data_file_restrict_truncate AFTER TRUNCATE ON executed_obs_unit
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'raw_data_file', 'executed_obs_unit_id', 'raw_data_file_executed_obs_unit_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER raw_data_package_raw_data_file_restrict AFTER DELETE ON raw_data_package
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'raw_data_file', 'raw_data_package_id', 'raw_data_file_package_fkey', 'true');
+CREATE OR REPLACE TRIGGER raw_data_package_raw_data_file_restrict_update AFTER UPDATE OF id, executed_obs_unit_id, instrument_module_id ON raw_data_package
+    FOR EACH ROW WHEN ((OLD.id, OLD.executed_obs_unit_id, OLD.instrument_module_id) IS DISTINCT FROM (NEW.id, NEW.executed_obs_unit_id, NEW.instrument_module_id)) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'raw_data_file', 'raw_data_package_id', 'raw_data_file_package_fkey', 'true');
+CREATE OR REPLACE TRIGGER raw_data_package_raw_data_file_restrict_truncate AFTER TRUNCATE ON raw_data_package
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'raw_data_file', 'raw_data_package_id', 'raw_data_file_package_fkey', 'true');

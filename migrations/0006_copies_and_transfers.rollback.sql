@@ -1,3 +1,15 @@
+DROP TRIGGER IF EXISTS raw_data_file_physical_copy_restrict ON raw_data_file;
+DROP TRIGGER IF EXISTS raw_data_file_physical_copy_restrict_update ON raw_data_file;
+DROP TRIGGER IF EXISTS raw_data_file_physical_copy_restrict_truncate ON raw_data_file;
+DROP TRIGGER IF EXISTS raw_data_package_physical_copy_restrict ON raw_data_package;
+DROP TRIGGER IF EXISTS raw_data_package_physical_copy_restrict_update ON raw_data_package;
+DROP TRIGGER IF EXISTS raw_data_package_physical_copy_restrict_truncate ON raw_data_package;
+DROP TRIGGER IF EXISTS data_transfer_package_physical_copy_restrict ON data_transfer_package;
+DROP TRIGGER IF EXISTS data_transfer_package_physical_copy_restrict_update ON data_transfer_package;
+DROP TRIGGER IF EXISTS data_transfer_package_physical_copy_restrict_truncate ON data_transfer_package;
+DROP TRIGGER IF EXISTS data_location_physical_copy_restrict ON data_location;
+DROP TRIGGER IF EXISTS data_location_physical_copy_restrict_update ON data_location;
+DROP TRIGGER IF EXISTS data_location_physical_copy_restrict_truncate ON data_location;
 DROP TABLE IF EXISTS staging_job_package;
 DROP TABLE IF EXISTS staging_job;
 DROP TABLE IF EXISTS long_term_archive_transfer;

@@ -6,10 +6,12 @@ CREATE TABLE IF NOT EXISTS physical_copy (
     id                       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     type                     text NOT NULL CONSTRAINT physical_copy_type_valid
         CHECK (type IN ('raw_data_file', 'raw_data_package', 'data_transfer_package')),
-    raw_data_file_id         uuid REFERENCES raw_data_file (id) ON DELETE RESTRICT,
-    raw_data_package_id      bigint REFERENCES raw_data_package (id) ON DELETE RESTRICT,
-    data_transfer_package_id bigint REFERENCES data_transfer_package (id) ON DELETE RESTRICT,
-    data_location_id         bigint NOT NULL REFERENCES data_location (id) ON DELETE RESTRICT,
+    -- references: raw_data_file, raw_data_package, data_transfer_package, data_location
+    -- (enforced by triggers below, see opsdb_check_references in 0004)
+    raw_data_file_id         uuid,
+    raw_data_package_id      bigint,
+    data_transfer_package_id bigint,
+    data_location_id         bigint NOT NULL,
     status                   text NOT NULL DEFAULT 'present' CONSTRAINT physical_copy_status_valid
         CHECK (status IN ('present', 'staged', 'deletion_scheduled', 'deletion_in_progress',
                           'deletion_possible', 'deleted', 'deletion_failed')),
@@ -49,6 +51,69 @@ CREATE INDEX IF NOT EXISTS physical_copy_deletion_work_idx ON physical_copy (nex
     WHERE status IN ('deletion_scheduled', 'deletion_in_progress');
 CREATE INDEX IF NOT EXISTS physical_copy_location_status_idx ON physical_copy (data_location_id, status)
     WHERE type <> 'raw_data_file';
+
+-- physical_copy's references, enforced by triggers under the names the foreign keys had
+CREATE OR REPLACE TRIGGER physical_copy_raw_data_file_id_insert AFTER INSERT ON physical_copy
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
+        'physical_copy_raw_data_file_id_fkey', 'raw_data_file_id', 'raw_data_file', 'id');
+CREATE OR REPLACE TRIGGER physical_copy_raw_data_file_id_update AFTER UPDATE OF raw_data_file_id ON physical_copy
+    FOR EACH ROW WHEN (OLD.raw_data_file_id IS DISTINCT FROM NEW.raw_data_file_id) EXECUTE FUNCTION opsdb_check_references(
+        'physical_copy_raw_data_file_id_fkey', 'raw_data_file_id', 'raw_data_file', 'id');
+CREATE OR REPLACE TRIGGER physical_copy_raw_data_package_id_insert AFTER INSERT ON physical_copy
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
+        'physical_copy_raw_data_package_id_fkey', 'raw_data_package_id', 'raw_data_package', 'id');
+CREATE OR REPLACE TRIGGER physical_copy_raw_data_package_id_update AFTER UPDATE OF raw_data_package_id ON physical_copy
+    FOR EACH ROW WHEN (OLD.raw_data_package_id IS DISTINCT FROM NEW.raw_data_package_id) EXECUTE FUNCTION opsdb_check_references(
+        'physical_copy_raw_data_package_id_fkey', 'raw_data_package_id', 'raw_data_package', 'id');
+CREATE OR REPLACE TRIGGER physical_copy_data_transfer_package_id_insert AFTER INSERT ON physical_copy
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
+        'physical_copy_data_transfer_package_id_fkey', 'data_transfer_package_id', 'data_transfer_package', 'id');
+CREATE OR REPLACE TRIGGER physical_copy_data_transfer_package_id_update AFTER UPDATE OF data_transfer_package_id ON physical_copy
+    FOR EACH ROW WHEN (OLD.data_transfer_package_id IS DISTINCT FROM NEW.data_transfer_package_id) EXECUTE FUNCTION opsdb_check_references(
+        'physical_copy_data_transfer_package_id_fkey', 'data_transfer_package_id', 'data_transfer_package', 'id');
+CREATE OR REPLACE TRIGGER physical_copy_data_location_id_insert AFTER INSERT ON physical_copy
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
+        'physical_copy_data_location_id_fkey', 'data_location_id', 'data_location', 'id');
+CREATE OR REPLACE TRIGGER physical_copy_data_location_id_update AFTER UPDATE OF data_location_id ON physical_copy
+    FOR EACH ROW WHEN (OLD.data_location_id IS DISTINCT FROM NEW.data_location_id) EXECUTE FUNCTION opsdb_check_references(
+        'physical_copy_data_location_id_fkey', 'data_location_id', 'data_location', 'id');
+-- ... and the referenced side (the type condition lets the per-type unique index serve the lookup)
+CREATE OR REPLACE TRIGGER raw_data_file_physical_copy_restrict AFTER DELETE ON raw_data_file
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_file_id', 'physical_copy_raw_data_file_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER raw_data_file_physical_copy_restrict_update AFTER UPDATE OF id ON raw_data_file
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_file_id', 'physical_copy_raw_data_file_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER raw_data_file_physical_copy_restrict_truncate AFTER TRUNCATE ON raw_data_file
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_file_id', 'physical_copy_raw_data_file_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER raw_data_package_physical_copy_restrict AFTER DELETE ON raw_data_package
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_package_id', 'physical_copy_raw_data_package_id_fkey', 'type = ''raw_data_package''');
+CREATE OR REPLACE TRIGGER raw_data_package_physical_copy_restrict_update AFTER UPDATE OF id ON raw_data_package
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_package_id', 'physical_copy_raw_data_package_id_fkey', 'type = ''raw_data_package''');
+CREATE OR REPLACE TRIGGER raw_data_package_physical_copy_restrict_truncate AFTER TRUNCATE ON raw_data_package
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_package_id', 'physical_copy_raw_data_package_id_fkey', 'type = ''raw_data_package''');
+CREATE OR REPLACE TRIGGER data_transfer_package_physical_copy_restrict AFTER DELETE ON data_transfer_package
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_transfer_package_id', 'physical_copy_data_transfer_package_id_fkey', 'type = ''data_transfer_package''');
+CREATE OR REPLACE TRIGGER data_transfer_package_physical_copy_restrict_update AFTER UPDATE OF id ON data_transfer_package
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_transfer_package_id', 'physical_copy_data_transfer_package_id_fkey', 'type = ''data_transfer_package''');
+CREATE OR REPLACE TRIGGER data_transfer_package_physical_copy_restrict_truncate AFTER TRUNCATE ON data_transfer_package
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_transfer_package_id', 'physical_copy_data_transfer_package_id_fkey', 'type = ''data_transfer_package''');
+CREATE OR REPLACE TRIGGER data_location_physical_copy_restrict AFTER DELETE ON data_location
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_location_id', 'physical_copy_data_location_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER data_location_physical_copy_restrict_update AFTER UPDATE OF id ON data_location
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_location_id', 'physical_copy_data_location_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER data_location_physical_copy_restrict_truncate AFTER TRUNCATE ON data_location
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_location_id', 'physical_copy_data_location_id_fkey', 'true');
 
 CREATE TABLE IF NOT EXISTS data_transfer (
     id                       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
