@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -27,7 +28,7 @@ from pydantic import AwareDatetime, ConfigDict, StringConstraints, TypeAdapter, 
 from typing_extensions import TypedDict
 
 from opsdb.db import Connection, Database
-from opsdb.errors import FieldProblem, InputValidationError, NotFoundError
+from opsdb.errors import ConflictError, FieldProblem, InputValidationError, NotFoundError
 from opsdb.ids import FILE_NAMESPACE
 from opsdb.queries import query
 from opsdb.schemas.base import JsonObject, Name, RelativePath, SizeBytes, Text
@@ -162,6 +163,24 @@ _STAGE_COLUMNS = (
     "file_created_at",
     "metadata",
 )
+
+_FILE_COLUMNS = _STAGE_COLUMNS[1:]
+_COPY_COLUMNS = ("type", "raw_data_file_id", "data_location_id", "status")
+_by_id = operator.itemgetter(1)
+
+
+class _JsonText(str):
+    """A JSON document already serialized (metadata of a staged row), sent to jsonb as is."""
+
+
+def _jsonb_encode(value: Any) -> bytes:
+    """jsonb binary format: version 1, then the JSON text."""
+    text = value if isinstance(value, _JsonText) else json.dumps(value)
+    return b"\x01" + text.encode()
+
+
+def _jsonb_decode(data: bytes) -> Any:
+    return json.loads(data[1:])
 
 
 def _problems_from(exc: ValidationError, first: int) -> list[FieldProblem]:
@@ -331,6 +350,11 @@ class _Writer:
         if not self.ready:
             if not await self.conn.fetchval(query("registration_has_staging")):
                 await self.conn.execute(query("registration_create_staging"))
+            # binary COPY into raw_data_file needs a binary jsonb codec: same values in and out
+            # (dicts), plus `_JsonText` (already serialized metadata) for the direct path
+            await self.conn.raw.set_type_codec(
+                "jsonb", schema="pg_catalog", format="binary", encoder=_jsonb_encode, decoder=_jsonb_decode
+            )
             self.ready = True
 
     async def write(self, batch: _Batch) -> tuple[int, int, list[Conflict]]:
@@ -355,12 +379,15 @@ class _Writer:
             if nested:
                 await conn.execute(query("registration_clear_staging"))
             resent = await self._lock_references(batch)
-            await conn.copy_records("opsdb_registration_stage", rows, _STAGE_COLUMNS)
-            if resent:
-                new, others = await self._lookup_then_insert()
+            if not resent and await self._copy_new(rows):
+                new, others = len(rows), []
             else:
-                new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
-                others = [] if new == len(rows) else await self._classify()
+                await conn.copy_records("opsdb_registration_stage", rows, _STAGE_COLUMNS)
+                if resent:
+                    new, others = await self._lookup_then_insert()
+                else:
+                    new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
+                    others = [] if new == len(rows) else await self._classify()
             by_position = {row[0]: row for row in rows}
             conflicts = list(batch.conflicts)
             conflicts.extend(_conflict_with_stored(by_position[stored["position"]], stored) for stored in others)
@@ -369,6 +396,29 @@ class _Writer:
                 await conn.execute(query("registration_clear_staging"))
         conflicts.sort(key=lambda c: c.position)
         return new, existing, conflicts
+
+    async def _copy_new(self, rows: list[tuple[Any, ...]]) -> bool:
+        """All-new fast path: COPY the files and their copies straight into their tables.
+
+        In a savepoint: if any file is already stored (a unique key refuses it), roll back to it
+        and return False; the caller then takes the staging path, which sorts everything out.
+        Rows go in id order, as in the staging path, so overlapping registrants lock alike.
+        """
+        ordered = sorted(rows, key=_by_id)
+        try:
+            async with self.conn.transaction():
+                await self.conn.copy_records(
+                    "raw_data_file", [(*row[1:11], _JsonText(row[11])) for row in ordered], _FILE_COLUMNS
+                )
+                location = self.location_id
+                await self.conn.copy_records(
+                    "physical_copy",
+                    [("raw_data_file", row[1], location, "present") for row in ordered],
+                    _COPY_COLUMNS,
+                )
+        except ConflictError:
+            return False
+        return True
 
     async def _classify(self) -> list[Any]:
         """Stored rows behind the staged files that were not inserted and are not identical."""
