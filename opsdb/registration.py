@@ -379,8 +379,9 @@ class _Writer:
             if nested:
                 await conn.execute(query("registration_clear_staging"))
             resent = await self._lock_references(batch)
+            others: list[Any] = []
             if not resent and await self._copy_new(rows):
-                new, others = len(rows), []
+                new = len(rows)
             else:
                 await conn.copy_records("opsdb_registration_stage", rows, _STAGE_COLUMNS)
                 if resent:
@@ -388,9 +389,10 @@ class _Writer:
                 else:
                     new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
                     others = [] if new == len(rows) else await self._classify()
-            by_position = {row[0]: row for row in rows}
             conflicts = list(batch.conflicts)
-            conflicts.extend(_conflict_with_stored(by_position[stored["position"]], stored) for stored in others)
+            if others:
+                by_position = {row[0]: row for row in rows}
+                conflicts.extend(_conflict_with_stored(by_position[stored["position"]], stored) for stored in others)
             existing = batch.existing + len(rows) - new - len(others)
             if nested:
                 await conn.execute(query("registration_clear_staging"))

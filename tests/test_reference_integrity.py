@@ -3,6 +3,7 @@ foreign keys: every writer, both directions, and concurrent sessions (migration 
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
@@ -272,10 +273,8 @@ async def test_racing_inserters_and_deleters_on_many_connections_leave_no_orphan
                     ("DELETE FROM executed_obs_unit WHERE id = $1", unit),
                     ("DELETE FROM raw_data_file WHERE id = $1", file),
                 ):
-                    try:
+                    with contextlib.suppress(asyncpg.ForeignKeyViolationError, asyncpg.DeadlockDetectedError):
                         await conn.execute(sql, key)
-                    except (asyncpg.ForeignKeyViolationError, asyncpg.DeadlockDetectedError):
-                        pass
                 await anyio.sleep(0.01)
         finally:
             await conn.close()

@@ -318,3 +318,27 @@ async def test_a_registration_racing_a_committed_delete_fails_and_leaves_no_orph
         )
     assert orphans == 0
     assert await _counts(db) == (0, 0)
+
+
+async def test_a_batch_opening_with_new_files_but_holding_stored_ones_counts_both(db: Database, seeded: Seeded) -> None:
+    # the first file is new, so the batch first tries the direct COPY, which a stored file refuses
+    records = file_records(seeded, 300)
+    changed = dict(records[250], size_bytes=1)
+    await register_files(db, seeded.location, [*records[100:200], changed])
+    report = await register_files(db, seeded.location, records, batch_size=1000)
+    assert (report.new, report.existing) == (199, 100)
+    assert [(c.position, set(c.differences)) for c in report.conflicts] == [(250, {"size_bytes"})]
+    assert await _counts(db) == (300, 300)
+
+
+async def test_metadata_is_stored_as_given_and_read_back_as_dicts(db: Database, seeded: Seeded) -> None:
+    records = [
+        dict(r, metadata={"exposure": 1.5, "tags": ["a", "ü"], "nested": {"x": None}}) for r in file_records(seeded, 3)
+    ]
+    async with db.connection() as conn:
+        await register_files(conn, seeded.location, records)
+        stored = await conn.fetch("SELECT metadata FROM raw_data_file")
+        assert [row["metadata"] for row in stored] == [records[0]["metadata"]] * 3
+        # the connection still encodes and decodes jsonb as before
+        assert await conn.fetchval("SELECT $1::jsonb", {"k": "v"}) == {"k": "v"}
+        assert await conn.fetchval("SELECT jsonb_typeof($1::jsonb)", "text") == "string"
