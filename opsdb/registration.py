@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import re
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -31,7 +32,7 @@ from opsdb.db import Connection, Database
 from opsdb.errors import ConflictError, FieldProblem, InputValidationError, NotFoundError
 from opsdb.ids import FILE_NAMESPACE
 from opsdb.queries import query
-from opsdb.schemas.base import JsonObject, Name, RelativePath, SizeBytes, Text
+from opsdb.schemas.base import MAX_NAME_BYTES, JsonObject, Name, RelativePath, SizeBytes, Text
 from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -86,6 +87,61 @@ class FileRecord(TypedDict):
 _FIELDS = tuple(FileRecord.__annotations__)
 _RECORDS = TypeAdapter(list[FileRecord])
 _RECORD = TypeAdapter(FileRecord)
+
+
+class _BulkFileRecord(TypedDict):
+    """`FileRecord` without the per-value Python checks of name, relative path and file type:
+    `_strings_pass` decides them for the whole batch at once (the common case), and a batch it
+    cannot clear is validated again as `FileRecord`, which names every bad record."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    id: NotRequired[uuid.UUID | None]
+    instrument_module_id: int
+    executed_obs_unit_id: uuid.UUID
+    name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_BYTES)]  # as Name
+    relative_path: str
+    size_bytes: SizeBytes
+    checksum_algorithm: ChecksumAlgorithmName
+    checksum: HexDigits
+    file_type: NotRequired[str | None]
+    file_created_at: NotRequired[AwareDatetime | None]
+    metadata: NotRequired[JsonObject]
+
+
+_BULK_RECORDS = TypeAdapter(list[_BulkFileRecord])
+assert tuple(_BulkFileRecord.__annotations__) == _FIELDS, "_BulkFileRecord is out of step with FileRecord"
+# RelativePath's rule (opsdb.schemas.base) applied to paths joined by newlines: with MULTILINE,
+# ^ and $ match at each path's ends once no path holds a newline (checked by counting them);
+# the newline itself is left out of the control characters.
+_BAD_JOINED_PATHS = re.compile(r"(^/|//|/$|(^|/)\.\.?(/|$)|[\x00-\x09\x0b-\x1f\x7f])", re.MULTILINE)
+
+
+def _strings_pass(records: Sequence[Any]) -> bool:
+    """Whether every name (Name), relative path (RelativePath) and file type (Text) of the batch
+    is valid, decided with a few C-level passes over joined strings; False means "check each"."""
+    names = [r["name"] for r in records]
+    joined = "\n".join(names)
+    try:
+        encoded = joined.encode()  # refuses lone surrogates, as `storable` does
+    except UnicodeEncodeError:
+        return False
+    if "\x00" in joined:
+        return False
+    if len(encoded) != len(joined) and max(len(n.encode()) for n in names) > MAX_NAME_BYTES:
+        return False  # (all ASCII: bytes = characters, at most MAX_NAME_BYTES by the constraint)
+    paths = [r["relative_path"] for r in records]
+    joined = "\n".join(paths)
+    if joined.count("\n") != len(paths) - 1 or _BAD_JOINED_PATHS.search(joined):
+        return False
+    if min(map(len, paths)) < 1 or max(map(len, paths)) > 4096:
+        return False
+    joined = "\n".join([t for r in records if (t := r.get("file_type")) is not None])
+    try:
+        joined.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in joined
 
 
 @dataclass(frozen=True)
@@ -197,6 +253,12 @@ def _problems_from(exc: ValidationError, first: int) -> list[FieldProblem]:
 def _validated(raw: Sequence[Any], first: int) -> tuple[list[FileRecord | None], list[FieldProblem]]:
     """Validate a batch in bulk; on failure, record by record to name every bad one."""
     items = [r if isinstance(r, dict) else _as_dict(r) for r in raw]
+    try:
+        bulk: list[Any] = _BULK_RECORDS.validate_python(items)
+        if _strings_pass(bulk):
+            return bulk, []
+    except ValidationError:
+        pass
     try:
         return list(_RECORDS.validate_python(items)), []
     except ValidationError as exc:

@@ -342,3 +342,53 @@ async def test_metadata_is_stored_as_given_and_read_back_as_dicts(db: Database, 
         # the connection still encodes and decodes jsonb as before
         assert await conn.fetchval("SELECT $1::jsonb", {"k": "v"}) == {"k": "v"}
         assert await conn.fetchval("SELECT jsonb_typeof($1::jsonb)", "text") == "string"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "plain.fits"),
+        ("name", "ü" * 500),  # 1000 bytes: fine
+        ("name", "ü" * 501),  # 1002 bytes: too long for the index
+        ("name", "a\x00b"),
+        ("name", "bad\ud800"),
+        ("name", ""),
+        ("name", "line\nbreak"),
+        ("relative_path", "a/b.fits"),
+        ("relative_path", "a/b\n"),
+        ("relative_path", "a\nb"),
+        ("relative_path", "../x"),
+        ("relative_path", "a/./b"),
+        ("relative_path", "a/.hidden/..x"),
+        ("relative_path", "a//b"),
+        ("relative_path", "/abs"),
+        ("relative_path", "a/"),
+        ("relative_path", "a\tb"),
+        ("relative_path", "a\x7fb"),
+        ("relative_path", ""),
+        ("relative_path", "x" * 4097),
+        ("relative_path", "é/ü.fits"),
+        ("file_type", "fits"),
+        ("file_type", None),
+        ("file_type", "a\x00"),
+        ("file_type", "\udc80"),
+    ],
+)
+def test_bulk_string_checks_accept_exactly_what_the_record_model_accepts(field: str, value: object) -> None:
+    from pydantic import ValidationError
+
+    from opsdb.registration import _BULK_RECORDS, _RECORDS, _strings_pass
+
+    seeded = Seeded([1], 1, 2, 1, [uuid.uuid4()])
+    records = file_records(seeded, 3)
+    records[1][field] = value
+    try:
+        _RECORDS.validate_python(records)
+        strict = True
+    except ValidationError:
+        strict = False
+    try:
+        bulk = _strings_pass(_BULK_RECORDS.validate_python(records))
+    except ValidationError:
+        bulk = False
+    assert bulk == strict
