@@ -229,6 +229,9 @@ class _JsonText(str):
     """A JSON document already serialized (metadata of a staged row), sent to jsonb as is."""
 
 
+_EMPTY_JSON = _JsonText("{}")
+
+
 def _jsonb_encode(value: Any) -> bytes:
     """jsonb binary format: version 1, then the JSON text."""
     text = value if isinstance(value, _JsonText) else json.dumps(value)
@@ -361,7 +364,7 @@ def _prepare(raw: Sequence[Any], index: int, first: int, seen: dict[Any, tuple[i
                 checksum,
                 rec.get("file_type"),
                 created,
-                dumps(metadata) if metadata else "{}",
+                _JsonText(dumps(metadata)) if metadata else _EMPTY_JSON,
             )
         )
     if problems:
@@ -471,9 +474,7 @@ class _Writer:
         ordered = sorted(rows, key=_by_id)
         try:
             async with self.conn.transaction():
-                await self.conn.copy_records(
-                    "raw_data_file", [(*row[1:11], _JsonText(row[11])) for row in ordered], _FILE_COLUMNS
-                )
+                await self.conn.copy_records("raw_data_file", [row[1:] for row in ordered], _FILE_COLUMNS)
                 location = self.location_id
                 await self.conn.copy_records(
                     "physical_copy",
