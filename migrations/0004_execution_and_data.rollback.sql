@@ -9,4 +9,6 @@ DROP TABLE IF EXISTS executed_obs_unit;
 DROP FUNCTION IF EXISTS opsdb_relative_path_valid(text);
 DROP FUNCTION IF EXISTS opsdb_checksum_valid(text, text);
 DROP FUNCTION IF EXISTS opsdb_restrict_referenced();
-DROP FUNCTION IF EXISTS opsdb_check_references();
+DROP FUNCTION IF EXISTS raw_data_file_check_inserted();
+DROP FUNCTION IF EXISTS raw_data_file_check_updated();
+DROP FUNCTION IF EXISTS opsdb_raise_missing_reference(text, text, text, text, text);

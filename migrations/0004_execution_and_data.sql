@@ -24,7 +24,8 @@ $$;
 -- two trigger functions below instead of declared foreign keys: a declared key runs one
 -- trigger, one query and one row lock per inserted row, which was over half of the server's
 -- time when registering files (docs/performance.md, "Integrity triggers"). The protocol:
--- * referencing side (opsdb_check_references): one statement-level check per insert
+-- * referencing side (<table>_check_inserted / _check_updated, static SQL so that plans are
+--   cached): one statement-level check per insert
 --   statement over its transition table (distinct keys, one index probe each), and a row-level
 --   check when an update changes a reference. Under READ COMMITTED each check sees a fresh
 --   snapshot; under REPEATABLE READ / SERIALIZABLE it first locks the referenced rows FOR KEY
@@ -35,36 +36,14 @@ $$;
 --   rows with a fresh snapshot; this needs READ COMMITTED and is refused otherwise.
 -- Both raise foreign_key_violation naming the constraint (opsdb.errors: InvalidReferenceError).
 
--- TG_ARGV: constraint name, referencing columns ('a, b'), referenced table, referenced columns
-CREATE OR REPLACE FUNCTION opsdb_check_references() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
-DECLARE
-    columns  text[] := string_to_array(replace(TG_ARGV[1], ' ', ''), ',');
-    targets  text[] := string_to_array(replace(TG_ARGV[3], ' ', ''), ',');
-    source   text := CASE WHEN TG_LEVEL = 'ROW' THEN '(SELECT ($1).*) AS new_rows' ELSE 'new_rows' END;
-    keys     text;
-    probe    text;
-    missing  text;
+-- raise the error a foreign key raises for a missing referenced row
+CREATE OR REPLACE FUNCTION opsdb_raise_missing_reference(tbl text, constraint_name text, columns text, key text, referenced text)
+RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT format('SELECT DISTINCT %s FROM %s WHERE (%s) IS NOT NULL ORDER BY %s',
-                  string_agg(quote_ident(c), ', '), source, string_agg(quote_ident(c), ', '),
-                  string_agg(quote_ident(c), ', ')),
-           format('SELECT FROM %I AS p WHERE (%s) = (%s)', TG_ARGV[2],
-                  string_agg('p.' || quote_ident(t), ', '), string_agg('d.' || quote_ident(c), ', '))
-      INTO keys, probe
-      FROM unnest(columns, targets) AS u (c, t);
-    IF TG_LEVEL = 'ROW' OR current_setting('transaction_isolation') <> 'read committed' THEN
-        EXECUTE format('SELECT FROM (%s) AS d, LATERAL (%s FOR KEY SHARE OF p) AS l', keys, probe) USING NEW;
-    END IF;
-    EXECUTE format('SELECT d::text FROM (%s) AS d WHERE NOT EXISTS (%s) LIMIT 1', keys, probe)
-        INTO missing USING NEW;
-    IF missing IS NOT NULL THEN
-        RAISE foreign_key_violation USING
-            MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s"', TG_TABLE_NAME, TG_ARGV[0]),
-            DETAIL = format('Key (%s)=%s is not present in table "%s".', TG_ARGV[1], missing, TG_ARGV[2]),
-            CONSTRAINT = TG_ARGV[0], TABLE = TG_TABLE_NAME, SCHEMA = TG_TABLE_SCHEMA;
-    END IF;
-    RETURN NULL;
+    RAISE foreign_key_violation USING
+        MESSAGE = format('insert or update on table "%s" violates foreign key constraint "%s"', tbl, constraint_name),
+        DETAIL = format('Key (%s)=(%s) is not present in table "%s".', columns, key, referenced),
+        CONSTRAINT = constraint_name, TABLE = tbl;
 END;
 $$;
 
@@ -251,34 +230,93 @@ CREATE OR REPLACE TRIGGER raw_data_package_touch BEFORE UPDATE ON raw_data_packa
 CREATE OR REPLACE TRIGGER raw_data_package_metadata_touch BEFORE UPDATE ON raw_data_package_metadata FOR EACH ROW EXECUTE FUNCTION opsdb_touch_updated_at();
 CREATE OR REPLACE TRIGGER raw_data_file_touch BEFORE UPDATE ON raw_data_file FOR EACH ROW EXECUTE FUNCTION opsdb_touch_updated_at();
 
--- raw_data_file's references, enforced by triggers (see opsdb_check_references above), under
--- the names the foreign keys had. A file joins only a package of its own executed obs unit and
--- module (raw_data_file_package_fkey).
-CREATE OR REPLACE TRIGGER raw_data_file_references_insert AFTER INSERT ON raw_data_file
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
-        'raw_data_file_instrument_module_id_fkey', 'instrument_module_id', 'instrument_module', 'id');
-CREATE OR REPLACE TRIGGER raw_data_file_references_insert_unit AFTER INSERT ON raw_data_file
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
-        'raw_data_file_executed_obs_unit_id_fkey', 'executed_obs_unit_id', 'executed_obs_unit', 'id');
-CREATE OR REPLACE TRIGGER raw_data_file_references_insert_package AFTER INSERT ON raw_data_file
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_check_references(
-        'raw_data_file_package_fkey', 'raw_data_package_id, executed_obs_unit_id, instrument_module_id',
-        'raw_data_package', 'id, executed_obs_unit_id, instrument_module_id');
-CREATE OR REPLACE TRIGGER raw_data_file_references_update AFTER UPDATE OF instrument_module_id ON raw_data_file
-    FOR EACH ROW WHEN (OLD.instrument_module_id IS DISTINCT FROM NEW.instrument_module_id)
-    EXECUTE FUNCTION opsdb_check_references(
-        'raw_data_file_instrument_module_id_fkey', 'instrument_module_id', 'instrument_module', 'id');
-CREATE OR REPLACE TRIGGER raw_data_file_references_update_unit AFTER UPDATE OF executed_obs_unit_id ON raw_data_file
-    FOR EACH ROW WHEN (OLD.executed_obs_unit_id IS DISTINCT FROM NEW.executed_obs_unit_id)
-    EXECUTE FUNCTION opsdb_check_references(
-        'raw_data_file_executed_obs_unit_id_fkey', 'executed_obs_unit_id', 'executed_obs_unit', 'id');
-CREATE OR REPLACE TRIGGER raw_data_file_references_update_package
-    AFTER UPDATE OF raw_data_package_id, executed_obs_unit_id, instrument_module_id ON raw_data_file
-    FOR EACH ROW WHEN ((OLD.raw_data_package_id, OLD.executed_obs_unit_id, OLD.instrument_module_id)
-                       IS DISTINCT FROM (NEW.raw_data_package_id, NEW.executed_obs_unit_id, NEW.instrument_module_id))
-    EXECUTE FUNCTION opsdb_check_references(
-        'raw_data_file_package_fkey', 'raw_data_package_id, executed_obs_unit_id, instrument_module_id',
-        'raw_data_package', 'id, executed_obs_unit_id, instrument_module_id');
+-- raw_data_file's references, enforced by triggers (see above) under the names the foreign keys
+-- had. A file joins only a package of its own executed obs unit and module (raw_data_file_package_fkey).
+-- Keys are probed with scalar subqueries: one index probe each, whatever the statistics say.
+CREATE OR REPLACE FUNCTION raw_data_file_check_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    missing_module text;
+    missing_unit text;
+    missing_package text;
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        PERFORM FROM (SELECT DISTINCT instrument_module_id AS id FROM new_rows ORDER BY 1) d,
+            LATERAL (SELECT FROM instrument_module p WHERE p.id = d.id FOR KEY SHARE) l;
+        PERFORM FROM (SELECT DISTINCT executed_obs_unit_id AS id FROM new_rows ORDER BY 1) d,
+            LATERAL (SELECT FROM executed_obs_unit p WHERE p.id = d.id FOR KEY SHARE) l;
+        PERFORM FROM (SELECT DISTINCT raw_data_package_id AS id FROM new_rows WHERE raw_data_package_id IS NOT NULL ORDER BY 1) d,
+            LATERAL (SELECT FROM raw_data_package p WHERE p.id = d.id FOR KEY SHARE) l;
+    END IF;
+    -- one query (one executor start) for the three references
+    SELECT (SELECT d.id FROM (SELECT DISTINCT instrument_module_id AS id FROM new_rows) d
+            WHERE (SELECT true FROM instrument_module p WHERE p.id = d.id) IS NULL LIMIT 1),
+           (SELECT d.id FROM (SELECT DISTINCT executed_obs_unit_id AS id FROM new_rows) d
+            WHERE (SELECT true FROM executed_obs_unit p WHERE p.id = d.id) IS NULL LIMIT 1),
+           (SELECT concat_ws(', ', d.package, d.unit, d.module)
+            FROM (SELECT DISTINCT raw_data_package_id AS package, executed_obs_unit_id AS unit,
+                         instrument_module_id AS module
+                  FROM new_rows WHERE raw_data_package_id IS NOT NULL) d
+            WHERE (SELECT true FROM raw_data_package p
+                   WHERE p.id = d.package AND p.executed_obs_unit_id = d.unit AND p.instrument_module_id = d.module) IS NULL
+            LIMIT 1)
+      INTO missing_module, missing_unit, missing_package;
+    IF missing_module IS NOT NULL THEN
+        PERFORM opsdb_raise_missing_reference('raw_data_file', 'raw_data_file_instrument_module_id_fkey',
+                                              'instrument_module_id', missing_module, 'instrument_module');
+    END IF;
+    IF missing_unit IS NOT NULL THEN
+        PERFORM opsdb_raise_missing_reference('raw_data_file', 'raw_data_file_executed_obs_unit_id_fkey',
+                                              'executed_obs_unit_id', missing_unit, 'executed_obs_unit');
+    END IF;
+    IF missing_package IS NOT NULL THEN
+        PERFORM opsdb_raise_missing_reference('raw_data_file', 'raw_data_file_package_fkey',
+            'raw_data_package_id, executed_obs_unit_id, instrument_module_id', missing_package, 'raw_data_package');
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- an update that changes a reference: checked and locked per row, as a foreign key does
+CREATE OR REPLACE FUNCTION raw_data_file_check_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    IF NEW.instrument_module_id IS DISTINCT FROM OLD.instrument_module_id THEN
+        PERFORM FROM instrument_module WHERE id = NEW.instrument_module_id FOR KEY SHARE;
+        IF NOT FOUND THEN
+            PERFORM opsdb_raise_missing_reference('raw_data_file', 'raw_data_file_instrument_module_id_fkey',
+                                                  'instrument_module_id', NEW.instrument_module_id::text, 'instrument_module');
+        END IF;
+    END IF;
+    IF NEW.executed_obs_unit_id IS DISTINCT FROM OLD.executed_obs_unit_id THEN
+        PERFORM FROM executed_obs_unit WHERE id = NEW.executed_obs_unit_id FOR KEY SHARE;
+        IF NOT FOUND THEN
+            PERFORM opsdb_raise_missing_reference('raw_data_file', 'raw_data_file_executed_obs_unit_id_fkey',
+                                                  'executed_obs_unit_id', NEW.executed_obs_unit_id::text, 'executed_obs_unit');
+        END IF;
+    END IF;
+    IF NEW.raw_data_package_id IS NOT NULL THEN
+        PERFORM FROM raw_data_package
+        WHERE id = NEW.raw_data_package_id AND executed_obs_unit_id = NEW.executed_obs_unit_id
+          AND instrument_module_id = NEW.instrument_module_id
+        FOR KEY SHARE;
+        IF NOT FOUND THEN
+            PERFORM opsdb_raise_missing_reference('raw_data_file', 'raw_data_file_package_fkey',
+                'raw_data_package_id, executed_obs_unit_id, instrument_module_id',
+                concat_ws(', ', NEW.raw_data_package_id, NEW.executed_obs_unit_id, NEW.instrument_module_id), 'raw_data_package');
+        END IF;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER raw_data_file_references_inserted AFTER INSERT ON raw_data_file
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION raw_data_file_check_inserted();
+CREATE OR REPLACE TRIGGER raw_data_file_references_updated
+    AFTER UPDATE OF instrument_module_id, executed_obs_unit_id, raw_data_package_id ON raw_data_file
+    FOR EACH ROW WHEN ((OLD.instrument_module_id, OLD.executed_obs_unit_id, OLD.raw_data_package_id)
+                       IS DISTINCT FROM (NEW.instrument_module_id, NEW.executed_obs_unit_id, NEW.raw_data_package_id))
+    EXECUTE FUNCTION raw_data_file_check_updated();
 -- ... and the referenced side: no removing a module, executed obs unit or package that files hold
 CREATE OR REPLACE TRIGGER instrument_module_raw_data_file_restrict AFTER DELETE ON instrument_module
     FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(

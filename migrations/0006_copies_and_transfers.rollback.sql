@@ -16,3 +16,5 @@ DROP TABLE IF EXISTS long_term_archive_transfer;
 DROP TABLE IF EXISTS data_transfer_log;
 DROP TABLE IF EXISTS data_transfer;
 DROP TABLE IF EXISTS physical_copy;
+DROP FUNCTION IF EXISTS physical_copy_check_inserted();
+DROP FUNCTION IF EXISTS physical_copy_check_updated();
