@@ -20,14 +20,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
        AND path !~ '(^/|//|/$|(^|/)\.\.?(/|$)|[\x01-\x1f\x7f])'
 $$;
 
--- Referential integrity of the bulk tables (raw_data_file, physical_copy) is enforced by the
--- two trigger functions below instead of declared foreign keys: a declared key runs one
--- trigger, one query and one row lock per inserted row, which was over half of the server's
--- time when registering files (docs/performance.md, "Integrity triggers"). The protocol:
--- * referencing side (<table>_check_inserted / _check_updated, static SQL so that plans are
---   cached): one statement-level check per insert
---   statement over its transition table (distinct keys, one index probe each), and a row-level
---   check when an update changes a reference. Under READ COMMITTED each check sees a fresh
+-- Referential integrity of the bulk tables (raw_data_file, physical_copy) is enforced by
+-- triggers instead of declared foreign keys: a declared key runs one trigger, one query and one
+-- row lock per inserted row, which was over half of the server's time when registering files
+-- (docs/performance.md, "Integrity triggers"). The protocol:
+-- * referencing side (<table>_check_inserted / <table>_check_updated, static SQL so that plans
+--   are cached): one statement-level check per insert statement over its transition table
+--   (distinct keys, one index probe each), and a row-level check (and FOR KEY SHARE lock) when
+--   an update changes a reference. Under READ COMMITTED the insert check sees a fresh
 --   snapshot; under REPEATABLE READ / SERIALIZABLE it first locks the referenced rows FOR KEY
 --   SHARE, as a foreign key does (a concurrent removal then fails one side).
 -- * referenced side (opsdb_restrict_referenced): deleting a row, changing its key or

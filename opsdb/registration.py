@@ -2,9 +2,11 @@
 
 The headline write path (docs/performance.md). Per batch, in one transaction: validate in
 bulk (a worker thread), lock the referenced modules, executed obs units and location against
-deletion, COPY the batch into a per-session staging table, insert the new files and their
-copies in one statement, then classify the rest as identical (already registered) or
-conflicting. Nothing stored is ever overwritten; re-sending any batch registers nothing twice.
+deletion, then either COPY the batch straight into the file and copy tables (a batch whose
+first file is new; in a savepoint, as a stored file makes it fail) or COPY it into a
+per-session staging table, insert the new files and their copies in one statement, and
+classify the rest as identical (already registered) or conflicting. Nothing stored is ever
+overwritten; re-sending any batch registers nothing twice.
 Single-file CRUD lives in opsdb/repositories/files.py.
 """
 
