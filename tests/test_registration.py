@@ -392,3 +392,15 @@ def test_bulk_string_checks_accept_exactly_what_the_record_model_accepts(field: 
     except ValidationError:
         bulk = False
     assert bulk == strict
+
+
+async def test_inside_a_callers_transaction_a_refused_direct_copy_falls_back_without_harm(
+    db: Database, seeded: Seeded
+) -> None:
+    records = file_records(seeded, 200)
+    async with db.transaction() as uow:
+        first = await register_files(uow.conn, seeded.location, records[50:100])
+        second = await register_files(uow.conn, seeded.location, records, batch_size=120)
+        assert await uow.conn.fetchval("SELECT count(*) FROM raw_data_file") == 200
+    assert (first.new, second.new, second.existing) == (50, 150, 50)
+    assert await _counts(db) == (200, 200)
