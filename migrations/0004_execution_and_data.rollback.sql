@@ -1,3 +1,6 @@
+DROP TRIGGER IF EXISTS instrument_module_raw_data_file_restrict ON instrument_module;
+DROP TRIGGER IF EXISTS instrument_module_raw_data_file_restrict_update ON instrument_module;
+DROP TRIGGER IF EXISTS instrument_module_raw_data_file_restrict_truncate ON instrument_module;
 DROP TABLE IF EXISTS raw_data_file;
 DROP TABLE IF EXISTS raw_data_package_metadata;
 DROP TABLE IF EXISTS raw_data_package;
@@ -5,3 +8,7 @@ DROP TABLE IF EXISTS data_transfer_package;
 DROP TABLE IF EXISTS executed_obs_unit;
 DROP FUNCTION IF EXISTS opsdb_relative_path_valid(text);
 DROP FUNCTION IF EXISTS opsdb_checksum_valid(text, text);
+DROP FUNCTION IF EXISTS opsdb_restrict_referenced();
+DROP FUNCTION IF EXISTS raw_data_file_check_inserted();
+DROP FUNCTION IF EXISTS raw_data_file_check_updated();
+DROP FUNCTION IF EXISTS opsdb_raise_missing_reference(text, text, text, text, text);

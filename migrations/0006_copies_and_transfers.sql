@@ -6,10 +6,12 @@ CREATE TABLE IF NOT EXISTS physical_copy (
     id                       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     type                     text NOT NULL CONSTRAINT physical_copy_type_valid
         CHECK (type IN ('raw_data_file', 'raw_data_package', 'data_transfer_package')),
-    raw_data_file_id         uuid REFERENCES raw_data_file (id) ON DELETE RESTRICT,
-    raw_data_package_id      bigint REFERENCES raw_data_package (id) ON DELETE RESTRICT,
-    data_transfer_package_id bigint REFERENCES data_transfer_package (id) ON DELETE RESTRICT,
-    data_location_id         bigint NOT NULL REFERENCES data_location (id) ON DELETE RESTRICT,
+    -- references: raw_data_file, raw_data_package, data_transfer_package, data_location
+    -- (enforced by triggers below, see opsdb_restrict_referenced in 0004)
+    raw_data_file_id         uuid,
+    raw_data_package_id      bigint,
+    data_transfer_package_id bigint,
+    data_location_id         bigint NOT NULL,
     status                   text NOT NULL DEFAULT 'present' CONSTRAINT physical_copy_status_valid
         CHECK (status IN ('present', 'staged', 'deletion_scheduled', 'deletion_in_progress',
                           'deletion_possible', 'deleted', 'deletion_failed')),
@@ -49,6 +51,124 @@ CREATE INDEX IF NOT EXISTS physical_copy_deletion_work_idx ON physical_copy (nex
     WHERE status IN ('deletion_scheduled', 'deletion_in_progress');
 CREATE INDEX IF NOT EXISTS physical_copy_location_status_idx ON physical_copy (data_location_id, status)
     WHERE type <> 'raw_data_file';
+
+-- physical_copy's references, enforced by triggers (see 0004: opsdb_restrict_referenced and
+-- raw_data_file_check_inserted) under the names the foreign keys had
+CREATE OR REPLACE FUNCTION physical_copy_check_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    missing text[];
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        PERFORM FROM (SELECT DISTINCT raw_data_file_id AS id FROM new_rows WHERE raw_data_file_id IS NOT NULL ORDER BY 1) d,
+            LATERAL (SELECT FROM raw_data_file p WHERE p.id = d.id FOR KEY SHARE) l;
+        PERFORM FROM (SELECT DISTINCT raw_data_package_id AS id FROM new_rows WHERE raw_data_package_id IS NOT NULL ORDER BY 1) d,
+            LATERAL (SELECT FROM raw_data_package p WHERE p.id = d.id FOR KEY SHARE) l;
+        PERFORM FROM (SELECT DISTINCT data_transfer_package_id AS id FROM new_rows WHERE data_transfer_package_id IS NOT NULL ORDER BY 1) d,
+            LATERAL (SELECT FROM data_transfer_package p WHERE p.id = d.id FOR KEY SHARE) l;
+        PERFORM FROM (SELECT DISTINCT data_location_id AS id FROM new_rows WHERE data_location_id IS NOT NULL ORDER BY 1) d,
+            LATERAL (SELECT FROM data_location p WHERE p.id = d.id FOR KEY SHARE) l;
+    END IF;
+    -- one query (one executor start) for the four references
+    SELECT ARRAY[
+           (SELECT d.id FROM (SELECT DISTINCT raw_data_file_id AS id FROM new_rows WHERE raw_data_file_id IS NOT NULL) d
+            WHERE (SELECT true FROM raw_data_file p WHERE p.id = d.id) IS NULL LIMIT 1),
+           (SELECT d.id FROM (SELECT DISTINCT raw_data_package_id AS id FROM new_rows WHERE raw_data_package_id IS NOT NULL) d
+            WHERE (SELECT true FROM raw_data_package p WHERE p.id = d.id) IS NULL LIMIT 1),
+           (SELECT d.id FROM (SELECT DISTINCT data_transfer_package_id AS id FROM new_rows WHERE data_transfer_package_id IS NOT NULL) d
+            WHERE (SELECT true FROM data_transfer_package p WHERE p.id = d.id) IS NULL LIMIT 1),
+           (SELECT d.id FROM (SELECT DISTINCT data_location_id AS id FROM new_rows WHERE data_location_id IS NOT NULL) d
+            WHERE (SELECT true FROM data_location p WHERE p.id = d.id) IS NULL LIMIT 1)]::text[]
+      INTO missing;
+    IF missing[1] IS NOT NULL THEN
+        PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_raw_data_file_id_fkey', 'raw_data_file_id', missing[1], 'raw_data_file');
+    END IF;
+    IF missing[2] IS NOT NULL THEN
+        PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_raw_data_package_id_fkey', 'raw_data_package_id', missing[2], 'raw_data_package');
+    END IF;
+    IF missing[3] IS NOT NULL THEN
+        PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_data_transfer_package_id_fkey', 'data_transfer_package_id', missing[3], 'data_transfer_package');
+    END IF;
+    IF missing[4] IS NOT NULL THEN
+        PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_data_location_id_fkey', 'data_location_id', missing[4], 'data_location');
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION physical_copy_check_updated() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+BEGIN
+    IF NEW.raw_data_file_id IS NOT NULL AND NEW.raw_data_file_id IS DISTINCT FROM OLD.raw_data_file_id THEN
+        PERFORM FROM raw_data_file WHERE id = NEW.raw_data_file_id FOR KEY SHARE;
+        IF NOT FOUND THEN
+            PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_raw_data_file_id_fkey', 'raw_data_file_id', NEW.raw_data_file_id::text, 'raw_data_file');
+        END IF;
+    END IF;
+    IF NEW.raw_data_package_id IS NOT NULL AND NEW.raw_data_package_id IS DISTINCT FROM OLD.raw_data_package_id THEN
+        PERFORM FROM raw_data_package WHERE id = NEW.raw_data_package_id FOR KEY SHARE;
+        IF NOT FOUND THEN
+            PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_raw_data_package_id_fkey', 'raw_data_package_id', NEW.raw_data_package_id::text, 'raw_data_package');
+        END IF;
+    END IF;
+    IF NEW.data_transfer_package_id IS NOT NULL AND NEW.data_transfer_package_id IS DISTINCT FROM OLD.data_transfer_package_id THEN
+        PERFORM FROM data_transfer_package WHERE id = NEW.data_transfer_package_id FOR KEY SHARE;
+        IF NOT FOUND THEN
+            PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_data_transfer_package_id_fkey', 'data_transfer_package_id', NEW.data_transfer_package_id::text, 'data_transfer_package');
+        END IF;
+    END IF;
+    IF NEW.data_location_id IS NOT NULL AND NEW.data_location_id IS DISTINCT FROM OLD.data_location_id THEN
+        PERFORM FROM data_location WHERE id = NEW.data_location_id FOR KEY SHARE;
+        IF NOT FOUND THEN
+            PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_data_location_id_fkey', 'data_location_id', NEW.data_location_id::text, 'data_location');
+        END IF;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER physical_copy_references_inserted AFTER INSERT ON physical_copy
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION physical_copy_check_inserted();
+CREATE OR REPLACE TRIGGER physical_copy_references_updated AFTER UPDATE OF raw_data_file_id, raw_data_package_id, data_transfer_package_id, data_location_id ON physical_copy
+    FOR EACH ROW WHEN ((OLD.raw_data_file_id, OLD.raw_data_package_id, OLD.data_transfer_package_id, OLD.data_location_id) IS DISTINCT FROM (NEW.raw_data_file_id, NEW.raw_data_package_id, NEW.data_transfer_package_id, NEW.data_location_id))
+    EXECUTE FUNCTION physical_copy_check_updated();
+-- ... and the referenced side (the type condition lets the per-type unique index serve the lookup)
+CREATE OR REPLACE TRIGGER raw_data_file_physical_copy_restrict AFTER DELETE ON raw_data_file
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_file_id', 'physical_copy_raw_data_file_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER raw_data_file_physical_copy_restrict_update AFTER UPDATE OF id ON raw_data_file
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_file_id', 'physical_copy_raw_data_file_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER raw_data_file_physical_copy_restrict_truncate AFTER TRUNCATE ON raw_data_file
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_file_id', 'physical_copy_raw_data_file_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER raw_data_package_physical_copy_restrict AFTER DELETE ON raw_data_package
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_package_id', 'physical_copy_raw_data_package_id_fkey', 'type = ''raw_data_package''');
+CREATE OR REPLACE TRIGGER raw_data_package_physical_copy_restrict_update AFTER UPDATE OF id ON raw_data_package
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_package_id', 'physical_copy_raw_data_package_id_fkey', 'type = ''raw_data_package''');
+CREATE OR REPLACE TRIGGER raw_data_package_physical_copy_restrict_truncate AFTER TRUNCATE ON raw_data_package
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'raw_data_package_id', 'physical_copy_raw_data_package_id_fkey', 'type = ''raw_data_package''');
+CREATE OR REPLACE TRIGGER data_transfer_package_physical_copy_restrict AFTER DELETE ON data_transfer_package
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_transfer_package_id', 'physical_copy_data_transfer_package_id_fkey', 'type = ''data_transfer_package''');
+CREATE OR REPLACE TRIGGER data_transfer_package_physical_copy_restrict_update AFTER UPDATE OF id ON data_transfer_package
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_transfer_package_id', 'physical_copy_data_transfer_package_id_fkey', 'type = ''data_transfer_package''');
+CREATE OR REPLACE TRIGGER data_transfer_package_physical_copy_restrict_truncate AFTER TRUNCATE ON data_transfer_package
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_transfer_package_id', 'physical_copy_data_transfer_package_id_fkey', 'type = ''data_transfer_package''');
+CREATE OR REPLACE TRIGGER data_location_physical_copy_restrict AFTER DELETE ON data_location
+    FOR EACH ROW EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_location_id', 'physical_copy_data_location_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER data_location_physical_copy_restrict_update AFTER UPDATE OF id ON data_location
+    FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_location_id', 'physical_copy_data_location_id_fkey', 'true');
+CREATE OR REPLACE TRIGGER data_location_physical_copy_restrict_truncate AFTER TRUNCATE ON data_location
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_restrict_referenced(
+        'physical_copy', 'data_location_id', 'physical_copy_data_location_id_fkey', 'true');
 
 CREATE TABLE IF NOT EXISTS data_transfer (
     id                       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -2,9 +2,11 @@
 
 The headline write path (docs/performance.md). Per batch, in one transaction: validate in
 bulk (a worker thread), lock the referenced modules, executed obs units and location against
-deletion, COPY the batch into a per-session staging table, insert the new files and their
-copies in one statement, then classify the rest as identical (already registered) or
-conflicting. Nothing stored is ever overwritten; re-sending any batch registers nothing twice.
+deletion, then either COPY the batch straight into the file and copy tables (a batch whose
+first file is new; in a savepoint, as a stored file makes it fail) or COPY it into a
+per-session staging table, insert the new files and their copies in one statement, and
+classify the rest as identical (already registered) or conflicting. Nothing stored is ever
+overwritten; re-sending any batch registers nothing twice.
 Single-file CRUD lives in opsdb/repositories/files.py.
 """
 
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
+import re
 import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -27,10 +31,10 @@ from pydantic import AwareDatetime, ConfigDict, StringConstraints, TypeAdapter, 
 from typing_extensions import TypedDict
 
 from opsdb.db import Connection, Database
-from opsdb.errors import FieldProblem, InputValidationError, NotFoundError
+from opsdb.errors import ConflictError, FieldProblem, InputValidationError, NotFoundError
 from opsdb.ids import FILE_NAMESPACE
 from opsdb.queries import query
-from opsdb.schemas.base import JsonObject, Name, RelativePath, SizeBytes, Text
+from opsdb.schemas.base import MAX_NAME_BYTES, JsonObject, Name, RelativePath, SizeBytes, Text
 from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH
 
 DEFAULT_BATCH_SIZE = 10_000
@@ -85,6 +89,61 @@ class FileRecord(TypedDict):
 _FIELDS = tuple(FileRecord.__annotations__)
 _RECORDS = TypeAdapter(list[FileRecord])
 _RECORD = TypeAdapter(FileRecord)
+
+
+class _BulkFileRecord(TypedDict):
+    """`FileRecord` without the per-value Python checks of name, relative path and file type:
+    `_strings_pass` decides them for the whole batch at once (the common case), and a batch it
+    cannot clear is validated again as `FileRecord`, which names every bad record."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
+
+    id: NotRequired[uuid.UUID | None]
+    instrument_module_id: int
+    executed_obs_unit_id: uuid.UUID
+    name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_BYTES)]  # as Name
+    relative_path: str
+    size_bytes: SizeBytes
+    checksum_algorithm: ChecksumAlgorithmName
+    checksum: HexDigits
+    file_type: NotRequired[str | None]
+    file_created_at: NotRequired[AwareDatetime | None]
+    metadata: NotRequired[JsonObject]
+
+
+_BULK_RECORDS = TypeAdapter(list[_BulkFileRecord])
+assert tuple(_BulkFileRecord.__annotations__) == _FIELDS, "_BulkFileRecord is out of step with FileRecord"
+# RelativePath's rule (opsdb.schemas.base) applied to paths joined by newlines: with MULTILINE,
+# ^ and $ match at each path's ends once no path holds a newline (checked by counting them);
+# the newline itself is left out of the control characters.
+_BAD_JOINED_PATHS = re.compile(r"(^/|//|/$|(^|/)\.\.?(/|$)|[\x00-\x09\x0b-\x1f\x7f])", re.MULTILINE)
+
+
+def _strings_pass(records: Sequence[Any]) -> bool:
+    """Whether every name (Name), relative path (RelativePath) and file type (Text) of the batch
+    is valid, decided with a few C-level passes over joined strings; False means "check each"."""
+    names = [r["name"] for r in records]
+    joined = "\n".join(names)
+    try:
+        encoded = joined.encode()  # refuses lone surrogates, as `storable` does
+    except UnicodeEncodeError:
+        return False
+    if "\x00" in joined:
+        return False
+    if len(encoded) != len(joined) and max(len(n.encode()) for n in names) > MAX_NAME_BYTES:
+        return False  # (all ASCII: bytes = characters, at most MAX_NAME_BYTES by the constraint)
+    paths = [r["relative_path"] for r in records]
+    joined = "\n".join(paths)
+    if joined.count("\n") != len(paths) - 1 or _BAD_JOINED_PATHS.search(joined):
+        return False
+    if min(map(len, paths)) < 1 or max(map(len, paths)) > 4096:
+        return False
+    joined = "\n".join([t for r in records if (t := r.get("file_type")) is not None])
+    try:
+        joined.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in joined
 
 
 @dataclass(frozen=True)
@@ -163,6 +222,27 @@ _STAGE_COLUMNS = (
     "metadata",
 )
 
+_FILE_COLUMNS = _STAGE_COLUMNS[1:]
+_COPY_COLUMNS = ("type", "raw_data_file_id", "data_location_id", "status")
+_by_id = operator.itemgetter(1)
+
+
+class _JsonText(str):
+    """A JSON document already serialized (metadata of a staged row), sent to jsonb as is."""
+
+
+_EMPTY_JSON = _JsonText("{}")
+
+
+def _jsonb_encode(value: Any) -> bytes:
+    """jsonb binary format: version 1, then the JSON text."""
+    text = value if isinstance(value, _JsonText) else json.dumps(value)
+    return b"\x01" + text.encode()
+
+
+def _jsonb_decode(data: bytes) -> Any:
+    return json.loads(data[1:])
+
 
 def _problems_from(exc: ValidationError, first: int) -> list[FieldProblem]:
     """One FieldProblem per pydantic error of a list validation (loc = (index, field, ...))."""
@@ -178,6 +258,12 @@ def _problems_from(exc: ValidationError, first: int) -> list[FieldProblem]:
 def _validated(raw: Sequence[Any], first: int) -> tuple[list[FileRecord | None], list[FieldProblem]]:
     """Validate a batch in bulk; on failure, record by record to name every bad one."""
     items = [r if isinstance(r, dict) else _as_dict(r) for r in raw]
+    try:
+        bulk: list[Any] = _BULK_RECORDS.validate_python(items)
+        if _strings_pass(bulk):
+            return bulk, []
+    except ValidationError:
+        pass
     try:
         return list(_RECORDS.validate_python(items)), []
     except ValidationError as exc:
@@ -280,7 +366,7 @@ def _prepare(raw: Sequence[Any], index: int, first: int, seen: dict[Any, tuple[i
                 checksum,
                 rec.get("file_type"),
                 created,
-                dumps(metadata) if metadata else "{}",
+                _JsonText(dumps(metadata)) if metadata else _EMPTY_JSON,
             )
         )
     if problems:
@@ -331,6 +417,11 @@ class _Writer:
         if not self.ready:
             if not await self.conn.fetchval(query("registration_has_staging")):
                 await self.conn.execute(query("registration_create_staging"))
+            # binary COPY into raw_data_file needs a binary jsonb codec: same values in and out
+            # (dicts), plus `_JsonText` (already serialized metadata) for the direct path
+            await self.conn.raw.set_type_codec(
+                "jsonb", schema="pg_catalog", format="binary", encoder=_jsonb_encode, decoder=_jsonb_decode
+            )
             self.ready = True
 
     async def write(self, batch: _Batch) -> tuple[int, int, list[Conflict]]:
@@ -355,20 +446,46 @@ class _Writer:
             if nested:
                 await conn.execute(query("registration_clear_staging"))
             resent = await self._lock_references(batch)
-            await conn.copy_records("opsdb_registration_stage", rows, _STAGE_COLUMNS)
-            if resent:
-                new, others = await self._lookup_then_insert()
+            others: list[Any] = []
+            if not resent and await self._copy_new(rows):
+                new = len(rows)
             else:
-                new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
-                others = [] if new == len(rows) else await self._classify()
-            by_position = {row[0]: row for row in rows}
+                await conn.copy_records("opsdb_registration_stage", rows, _STAGE_COLUMNS)
+                if resent:
+                    new, others = await self._lookup_then_insert()
+                else:
+                    new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
+                    others = [] if new == len(rows) else await self._classify()
             conflicts = list(batch.conflicts)
-            conflicts.extend(_conflict_with_stored(by_position[stored["position"]], stored) for stored in others)
+            if others:
+                by_position = {row[0]: row for row in rows}
+                conflicts.extend(_conflict_with_stored(by_position[stored["position"]], stored) for stored in others)
             existing = batch.existing + len(rows) - new - len(others)
             if nested:
                 await conn.execute(query("registration_clear_staging"))
         conflicts.sort(key=lambda c: c.position)
         return new, existing, conflicts
+
+    async def _copy_new(self, rows: list[tuple[Any, ...]]) -> bool:
+        """All-new fast path: COPY the files and their copies straight into their tables.
+
+        In a savepoint: if any file is already stored (a unique key refuses it), roll back to it
+        and return False; the caller then takes the staging path, which sorts everything out.
+        Rows go in id order, as in the staging path, so overlapping registrants lock alike.
+        """
+        ordered = sorted(rows, key=_by_id)
+        try:
+            async with self.conn.transaction():
+                await self.conn.copy_records("raw_data_file", [row[1:] for row in ordered], _FILE_COLUMNS)
+                location = self.location_id
+                await self.conn.copy_records(
+                    "physical_copy",
+                    [("raw_data_file", row[1], location, "present") for row in ordered],
+                    _COPY_COLUMNS,
+                )
+        except ConflictError:
+            return False
+        return True
 
     async def _classify(self) -> list[Any]:
         """Stored rows behind the staged files that were not inserted and are not identical."""

@@ -318,3 +318,89 @@ async def test_a_registration_racing_a_committed_delete_fails_and_leaves_no_orph
         )
     assert orphans == 0
     assert await _counts(db) == (0, 0)
+
+
+async def test_a_batch_opening_with_new_files_but_holding_stored_ones_counts_both(db: Database, seeded: Seeded) -> None:
+    # the first file is new, so the batch first tries the direct COPY, which a stored file refuses
+    records = file_records(seeded, 300)
+    changed = dict(records[250], size_bytes=1)
+    await register_files(db, seeded.location, [*records[100:200], changed])
+    report = await register_files(db, seeded.location, records, batch_size=1000)
+    assert (report.new, report.existing) == (199, 100)
+    assert [(c.position, set(c.differences)) for c in report.conflicts] == [(250, {"size_bytes"})]
+    assert await _counts(db) == (300, 300)
+
+
+async def test_metadata_is_stored_as_given_and_read_back_as_dicts(db: Database, seeded: Seeded) -> None:
+    records = [
+        dict(r, metadata={"exposure": 1.5, "tags": ["a", "ü"], "nested": {"x": None}}) for r in file_records(seeded, 3)
+    ]
+    async with db.connection() as conn:
+        await register_files(conn, seeded.location, records)
+        stored = await conn.fetch("SELECT metadata FROM raw_data_file")
+        assert [row["metadata"] for row in stored] == [records[0]["metadata"]] * 3
+        # the connection still encodes and decodes jsonb as before
+        assert await conn.fetchval("SELECT $1::jsonb", {"k": "v"}) == {"k": "v"}
+        assert await conn.fetchval("SELECT jsonb_typeof($1::jsonb)", "text") == "string"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "plain.fits"),
+        ("name", "ü" * 500),  # 1000 bytes: fine
+        ("name", "ü" * 501),  # 1002 bytes: too long for the index
+        ("name", "a\x00b"),
+        ("name", "bad\ud800"),
+        ("name", ""),
+        ("name", "line\nbreak"),
+        ("relative_path", "a/b.fits"),
+        ("relative_path", "a/b\n"),
+        ("relative_path", "a\nb"),
+        ("relative_path", "../x"),
+        ("relative_path", "a/./b"),
+        ("relative_path", "a/.hidden/..x"),
+        ("relative_path", "a//b"),
+        ("relative_path", "/abs"),
+        ("relative_path", "a/"),
+        ("relative_path", "a\tb"),
+        ("relative_path", "a\x7fb"),
+        ("relative_path", ""),
+        ("relative_path", "x" * 4097),
+        ("relative_path", "é/ü.fits"),
+        ("file_type", "fits"),
+        ("file_type", None),
+        ("file_type", "a\x00"),
+        ("file_type", "\udc80"),
+    ],
+)
+def test_bulk_string_checks_accept_exactly_what_the_record_model_accepts(field: str, value: object) -> None:
+    from pydantic import ValidationError
+
+    from opsdb.registration import _BULK_RECORDS, _RECORDS, _strings_pass
+
+    seeded = Seeded([1], 1, 2, 1, [uuid.uuid4()])
+    records = file_records(seeded, 3)
+    records[1][field] = value
+    try:
+        _RECORDS.validate_python(records)
+        strict = True
+    except ValidationError:
+        strict = False
+    try:
+        bulk = _strings_pass(_BULK_RECORDS.validate_python(records))
+    except ValidationError:
+        bulk = False
+    assert bulk == strict
+
+
+async def test_inside_a_callers_transaction_a_refused_direct_copy_falls_back_without_harm(
+    db: Database, seeded: Seeded
+) -> None:
+    records = file_records(seeded, 200)
+    async with db.transaction() as uow:
+        first = await register_files(uow.conn, seeded.location, records[50:100])
+        second = await register_files(uow.conn, seeded.location, records, batch_size=120)
+        assert await uow.conn.fetchval("SELECT count(*) FROM raw_data_file") == 200
+    assert (first.new, second.new, second.existing) == (50, 150, 50)
+    assert await _counts(db) == (200, 200)
