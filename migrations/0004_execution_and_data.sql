@@ -205,7 +205,7 @@ CREATE TABLE IF NOT EXISTS raw_data_file (
     executed_obs_unit_id uuid NOT NULL,
     raw_data_package_id  bigint,
     name                 text NOT NULL CONSTRAINT raw_data_file_name_nonempty CHECK (name <> ''),
-    relative_path        text NOT NULL CONSTRAINT raw_data_file_relative_path_valid CHECK (opsdb_relative_path_valid(relative_path)),
+    relative_path        text COLLATE "C" NOT NULL CONSTRAINT raw_data_file_relative_path_valid CHECK (opsdb_relative_path_valid(relative_path)),
     size_bytes           bigint NOT NULL CONSTRAINT raw_data_file_size_nonnegative CHECK (size_bytes >= 0),
     checksum             text NOT NULL,
     checksum_algorithm   text NOT NULL,

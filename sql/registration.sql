@@ -10,7 +10,7 @@ CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_stage (
     instrument_module_id bigint NOT NULL,
     executed_obs_unit_id uuid NOT NULL,
     name                 text NOT NULL,
-    relative_path        text NOT NULL,
+    relative_path        text COLLATE "C" NOT NULL,
     size_bytes           bigint NOT NULL,
     checksum_algorithm   text NOT NULL,
     checksum             text NOT NULL,
