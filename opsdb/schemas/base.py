@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Self
+from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
 
-from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH, ChecksumAlgorithm
+from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH, ChecksumAlgorithm, Status
 
 
 class InputModel(BaseModel):
@@ -35,6 +37,20 @@ class RecordModel(BaseModel):
     def from_row(cls, row: Any) -> Self:
         """Validate a database row (asyncpg Record or mapping) into this model."""
         return cls.model_validate(dict(row))
+
+
+class WorkRecord(RecordModel):
+    """A job row daemons claim: the work-protocol columns every job table carries
+    (status .. lease_until; docs/workflows.md). Subclasses add their table's own columns."""
+
+    status: Status
+    attempts: int
+    max_attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+    claimed_by: str | None
+    claim_token: UUID | None
+    lease_until: datetime | None
 
 
 _HEX = re.compile(r"^[0-9a-f]+$")

@@ -20,9 +20,10 @@ from opsdb.schemas.base import (
     RelativePath,
     SizeBytes,
     Text,
+    WorkRecord,
     checksum_for_algorithm,
 )
-from opsdb.schemas.enums import ChecksumAlgorithm, PackageState, Status
+from opsdb.schemas.enums import ChecksumAlgorithm, PackageState
 
 MaxAttempts = Annotated[int, Field(ge=1, le=1000)]
 """How often a claimable job may be tried before it stays failed."""
@@ -122,7 +123,7 @@ class RawDataPackageCreate(_ArchiveCreate):
     instrument_module_id: int
 
 
-class RawDataPackage(RecordModel):
+class RawDataPackage(WorkRecord):
     __table__ = "raw_data_package"
     id: int
     name: str
@@ -135,14 +136,6 @@ class RawDataPackage(RecordModel):
     checksum_algorithm: ChecksumAlgorithm | None
     state: PackageState
     data_transfer_package_id: int | None
-    status: Status
-    attempts: int
-    max_attempts: int
-    last_error: str | None
-    next_attempt_at: datetime
-    claimed_by: str | None
-    claim_token: UUID | None
-    lease_until: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -222,7 +215,7 @@ class DataTransferPackageCreate(_ArchiveCreate):
     """A bundle of raw data packages for long-distance transfer; build pending."""
 
 
-class DataTransferPackage(RecordModel):
+class DataTransferPackage(WorkRecord):
     __table__ = "data_transfer_package"
     id: int
     name: str
@@ -231,13 +224,5 @@ class DataTransferPackage(RecordModel):
     size_bytes: int | None
     checksum: str | None
     checksum_algorithm: ChecksumAlgorithm | None
-    status: Status
-    attempts: int
-    max_attempts: int
-    last_error: str | None
-    next_attempt_at: datetime
-    claimed_by: str | None
-    claim_token: UUID | None
-    lease_until: datetime | None
     created_at: datetime
     updated_at: datetime

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from opsdb.schemas.base import InputModel, RecordModel, Text
+from opsdb.schemas.base import InputModel, RecordModel, Text, WorkRecord
 from opsdb.schemas.data import MaxAttempts
 from opsdb.schemas.enums import LogLevel, Status
 
@@ -41,7 +41,7 @@ class DataTransferCreate(InputModel):
     _destination = field_validator("destination_location_id")(_destination_differs)
 
 
-class DataTransfer(RecordModel):
+class DataTransfer(WorkRecord):
     __table__ = "data_transfer"
     id: int
     data_transfer_package_id: int
@@ -49,14 +49,6 @@ class DataTransfer(RecordModel):
     origin_location_id: int
     destination_location_id: int
     method: str
-    status: Status
-    attempts: int
-    max_attempts: int
-    last_error: str | None
-    next_attempt_at: datetime
-    claimed_by: str | None
-    claim_token: UUID | None
-    lease_until: datetime | None
     started_at: datetime | None
     completed_at: datetime | None
     unpack_status: Status
@@ -105,20 +97,12 @@ class LongTermArchiveTransferCreate(InputModel):
     _destination = field_validator("destination_location_id")(_destination_differs)
 
 
-class LongTermArchiveTransfer(RecordModel):
+class LongTermArchiveTransfer(WorkRecord):
     __table__ = "long_term_archive_transfer"
     id: int
     raw_data_package_id: int
     origin_location_id: int
     destination_location_id: int
-    status: Status
-    attempts: int
-    max_attempts: int
-    last_error: str | None
-    next_attempt_at: datetime
-    claimed_by: str | None
-    claim_token: UUID | None
-    lease_until: datetime | None
     completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -144,19 +128,11 @@ class StagingJobCreate(InputModel):
         return value
 
 
-class StagingJob(RecordModel):
+class StagingJob(WorkRecord):
     __table__ = "staging_job"
     id: int
     user_account_id: int
     destination_location_id: int
-    status: Status
-    attempts: int
-    max_attempts: int
-    last_error: str | None
-    next_attempt_at: datetime
-    claimed_by: str | None
-    claim_token: UUID | None
-    lease_until: datetime | None
     retention_until: datetime | None
     completed_at: datetime | None
     created_at: datetime
