@@ -16,7 +16,7 @@ CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_stage (
     checksum             text NOT NULL,
     file_type            text,
     file_created_at      timestamptz,
-    metadata             text NOT NULL -- json text: binary COPY has no jsonb encoder here
+    metadata             text NOT NULL DEFAULT '{}' -- json text: binary COPY has no jsonb encoder here
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_new (id uuid NOT NULL) ON COMMIT DELETE ROWS;
 

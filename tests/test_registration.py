@@ -377,7 +377,7 @@ async def test_metadata_is_stored_as_given_and_read_back_as_dicts(db: Database, 
 def test_bulk_string_checks_accept_exactly_what_the_record_model_accepts(field: str, value: object) -> None:
     from pydantic import ValidationError
 
-    from opsdb.registration import _BULK_RECORDS, _RECORDS, _strings_pass
+    from opsdb.registration.records import _BULK_RECORDS, _RECORDS, _strings_pass
 
     seeded = Seeded([1], 1, 2, 1, [uuid.uuid4()])
     records = file_records(seeded, 3)

@@ -1,0 +1,135 @@
+"""`register_files`: stream records in batches, prepare them off the event loop, write them in parallel."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from itertools import islice
+from typing import Any
+
+import anyio
+import anyio.abc
+
+from opsdb.db import Connection, Database
+from opsdb.errors import InputValidationError
+from opsdb.registration.records import Batch, prepare
+from opsdb.registration.report import BatchProgress, Conflict, RegistrationReport
+from opsdb.registration.writer import Writer
+
+DEFAULT_BATCH_SIZE = 10_000
+
+
+async def _batches(
+    records: Iterable[Any] | AsyncIterable[Any], batch_size: int
+) -> AsyncIterator[tuple[int, int, list[Any]]]:
+    """(batch index, first position, records) in input order, holding one batch at a time."""
+    index = first = 0
+    if isinstance(records, AsyncIterable):
+        chunk: list[Any] = []
+        async for record in records:
+            chunk.append(record)
+            if len(chunk) >= batch_size:
+                yield index, first, chunk
+                index, first, chunk = index + 1, first + len(chunk), []
+        if chunk:
+            yield index, first, chunk
+        return
+    iterator = iter(records)
+    while chunk := list(islice(iterator, batch_size)):
+        yield index, first, chunk
+        index, first = index + 1, first + len(chunk)
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error that stopped a parallel registration (the others are its cancellations)."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return _first_error(exc)
+        return exc
+    return group
+
+
+async def register_files(
+    db_or_conn: Database | Connection,
+    location_id: int,
+    records: Iterable[Any] | AsyncIterable[Any],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_progress: Callable[[BatchProgress], object] | None = None,
+    connections: int = 2,
+) -> RegistrationReport:
+    """Register raw files, each with a `present` physical copy at `location_id`.
+
+    `records` (an iterable or async iterable of `FileRecord` dicts or objects with those
+    attributes) is streamed in batches of `batch_size`; each batch is validated, then written in
+    one transaction. With a `Database`, `connections` batches are written in parallel; with a
+    `Connection`, one after the other (inside the caller's transaction, if one is open).
+
+    Idempotent: files already registered identically count as `existing` (and get the copy
+    at this location if they lack it); a file whose id or (module, relative path) is stored
+    with other identifying values is reported as a conflict and left untouched.
+
+    Raises InputValidationError (naming each bad record's position and field; nothing of that
+    batch written) for malformed records and unknown modules or executed obs units, and
+    NotFoundError for an unknown location. Batches committed before the error stay committed:
+    re-sending the whole input is safe.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    if connections < 1:
+        raise ValueError("connections must be at least 1")
+    started = time.perf_counter()
+    report = RegistrationReport()
+    done = 0
+
+    def finished(batch: Batch, outcome: tuple[int, int, list[Conflict]]) -> None:
+        nonlocal done
+        new, existing, conflicts = outcome
+        report.new += new
+        report.existing += existing
+        report.conflicts.extend(conflicts)
+        report.batches += 1
+        done += batch.size
+        if on_progress is not None:
+            on_progress(BatchProgress(batch.index, batch.first, batch.size, new, existing, len(conflicts), done))
+
+    if isinstance(db_or_conn, Connection):
+        writer = Writer(db_or_conn, location_id)
+        async for index, first, chunk in _batches(records, batch_size):
+            batch = await anyio.to_thread.run_sync(prepare, chunk, index, first)
+            finished(batch, await writer.write(batch))
+    else:
+        send, receive = anyio.create_memory_object_stream[Batch](connections)
+        invalid: list[InputValidationError] = []
+
+        async def produce() -> None:
+            # a bad batch stops the input; the batches before it still commit
+            async with send:
+                async for index, first, chunk in _batches(records, batch_size):
+                    try:
+                        batch = await anyio.to_thread.run_sync(prepare, chunk, index, first)
+                    except InputValidationError as exc:
+                        invalid.append(exc)
+                        return
+                    await send.send(batch)
+
+        async def consume(batches: anyio.abc.ObjectReceiveStream[Batch]) -> None:
+            async with batches, db_or_conn.connection() as conn:
+                writer = Writer(conn, location_id)
+                async for batch in batches:
+                    finished(batch, await writer.write(batch))
+
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(produce)
+                for _ in range(connections):
+                    tg.start_soon(consume, receive.clone())
+                receive.close()
+        except BaseExceptionGroup as group:
+            raise _first_error(group) from None
+        if invalid:
+            raise invalid[0]
+
+    report.conflicts.sort(key=lambda c: c.position)
+    report.seconds = time.perf_counter() - started
+    return report

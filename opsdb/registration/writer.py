@@ -1,0 +1,176 @@
+"""Writes prepared batches on one connection, one transaction per batch (docs/performance.md).
+
+A batch whose first file is not stored is COPYed straight into `raw_data_file` and
+`physical_copy` inside a savepoint; if a unique key refuses it, the batch goes through the
+staging table instead: COPY into it, insert the files that are free, classify the rest as
+identical (already registered) or conflicting. A batch whose first file is stored (a re-send)
+is looked up first and only its missing files are inserted. Nothing stored is overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import repeat
+from typing import Any
+
+import anyio
+import asyncpg
+
+from opsdb.db import Connection
+from opsdb.errors import ConflictError, FieldProblem, InputValidationError, NotFoundError
+from opsdb.queries import query
+from opsdb.registration.records import Batch, JsonText
+from opsdb.registration.report import COMPARED_FIELDS, Conflict
+
+_RETRIES = 8  # deadlock or serialization failure: the batch is rolled back and re-run
+_STAGE = "opsdb_registration_stage"
+_COPY_COLUMNS = ("type", "raw_data_file_id", "data_location_id", "status")
+
+Outcome = tuple[int, int, list[Conflict]]  # new, existing, conflicts
+
+
+def _jsonb_encode(value: Any) -> bytes:
+    """jsonb binary format: version 1, then the JSON text."""
+    text = value if isinstance(value, JsonText) else json.dumps(value)
+    return b"\x01" + text.encode()
+
+
+def _jsonb_decode(data: bytes) -> Any:
+    return json.loads(data[1:])
+
+
+class Unresolved(Exception):
+    """A staged file was neither inserted nor found: a concurrent delete raced us."""
+
+
+class Writer:
+    """Writes prepared batches on one connection (one transaction per batch)."""
+
+    def __init__(self, conn: Connection, location_id: int) -> None:
+        self.conn = conn
+        self.location_id = location_id
+        self.ready = False
+
+    async def _ensure_staging(self) -> None:
+        if not self.ready:
+            if not await self.conn.fetchval(query("registration_has_staging")):
+                await self.conn.execute(query("registration_create_staging"))
+            # binary COPY into raw_data_file needs a binary jsonb codec: same values in and out
+            # (dicts), plus `JsonText` (already serialized metadata) for the direct path
+            await self.conn.raw.set_type_codec(
+                "jsonb", schema="pg_catalog", format="binary", encoder=_jsonb_encode, decoder=_jsonb_decode
+            )
+            self.ready = True
+
+    async def write(self, batch: Batch) -> Outcome:
+        """(new, existing, conflicts) of the batch, committed."""
+        await self._ensure_staging()
+        for attempt in range(_RETRIES):
+            try:
+                return await self._write_once(batch)
+            except Unresolved:
+                pass  # a matching file vanished between the two statements: run the batch again
+            except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
+                await anyio.sleep(0.01 * (attempt + 1))
+        return await self._write_once(batch)
+
+    async def _write_once(self, batch: Batch) -> Outcome:
+        conn = self.conn
+        if not batch.positions:
+            return 0, batch.existing, list(batch.conflicts)
+        nested = conn.raw.is_in_transaction()
+        async with conn.transaction():
+            if nested:
+                await conn.execute(query("registration_clear_staging"))
+            resent = await self._lock_references(batch)
+            others: list[Any] = []
+            if not resent and await self._copy_new(batch):
+                new = len(batch)
+            else:
+                await conn.copy_records(_STAGE, batch.staged_rows(), ("position", *batch.columns))
+                if resent:
+                    new, others = await self._lookup_then_insert()
+                else:
+                    new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
+                    others = [] if new == len(batch) else await self._classify()
+            conflicts = list(batch.conflicts)
+            if others:
+                given = batch.records_at([stored["position"] for stored in others])
+                conflicts.extend(_conflict_with_stored(g, stored) for g, stored in zip(given, others, strict=True))
+            existing = batch.existing + len(batch) - new - len(others)
+            if nested:
+                await conn.execute(query("registration_clear_staging"))
+        conflicts.sort(key=lambda c: c.position)
+        return new, existing, conflicts
+
+    async def _copy_new(self, batch: Batch) -> bool:
+        """All-new fast path: COPY the files and their copies straight into their tables.
+
+        In a savepoint: if any file is already stored (a unique key refuses it), roll back to it
+        and return False; the caller then takes the staging path, which sorts everything out.
+        Rows go in id order (the batch is sorted), so overlapping registrants lock alike.
+        """
+        copies = zip(repeat("raw_data_file"), batch.ids, repeat(self.location_id), repeat("present"))
+        try:
+            async with self.conn.transaction():
+                await self.conn.copy_records("raw_data_file", batch.rows(), tuple(batch.columns))
+                await self.conn.copy_records("physical_copy", copies, _COPY_COLUMNS)
+        except ConflictError:
+            return False
+        return True
+
+    async def _classify(self) -> list[Any]:
+        """Stored rows behind the staged files that were not inserted and are not identical."""
+        others = await self.conn.fetch(query("registration_classify_existing"), self.location_id)
+        if any(stored["stored_id"] is None for stored in others):
+            raise Unresolved
+        return others
+
+    async def _lookup_then_insert(self) -> tuple[int, list[Any]]:
+        """Re-send path (the batch's first file is stored): look every file up, insert only the missing."""
+        found = await self.conn.fetch(query("registration_classify_existing"), self.location_id)
+        missing = [stored["position"] for stored in found if stored["stored_id"] is None]
+        if not missing:
+            return 0, found
+        new = int(await self.conn.fetchval(query("registration_insert_missing"), self.location_id, missing))
+        if new == len(missing):
+            return new, [stored for stored in found if stored["stored_id"] is not None]
+        return new, await self._classify()  # a concurrent registrant stored some of them meanwhile
+
+    async def _lock_references(self, batch: Batch) -> bool:
+        """Lock the batch's references (errors name records); True when its first file is stored."""
+        module_column = batch.columns["instrument_module_id"]
+        unit_column = batch.columns["executed_obs_unit_id"]
+        modules, units = set(module_column), set(unit_column)
+        found = await self.conn.fetchrow(
+            query("registration_lock_references"), sorted(modules), sorted(units), self.location_id, batch.ids[0]
+        )
+        assert found is not None
+        if not found["location"]:
+            raise NotFoundError("data_location", self.location_id)
+        missing_modules = modules - set(found["modules"])
+        missing_units = units - set(found["units"])
+        if missing_modules or missing_units:
+            problems = []
+            for position, module, unit in zip(batch.positions, module_column, unit_column, strict=True):
+                if module in missing_modules:
+                    problems.append(FieldProblem(position, "instrument_module_id", f"no instrument module {module}"))
+                if unit in missing_units:
+                    problems.append(FieldProblem(position, "executed_obs_unit_id", f"no executed obs unit {unit}"))
+            raise InputValidationError(sorted(problems, key=lambda p: p.position))
+        return bool(found["resent"])
+
+
+def _conflict_with_stored(given: dict[str, Any], stored: Any) -> Conflict:
+    stored_values = {name: stored[f"stored_{name}"] for name in COMPARED_FIELDS}
+    differences = {
+        name: (stored_values[name], given[name]) for name in COMPARED_FIELDS if stored_values[name] != given[name]
+    }
+    return Conflict(
+        position=given["position"],
+        file_id=given["id"],
+        instrument_module_id=given["instrument_module_id"],
+        relative_path=given["relative_path"],
+        stored_file_id=stored_values["id"],
+        differences=differences,
+    )
