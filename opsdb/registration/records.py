@@ -190,6 +190,7 @@ FILE_COLUMNS = (
     "file_created_at",
     "metadata",
 )
+assert FILE_COLUMNS == _FIELDS, "FILE_COLUMNS is out of step with FileRecord"
 
 
 class JsonText(str):
@@ -252,26 +253,32 @@ def prepare(raw: Sequence[Any], index: int, first: int) -> Batch:
     return batch if batch is not None else _prepare_each(items, index, first)
 
 
+_CHUNK = 1_000
+"""Records validated per pydantic call: the validated dicts die young, so few of them survive
+into the cycle collector's oldest generation (whose full passes also walk the caller's data)."""
+
+
 def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
     """The common case, decided for the whole batch at once; None means "check record by record"."""
-    try:
-        valid: list[Any] = _BULK_RECORDS.validate_python(items)
-    except ValidationError:
+    fields: dict[str, list[Any]] = {name: [] for name in _FIELDS}
+    for start in range(0, len(items), _CHUNK):
+        try:
+            valid: list[Any] = _BULK_RECORDS.validate_python(items[start : start + _CHUNK])
+        except ValidationError:
+            return None
+        if not valid or not _strings_pass(valid):
+            return None
+        for name, values in fields.items():
+            values.extend([r.get(name) for r in valid])
+    count = len(items)
+    modules, paths, created = fields["instrument_module_id"], fields["relative_path"], fields["file_created_at"]
+    if not count or min(modules) <= 0:
         return None
-    if not valid or not _strings_pass(valid):
-        return None
-    modules = [r["instrument_module_id"] for r in valid]
-    algorithms = [r["checksum_algorithm"] for r in valid]
-    checksums = [r["checksum"] for r in valid]
-    if min(modules) <= 0:
-        return None
-    lengths = set(zip(algorithms, map(len, checksums), strict=True))
+    lengths = set(zip(fields["checksum_algorithm"], map(len, fields["checksum"]), strict=True))
     if any(_HEX_LENGTH[algorithm] != length for algorithm, length in lengths):
         return None
-    paths = [r["relative_path"] for r in valid]
-    created = [r.get("file_created_at") for r in valid]
-    given = [r.get("id") for r in valid]
-    if given.count(None) == len(given):
+    given = fields.pop("id")
+    if given.count(None) == count:
         if None in created:
             return None
         ids = [_derived_id(m, p, c) for m, p, c in zip(modules, paths, created, strict=True)]
@@ -282,22 +289,12 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
         ids = [i.hex if i is not None else _derived_id(m, p, c) for i, m, p, c in derive]
     else:
         ids = [i.hex for i in given]
-    count = len(valid)
-    if len(set(ids)) != count or len(set(zip(modules, paths, strict=True))) != count:
-        return None  # repeats inside the batch
-    columns: dict[str, list[Any]] = {
-        "id": ids,
-        "instrument_module_id": modules,
-        "executed_obs_unit_id": [r["executed_obs_unit_id"] for r in valid],
-        "name": [r["name"] for r in valid],
-        "relative_path": paths,
-        "size_bytes": [r["size_bytes"] for r in valid],
-        "checksum_algorithm": algorithms,
-        "checksum": checksums,
-        "file_type": [r.get("file_type") for r in valid],
-        "file_created_at": created,
-    }
-    metadata = [r.get("metadata") for r in valid]
+    # repeats inside the batch (same id, or same module and path) go record by record
+    keys = paths if len(set(modules)) == 1 else list(map("{}\x00{}".format, modules, paths))
+    if len(set(ids)) != count or len(set(keys)) != count:
+        return None
+    metadata = fields.pop("metadata")
+    columns = {"id": ids} | fields
     if any(metadata):
         dumps = json.dumps
         columns["metadata"] = [JsonText(dumps(m)) if m else EMPTY_JSON for m in metadata]
