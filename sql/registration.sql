@@ -9,7 +9,7 @@ CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_stage (
     id                   uuid NOT NULL,
     instrument_module_id bigint NOT NULL,
     executed_obs_unit_id uuid NOT NULL,
-    name                 text NOT NULL,
+    name                 text, -- NULL in a re-send's lookup, which stages the compared columns only
     relative_path        text COLLATE "C" NOT NULL,
     size_bytes           bigint NOT NULL,
     checksum_algorithm   text NOT NULL,
@@ -62,61 +62,65 @@ WITH inserted AS (
 )
 SELECT count(*) FROM inserted
 
--- registration_insert_missing --
--- Like registration_insert_new, for the staged files at positions $2 only (those a lookup found unregistered).
-WITH inserted AS (
-    INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, name, relative_path, size_bytes,
-                               checksum_algorithm, checksum, file_type, file_created_at, metadata)
-    SELECT s.id, s.instrument_module_id, s.executed_obs_unit_id, s.name, s.relative_path, s.size_bytes,
-           s.checksum_algorithm, s.checksum, s.file_type, s.file_created_at, s.metadata::jsonb
-    FROM opsdb_registration_stage s
-    JOIN unnest($2::bigint[]) AS missing (position) ON missing.position = s.position
-    ORDER BY s.id
-    ON CONFLICT DO NOTHING
-    RETURNING id
-), copies AS (
-    INSERT INTO physical_copy (type, raw_data_file_id, data_location_id, status)
-    SELECT 'raw_data_file', id, $1, 'present' FROM inserted ORDER BY id
-), noted AS (
-    INSERT INTO opsdb_registration_new (id) SELECT id FROM inserted
-)
-SELECT count(*) FROM inserted
-
 -- registration_classify_existing --
 -- For staged files that were not new: give identical ones a present copy at location $1 if they lack one; return the stored row behind every other one (NULL columns: nothing stored any more).
--- The stored row is looked up in correlated subqueries so that each lookup is one index probe
--- whatever the planner's statistics say (a hash join would read the whole table).
-WITH matched AS MATERIALIZED (
+-- Stored files are found by id in one index scan over the staged keys (an array: no plan can
+-- turn it into a scan of the whole table), else by module + path in a correlated subquery
+-- (one index probe each, whatever the statistics say; a join was planned as a hash join over
+-- the whole file table). Whether any identical file lacks its copy is counted the same way
+-- before any is probed.
+WITH staged AS MATERIALIZED (
     SELECT s.position, s.id, s.instrument_module_id, s.relative_path, s.executed_obs_unit_id, s.size_bytes,
-           s.checksum_algorithm, s.checksum,
-           coalesce((SELECT f FROM raw_data_file f WHERE f.id = s.id),
-                    (SELECT f FROM raw_data_file f
-                     WHERE f.instrument_module_id = s.instrument_module_id AND f.relative_path = s.relative_path)
-           ) AS stored
+           s.checksum_algorithm, s.checksum
     FROM opsdb_registration_stage s
     WHERE NOT EXISTS (SELECT FROM opsdb_registration_new n WHERE n.id = s.id)
-), compared AS (
+), by_id AS MATERIALIZED (
+    SELECT f.id, f.instrument_module_id, f.relative_path, f.executed_obs_unit_id, f.size_bytes,
+           f.checksum_algorithm, f.checksum
+    FROM raw_data_file f
+    WHERE f.id = ANY (ARRAY(SELECT id FROM staged))
+), matched AS MATERIALIZED (
+    SELECT s.*, f.id AS found_id, f.instrument_module_id AS found_module, f.relative_path AS found_path,
+           f.executed_obs_unit_id AS found_unit, f.size_bytes AS found_size, f.checksum_algorithm AS found_algorithm,
+           f.checksum AS found_checksum,
+           -- not stored under its id: look for its module and path (a scalar subquery: an index probe)
+           CASE WHEN f.id IS NULL THEN
+               (SELECT g FROM raw_data_file g
+                WHERE g.instrument_module_id = s.instrument_module_id AND g.relative_path = s.relative_path)
+           END AS by_path
+    FROM staged s LEFT JOIN by_id f ON f.id = s.id
+), resolved AS (
+    SELECT m.position, m.id, m.instrument_module_id, m.relative_path, m.executed_obs_unit_id, m.size_bytes,
+           m.checksum_algorithm, m.checksum,
+           coalesce(m.found_id, (m.by_path).id) AS stored_id,
+           coalesce(m.found_module, (m.by_path).instrument_module_id) AS stored_instrument_module_id,
+           coalesce(m.found_path, (m.by_path).relative_path) AS stored_relative_path,
+           coalesce(m.found_unit, (m.by_path).executed_obs_unit_id) AS stored_executed_obs_unit_id,
+           coalesce(m.found_size, (m.by_path).size_bytes) AS stored_size_bytes,
+           coalesce(m.found_algorithm, (m.by_path).checksum_algorithm) AS stored_checksum_algorithm,
+           coalesce(m.found_checksum, (m.by_path).checksum) AS stored_checksum
+    FROM matched m
+), compared AS MATERIALIZED (
     SELECT m.*,
-           coalesce((m.stored).id = m.id
-                    AND ((m.stored).instrument_module_id, (m.stored).relative_path, (m.stored).executed_obs_unit_id,
-                         (m.stored).size_bytes, (m.stored).checksum_algorithm, (m.stored).checksum)
+           coalesce(m.stored_id = m.id
+                    AND (m.stored_instrument_module_id, m.stored_relative_path, m.stored_executed_obs_unit_id,
+                         m.stored_size_bytes, m.stored_checksum_algorithm, m.stored_checksum)
                       = (m.instrument_module_id, m.relative_path, m.executed_obs_unit_id,
                          m.size_bytes, m.checksum_algorithm, m.checksum), false) AS identical
-    FROM matched m
+    FROM resolved m
 ), copies AS (
     INSERT INTO physical_copy (type, raw_data_file_id, data_location_id, status)
     SELECT 'raw_data_file', c.id, $1, 'present' FROM compared c
     WHERE c.identical
-      -- a scalar subquery, not NOT EXISTS: stays one index probe per file (see above)
-      AND (SELECT true FROM physical_copy p
-           WHERE p.raw_data_file_id = c.id AND p.data_location_id = $1 AND p.type = 'raw_data_file') IS NULL
+      AND (SELECT count(*) FROM physical_copy p
+           WHERE p.raw_data_file_id = ANY (ARRAY(SELECT id FROM compared WHERE identical)) AND p.data_location_id = $1)
+          < (SELECT count(*) FROM compared WHERE identical)
+      AND (SELECT true FROM physical_copy p WHERE p.raw_data_file_id = c.id AND p.data_location_id = $1) IS NULL
     ORDER BY c.id
     ON CONFLICT (raw_data_file_id, data_location_id) WHERE type = 'raw_data_file' DO NOTHING
 )
-SELECT position, (stored).id AS stored_id, (stored).instrument_module_id AS stored_instrument_module_id,
-       (stored).relative_path AS stored_relative_path, (stored).executed_obs_unit_id AS stored_executed_obs_unit_id,
-       (stored).size_bytes AS stored_size_bytes, (stored).checksum_algorithm AS stored_checksum_algorithm,
-       (stored).checksum AS stored_checksum
+SELECT position, stored_id, stored_instrument_module_id, stored_relative_path, stored_executed_obs_unit_id,
+       stored_size_bytes, stored_checksum_algorithm, stored_checksum
 FROM compared
 WHERE NOT identical
 ORDER BY position

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired, get_args
@@ -161,19 +161,23 @@ def _as_dict(record: Any) -> Any:
 _NAMESPACE_PREFIX = f"{FILE_NAMESPACE}\x00".encode()
 
 
-_ID_CLEAR = ((1 << 128) - 1) ^ ((0xF << 76) | (0x3 << 62))
+_ID_CLEAR = ((1 << 80) - 1) ^ ((0xF << 76) | (0x3 << 62))  # of the 80 bits after the time prefix
 _ID_SET = (0x8 << 76) | (0x2 << 62)  # UUIDv8, RFC 9562 variant
 
 
-def _derived_id(module: int, path: str, created: datetime) -> str:
-    """`opsdb.ids.file_id` as 32 hex digits (tests check they agree).
+def _derived_ids(modules: Sequence[int], paths: Sequence[str], created: Sequence[datetime]) -> list[str]:
+    """`opsdb.ids.file_id` of each file, as 32 hex digits (tests check they agree).
 
-    A str, not a UUID object: asyncpg parses it in C, it sorts as the uuid does, and strings
-    are not tracked by the cycle collector (10k UUID objects per batch were).
+    Strings, not UUID objects: asyncpg parses them in C, they sort as the uuids do, and the
+    cycle collector does not track them (10k UUID objects per batch made it walk the heap).
     """
-    millis = int(created.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
-    digest = hashlib.sha256(b"%b%d\x00%b" % (_NAMESPACE_PREFIX, module, path.encode())).digest()
-    return "%032x" % ((millis << 80 | int.from_bytes(digest[:10])) & _ID_CLEAR | _ID_SET)
+    sha256, from_bytes = hashlib.sha256, int.from_bytes
+    prefix = {module: b"%b%d\x00" % (_NAMESPACE_PREFIX, module) for module in set(modules)}
+    return [
+        f"{int(c.timestamp() * 1000) & 0xFFFF_FFFF_FFFF:012x}"
+        f"{from_bytes(sha256(prefix[m] + p.encode()).digest()[:10]) & _ID_CLEAR | _ID_SET:020x}"
+        for m, p, c in zip(modules, paths, created, strict=True)
+    ]
 
 
 # Columns of raw_data_file that a registration writes, in COPY order.
@@ -229,9 +233,15 @@ class Batch:
         """Rows in `columns` order (a lazy zip: no row outlives its encoding)."""
         return zip(*self.columns.values(), strict=True)
 
-    def staged_rows(self) -> Iterator[tuple[Any, ...]]:
-        """Rows with the input position first (the staging table's layout)."""
-        return zip(self.positions, *self.columns.values(), strict=True)
+    def staged_rows(
+        self, names: Sequence[str] | None = None, positions: Collection[int] | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows of the input position then `names` (default: every column), for `positions` only if given."""
+        rows = zip(self.positions, *(self.columns[name] for name in names or self.columns), strict=True)
+        if positions is None:
+            return rows
+        wanted = set(positions)
+        return (row for row in rows if row[0] in wanted)
 
     def records_at(self, positions: Sequence[int]) -> list[dict[str, Any]]:
         """The given input positions' values, as dicts keyed by column (position included, id a UUID)."""
@@ -281,12 +291,12 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
     if given.count(None) == count:
         if None in created:
             return None
-        ids = [_derived_id(m, p, c) for m, p, c in zip(modules, paths, created, strict=True)]
+        ids = _derived_ids(modules, paths, created)
     elif None in given:
         if any(c is None for i, c in zip(given, created, strict=True) if i is None):
             return None
         derive = zip(given, modules, paths, created, strict=True)
-        ids = [i.hex if i is not None else _derived_id(m, p, c) for i, m, p, c in derive]
+        ids = [i.hex if i is not None else _derived_ids([m], [p], [c])[0] for i, m, p, c in derive]
     else:
         ids = [i.hex for i in given]
     # repeats inside the batch (same id, or same module and path) go record by record
@@ -341,7 +351,7 @@ def _prepare_each(items: list[Any], index: int, first: int) -> Batch:
                 )
                 continue
             if module > 0:
-                fid = uuid.UUID(_derived_id(module, path, created))
+                fid = uuid.UUID(_derived_ids([module], [path], [created])[0])
         if problems or fid is None:
             continue
         rec = {name: rec.get(name) for name in FILE_COLUMNS} | {"id": fid}

@@ -84,15 +84,14 @@ class Writer:
                 await conn.execute(query("registration_clear_staging"))
             resent = await self._lock_references(batch)
             others: list[Any] = []
-            if not resent and await self._copy_new(batch):
+            if resent:
+                new, others = await self._lookup_then_insert(batch)
+            elif await self._copy_new(batch):
                 new = len(batch)
             else:
                 await conn.copy_records(_STAGE, batch.staged_rows(), ("position", *batch.columns))
-                if resent:
-                    new, others = await self._lookup_then_insert()
-                else:
-                    new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
-                    others = [] if new == len(batch) else await self._classify()
+                new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
+                others = [] if new == len(batch) else await self._classify()
             conflicts = list(batch.conflicts)
             if others:
                 given = batch.records_at([stored["position"] for stored in others])
@@ -126,16 +125,23 @@ class Writer:
             raise Unresolved
         return others
 
-    async def _lookup_then_insert(self) -> tuple[int, list[Any]]:
-        """Re-send path (the batch's first file is stored): look every file up, insert only the missing."""
+    async def _lookup_then_insert(self, batch: Batch) -> tuple[int, list[Any]]:
+        """Re-send path (the batch's first file is stored): look every file up, insert only the missing.
+
+        The lookup stages the compared columns only; the missing files' full rows follow.
+        """
+        await self.conn.copy_records(_STAGE, batch.staged_rows(COMPARED_FIELDS), ("position", *COMPARED_FIELDS))
         found = await self.conn.fetch(query("registration_classify_existing"), self.location_id)
         missing = [stored["position"] for stored in found if stored["stored_id"] is None]
         if not missing:
             return 0, found
-        new = int(await self.conn.fetchval(query("registration_insert_missing"), self.location_id, missing))
-        if new == len(missing):
-            return new, [stored for stored in found if stored["stored_id"] is not None]
-        return new, await self._classify()  # a concurrent registrant stored some of them meanwhile
+        others = [stored for stored in found if stored["stored_id"] is not None]
+        await self.conn.execute(query("registration_clear_staging"))
+        await self.conn.copy_records(_STAGE, batch.staged_rows(positions=missing), ("position", *batch.columns))
+        new = int(await self.conn.fetchval(query("registration_insert_new"), self.location_id))
+        if new < len(missing):
+            others += await self._classify()  # a concurrent registrant stored some of them meanwhile
+        return new, others
 
     async def _lock_references(self, batch: Batch) -> bool:
         """Lock the batch's references (errors name records); True when its first file is stored."""
