@@ -6,7 +6,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import asyncpg
@@ -404,3 +404,19 @@ async def test_inside_a_callers_transaction_a_refused_direct_copy_falls_back_wit
         assert await uow.conn.fetchval("SELECT count(*) FROM raw_data_file") == 200
     assert (first.new, second.new, second.existing) == (50, 150, 50)
     assert await _counts(db) == (200, 200)
+
+
+def test_bulk_id_derivation_agrees_with_file_id() -> None:
+    from opsdb.registration.records import _derived_ids
+
+    rng = random.Random(7)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    modules, paths, created = [], [], []
+    for n in range(2000):
+        modules.append(rng.choice([1, 2, 17, 10**12]))
+        paths.append(rng.choice(["a", "é/ü.fits", "scan/0001/x.fits", "d\\e f"]) + f"/{n}")
+        created.append(base + timedelta(microseconds=rng.randrange(-(10**15), 10**15)))
+    derived = _derived_ids(modules, paths, created)
+    expected = [file_id(m, p, c) for m, p, c in zip(modules, paths, created, strict=True)]
+    assert [uuid.UUID(d) for d in derived] == expected
+    assert all(len(d) == 32 and d == d.lower() for d in derived)
