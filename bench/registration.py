@@ -46,7 +46,7 @@ from opsdb import embedded, migrate
 from opsdb.config import with_database
 from opsdb.db import Database
 from opsdb.ids import file_id
-from opsdb.registration import register_files
+from opsdb.registration import DEFAULT_CONNECTIONS, register_files
 
 FILE_COLUMNS = (
     "id",
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-batch", type=int, help="files registered in the scale run (200,000)")
     parser.add_argument("--rss-files", type=int, default=0, help="stream this many files in a child, report peak RSS")
     parser.add_argument("--batch-size", type=int, default=10_000)
-    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS)
     parser.add_argument("--quick", action="store_true", help="small sizes for development")
     parser.add_argument("--only", default="a,b,c,d,e", help="comma-separated subset of a,b,c,d,e")
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)

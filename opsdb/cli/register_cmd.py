@@ -18,7 +18,7 @@ from opsdb.db import Database
 from opsdb.errors import FieldProblem, InputValidationError
 from opsdb.local import resolve_dsn
 from opsdb.manifest import ManifestError, count_records, read_manifest, resolve_modules
-from opsdb.registration import BatchProgress, RegistrationReport, register_files
+from opsdb.registration import DEFAULT_CONNECTIONS, BatchProgress, RegistrationReport, register_files
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -37,7 +37,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--format", choices=("jsonl", "csv"), help="manifest format (default: from the extension)")
     parser.add_argument("--batch-size", type=int, default=10_000, help="records per transaction (default 10000)")
-    parser.add_argument("--connections", type=int, default=2, help="parallel connections (default 2)")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=DEFAULT_CONNECTIONS,
+        help=f"parallel connections (default {DEFAULT_CONNECTIONS})",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(run=_run)
 

@@ -7,12 +7,13 @@ opsdb/repositories/files.py.
 """
 
 from opsdb.registration.records import FileRecord
-from opsdb.registration.register import DEFAULT_BATCH_SIZE, register_files
+from opsdb.registration.register import DEFAULT_BATCH_SIZE, DEFAULT_CONNECTIONS, register_files
 from opsdb.registration.report import COMPARED_FIELDS, BatchProgress, Conflict, RegistrationReport
 
 __all__ = [
     "COMPARED_FIELDS",
     "DEFAULT_BATCH_SIZE",
+    "DEFAULT_CONNECTIONS",
     "BatchProgress",
     "Conflict",
     "FileRecord",

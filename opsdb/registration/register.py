@@ -17,6 +17,7 @@ from opsdb.registration.report import BatchProgress, Conflict, RegistrationRepor
 from opsdb.registration.writer import Writer
 
 DEFAULT_BATCH_SIZE = 10_000
+DEFAULT_CONNECTIONS = 3  # on 2 cores, a third backend works while another waits on its commit or the client
 
 
 async def _batches(
@@ -56,7 +57,7 @@ async def register_files(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_progress: Callable[[BatchProgress], object] | None = None,
-    connections: int = 2,
+    connections: int = DEFAULT_CONNECTIONS,
 ) -> RegistrationReport:
     """Register raw files, each with a `present` physical copy at `location_id`.
 
