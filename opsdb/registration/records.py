@@ -24,7 +24,8 @@ from typing_extensions import TypedDict
 from opsdb.errors import FieldProblem, InputValidationError
 from opsdb.ids import FILE_NAMESPACE
 from opsdb.registration.report import Conflict, differences
-from opsdb.schemas.base import MAX_NAME_BYTES, JsonObject, Name, RelativePath, SizeBytes, Text
+from opsdb.schemas.base import MAX_NAME_BYTES, JsonObject, Name, RelativePath, RowId, SizeBytes
+from opsdb.schemas.data import FILE_TYPE_MAX_LENGTH, FileType
 from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH
 
 ChecksumAlgorithmName = Literal["md5", "sha1", "sha256", "sha512", "xxh64", "crc32c"]
@@ -40,6 +41,9 @@ HexDigits = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]+$")]
 class FileRecord(TypedDict):
     """One raw file to register (a dict, or any object with these attributes).
 
+    The fields and rules of `opsdb.schemas.data.RawDataFileCreate`, as a `TypedDict` so that a
+    batch validates in one call without building model objects; the field types are shared
+    with the model and tests/test_registration_input.py checks that both accept the same records.
     `id` may be omitted: it is derived with `opsdb.ids.file_id(instrument_module_id,
     relative_path, file_created_at)`, so `file_created_at` is then required.
     """
@@ -47,14 +51,14 @@ class FileRecord(TypedDict):
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     id: NotRequired[uuid.UUID | None]
-    instrument_module_id: int
+    instrument_module_id: RowId
     executed_obs_unit_id: uuid.UUID
     name: Name
     relative_path: RelativePath
     size_bytes: SizeBytes
     checksum_algorithm: ChecksumAlgorithmName
     checksum: HexDigits
-    file_type: NotRequired[Text | None]
+    file_type: NotRequired[FileType | None]
     file_created_at: NotRequired[AwareDatetime | None]
     metadata: NotRequired[JsonObject]
 
@@ -72,14 +76,14 @@ class _BulkFileRecord(TypedDict):
     __pydantic_config__ = ConfigDict(extra="forbid")  # type: ignore[misc]
 
     id: NotRequired[uuid.UUID | None]
-    instrument_module_id: int
+    instrument_module_id: RowId
     executed_obs_unit_id: uuid.UUID
     name: Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME_BYTES)]  # as Name
     relative_path: str
     size_bytes: SizeBytes
     checksum_algorithm: ChecksumAlgorithmName
     checksum: HexDigits
-    file_type: NotRequired[str | None]
+    file_type: NotRequired[Annotated[str, StringConstraints(min_length=1, max_length=FILE_TYPE_MAX_LENGTH)] | None]
     file_created_at: NotRequired[AwareDatetime | None]
     metadata: NotRequired[JsonObject]
 
@@ -283,7 +287,7 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
             values.extend([r.get(name) for r in valid])
     count = len(items)
     modules, paths, created = fields["instrument_module_id"], fields["relative_path"], fields["file_created_at"]
-    if not count or min(modules) <= 0:
+    if not count:
         return None
     lengths = set(zip(fields["checksum_algorithm"], map(len, fields["checksum"]), strict=True))
     if any(_HEX_LENGTH[algorithm] != length for algorithm, length in lengths):
@@ -341,8 +345,6 @@ def _prepare_each(items: list[Any], index: int, first: int) -> Batch:
                     position, "checksum", f"must be {_HEX_LENGTH[algorithm]} lower-case hex digits for {algorithm}"
                 )
             )
-        if module <= 0:
-            problems.append(FieldProblem(position, "instrument_module_id", "must be a positive id"))
         fid = rec.get("id")
         created = rec.get("file_created_at")
         if fid is None:
@@ -351,8 +353,7 @@ def _prepare_each(items: list[Any], index: int, first: int) -> Batch:
                     FieldProblem(position, "file_created_at", "required to derive the id when none is given")
                 )
                 continue
-            if module > 0:
-                fid = uuid.UUID(_derived_ids([module], [path], [created])[0])
+            fid = uuid.UUID(_derived_ids([module], [path], [created])[0])
         if problems or fid is None:
             continue
         rec = {name: rec.get(name) for name in FILE_COLUMNS} | {"id": fid}

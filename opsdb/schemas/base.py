@@ -101,6 +101,8 @@ ShortName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,
 RelativePath = Annotated[str, AfterValidator(_relative_path)]
 """A path relative to a location's root that cannot escape it."""
 SizeBytes = Annotated[int, Field(ge=0, le=2**63 - 1)]
+RowId = Annotated[int, Field(gt=0, le=2**63 - 1)]
+"""A reference to a row's identity key (bigint, drawn from 1)."""
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320), AfterValidator(storable)]
 JsonObject = dict[str, Any]
 

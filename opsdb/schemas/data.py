@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, ValidationInfo, field_validator
 
 from opsdb.ids import file_id
 from opsdb.schemas.base import (
@@ -18,10 +18,12 @@ from opsdb.schemas.base import (
     Name,
     RecordModel,
     RelativePath,
+    RowId,
     SizeBytes,
     Text,
     WorkRecord,
     checksum_for_algorithm,
+    storable,
 )
 from opsdb.schemas.enums import ChecksumAlgorithm, PackageState
 
@@ -29,6 +31,10 @@ MaxAttempts = Annotated[int, Field(ge=1, le=1000)]
 """How often a claimable job may be tried before it stays failed."""
 
 # -- raw data files ------------------------------------------------------------------------
+
+FILE_TYPE_MAX_LENGTH = 100
+FileType = Annotated[str, StringConstraints(min_length=1, max_length=FILE_TYPE_MAX_LENGTH), AfterValidator(storable)]
+"""A raw file's format ("fits", "hdf5", ...)."""
 
 
 class RawDataFileCreate(InputModel):
@@ -40,14 +46,14 @@ class RawDataFileCreate(InputModel):
     its validator sees the fields it is derived from: one cheap step per record.)
     """
 
-    instrument_module_id: int
+    instrument_module_id: RowId
     executed_obs_unit_id: UUID
     name: Name
     relative_path: RelativePath
     size_bytes: SizeBytes
     checksum_algorithm: ChecksumAlgorithm
     checksum: str
-    file_type: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    file_type: FileType | None = None
     file_created_at: AwareDatetime | None = None
     metadata: JsonObject = Field(default_factory=dict)
     id: UUID | None = Field(default=None, validate_default=True)
