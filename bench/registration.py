@@ -47,20 +47,7 @@ from opsdb.config import with_database
 from opsdb.db import Database
 from opsdb.ids import file_id
 from opsdb.registration import DEFAULT_CONNECTIONS, register_files
-
-FILE_COLUMNS = (
-    "id",
-    "instrument_module_id",
-    "executed_obs_unit_id",
-    "name",
-    "relative_path",
-    "size_bytes",
-    "checksum_algorithm",
-    "checksum",
-    "file_type",
-    "file_created_at",
-    "metadata",
-)
+from opsdb.registration.records import FILE_COLUMNS
 
 
 def _with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

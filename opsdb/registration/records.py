@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from typing import Annotated, Any, Literal, NotRequired, get_args
 
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, TypeAdapter, ValidationError
@@ -284,7 +285,7 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
         if not valid or not _strings_pass(valid):
             return None
         for name, values in fields.items():
-            values.extend([r.get(name) for r in valid])
+            values.extend(map(dict.get, valid, repeat(name)))
     count = len(items)
     modules, paths, created = fields["instrument_module_id"], fields["relative_path"], fields["file_created_at"]
     if not count:
@@ -304,9 +305,9 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
         ids = [i.hex if i is not None else _derived_ids([m], [p], [c])[0] for i, m, p, c in derive]
     else:
         ids = [i.hex for i in given]
-    # repeats inside the batch (same id, or same module and path) go record by record
-    keys = paths if len(set(modules)) == 1 else list(map("{}\x00{}".format, modules, paths))
-    if len(set(ids)) != count or len(set(keys)) != count:
+    # repeats inside the batch (same id, or same module and path) go record by record; the
+    # (module, path) pairs are compared by hash, so a collision only costs the slow path
+    if len(set(ids)) != count or len(set(map(hash, zip(modules, paths, strict=True)))) != count:
         return None
     metadata = fields.pop("metadata")
     columns = {"id": ids} | fields
@@ -319,8 +320,8 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
 def _in_id_order(batch: Batch) -> Batch:
     """Sort the batch by file id: every writer takes its index locks in the same order."""
     ids = batch.ids
-    order = sorted(range(len(ids)), key=ids.__getitem__)
-    if any(i != j for i, j in enumerate(order)):
+    if sorted(ids) != ids:  # (already sorted: time-ordered ids in creation order)
+        order = sorted(range(len(ids)), key=ids.__getitem__)
         batch.positions = [batch.positions[i] for i in order]
         batch.columns = {name: [values[i] for i in order] for name, values in batch.columns.items()}
     return batch
