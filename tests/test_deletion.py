@@ -13,7 +13,16 @@ from opsdb.db import Connection, Database
 from opsdb.errors import InvalidTransitionError
 from opsdb.schemas.enums import PhysicalCopyStatus
 from opsdb.work import WorkKind
-from tests.work_seed import World, add_bundle, add_files, add_package_copy, add_packages, seed_world
+from tests.work_seed import (
+    World,
+    add_bundle,
+    add_bundle_copy,
+    add_files,
+    add_package_copy,
+    add_packages,
+    add_route,
+    seed_world,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -150,6 +159,43 @@ async def test_a_buffer_at_an_archive_site_keeps_its_copy_until_its_own_archive_
         assert sorted(await pipeline.deletion_candidates(conn)) == sorted([ccat, cologne])
         await add_package_copy(conn, package, world.locations["us_lta"], verified=True)
         assert sorted(await pipeline.deletion_candidates(conn)) == sorted([ccat, cologne, us])
+
+
+async def test_a_relay_sites_bundle_copy_stays_until_the_onward_leg_delivered_it(db: Database) -> None:
+    world = await _world(db)
+    loc, sites = world.locations, world.sites
+
+    async def transfer(conn: Connection, bundle: int, origin: str, destination: str, status: str) -> int:
+        return int(
+            await conn.fetchval(
+                "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id,"
+                " status, unpack_status) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+                bundle,
+                loc[origin],
+                loc[destination],
+                status,
+            )
+        )
+
+    async with db.connection() as conn:
+        await add_route(conn, "ccat_us_via_cologne", sites["ccat"], sites["us"], "relay", relay=sites["cologne"])
+        package, _, _ = await _archived_package(conn, world)  # archived at Cologne, the relay site
+        bundle = await add_bundle(conn, world, [package])
+        await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
+        at_ccat = await conn.fetchval("SELECT id FROM physical_copy WHERE data_transfer_package_id = $1", bundle)
+        await transfer(conn, bundle, "ccat_buffer", "cologne_buffer", "completed")  # the first leg
+        at_relay = await add_bundle_copy(conn, bundle, loc["cologne_buffer"])
+        candidates = await pipeline.deletion_candidates(conn)
+        assert at_ccat in candidates  # the origin's copy has done its part
+        assert at_relay not in candidates  # no onward transfer exists yet: nothing else holds it
+        onward = await transfer(conn, bundle, "cologne_buffer", "us_buffer", "pending")
+        assert at_relay not in await pipeline.deletion_candidates(conn)
+        await conn.execute("UPDATE data_transfer SET status = 'completed' WHERE id = $1", onward)
+        assert at_relay in await pipeline.deletion_candidates(conn)
+        # an inactive relay route holds nothing
+        await conn.execute("DELETE FROM data_transfer WHERE id = $1", onward)
+        await conn.execute("UPDATE data_transfer_route SET active = false")
+        assert at_relay in await pipeline.deletion_candidates(conn)
 
 
 async def test_refused_copies_at_the_queue_head_step_aside_for_deletable_ones(db: Database) -> None:

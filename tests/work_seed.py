@@ -251,3 +251,14 @@ async def add_bundle(
             world.locations[origin],
         )
     return bundle
+
+
+async def add_bundle_copy(conn: Connection, bundle_id: int, location_id: int) -> int:
+    """A present copy of a bundle at `location_id` (where a transfer delivered it)."""
+    return await _id(
+        conn,
+        "INSERT INTO physical_copy (type, data_transfer_package_id, data_location_id) "
+        "VALUES ('data_transfer_package', $1, $2) RETURNING id",
+        bundle_id,
+        location_id,
+    )
