@@ -301,7 +301,7 @@ async def staging_sources(conn: Connection, staging_job_id: int) -> dict[int, in
 async def deletion_candidates(
     conn: Connection, *, locations: Sequence[int] | None = None, limit: int = 1000
 ) -> list[int]:
-    """Ids of copies the safe-deletion rule (migrations/0009) allows to delete now."""
+    """Ids of copies the deletion rules (migrations 0009, 0011, 0012; docs/workflows.md) allow to delete now."""
     rows = await conn.fetch(query("pipeline_deletion_candidates"), _ids(locations), limit)
     return [r["id"] for r in rows]
 

@@ -195,13 +195,13 @@ ORDER BY sp.raw_data_package_id, l.active DESC, l.priority DESC, l.id
 SELECT id FROM opsdb_deletion_candidates($1::bigint[], $2::integer) AS id
 
 -- pipeline_schedule_deletions --
--- Schedule up to $2 copies the safe-deletion rule allows ($1 location ids, NULL = any): present (or deletion_possible) -> deletion_scheduled, due now.
+-- Schedule up to $2 copies the safe-deletion rule allows ($1 location ids, NULL = any): present (or deletion_possible, or staged past its retention) -> deletion_scheduled, due now.
 WITH candidate AS (
     SELECT id FROM opsdb_deletion_candidates($1::bigint[], $2::integer) AS id
 ),
 locked AS (
     SELECT c.id FROM physical_copy c JOIN candidate USING (id)
-    WHERE c.status IN ('present', 'deletion_possible')
+    WHERE c.status IN ('present', 'deletion_possible', 'staged')
     FOR UPDATE OF c SKIP LOCKED
 )
 UPDATE physical_copy c

@@ -117,7 +117,7 @@ async def test_bundle_copy_waits_for_its_transfers_and_unpacks(db: Database) -> 
         assert bundle_copy in await pipeline.deletion_candidates(conn)
 
 
-async def test_processing_and_archive_copies_are_never_candidates(db: Database) -> None:
+async def test_archive_copies_and_staged_copies_no_job_released_are_not_candidates(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
         package, ccat, cologne = await _archived_package(conn, world)
@@ -133,6 +133,53 @@ async def test_processing_and_archive_copies_are_never_candidates(db: Database) 
             world.locations["cologne_lta"],
         )
         assert await pipeline.claim_deletions(conn, "deleter") == []
+
+
+async def test_a_staged_copy_goes_once_every_staging_job_that_wanted_it_has_expired(db: Database) -> None:
+    world = await _world(db)
+    processing = world.locations["cologne_processing"]
+
+    async def request(conn: Connection, package: int) -> int:
+        return await pipeline.create_staging_job(
+            conn, user_account_id=world.user_id, destination_location_id=processing, package_ids=[package]
+        )
+
+    async def finish(conn: Connection, job: int, retention: str | None) -> None:
+        await conn.execute(
+            "UPDATE staging_job SET status = 'completed', completed_at = now(), "
+            "retention_until = now() + $2::text::interval WHERE id = $1",
+            job,
+            retention,
+        )
+
+    async with db.connection() as conn:
+        package, ccat, cologne = await _archived_package(conn, world)
+        await conn.execute(
+            "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
+        )
+        staged = await add_package_copy(conn, package, processing, status="staged")
+        first = await request(conn, package)
+        assert await pipeline.deletion_candidates(conn) == []  # the job is still pending
+        await finish(conn, first, "1 day")
+        assert await pipeline.deletion_candidates(conn) == []  # retained for a day
+        await finish(conn, first, None)
+        assert await pipeline.deletion_candidates(conn) == []  # no retention end: kept
+        await finish(conn, first, "-1 second")
+        assert await pipeline.deletion_candidates(conn) == [staged]
+        second = await request(conn, package)  # someone wants it there again
+        assert await pipeline.deletion_candidates(conn) == []
+        await finish(conn, second, "-1 second")
+        assert await pipeline.schedule_deletions(conn) == [staged]
+        assert await _status(conn, staged) == "deletion_scheduled"
+        third = await request(conn, package)  # arrives between scheduling and claiming
+        assert await pipeline.claim_deletions(conn, "deleter", limit=10) == []
+        await finish(conn, third, "-1 second")
+        assert await pipeline.claim_deletions(conn, "deleter", limit=10) == []  # refused: it stepped aside
+        await conn.execute("UPDATE physical_copy SET next_attempt_at = now() WHERE id = $1", staged)
+        claimed = await pipeline.claim_deletions(conn, "deleter", limit=10)
+        assert [c.item_id for c in claimed] == [staged]
+        # the archive copy the package was staged from is never a candidate
+        assert await pipeline.deletion_candidates(conn) == []
 
 
 async def test_claim_rechecks_the_rule_after_scheduling(db: Database) -> None:
