@@ -89,6 +89,7 @@ CASES: list[tuple[str, Any]] = [
     ("relative_path", "x" * 4096),
     ("relative_path", "x" * 4097),
     ("relative_path", "back\\slash"),
+    ("relative_path", "a/\udc80x"),
     ("size_bytes", 0),
     ("size_bytes", -1),
     ("size_bytes", 2**63 - 1),
@@ -167,3 +168,14 @@ def test_a_valid_batch_takes_the_bulk_path_and_keeps_the_models_values() -> None
             assert stored[name] == getattr(model, name)
         assert stored["checksum_algorithm"] == model.checksum_algorithm.value
     assert batch.ids == sorted(batch.ids)
+
+
+@pytest.mark.parametrize("path", ["a/\udc80x", "a/\x00b"])
+@pytest.mark.parametrize("with_id", [False, True], ids=["derived-id", "given-id"])
+def test_an_unstorable_path_is_refused_naming_the_record_and_field(path: str, with_id: bool) -> None:
+    base = {"id": uuid.UUID(int=99)} if with_id else {}
+    batch = [_record(n) for n in range(3)]
+    batch[1] = _record(1, relative_path=path, **base)
+    with pytest.raises(InputValidationError) as raised:
+        prepare(batch, 0, 40)
+    assert [(p.position, p.field) for p in raised.value.problems] == [(41, "relative_path")]

@@ -116,6 +116,10 @@ def _strings_pass(records: Sequence[Any]) -> bool:
     joined = "\n".join(paths)
     if joined.count("\n") != len(paths) - 1 or _CONTROL.search(joined):
         return False
+    try:
+        joined.encode()
+    except UnicodeEncodeError:
+        return False
     # absolute, empty segment, trailing slash: plain substring searches (a regex alternation
     # over the joined paths cost ~1 us per path)
     if joined[0] == "/" or joined[-1] == "/" or "//" in joined or "\n/" in joined or "/\n" in joined:

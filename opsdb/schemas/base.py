@@ -81,6 +81,7 @@ MAX_NAME_BYTES = 1000
 
 
 def _relative_path(value: str) -> str:
+    storable(value)
     if not 1 <= len(value) <= 4096:
         raise ValueError("must be 1 to 4096 characters")
     if _BAD_PATH.search(value):
