@@ -121,6 +121,12 @@ CASES: list[tuple[str, Any]] = [
     ("metadata", {"scan": {"az": 12.5, "tags": ["a", None]}}),
     ("metadata", []),
     ("metadata", "x"),
+    ("metadata", {"when": datetime(2026, 1, 1, tzinfo=UTC)}),
+    ("metadata", {"x": float("nan")}),
+    ("metadata", {"x": [1.5, float("inf")]}),
+    ("metadata", {"x": "a\x00"}),
+    ("metadata", {"\udc80": 1}),
+    ("metadata", {"big": 10**30, "deep": {"a": [{"b": [None, True]}]}}),
     ("unknown_field", 1),
 ]
 
@@ -179,3 +185,16 @@ def test_an_unstorable_path_is_refused_naming_the_record_and_field(path: str, wi
     with pytest.raises(InputValidationError) as raised:
         prepare(batch, 0, 40)
     assert [(p.position, p.field) for p in raised.value.problems] == [(41, "relative_path")]
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [{"when": datetime(2026, 1, 1, tzinfo=UTC)}, {"x": float("nan")}, {"x": "a\x00"}, {"\udc80": 1}],
+    ids=["datetime", "nan", "nul", "surrogate-key"],
+)
+def test_metadata_jsonb_cannot_store_is_refused_naming_the_record_and_field(metadata: dict[str, Any]) -> None:
+    batch = [_record(n) for n in range(3)]
+    batch[2] = _record(2, metadata=metadata)
+    with pytest.raises(InputValidationError) as raised:
+        prepare(batch, 0, 10)
+    assert [(p.position, p.field.split(".")[0]) for p in raised.value.problems] == [(12, "metadata")]

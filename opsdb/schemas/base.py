@@ -6,13 +6,14 @@ their table's columns exactly (tests/test_drift.py keeps them in step).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, StringConstraints, ValidationInfo
 
 from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH, ChecksumAlgorithm, Status
 
@@ -105,7 +106,26 @@ SizeBytes = Annotated[int, Field(ge=0, le=2**63 - 1)]
 RowId = Annotated[int, Field(gt=0, le=2**63 - 1)]
 """A reference to a row's identity key (bigint, drawn from 1)."""
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320), AfterValidator(storable)]
-JsonObject = dict[str, Any]
+
+
+def _json_storable(value: Any) -> Any:
+    """jsonb holds no NUL, no lone surrogate and no NaN or infinity: refuse them here."""
+    if isinstance(value, str):
+        storable(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must not hold NaN or infinite numbers (JSON has none)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable(key)
+            _json_storable(item)
+    elif isinstance(value, list):
+        for item in value:
+            _json_storable(item)
+    return value
+
+
+JsonObject = Annotated[dict[str, JsonValue], AfterValidator(_json_storable)]
+"""A JSON object PostgreSQL's jsonb can store."""
 
 
 def checksum_for_algorithm(value: str | None, info: ValidationInfo) -> str | None:
