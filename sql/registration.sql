@@ -16,7 +16,7 @@ CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_stage (
     checksum             text NOT NULL,
     file_type            text,
     file_created_at      timestamptz,
-    metadata             text NOT NULL DEFAULT '{}' -- json text: binary COPY has no jsonb encoder here
+    metadata             jsonb NOT NULL DEFAULT '{}'
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_new (id uuid NOT NULL) ON COMMIT DELETE ROWS;
 
@@ -49,7 +49,7 @@ WITH inserted AS (
     INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, name, relative_path, size_bytes,
                                checksum_algorithm, checksum, file_type, file_created_at, metadata)
     SELECT id, instrument_module_id, executed_obs_unit_id, name, relative_path, size_bytes,
-           checksum_algorithm, checksum, file_type, file_created_at, metadata::jsonb
+           checksum_algorithm, checksum, file_type, file_created_at, metadata
     FROM opsdb_registration_stage
     ORDER BY id
     ON CONFLICT DO NOTHING

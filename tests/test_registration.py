@@ -420,3 +420,22 @@ def test_bulk_id_derivation_agrees_with_file_id() -> None:
     expected = [file_id(m, p, c) for m, p, c in zip(modules, paths, created, strict=True)]
     assert [uuid.UUID(d) for d in derived] == expected
     assert all(len(d) == 32 and d == d.lower() for d in derived)
+
+
+async def test_metadata_reads_back_equal_on_every_write_path(db: Database, seeded: Seeded) -> None:
+    values = [
+        {"scan": 1, "az": -0.0, "tags": ["ü", "😀"], "nested": {"x": None, "ok": True}},
+        {"escaped": "\\u0000 is text", "e": 0.0025},
+        {"big": 10**30},  # beyond 64 bits: its batch goes record by record
+        {},
+    ]
+    records = [dict(r, metadata=values[n % len(values)]) for n, r in enumerate(file_records(seeded, 40))]
+    first = await register_files(db, seeded.location, records[:10], batch_size=4)  # direct COPY, both preparations
+    again = await register_files(db, seeded.location, records, batch_size=15)  # re-sends with missing files
+    assert (first.new, again.new, again.existing) == (10, 30, 10)
+    async with db.connection() as conn:
+        stored = {
+            r["relative_path"]: r["metadata"]
+            for r in await conn.fetch("SELECT relative_path, metadata FROM raw_data_file")
+        }
+    assert stored == {r["relative_path"]: r["metadata"] for r in records}

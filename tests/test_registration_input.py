@@ -127,6 +127,11 @@ CASES: list[tuple[str, Any]] = [
     ("metadata", {"x": "a\x00"}),
     ("metadata", {"\udc80": 1}),
     ("metadata", {"big": 10**30, "deep": {"a": [{"b": [None, True]}]}}),
+    ("metadata", {"pair": (1, 2)}),
+    ("metadata", {"unit": UNIT}),
+    ("metadata", {1: "x"}),
+    ("metadata", {"escaped": "\\u0000 is text here"}),
+    ("metadata", {"zero": -0.0, "e": 1e300, "u": "ü€😀"}),
     ("unknown_field", 1),
 ]
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from itertools import repeat
 from typing import Annotated, Any, Literal, NotRequired, get_args
 
+import orjson
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
@@ -86,7 +87,7 @@ class _BulkFileRecord(TypedDict):
     checksum: HexDigits
     file_type: NotRequired[Annotated[str, StringConstraints(min_length=1, max_length=FILE_TYPE_MAX_LENGTH)] | None]
     file_created_at: NotRequired[AwareDatetime | None]
-    metadata: NotRequired[JsonObject]
+    metadata: NotRequired[dict[str, Any]]  # its content: `_jsonb_values`
 
 
 _BULK_RECORDS = TypeAdapter(list[_BulkFileRecord])
@@ -207,11 +208,37 @@ FILE_COLUMNS = (
 assert FILE_COLUMNS == _FIELDS, "FILE_COLUMNS is out of step with FileRecord"
 
 
-class JsonText(str):
-    """A JSON document already serialized (a record's metadata), sent to jsonb as is."""
+class Jsonb(bytes):
+    """A record's metadata already in jsonb's binary format (version 1, then the JSON text)."""
 
 
-EMPTY_JSON = JsonText("{}")
+EMPTY_JSONB = Jsonb(b"\x01{}")
+
+
+def _jsonb_values(metadata: list[Any]) -> list[Jsonb] | None:
+    """Each record's metadata as `Jsonb`, or None when one is not JSON that jsonb stores exactly
+    as given (the record-by-record path then names it).
+
+    orjson serializes, and reading its output back must give the same value: NaN (written as
+    null), tuples, datetimes or UUIDs (written as arrays and strings) fail that; lone
+    surrogates, integers beyond 64 bits and unknown types fail to serialize; NUL shows as an
+    escape jsonb refuses (a literal backslash-u0000 in a string also matches: it only costs
+    the slower path).
+    """
+    dumps, loads = orjson.dumps, orjson.loads
+    out: list[Jsonb] = []
+    for value in metadata:
+        if not value:
+            out.append(EMPTY_JSONB)
+            continue
+        try:
+            text = dumps(value)
+        except orjson.JSONEncodeError:
+            return None
+        if b"\\u0000" in text or loads(text) != value:
+            return None
+        out.append(Jsonb(b"\x01" + text))
+    return out
 
 
 @dataclass
@@ -316,8 +343,10 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
     metadata = fields.pop("metadata")
     columns = {"id": ids} | fields
     if any(metadata):
-        dumps = json.dumps
-        columns["metadata"] = [JsonText(dumps(m)) if m else EMPTY_JSON for m in metadata]
+        encoded = _jsonb_values(metadata)
+        if encoded is None:
+            return None
+        columns["metadata"] = encoded
     return _in_id_order(Batch(index, first, count, list(range(first, first + count)), columns))
 
 
@@ -379,7 +408,9 @@ def _prepare_each(items: list[Any], index: int, first: int) -> Batch:
     columns: dict[str, list[Any]] = {name: [rec[name] for rec in kept] for name in FILE_COLUMNS}
     columns["id"] = [fid.hex for fid in columns["id"]]
     if any(columns["metadata"]):
-        columns["metadata"] = [JsonText(json.dumps(m)) if m else EMPTY_JSON for m in columns["metadata"]]
+        # (validated as storable JSON by the strict model; json.dumps also takes big integers)
+        metadata = columns["metadata"]
+        columns["metadata"] = [Jsonb(b"\x01" + json.dumps(m).encode()) if m else EMPTY_JSONB for m in metadata]
     else:
         del columns["metadata"]
     return _in_id_order(Batch(index, first, len(items), positions, columns, existing, tuple(conflicts)))

@@ -19,7 +19,7 @@ import asyncpg
 from opsdb.db import Connection
 from opsdb.errors import ConflictError, FieldProblem, InputValidationError, NotFoundError
 from opsdb.queries import query
-from opsdb.registration.records import Batch, JsonText
+from opsdb.registration.records import Batch, Jsonb
 from opsdb.registration.report import COMPARED_FIELDS, Conflict
 
 _RETRIES = 8  # deadlock or serialization failure: the batch is rolled back and re-run
@@ -30,9 +30,10 @@ Outcome = tuple[int, int, list[Conflict]]  # new, existing, conflicts
 
 
 def _jsonb_encode(value: Any) -> bytes:
-    """jsonb binary format: version 1, then the JSON text."""
-    text = value if isinstance(value, JsonText) else json.dumps(value)
-    return b"\x01" + text.encode()
+    """jsonb binary format: version 1, then the JSON text (`Jsonb`: already encoded)."""
+    if type(value) is Jsonb:
+        return value
+    return b"\x01" + json.dumps(value).encode()
 
 
 def _jsonb_decode(data: bytes) -> Any:
@@ -55,8 +56,8 @@ class Writer:
         if not self.ready:
             if not await self.conn.fetchval(query("registration_has_staging")):
                 await self.conn.execute(query("registration_create_staging"))
-            # binary COPY into raw_data_file needs a binary jsonb codec: same values in and out
-            # (dicts), plus `JsonText` (already serialized metadata) for the direct path
+            # binary COPY of jsonb needs a binary jsonb codec: same values in and out (dicts),
+            # plus `Jsonb` (metadata the batch already encoded)
             await self.conn.raw.set_type_codec(
                 "jsonb", schema="pg_catalog", format="binary", encoder=_jsonb_encode, decoder=_jsonb_decode
             )
