@@ -2,9 +2,10 @@
 -- afterwards"; docs/workflows.md, "Safe deletion", rule 7). A staged package copy at a
 -- processing location may be deleted once no staging job wants it there any more: no job for
 -- that package and location is unfinished, at least one completed, and every completed one's
--- retention_until has passed (NULL: kept until an operator sets one). No archive backing is
--- needed: the copy was staged from the archive, which keeps its own. opsdb_copy_deletable
--- becomes the union of the archive-backed rule (0009, 0011; renamed) and this one.
+-- retention_until has passed (NULL: kept until an operator sets one), and the package still has
+-- a present, checksum-verified long-term-archive copy (never the last copy; the claim locks it,
+-- as for rule 2). opsdb_copy_deletable becomes the union of the archive-backed rule (0009,
+-- 0011; renamed) and this one.
 -- depends: 0011_relay_hold
 
 DO $$
@@ -20,6 +21,12 @@ LANGUAGE sql STABLE AS $$
     SELECT EXISTS (
         SELECT 1 FROM physical_copy c JOIN data_location l ON l.id = c.data_location_id
         WHERE c.id = copy_id AND c.type = 'raw_data_package' AND l.location_type = 'processing'
+          -- never the last copy: the archive it was staged from still holds it, verified
+          AND EXISTS (
+                SELECT 1 FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
+                WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = c.raw_data_package_id
+                  AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
+                  AND al.location_type = 'long_term_archive')
           AND EXISTS (
                 SELECT 1 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
                 WHERE sp.raw_data_package_id = c.raw_data_package_id

@@ -178,6 +178,33 @@ async def test_a_staged_copy_goes_once_every_staging_job_that_wanted_it_has_expi
         await conn.execute("UPDATE physical_copy SET next_attempt_at = now() WHERE id = $1", staged)
         claimed = await pipeline.claim_deletions(conn, "deleter", limit=10)
         assert [c.item_id for c in claimed] == [staged]
+
+
+async def test_a_staged_copy_is_never_the_last_copy(db: Database) -> None:
+    world = await _world(db)
+    processing = world.locations["cologne_processing"]
+    async with db.connection() as conn:
+        package, ccat, cologne = await _archived_package(conn, world)
+        await conn.execute(
+            "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
+        )
+        staged = await add_package_copy(conn, package, processing, status="staged")
+        job = await pipeline.create_staging_job(
+            conn, user_account_id=world.user_id, destination_location_id=processing, package_ids=[package]
+        )
+        await conn.execute(
+            "UPDATE staging_job SET status = 'completed', completed_at = now(), "
+            "retention_until = now() - interval '1 hour' WHERE id = $1",
+            job,
+        )
+        assert await pipeline.deletion_candidates(conn) == [staged]
+        # the archive copy loses its verification: the staged copy may be all there is
+        await conn.execute(
+            "UPDATE physical_copy SET checksum_verified_at = NULL WHERE data_location_id = $1",
+            world.locations["cologne_lta"],
+        )
+        assert await pipeline.deletion_candidates(conn) == []
+        assert await pipeline.schedule_deletions(conn) == []
         # the archive copy the package was staged from is never a candidate
         assert await pipeline.deletion_candidates(conn) == []
 
