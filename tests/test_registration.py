@@ -136,6 +136,21 @@ async def test_a_file_repeated_in_the_input_is_counted_once_and_a_differing_repe
     assert conflict.differences == {"size_bytes": (records[0]["size_bytes"], 1)}
 
 
+async def test_a_repeat_of_a_record_that_conflicts_with_a_stored_file_conflicts_too(
+    db: Database, seeded: Seeded
+) -> None:
+    records = file_records(seeded, 3)
+    await register_files(db, seeded.location, records)
+    changed = dict(records[1], size_bytes=5)
+    resend = [records[0], changed, records[2], dict(changed), dict(records[0])]
+    report = await register_files(db, seeded.location, resend)
+    assert (report.new, report.existing) == (0, 3)  # records 0, 2 and the repeat of record 0
+    assert [(c.position, c.earlier_position) for c in report.conflicts] == [(1, None), (3, None)]
+    expected = {"size_bytes": (records[1]["size_bytes"], 5)}
+    assert all(c.differences == expected for c in report.conflicts)
+    assert report.total == len(resend)
+
+
 async def test_an_existing_file_gains_a_copy_at_another_location(db: Database, seeded: Seeded) -> None:
     records = file_records(seeded, 50)
     await register_files(db, seeded.location, records)

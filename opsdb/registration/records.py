@@ -246,8 +246,10 @@ class Batch:
     """A validated batch: the files to write as columns, in id order, with their input positions.
 
     `columns` maps each of FILE_COLUMNS to its values; "metadata" is left out when no record of
-    the batch has any (the column's default, `{}`, applies). Repeats inside the batch are
-    already settled: counted in `existing` when identical, in `conflicts` otherwise.
+    the batch has any (the column's default, `{}`, applies). A repeat inside the batch that
+    differs from its earlier record is a conflict already; an identical one is listed in
+    `repeats` as (its position, the earlier record's position) and shares that record's outcome
+    (existing, or the same conflict with the stored file).
     """
 
     index: int
@@ -255,7 +257,7 @@ class Batch:
     size: int  # input records in the batch
     positions: list[int]
     columns: dict[str, list[Any]]
-    existing: int = 0
+    repeats: tuple[tuple[int, int], ...] = ()
     conflicts: tuple[Conflict, ...] = ()
 
     def __len__(self) -> int:
@@ -366,7 +368,7 @@ def _prepare_each(items: list[Any], index: int, first: int) -> Batch:
     seen: dict[Any, tuple[int, dict[str, Any]]] = {}
     kept: list[dict[str, Any]] = []
     positions: list[int] = []
-    existing = 0
+    repeats: list[tuple[int, int]] = []
     conflicts: list[Conflict] = []
     for position, rec in enumerate(records, first):
         if rec is None:
@@ -398,7 +400,7 @@ def _prepare_each(items: list[Any], index: int, first: int) -> Batch:
             if diffs:
                 conflicts.append(Conflict(position, fid, module, path, earlier_rec["id"], diffs, earlier_position))
             else:
-                existing += 1
+                repeats.append((position, earlier_position))
             continue
         seen[fid] = seen[(module, path)] = (position, rec)
         kept.append(rec)
@@ -413,4 +415,4 @@ def _prepare_each(items: list[Any], index: int, first: int) -> Batch:
         columns["metadata"] = [Jsonb(b"\x01" + json.dumps(m).encode()) if m else EMPTY_JSONB for m in metadata]
     else:
         del columns["metadata"]
-    return _in_id_order(Batch(index, first, len(items), positions, columns, existing, tuple(conflicts)))
+    return _in_id_order(Batch(index, first, len(items), positions, columns, tuple(repeats), tuple(conflicts)))

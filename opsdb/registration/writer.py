@@ -10,6 +10,7 @@ is looked up first and only its missing files are inserted. Nothing stored is ov
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from itertools import repeat
 from typing import Any
 
@@ -78,7 +79,7 @@ class Writer:
     async def _write_once(self, batch: Batch) -> Outcome:
         conn = self.conn
         if not batch.positions:
-            return 0, batch.existing, list(batch.conflicts)
+            return 0, 0, list(batch.conflicts)
         nested = conn.raw.is_in_transaction()
         async with conn.transaction():
             if nested:
@@ -93,11 +94,17 @@ class Writer:
                 await conn.copy_records(_STAGE, batch.staged_rows(), ("position", *batch.columns))
                 new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
                 others = [] if new == len(batch) else await self._classify()
-            conflicts = list(batch.conflicts)
+            with_stored: dict[int, Conflict] = {}
             if others:
                 given = batch.records_at([stored["position"] for stored in others])
-                conflicts.extend(_conflict_with_stored(g, stored) for g, stored in zip(given, others, strict=True))
-            existing = batch.existing + len(batch) - new - len(others)
+                for record, stored in zip(given, others, strict=True):
+                    with_stored[record["position"]] = _conflict_with_stored(record, stored)
+            # identical repeats inside the batch share their earlier record's outcome
+            repeated = [
+                replace(with_stored[earlier], position=p) for p, earlier in batch.repeats if earlier in with_stored
+            ]
+            conflicts = [*batch.conflicts, *with_stored.values(), *repeated]
+            existing = len(batch) - new - len(others) + len(batch.repeats) - len(repeated)
             if nested:
                 await conn.execute(query("registration_clear_staging"))
         conflicts.sort(key=lambda c: c.position)
