@@ -346,7 +346,8 @@ KEPT_INSIDE = [
     "spaces in name/ümlaut/🔭.dat",
     "..\\..\\windows",  # backslashes are ordinary characters on the POSIX hosts we run on
     "%2e%2e/%2e%2e/etc",  # no decoding happens: literal names
-    "x" * 4096,
+    "x" * 2048,
+    "é" * 1024,  # 2048 bytes in UTF-8
 ]
 
 
@@ -356,6 +357,14 @@ async def test_path_escapes_are_refused_by_model_and_database(db: Database, path
         RELATIVE_PATH.validate_python(path)
     if "\x00" in path:
         return  # PostgreSQL text cannot even hold it
+    async with db.connection() as conn:
+        assert await conn.fetchval("SELECT opsdb_relative_path_valid($1)", path) is False
+
+
+@pytest.mark.parametrize("path", ["x" * 2049, "é" * 1025, "ab/" * 700], ids=["2049-ascii", "2050-bytes", "2100-ascii"])
+async def test_paths_too_long_for_the_unique_index_are_refused_by_model_and_database(db: Database, path: str) -> None:
+    with pytest.raises(ValidationError):
+        RELATIVE_PATH.validate_python(path)
     async with db.connection() as conn:
         assert await conn.fetchval("SELECT opsdb_relative_path_valid($1)", path) is False
 

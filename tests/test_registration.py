@@ -151,6 +151,19 @@ async def test_a_repeat_of_a_record_that_conflicts_with_a_stored_file_conflicts_
     assert report.total == len(resend)
 
 
+async def test_the_longest_path_allowed_fits_the_unique_index(db: Database, seeded: Seeded) -> None:
+    rng = random.Random(3)
+    longest = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(2048))  # incompressible
+    records = file_records(seeded, 2)
+    records[1]["relative_path"] = longest
+    report = await register_files(db, seeded.location, records)
+    assert report.new == 2
+    records[0]["relative_path"] = longest + "x"
+    with pytest.raises(InputValidationError) as raised:
+        await register_files(db, seeded.location, records)
+    assert [(p.position, p.field) for p in raised.value.problems] == [(0, "relative_path")]
+
+
 async def test_an_existing_file_gains_a_copy_at_another_location(db: Database, seeded: Seeded) -> None:
     records = file_records(seeded, 50)
     await register_files(db, seeded.location, records)

@@ -26,7 +26,7 @@ from typing_extensions import TypedDict
 from opsdb.errors import FieldProblem, InputValidationError
 from opsdb.ids import FILE_NAMESPACE
 from opsdb.registration.report import Conflict, differences
-from opsdb.schemas.base import MAX_NAME_BYTES, JsonObject, Name, RelativePath, RowId, SizeBytes
+from opsdb.schemas.base import MAX_NAME_BYTES, MAX_PATH_BYTES, JsonObject, Name, RelativePath, RowId, SizeBytes
 from opsdb.schemas.data import FILE_TYPE_MAX_LENGTH, FileType
 from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH
 
@@ -112,14 +112,19 @@ def _strings_pass(records: Sequence[Any]) -> bool:
     if len(encoded) != len(joined) and max(len(n.encode()) for n in names) > MAX_NAME_BYTES:
         return False  # (all ASCII: bytes = characters, at most MAX_NAME_BYTES by the constraint)
     paths = [r["relative_path"] for r in records]
-    if min(map(len, paths)) < 1 or max(map(len, paths)) > 4096:
+    if min(map(len, paths)) < 1:
         return False
     joined = "\n".join(paths)
     if joined.count("\n") != len(paths) - 1 or _CONTROL.search(joined):
         return False
     try:
-        joined.encode()
+        encoded = joined.encode()
     except UnicodeEncodeError:
+        return False
+    if len(encoded) == len(joined):  # all ASCII: bytes = characters
+        if max(map(len, paths)) > MAX_PATH_BYTES:
+            return False
+    elif max(len(p.encode()) for p in paths) > MAX_PATH_BYTES:
         return False
     # absolute, empty segment, trailing slash: plain substring searches (a regex alternation
     # over the joined paths cost ~1 us per path)

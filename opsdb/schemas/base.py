@@ -81,10 +81,15 @@ def _indexable(value: str) -> str:
 MAX_NAME_BYTES = 1000
 
 
+MAX_PATH_BYTES = 2048
+"""Relative paths sit in the unique index (instrument module, path), whose entries hold at most
+~2700 bytes; PostgreSQL checks the same bound (opsdb_relative_path_valid)."""
+
+
 def _relative_path(value: str) -> str:
     storable(value)
-    if not 1 <= len(value) <= 4096:
-        raise ValueError("must be 1 to 4096 characters")
+    if not 1 <= len(value.encode()) <= MAX_PATH_BYTES:
+        raise ValueError(f"must be 1 to {MAX_PATH_BYTES} bytes in UTF-8")
     if _BAD_PATH.search(value):
         raise ValueError(
             "must be relative and stay inside its root: no leading '/', no '.' or '..' segment, "
