@@ -6,7 +6,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import anyio
 import asyncpg
@@ -162,6 +162,19 @@ async def test_the_longest_path_allowed_fits_the_unique_index(db: Database, seed
     with pytest.raises(InputValidationError) as raised:
         await register_files(db, seeded.location, records)
     assert [(p.position, p.field) for p in raised.value.problems] == [(0, "relative_path")]
+
+
+async def test_creation_times_at_the_edges_of_the_calendar(db: Database, seeded: Seeded) -> None:
+    plus_one = timezone(timedelta(hours=1))
+    records = file_records(seeded, 3)
+    records[0]["file_created_at"] = datetime(1, 1, 1, 1, 0, tzinfo=plus_one)  # midnight of year 1, UTC
+    records[1]["file_created_at"] = datetime.max.replace(tzinfo=UTC)
+    report = await register_files(db, seeded.location, records)
+    assert report.new == 3
+    records[2]["file_created_at"] = datetime(1, 1, 1, 0, 59, tzinfo=plus_one)  # before year 1 in UTC
+    with pytest.raises(InputValidationError) as raised:
+        await register_files(db, seeded.location, records)
+    assert [(p.position, p.field) for p in raised.value.problems] == [(2, "file_created_at")]
 
 
 async def test_an_existing_file_gains_a_copy_at_another_location(db: Database, seeded: Seeded) -> None:

@@ -120,6 +120,10 @@ CASES: list[tuple[str, Any]] = [
     ("file_created_at", datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=-4)))),
     ("file_created_at", "2026-03-01T12:00:00Z"),
     ("file_created_at", "yesterday"),
+    ("file_created_at", datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1)))),  # before year 1 in UTC
+    ("file_created_at", datetime(1, 1, 1, 1, 0, tzinfo=timezone(timedelta(hours=1)))),
+    ("file_created_at", datetime.max.replace(tzinfo=timezone(timedelta(hours=-1)))),  # after 9999 in UTC
+    ("file_created_at", datetime.max.replace(tzinfo=UTC)),
     ("metadata", {}),
     ("metadata", {"scan": {"az": 12.5, "tags": ["a", None]}}),
     ("metadata", []),

@@ -15,7 +15,7 @@ import re
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import repeat
 from typing import Annotated, Any, Literal, NotRequired, get_args
 
@@ -26,7 +26,16 @@ from typing_extensions import TypedDict
 from opsdb.errors import FieldProblem, InputValidationError
 from opsdb.ids import FILE_NAMESPACE
 from opsdb.registration.report import Conflict, differences
-from opsdb.schemas.base import MAX_NAME_BYTES, MAX_PATH_BYTES, JsonObject, Name, RelativePath, RowId, SizeBytes
+from opsdb.schemas.base import (
+    MAX_NAME_BYTES,
+    MAX_PATH_BYTES,
+    JsonObject,
+    Name,
+    RelativePath,
+    RowId,
+    SizeBytes,
+    Timestamp,
+)
 from opsdb.schemas.data import FILE_TYPE_MAX_LENGTH, FileType
 from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH
 
@@ -61,7 +70,7 @@ class FileRecord(TypedDict):
     checksum_algorithm: ChecksumAlgorithmName
     checksum: HexDigits
     file_type: NotRequired[FileType | None]
-    file_created_at: NotRequired[AwareDatetime | None]
+    file_created_at: NotRequired[Timestamp | None]
     metadata: NotRequired[JsonObject]
 
 
@@ -307,6 +316,15 @@ def prepare(raw: Sequence[Any], index: int, first: int) -> Batch:
     return batch if batch is not None else _prepare_each(items, index, first)
 
 
+def _in_utc_range(value: datetime) -> bool:
+    """What `Timestamp` checks, for one value (the bulk path checks a batch's extremes)."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
 _CHUNK = 1_000
 """Records validated per pydantic call: the validated dicts die young, so few of them survive
 into the cycle collector's oldest generation (whose full passes also walk the caller's data)."""
@@ -331,6 +349,9 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
     lengths = set(zip(fields["checksum_algorithm"], map(len, fields["checksum"]), strict=True))
     if any(_HEX_LENGTH[algorithm] != length for algorithm, length in lengths):
         return None
+    stamped = [c for c in created if c is not None]
+    if stamped and not (_in_utc_range(min(stamped)) and _in_utc_range(max(stamped))):
+        return None  # (the earliest and the latest instant bound every other one)
     given = fields.pop("id")
     if given.count(None) == count:
         if None in created:

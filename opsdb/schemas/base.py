@@ -9,11 +9,20 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, StringConstraints, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    ValidationInfo,
+)
 
 from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH, ChecksumAlgorithm, Status
 
@@ -98,6 +107,17 @@ def _relative_path(value: str) -> str:
     return value
 
 
+def _utc_representable(value: datetime) -> datetime:
+    """asyncpg converts timestamps to UTC: near year 1 or 9999 that can overflow."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must lie between years 1 and 9999 in UTC") from None
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_utc_representable)]
+"""An aware datetime that PostgreSQL's timestamptz (and the UTC conversion before it) can take."""
 Text = Annotated[str, AfterValidator(storable)]
 """Free text: anything PostgreSQL can store (no NUL)."""
 Name = Annotated[str, StringConstraints(min_length=1, max_length=1000), AfterValidator(_indexable)]

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from opsdb.schemas.base import InputModel, RecordModel
+from opsdb.schemas.base import InputModel, RecordModel, Timestamp
 from opsdb.schemas.enums import PhysicalCopyStatus
 
 # -- create --------------------------------------------------------------------------------
@@ -21,7 +21,7 @@ class _CopyCreate(InputModel):
     data_location_id: int
     status: Literal[PhysicalCopyStatus.PRESENT, PhysicalCopyStatus.STAGED] = PhysicalCopyStatus.PRESENT
     """A new copy is present (or staged, at a processing location); later states are transitions."""
-    checksum_verified_at: AwareDatetime | None = None
+    checksum_verified_at: Timestamp | None = None
 
 
 class RawDataFileCopyCreate(_CopyCreate):

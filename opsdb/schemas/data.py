@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
 
 from opsdb.ids import file_id
 from opsdb.schemas.base import (
@@ -21,6 +21,7 @@ from opsdb.schemas.base import (
     RowId,
     SizeBytes,
     Text,
+    Timestamp,
     WorkRecord,
     checksum_for_algorithm,
     storable,
@@ -54,7 +55,7 @@ class RawDataFileCreate(InputModel):
     checksum_algorithm: ChecksumAlgorithm
     checksum: str
     file_type: FileType | None = None
-    file_created_at: AwareDatetime | None = None
+    file_created_at: Timestamp | None = None
     metadata: JsonObject = Field(default_factory=dict)
     id: UUID | None = Field(default=None, validate_default=True)
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from opsdb.ids import uuid7
-from opsdb.schemas.base import InputModel, JsonObject, RecordModel, Text
+from opsdb.schemas.base import InputModel, JsonObject, RecordModel, Text, Timestamp
 from opsdb.schemas.enums import ExecutionStatus
 
 
@@ -18,7 +18,7 @@ class ExecutedObsUnitStart(InputModel):
 
     id: UUID = Field(default_factory=uuid7)
     obs_unit_id: int
-    start_time: AwareDatetime
+    start_time: Timestamp
     conditions: JsonObject = Field(default_factory=dict)
     notes: Text | None = None
 
@@ -31,7 +31,7 @@ class ExecutedObsUnitFinish(InputModel):
     """
 
     status: Literal[ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.ABORTED]
-    end_time: AwareDatetime
+    end_time: Timestamp
     conditions: JsonObject = Field(default_factory=dict)
     notes: Text | None = None
 

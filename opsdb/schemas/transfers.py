@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from opsdb.schemas.base import InputModel, RecordModel, Text, WorkRecord
+from opsdb.schemas.base import InputModel, RecordModel, Text, Timestamp, WorkRecord
 from opsdb.schemas.data import MaxAttempts
 from opsdb.schemas.enums import LogLevel, Status
 
@@ -117,7 +117,7 @@ class StagingJobCreate(InputModel):
     user_account_id: int
     destination_location_id: int
     raw_data_package_ids: Annotated[list[int], Field(min_length=1, max_length=100_000)]
-    retention_until: AwareDatetime | None = None
+    retention_until: Timestamp | None = None
     max_attempts: MaxAttempts = 4
 
     @field_validator("raw_data_package_ids")
