@@ -18,7 +18,7 @@ import anyio
 import asyncpg
 
 from opsdb.db import Connection
-from opsdb.errors import ConflictError, FieldProblem, InputValidationError, NotFoundError
+from opsdb.errors import ConflictError, FieldProblem, InputValidationError, InvalidReferenceError, NotFoundError
 from opsdb.queries import query
 from opsdb.registration.records import Batch, Jsonb
 from opsdb.registration.report import COMPARED_FIELDS, Conflict
@@ -65,16 +65,31 @@ class Writer:
             self.ready = True
 
     async def write(self, batch: Batch) -> Outcome:
-        """(new, existing, conflicts) of the batch, committed."""
+        """(new, existing, conflicts) of the batch, committed.
+
+        A deadlock, a serialization failure, or a file deleted by someone else between two of
+        the batch's statements rolls the batch back and runs it again (up to `_RETRIES` times).
+        """
         await self._ensure_staging()
-        for attempt in range(_RETRIES):
+        failure: Exception | None = None
+        for attempt in range(_RETRIES + 1):
+            if attempt:
+                await anyio.sleep(0.01 * attempt)
             try:
                 return await self._write_once(batch)
-            except Unresolved:
-                pass  # a matching file vanished between the two statements: run the batch again
-            except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
-                await anyio.sleep(0.01 * (attempt + 1))
-        return await self._write_once(batch)
+            except (Unresolved, asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
+                failure = exc
+            except InvalidReferenceError as exc:
+                if exc.constraint != "physical_copy_raw_data_file_id_fkey":
+                    raise
+                failure = exc  # a file found a moment ago was deleted before its copy went in
+        if isinstance(failure, Unresolved):
+            raise ConflictError(
+                "stored files kept vanishing while the batch was classified (concurrent deletes); "
+                "nothing of the batch was written"
+            )
+        assert failure is not None
+        raise failure
 
     async def _write_once(self, batch: Batch) -> Outcome:
         conn = self.conn
