@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from yoyo import get_backend, read_migrations
 
+from bench.registration_data import seed as seed_registration
 from opsdb import migrate
 from opsdb.config import yoyo_url
 from opsdb.db import Database
@@ -112,23 +113,67 @@ async def test_reader_lists_tokens_through_the_repository_without_seeing_hashes(
             await uow.sites.create_site(SiteCreate(name="Nope", short_name="nope"))
 
 
-async def test_writer_changes_data_through_the_repositories(db: Database, login_as: LoginAs) -> None:
+async def test_writer_changes_data_and_uses_tokens_but_cannot_manage_access(db: Database, login_as: LoginAs) -> None:
     _, user_id = await _seed(db)
+    async with db.transaction() as uow:  # as the owner (the API service would be an access admin)
+        issued, plaintext = await uow.tokens.create_token(
+            ApiTokenCreate(user_account_id=user_id, name="daemon", scopes=["claim:work"])
+        )
     async with await Database.connect(await login_as("opsdb_writer")) as writer, writer.transaction() as uow:
         await uow.sites.create_site(SiteCreate(name="Cologne", short_name="cologne"))
+        verified = await uow.tokens.verify(plaintext, "claim:work", "10.0.0.1")  # records its use
+        assert verified.token.id == issued.id
+    async with db.transaction() as uow:
+        assert (await uow.tokens.get_token(issued.id)).usage_count == 1
+        assert (await uow.sites.get_site_by_short_name("cologne")).name == "Cologne"
+    async with await Database.connect(await login_as("opsdb_writer")) as writer:
+        for attempt in (
+            lambda uow: uow.users.create_user(UserCreate(username="intruder")),
+            lambda uow: uow.tokens.create_token(ApiTokenCreate(user_account_id=user_id, name="x", scopes=["*:*"])),
+            lambda uow: uow.conn.execute("UPDATE api_token SET scopes = '{*:*}'"),
+            lambda uow: uow.conn.execute("UPDATE user_account SET active = true"),
+            lambda uow: uow.conn.execute("DELETE FROM user_role"),
+        ):
+            with pytest.raises(PrivilegeError):
+                async with writer.transaction() as uow:
+                    await attempt(uow)
+
+
+async def test_access_admin_manages_users_roles_and_tokens(db: Database, login_as: LoginAs) -> None:
+    _, user_id = await _seed(db)
+    async with await Database.connect(await login_as("opsdb_access_admin")) as admin, admin.transaction() as uow:
         user = await uow.users.create_user(UserCreate(username="operator"))
         viewer = await uow.users.get_role_by_name("viewer")
         await uow.users.grant_role(user.id, viewer.id)
         assert await uow.users.revoke_role(user.id, viewer.id) is True  # DELETE on a link table
-        issued, plaintext = await uow.tokens.create_token(
+        issued, _ = await uow.tokens.create_token(
             ApiTokenCreate(user_account_id=user_id, name="daemon", scopes=["claim:work"])
         )
-        verified = await uow.tokens.verify(plaintext, "claim:work", "10.0.0.1")
-        assert verified.token.id == issued.id
         await uow.tokens.revoke_token(issued.id)
-    async with db.transaction() as uow:
-        assert (await uow.tokens.get_token(issued.id)).usage_count == 1
-        assert (await uow.sites.get_site_by_short_name("cologne")).name == "Cologne"
+        with pytest.raises(PrivilegeError):
+            await uow.sites.create_site(SiteCreate(name="Cologne", short_name="cologne"))
+
+
+async def test_a_writers_temporary_table_cannot_stand_in_for_a_referenced_table(
+    db: Database, login_as: LoginAs
+) -> None:
+    async with db.connection() as conn:
+        seeded = await seed_registration(conn, modules=1, units=1)
+    conn = await asyncpg.connect(await login_as("opsdb_writer"))
+    try:
+        await conn.execute("CREATE TEMP TABLE instrument_module (id bigint PRIMARY KEY)")
+        await conn.execute("INSERT INTO instrument_module VALUES (987654)")
+        await conn.execute("GRANT ALL ON instrument_module TO PUBLIC")
+        with pytest.raises(asyncpg.ForeignKeyViolationError):
+            await conn.execute(
+                "INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, name, relative_path,"
+                " size_bytes, checksum_algorithm, checksum) VALUES ($1, 987654, $2, 'x', 'x', 1, 'xxh64', $3)",
+                uuid.uuid4(),
+                seeded.units[0],
+                "0" * 16,
+            )
+    finally:
+        await conn.close()
 
 
 async def test_writer_runs_no_ddl_no_truncate_and_deletes_only_links(db: Database, login_as: LoginAs) -> None:
