@@ -6,7 +6,7 @@
 -- a present, checksum-verified long-term-archive copy (never the last copy; the claim locks it,
 -- as for rule 2). opsdb_copy_deletable becomes the union of the archive-backed rule (0009,
 -- 0011; renamed) and this one.
--- depends: 0011_relay_hold
+-- depends: 0011_route_hold
 
 DO $$
 BEGIN

@@ -260,16 +260,47 @@ async def test_a_relay_sites_bundle_copy_stays_until_the_onward_leg_delivered_it
         await transfer(conn, bundle, "ccat_buffer", "cologne_buffer", "completed")  # the first leg
         at_relay = await add_bundle_copy(conn, bundle, loc["cologne_buffer"])
         candidates = await pipeline.deletion_candidates(conn)
-        assert at_ccat in candidates  # the origin's copy has done its part
         assert at_relay not in candidates  # no onward transfer exists yet: nothing else holds it
+        assert at_ccat not in candidates  # nor has the bundle reached the route's destination
         onward = await transfer(conn, bundle, "cologne_buffer", "us_buffer", "pending")
-        assert at_relay not in await pipeline.deletion_candidates(conn)
+        assert {at_relay, at_ccat}.isdisjoint(await pipeline.deletion_candidates(conn))
         await conn.execute("UPDATE data_transfer SET status = 'completed' WHERE id = $1", onward)
-        assert at_relay in await pipeline.deletion_candidates(conn)
-        # an inactive relay route holds nothing
+        assert {at_relay, at_ccat} <= set(await pipeline.deletion_candidates(conn))
+        # an inactive route holds nothing
         await conn.execute("DELETE FROM data_transfer WHERE id = $1", onward)
         await conn.execute("UPDATE data_transfer_route SET active = false")
-        assert at_relay in await pipeline.deletion_candidates(conn)
+        assert {at_relay, at_ccat} <= set(await pipeline.deletion_candidates(conn))
+
+
+async def test_the_origins_bundle_copy_stays_until_every_direct_routes_destination_has_it(db: Database) -> None:
+    world = await _world(db)
+    loc, sites = world.locations, world.sites
+    async with db.connection() as conn:
+        await add_route(conn, "ccat_cologne", sites["ccat"], sites["cologne"])
+        await add_route(conn, "ccat_us", sites["ccat"], sites["us"])
+        package, _, _ = await _archived_package(conn, world)  # archived at Cologne
+        bundle = await add_bundle(conn, world, [package])
+        await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
+        at_ccat = await conn.fetchval("SELECT id FROM physical_copy WHERE data_transfer_package_id = $1", bundle)
+        await conn.execute(
+            "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id,"
+            " status, unpack_status) VALUES ($1, $2, $3, 'completed', 'completed')",
+            bundle,
+            loc["ccat_buffer"],
+            loc["cologne_buffer"],
+        )
+        at_cologne = await add_bundle_copy(conn, bundle, loc["cologne_buffer"])
+        candidates = await pipeline.deletion_candidates(conn)
+        assert at_cologne in candidates  # no leg starts there
+        assert at_ccat not in candidates  # the US leg does not exist yet (say its buffer was down)
+        await conn.execute(
+            "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id,"
+            " status, unpack_status) VALUES ($1, $2, $3, 'completed', 'completed')",
+            bundle,
+            loc["ccat_buffer"],
+            loc["us_buffer"],
+        )
+        assert at_ccat in await pipeline.deletion_candidates(conn)
 
 
 async def test_refused_copies_at_the_queue_head_step_aside_for_deletable_ones(db: Database) -> None:

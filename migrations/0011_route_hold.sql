@@ -1,7 +1,8 @@
--- Relay routes: a bundle's copy at a relay site is kept until the onward leg has delivered it.
--- Before, the rule of 0009 let that copy go as soon as its packages were archived (e.g. at the
--- relay site itself) and no transfer from there existed yet, so the destination behind the
--- relay could miss the bundle (docs/workflows.md, "Safe deletion", rule 6).
+-- Routes hold the bundle copies their legs start from: the rule of 0009 let a bundle copy go as
+-- soon as its packages were archived somewhere and no transfer from it existed yet, so a
+-- destination whose leg was not created yet (an inactive buffer when the legs were made, a
+-- manager's LIMIT, a relay's onward leg, made only once the bundle is at the relay site) could
+-- miss the bundle for good (docs/workflows.md, "Safe deletion", rule 6).
 -- depends: 0010_bulk_copy_check
 
 CREATE OR REPLACE FUNCTION opsdb_copy_deletable(copy_id bigint) RETURNS boolean
@@ -62,17 +63,20 @@ LANGUAGE sql STABLE AS $$
             WHERE c.type = 'data_transfer_package'
               AND ((t.origin_location_id = c.data_location_id AND t.status <> 'completed')
                 OR (t.destination_location_id = c.data_location_id AND t.unpack_status <> 'completed')))
-       -- a bundle copy at the relay site of an active relay route from the bundle's origin site
-       -- stays until the bundle has reached that route's destination site (the onward leg is
-       -- created only once the bundle is present at the relay site, so no transfer holds it yet)
+       -- a bundle copy that is (or will be) the source of a leg still to deliver stays: the
+       -- copy at the origin location (or a custom route's origin) and, for a relay route, any
+       -- copy at the relay site, until a completed transfer has taken the bundle to the route's
+       -- destination site. Legs are created later (a relay's onward leg only once the bundle is
+       -- at the relay site), so until then no transfer holds the copy.
        AND NOT EXISTS (
             SELECT 1 FROM c
             JOIN data_location here ON here.id = c.data_location_id
             JOIN data_transfer_package d ON d.id = c.data_transfer_package_id
             JOIN data_location origin ON origin.id = d.origin_location_id
-            JOIN data_transfer_route r ON r.active AND r.route_type = 'relay'
-                                      AND r.relay_site_id = here.site_id AND r.origin_site_id = origin.site_id
+            JOIN data_transfer_route r ON r.active AND r.origin_site_id = origin.site_id
             WHERE c.type = 'data_transfer_package'
+              AND (c.data_location_id = coalesce(r.origin_location_id, d.origin_location_id)
+                   OR (r.route_type = 'relay' AND here.site_id = r.relay_site_id))
               AND NOT EXISTS (
                     SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
                     WHERE t.data_transfer_package_id = d.id AND tl.site_id = r.destination_site_id

@@ -1,4 +1,4 @@
--- Back to the rule of 0009 (no relay hold).
+-- Back to the rule of 0009 (routes hold nothing).
 CREATE OR REPLACE FUNCTION opsdb_copy_deletable(copy_id bigint) RETURNS boolean
 LANGUAGE sql STABLE AS $$
     WITH c AS (
