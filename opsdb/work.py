@@ -330,6 +330,7 @@ async def renew(conn: Connection, kind: WorkKind, claims: Sequence[Claim], lease
         return []
     if any(c.kind is not kind for c in claims):
         raise ValueError(f"renew: every claim must be of kind {kind}")
+    _once_each("renew", claims)
     rows = await conn.fetch(
         kind_sql("work_renew", kind),
         [c.item_id for c in claims],
@@ -342,6 +343,13 @@ async def renew(conn: Connection, kind: WorkKind, claims: Sequence[Claim], lease
     if lost:
         raise ClaimsLostError(kind, lost, renewed)
     return renewed
+
+
+def _once_each(operation: str, claims: Sequence[Claim]) -> None:
+    """Outcomes are matched to claims by item: a stale claim beside a fresh one of the same item
+    would be reported (and its results applied) as if it were the fresh one."""
+    if len({c.item_id for c in claims}) != len(claims):
+        raise ValueError(f"{operation}: each item at most once (a stale claim beside a fresh one?)")
 
 
 def _with_lease(c: Claim, lease_until: datetime) -> Claim:
@@ -437,6 +445,7 @@ async def complete_many(
         return []
     if any(c.kind is not kind for c in claims):
         raise ValueError(f"complete_many: every claim must be of kind {kind}")
+    _once_each("complete_many", claims)
     rows_results: Sequence[Mapping[str, Any]] = results if results is not None else [{} for _ in claims]
     if len(rows_results) != len(claims):
         raise ValueError("complete_many: one result mapping per claim")

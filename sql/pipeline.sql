@@ -212,18 +212,26 @@ WHERE c.id = locked.id
 RETURNING c.id
 
 -- pipeline_set_package_state --
--- Guarded state change of package $1 from $2 to $3; nothing when its state is not $2.
-UPDATE raw_data_package SET state = $3 WHERE id = $1 AND state = $2 RETURNING id
+-- Guarded state change of package $1 from $2 to $3; nothing when its state is not $2. Back to waiting, the package leaves its bundle (it can be bundled again).
+UPDATE raw_data_package
+SET state = $3, data_transfer_package_id = CASE WHEN $3 = 'waiting' THEN NULL ELSE data_transfer_package_id END
+WHERE id = $1 AND state = $2
+RETURNING id
 
 -- pipeline_get_package_state --
 -- A package's state ($1).
 SELECT state FROM raw_data_package WHERE id = $1
 
 -- pipeline_set_copy_status --
--- Guarded status change of copy $1 from $2 to $3 (deleted_at follows 'deleted'); nothing when its status is not $2.
+-- Guarded status change of copy $1 from $2 to $3 (deleted_at follows 'deleted'); nothing when its status is not $2. (Re-)scheduling a deletion starts it afresh: due now, no attempts, no error, no claim.
 UPDATE physical_copy
 SET status = $3, deleted_at = CASE WHEN $3 = 'deleted' THEN now() END,
-    next_attempt_at = CASE WHEN $3 = 'deletion_scheduled' THEN now() ELSE next_attempt_at END
+    next_attempt_at = CASE WHEN $3 = 'deletion_scheduled' THEN now() ELSE next_attempt_at END,
+    attempts = CASE WHEN $3 = 'deletion_scheduled' THEN 0 ELSE attempts END,
+    last_error = CASE WHEN $3 = 'deletion_scheduled' THEN NULL ELSE last_error END,
+    claimed_by = CASE WHEN $3 = 'deletion_scheduled' THEN NULL ELSE claimed_by END,
+    claim_token = CASE WHEN $3 = 'deletion_scheduled' THEN NULL ELSE claim_token END,
+    lease_until = CASE WHEN $3 = 'deletion_scheduled' THEN NULL ELSE lease_until END
 WHERE id = $1 AND status = $2
 RETURNING id
 

@@ -11,7 +11,7 @@ import pytest
 from opsdb import pipeline, work
 from opsdb.db import Connection, Database
 from opsdb.errors import InvalidTransitionError
-from opsdb.schemas.enums import PhysicalCopyStatus
+from opsdb.schemas.enums import PackageState, PhysicalCopyStatus
 from opsdb.work import WorkKind
 from tests.work_seed import (
     World,
@@ -367,6 +367,34 @@ async def test_failed_deletion_retries_then_stays_deletion_failed_until_reset(db
         assert await pipeline.claim_deletions(conn, "deleter") == []
         reset = await work.reset(conn, DELETION, ccat)
     assert reset.status == "deletion_scheduled"
+
+
+async def test_rescheduling_a_failed_deletion_gives_it_fresh_attempts(db: Database) -> None:
+    world = await _world(db)
+    async with db.connection() as conn:
+        _, ccat, _ = await _archived_package(conn, world)
+        await conn.execute("UPDATE physical_copy SET max_attempts = 1 WHERE id = $1", ccat)
+        await pipeline.schedule_deletions(conn, locations=[world.locations["ccat_buffer"]])
+        (c,) = await pipeline.claim_deletions(conn, "deleter")
+        assert (await work.fail(conn, c, "disk busy")).status == "deletion_failed"
+        await pipeline.set_copy_status(
+            conn, ccat, PhysicalCopyStatus.DELETION_FAILED, PhysicalCopyStatus.DELETION_SCHEDULED
+        )
+        row = await conn.fetchrow("SELECT attempts, last_error FROM physical_copy WHERE id = $1", ccat)
+        assert (row["attempts"], row["last_error"]) == (0, None)
+        (again,) = await pipeline.claim_deletions(conn, "deleter")
+        assert again.item_id == ccat and again.attempt == 1
+
+
+async def test_a_package_back_to_waiting_leaves_its_bundle_and_can_be_bundled_again(db: Database) -> None:
+    world = await _world(db)
+    async with db.connection() as conn:
+        (package,) = await add_packages(conn, world, 1, status="completed", state="waiting", name="p")
+        await add_bundle(conn, world, [package])  # state transferring, in the bundle
+        await pipeline.set_package_state(conn, package, PackageState.TRANSFERRING, PackageState.WAITING)
+        assert (
+            await conn.fetchval("SELECT data_transfer_package_id FROM raw_data_package WHERE id = $1", package) is None
+        )
 
 
 async def test_operator_can_cancel_a_scheduled_deletion_but_not_skip_steps(db: Database) -> None:

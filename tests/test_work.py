@@ -170,6 +170,23 @@ async def test_batched_renewal_extends_held_leases_and_names_lost_ones(db: Datab
     assert sorted(c.item_id for c in lost.value.renewed) == sorted(c.item_id for c in claims[1:])
 
 
+async def test_a_stale_claim_beside_a_fresh_one_of_the_same_item_is_refused(db: Database) -> None:
+    world = await _world(db)
+    await add_packages_via(db, world, 1)
+    async with db.connection() as conn:
+        (stale,) = await work.claim(conn, BUILD, "w", lease_seconds=30)
+        await conn.execute(
+            "UPDATE raw_data_package SET lease_until = now() - interval '1 s', next_attempt_at = now() - interval '1 s'"
+        )
+        (fresh,) = await work.claim(conn, BUILD, "w")
+        assert (fresh.item_id, fresh.token) != (stale.item_id, stale.token) and fresh.item_id == stale.item_id
+        with pytest.raises(ValueError, match="at most once"):
+            await work.renew(conn, BUILD, [stale, fresh])
+        with pytest.raises(ValueError, match="at most once"):
+            await work.complete_many(conn, BUILD, [stale, fresh])
+        assert (await work.get(conn, BUILD, fresh.item_id)).status == "in_progress"  # nothing written
+
+
 async def test_failure_retries_with_backoff_then_fails_at_the_cap(db: Database) -> None:
     world = await _world(db)
     (package,) = await add_packages_via(db, world, 1)
