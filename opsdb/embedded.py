@@ -74,7 +74,7 @@ def _postmaster_running(data_dir: Path) -> bool:
 
 
 def reap_stale(parent: Path, prefix: str) -> int:
-    """Stop and delete servers under `parent/prefix*` whose owning process is gone."""
+    """Stop and delete servers under `parent/prefix*` whose owner file names a process that is gone."""
     reaped = 0
     for directory in parent.glob(f"{prefix}*"):
         owner = directory / OWNER_FILE
@@ -82,10 +82,10 @@ def reap_stale(parent: Path, prefix: str) -> int:
             pid = int(owner.read_text())
             os.kill(pid, 0)
             continue  # its owner still runs
-        except (FileNotFoundError, ValueError, ProcessLookupError):
-            pass
-        except PermissionError:
-            continue
+        except ProcessLookupError:
+            pass  # its owner is gone: stale
+        except (OSError, ValueError):
+            continue  # no owner file (not ours, or just being created) or not ours to judge
         for data_dir in [directory, *directory.iterdir()] if directory.is_dir() else []:
             if data_dir.is_dir():
                 stop(data_dir)

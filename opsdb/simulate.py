@@ -47,6 +47,8 @@ from opsdb.schemas.planning import (
 from opsdb.work import Claim, WorkKind
 
 DATABASE = "opsdb_simulate"
+SIMULATION_MARK = "opsdb simulate: recreated by every run"
+"""The comment `prepare_database` puts on its database; it drops no database without it."""
 """The dedicated database a simulation (re)creates; no other database is touched."""
 
 MAX_PACKAGE_BYTES = 20 * 10**9
@@ -146,6 +148,8 @@ class SimulationResult:
 def prepare_database(server_dsn: str, database: str = DATABASE) -> str:
     """Drop and recreate `database` on the server of `server_dsn`, migrate it; its DSN.
 
+    Refuses (ValueError) to drop an existing database that an earlier run did not create.
+
     The admin connection uses `server_dsn`'s own database (the maintenance database
     `postgres` when that is `database` itself: a database cannot drop itself).
     """
@@ -153,9 +157,18 @@ def prepare_database(server_dsn: str, database: str = DATABASE) -> str:
     if urlsplit(server_dsn).path.lstrip("/") == database:
         admin_dsn = with_database(server_dsn, "postgres")
     with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        found = admin.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
+        if found is not None and found[0] != SIMULATION_MARK:
+            raise ValueError(
+                f"database {database!r} exists and was not made by `opsdb simulate`: refusing to drop it "
+                "(choose another --database)"
+            )
         name = sql.Identifier(database)  # an identifier cannot be a bind parameter: quoted here
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        admin.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(name, sql.Literal(SIMULATION_MARK)))
     dsn = with_database(server_dsn, database)
     migrate.apply(dsn)
     return dsn

@@ -30,6 +30,14 @@ def test_migrate_rollback_then_apply_round_trip(empty_dsn: str) -> None:
     assert again.returncode == 0 and last in again.stdout
 
 
+@pytest.mark.parametrize("count", ["0", "-1", "x"])
+def test_a_rollback_count_below_one_is_refused_before_touching_the_database(database_dsn: str, count: str) -> None:
+    before = migrate.status(database_dsn)
+    result = run_cli("migrate", "rollback", "--count", count, env={"OPSDB_DSN": database_dsn})
+    assert result.returncode == 2 and "--count" in result.stderr
+    assert migrate.status(database_dsn) == before
+
+
 def test_unreachable_database_is_a_clear_error_without_the_password() -> None:
     result = run_cli("migrate", "list", env={"OPSDB_DSN": "postgresql://ops:hunter2@127.0.0.1:1/opsdb"})
     assert result.returncode == 3

@@ -228,3 +228,21 @@ async def test_engine_run_returns_a_result_whose_journal_agrees_with_the_databas
     # the same database, checked again without the journal, still holds every invariant
     async with await Database.connect(database_dsn, max_size=1) as db, db.connection() as conn:
         assert all(r.ok for r in await check_invariants(conn))
+
+
+def test_an_existing_database_the_simulation_did_not_make_is_never_dropped(server_dsn: str) -> None:
+    from opsdb.simulate import prepare_database
+
+    name = f"opsdb_precious_{os.getpid()}"
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with pytest.raises(ValueError, match="not made by `opsdb simulate`"):
+            prepare_database(server_dsn, name)
+        result = _simulate(server_dsn, name, "--executions", "1", "--no-live")
+        assert result.returncode != 0 and "refusing to drop it" in result.stderr
+        with psycopg.connect(server_dsn, autocommit=True) as admin:
+            assert admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+    finally:
+        with psycopg.connect(server_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
