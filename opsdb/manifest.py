@@ -52,8 +52,12 @@ def read_manifest(path: Path, fmt: Format | None = None) -> Iterator[tuple[int, 
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ManifestError([FieldProblem(number, "line", "not valid UTF-8")]) from None
             if not line.strip():
                 continue
             try:
@@ -66,6 +70,16 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    line = 1
+    try:
+        for number, record in _read_csv_rows(path):
+            line = number
+            yield number, record
+    except UnicodeDecodeError:
+        raise ManifestError([FieldProblem(line + 1, "line", "not valid UTF-8 (at or after this line)")]) from None
+
+
+def _read_csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames:

@@ -111,3 +111,12 @@ def _single_token_id(dsn: str) -> int:
         row = conn.execute("SELECT id FROM api_token").fetchone()
     assert row is not None
     return int(row[0])
+
+
+@pytest.mark.parametrize("days", ["nan", "-1", "0", "1e9", "soon"])
+def test_a_token_expiry_that_is_no_sensible_number_of_days_is_a_usage_error(database_dsn: str, days: str) -> None:
+    result = run_cli(
+        "token", "create", "--user", "dave", "--name", "x", "--scope", "read:*", "--create-user",
+        "--expires-in-days", days, env={"OPSDB_DSN": database_dsn},
+    )  # fmt: skip
+    assert result.returncode == 2 and "--expires-in-days" in result.stderr and "Traceback" not in result.stderr

@@ -110,6 +110,38 @@ async def test_invalid_json_names_the_line(db: Database, database_dsn: str, seed
     assert "line 2" in result.stderr and "invalid JSON" in result.stderr
 
 
+@pytest.mark.parametrize("bad", ["{not json\n", '{"size_bytes": -1}\n', "\udcff"], ids=["json", "field", "utf8"])
+async def test_a_bad_line_mid_file_keeps_every_earlier_batch_and_says_so(
+    db: Database, database_dsn: str, seeded: Seeded, tmp_path: Path, bad: str
+) -> None:
+    rows = _manifest_rows(seeded, 40)
+    manifest = tmp_path / "mid.jsonl"
+    text = "".join(json.dumps(r) + "\n" for r in rows[:30])
+    if bad == "\udcff":
+        manifest.write_bytes(text.encode() + b'{"name": "\xff"}\n')  # not UTF-8
+    elif "size_bytes" in bad:
+        manifest.write_text(text + json.dumps(dict(rows[30], size_bytes=-1)) + "\n")
+    else:
+        manifest.write_text(text + bad)
+    result = run_cli(
+        "register", str(manifest), "--location", "bench/raw", "--batch-size", "5", "--no-progress",
+        env={"OPSDB_DSN": database_dsn},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "line 31" in result.stderr and "Traceback" not in result.stderr
+    assert await _files(db) == 30  # every batch before the bad line, whatever kind of error
+    assert "30 records of the batches before it are registered" in result.stderr
+
+
+@pytest.mark.parametrize("option", [["--batch-size", "0"], ["--connections", "0"]])
+async def test_nonsense_numbers_are_usage_errors(
+    database_dsn: str, seeded: Seeded, tmp_path: Path, option: list[str]
+) -> None:
+    manifest = _write_jsonl(tmp_path / "ok.jsonl", _manifest_rows(seeded, 1))
+    result = run_cli("register", str(manifest), "--location", "bench/raw", *option, env={"OPSDB_DSN": database_dsn})
+    assert result.returncode == 2 and "must be at least 1" in result.stderr and "Traceback" not in result.stderr
+
+
 async def test_a_csv_manifest_registers_like_json_lines(
     db: Database, database_dsn: str, seeded: Seeded, tmp_path: Path
 ) -> None:

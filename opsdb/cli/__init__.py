@@ -21,6 +21,28 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 err_console = Console(stderr=True, highlight=False)
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_days(text: str) -> float:
+    """argparse type: a finite number of days, more than 0 and at most 100 years."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 < value <= 36_525:  # (false for NaN too)
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 36525 days, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     from opsdb.cli import db_cmd, migrate_cmd
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from opsdb import migrate
-from opsdb.cli import EXIT_OK
+from opsdb.cli import EXIT_OK, positive_int
 from opsdb.config import dsn_from_env, redact_dsn
 from opsdb.errors import DatabaseUnavailableError
 
@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     actions.add_parser("apply", help="apply every pending migration").set_defaults(run=_run, action="apply")
     rollback = actions.add_parser("rollback", help="roll back applied migrations (default: the last one)")
     group = rollback.add_mutually_exclusive_group()
-    group.add_argument("--count", type=_positive, default=1, help="how many to roll back (default 1)")
+    group.add_argument("--count", type=positive_int, default=1, help="how many to roll back (default 1)")
     group.add_argument("--all", action="store_true", help="roll back every migration")
     rollback.set_defaults(run=_run, action="rollback")
     actions.add_parser("list", help="list migrations and whether each is applied").set_defaults(run=_run, action="list")
@@ -54,13 +54,3 @@ def _run(args: argparse.Namespace) -> int:
     except psycopg.OperationalError as exc:
         raise DatabaseUnavailableError(f"cannot connect to {redact_dsn(dsn)}: {redact_dsn(str(exc))}") from None
     return EXIT_OK
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from opsdb.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from opsdb.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, positive_int
 from opsdb.db import Database
 from opsdb.errors import FieldProblem, InputValidationError
 from opsdb.local import resolve_dsn
@@ -36,10 +36,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--location", required=True, metavar="SITE/LOCATION", help="source location, e.g. ccat/chai_source"
     )
     parser.add_argument("--format", choices=("jsonl", "csv"), help="manifest format (default: from the extension)")
-    parser.add_argument("--batch-size", type=int, default=10_000, help="records per transaction (default 10000)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=10_000, help="records per transaction (default 10000)"
+    )
     parser.add_argument(
         "--connections",
-        type=int,
+        type=positive_int,
         default=DEFAULT_CONNECTIONS,
         help=f"parallel connections (default {DEFAULT_CONNECTIONS})",
     )
@@ -57,10 +59,12 @@ def _run(args: argparse.Namespace) -> int:
         err_console.print("[red]error:[/] --location must be SITE/LOCATION, e.g. ccat/chai_source")
         return EXIT_USAGE
     lines = array("Q")  # input position -> manifest line number
+    committed = [0]  # records in committed batches
     try:
-        report = anyio.run(_register, args, path, site, location, lines)
+        report = anyio.run(_register, args, path, site, location, lines, committed)
     except ManifestError as exc:
         err_console.print(f"[red]error:[/] {exc}")
+        _print_committed(committed[0])
         return EXIT_USAGE
     except InputValidationError as exc:
         err_console.print(f"[red]error:[/] bad manifest {path}, nothing of that batch written:")
@@ -68,9 +72,16 @@ def _run(args: argparse.Namespace) -> int:
             err_console.print(f"  {_at_line(problem, lines)}")
         if len(exc.problems) > 20:
             err_console.print(f"  ... and {len(exc.problems) - 20} more")
+        _print_committed(committed[0])
         return EXIT_USAGE
     _print_report(report, lines)
     return EXIT_PROBLEMS if report.conflicts else EXIT_OK
+
+
+def _print_committed(records: int) -> None:
+    err_console.print(
+        f"{records} records of the batches before it are registered; re-sending the whole manifest is safe"
+    )
 
 
 def _at_line(problem: FieldProblem, lines: array[int]) -> str:
@@ -79,7 +90,7 @@ def _at_line(problem: FieldProblem, lines: array[int]) -> str:
 
 
 async def _register(
-    args: argparse.Namespace, path: Path, site: str, location: str, lines: array[int]
+    args: argparse.Namespace, path: Path, site: str, location: str, lines: array[int], committed: list[int]
 ) -> RegistrationReport:
     async with await Database.connect(resolve_dsn(), max_size=max(args.connections, 1) + 1) as db:
         async with db.transaction() as uow:
@@ -104,6 +115,7 @@ async def _register(
 
             def on_progress(p: BatchProgress) -> None:
                 progress.update(task, completed=p.done)
+                committed[0] = p.done
 
             return await register_files(
                 db,

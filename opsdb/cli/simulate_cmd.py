@@ -14,7 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from opsdb import embedded, local
-from opsdb.cli import EXIT_OK, EXIT_PROBLEMS
+from opsdb.cli import EXIT_OK, EXIT_PROBLEMS, positive_int
 from opsdb.cli.status_cmd import render
 from opsdb.config import dsn_from_env, redact_dsn
 from opsdb.db import Database
@@ -34,11 +34,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "embedded server), seeds the observatory, runs a night with concurrent daemons and checks "
         "the invariants against the database. Exit code 0 when all hold, 1 otherwise.",
     )
-    parser.add_argument("--executions", type=_positive, default=defaults.executions, help="executed obs units")
+    parser.add_argument("--executions", type=positive_int, default=defaults.executions, help="executed obs units")
     parser.add_argument(
-        "--files-per-execution", type=_positive, default=defaults.files_per_execution, help="files per execution"
+        "--files-per-execution", type=positive_int, default=defaults.files_per_execution, help="files per execution"
     )
-    parser.add_argument("--workers", type=_positive, default=defaults.workers, help="daemon workers per kind of work")
+    parser.add_argument(
+        "--workers", type=positive_int, default=defaults.workers, help="daemon workers per kind of work"
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
     parser.add_argument(
         "--failure-rate", type=float, default=defaults.failure_rate, help="fraction of attempts that fail"
@@ -53,13 +55,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--database", default=DATABASE, help=f"name of the dedicated database (default {DATABASE})")
     parser.set_defaults(run=_run)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
 
 
 def _server_dsn(explicit: str | None) -> str:

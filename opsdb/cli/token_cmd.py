@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from opsdb.cli import EXIT_OK, EXIT_USAGE
+from opsdb.cli import EXIT_OK, EXIT_USAGE, positive_days
 from opsdb.db import Database
 from opsdb.errors import NotFoundError
 from opsdb.local import resolve_dsn
@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     create.add_argument(
         "--scope", action="append", required=True, help="action:resource, wildcards allowed (repeatable)"
     )
-    create.add_argument("--expires-in-days", type=float, help="expiry (default: never)")
+    create.add_argument("--expires-in-days", type=positive_days, help="expiry (default: never)")
     create.add_argument("--create-user", action="store_true", help="create the user if it does not exist")
     create.set_defaults(run=_run, action="create")
     listing = actions.add_parser("list", help="list a user's tokens (never their hashes)")

@@ -11,7 +11,6 @@ import anyio
 import anyio.abc
 
 from opsdb.db import Connection, Database
-from opsdb.errors import InputValidationError
 from opsdb.registration.records import Batch, prepare
 from opsdb.registration.report import BatchProgress, Conflict, RegistrationReport
 from opsdb.registration.writer import Writer
@@ -101,18 +100,18 @@ async def register_files(
             finished(batch, await writer.write(batch))
     else:
         send, receive = anyio.create_memory_object_stream[Batch](connections)
-        invalid: list[InputValidationError] = []
+        invalid: list[Exception] = []
 
         async def produce() -> None:
-            # a bad batch stops the input; the batches before it still commit
+            # a bad batch, or an error reading the input, stops the input; the batches before it
+            # still commit (the writers finish what they hold)
             async with send:
-                async for index, first, chunk in _batches(records, batch_size):
-                    try:
+                try:
+                    async for index, first, chunk in _batches(records, batch_size):
                         batch = await anyio.to_thread.run_sync(prepare, chunk, index, first)
-                    except InputValidationError as exc:
-                        invalid.append(exc)
-                        return
-                    await send.send(batch)
+                        await send.send(batch)
+                except Exception as exc:  # re-raised once the writers are done
+                    invalid.append(exc)
 
         async def consume(batches: anyio.abc.ObjectReceiveStream[Batch]) -> None:
             async with batches, db_or_conn.connection() as conn:
