@@ -6,31 +6,49 @@ import os
 import re
 from urllib.parse import urlsplit, urlunsplit
 
+from opsdb.errors import DatabaseUnavailableError
+
 DSN_ENV = "OPSDB_DSN"
 
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)$", re.DOTALL)
-_KEYWORD_PASSWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)")
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)(.*)$", re.DOTALL)
+_KEYWORD_PASSWORD = re.compile(r"(?i)(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]*)")
 
 
 def dsn_from_env() -> str | None:
-    """The DSN from `OPSDB_DSN`, or None when it is unset or empty."""
+    """The DSN from `OPSDB_DSN`, or None when it is unset or empty.
+
+    A URL that drivers would misread (a raw ':' or '/' in the password turns part of it into
+    the port or the path) raises DatabaseUnavailableError naming it redacted, before any driver
+    can echo a piece of the password in its own error.
+    """
     value = os.environ.get(DSN_ENV, "").strip()
+    if value and _URL.match(value):
+        try:
+            parts = urlsplit(value)
+            _ = parts.port, parts.hostname
+        except ValueError:
+            raise DatabaseUnavailableError(
+                f"{DSN_ENV} is not a valid PostgreSQL URL ({redact_dsn(value)}): percent-encode "
+                "'@', ':', '/', '?' and '#' in the user name and password"
+            ) from None
     return value or None
 
 
 def redact_dsn(dsn: str) -> str:
     """The DSN with any password replaced by `***`, safe for logs and messages.
 
-    Handles URLs (the user info ends at the authority's last '@', so a raw '@' in a password
-    is hidden too), `password=` query parameters and libpq keyword strings (quoted values too).
+    Handles URLs (the user info is taken to end at the last '@', so a raw '@', '/', '?' or '#'
+    in a password is hidden too; a query that holds an '@' as well gets more hidden than
+    needed), `password=` and `sslpassword=` query parameters and libpq keyword strings
+    (quoted values too).
     """
     match = _URL.match(dsn)
     if match:
-        scheme, authority, rest = match.groups()
-        userinfo, at, hostport = authority.rpartition("@")
+        scheme = match.group(1)
+        body = dsn[len(scheme) :]
+        userinfo, at, rest = body.rpartition("@")
         if at and ":" in userinfo:
-            authority = f"{userinfo.partition(':')[0]}:***@{hostport}"
-        dsn = scheme + authority + rest
+            dsn = f"{scheme}{userinfo.partition(':')[0]}:***@{rest}"
     return _KEYWORD_PASSWORD.sub(lambda m: m.group(1) + "***", dsn)
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from tests_support import run_cli
 
 from opsdb.auth import AccessDeniedError
 from opsdb.config import redact_dsn
@@ -70,6 +71,10 @@ def test_redact_dsn_hides_passwords(dsn: str) -> None:
     [
         "postgresql://u:pa@ss-word-tail@h/x",  # a raw '@' inside the password
         "host=h password='pass word-tail' user=u",  # a quoted libpq keyword value
+        "postgresql://u:pa#ss-word-tail@h/x",  # raw '#' and '?': libpq reads them as password
+        "postgresql://u:pa?ss-word-tail@h/x",
+        "postgresql://u@h/x?sslpassword=word-tail",  # the client key's passphrase
+        "host=h sslpassword=word-tail",
     ],
 )
 def test_redact_dsn_hides_unusual_passwords(dsn: str) -> None:
@@ -125,3 +130,11 @@ async def test_token_plaintext_and_hash_never_show(db: Database, caplog: pytest.
     assert token.prefix in everything  # the display prefix is what identifies a token
     for leaked in (secret, digest, expiring_plain[len(expiring.prefix) :]):
         assert leaked not in everything
+
+
+@pytest.mark.parametrize("password", ["hunt#word-tail", "hunt/word-tail", "word-tail:x"])
+def test_a_dsn_drivers_would_misread_is_refused_without_a_piece_of_the_password(password: str) -> None:
+    result = run_cli("migrate", "list", env={"OPSDB_DSN": f"postgresql://ops:{password}@127.0.0.1:1/opsdb"})
+    assert result.returncode == 3, result.stderr
+    assert "hunt" not in result.stdout + result.stderr and "word-tail" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
