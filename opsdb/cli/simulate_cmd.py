@@ -14,7 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from opsdb import embedded, local
-from opsdb.cli import EXIT_OK, EXIT_PROBLEMS, positive_int
+from opsdb.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err_console, positive_int
 from opsdb.cli.status_cmd import render
 from opsdb.config import dsn_from_env, redact_dsn
 from opsdb.db import Database
@@ -64,9 +64,15 @@ def _server_dsn(explicit: str | None) -> str:
     return embedded.dsn_of(embedded.start(local.data_dir(), persistent=True))
 
 
+class _Refused(Exception):
+    """The database exists and is not the simulation's own."""
+
+
 def _prepare(server: str, database: str) -> str:
     try:
         return prepare_database(server, database)
+    except ValueError as exc:
+        raise _Refused(str(exc)) from None
     except Exception as exc:  # psycopg errors: unreachable server, no CREATEDB privilege
         raise DatabaseUnavailableError(
             f"cannot prepare database {database!r} on {redact_dsn(server)}: {type(exc).__name__}: "
@@ -159,7 +165,11 @@ def _run(args: argparse.Namespace) -> int:
         timeout_seconds=args.timeout,
     )
     server = _server_dsn(args.dsn)
-    dsn = _prepare(server, args.database)
+    try:
+        dsn = _prepare(server, args.database)
+    except _Refused as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        return EXIT_USAGE
     console.print(f"simulating in database {args.database!r} on {redact_dsn(server)}")
     live = not args.no_live and sys.stdout.isatty()
     result = anyio.run(_simulate, dsn, config, live)
