@@ -50,6 +50,62 @@ async def _status(conn: Connection, copy_id: int) -> str:
     return status
 
 
+async def _transfer(
+    conn: Connection, world: World, bundle: int, origin: str, destination: str, status: str = "completed"
+) -> int:
+    """A transfer of `bundle` (its unpack in the same status)."""
+    return int(
+        await conn.fetchval(
+            "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id,"
+            " status, unpack_status) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+            bundle,
+            world.locations[origin],
+            world.locations[destination],
+            status,
+        )
+    )
+
+
+async def _archived_bundle(conn: Connection, world: World) -> tuple[int, int]:
+    """(bundle, its copy at the ccat buffer) of a package archived at Cologne."""
+    package, _, _ = await _archived_package(conn, world)
+    bundle = await add_bundle(conn, world, [package])
+    await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
+    at_ccat: int = await conn.fetchval("SELECT id FROM physical_copy WHERE data_transfer_package_id = $1", bundle)
+    return bundle, at_ccat
+
+
+async def _staged_only(conn: Connection, world: World) -> tuple[int, int]:
+    """(package, its staged copy at Cologne's processing area) of an archived package whose buffer
+    copies are gone."""
+    package, ccat, cologne = await _archived_package(conn, world)
+    await conn.execute(
+        "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
+    )
+    staged = await add_package_copy(conn, package, world.locations["cologne_processing"], status="staged")
+    return package, staged
+
+
+async def _request_staging(conn: Connection, world: World, package: int) -> int:
+    """A staging request (pending) for `package` to Cologne's processing area."""
+    return await pipeline.create_staging_job(
+        conn,
+        user_account_id=world.user_id,
+        destination_location_id=world.locations["cologne_processing"],
+        package_ids=[package],
+    )
+
+
+async def _finish_staging(conn: Connection, job: int, retention: str | None) -> None:
+    """Complete staging job `job`, retained for `retention` from now (an interval; None: no end)."""
+    await conn.execute(
+        "UPDATE staging_job SET status = 'completed', completed_at = now(), "
+        "retention_until = now() + $2::text::interval WHERE id = $1",
+        job,
+        retention,
+    )
+
+
 async def test_buffer_copies_of_an_archived_verified_package_may_go(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
@@ -86,12 +142,7 @@ async def test_active_staging_job_holds_the_copies(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
         package, _, _ = await _archived_package(conn, world)
-        job = await pipeline.create_staging_job(
-            conn,
-            user_account_id=world.user_id,
-            destination_location_id=world.locations["cologne_processing"],
-            package_ids=[package],
-        )
+        job = await _request_staging(conn, world, package)
         assert await pipeline.deletion_candidates(conn) == []
         await conn.execute("UPDATE staging_job SET status = 'completed' WHERE id = $1", job)
         assert len(await pipeline.deletion_candidates(conn)) == 2
@@ -137,43 +188,24 @@ async def test_archive_copies_and_staged_copies_no_job_released_are_not_candidat
 
 async def test_a_staged_copy_goes_once_every_staging_job_that_wanted_it_has_expired(db: Database) -> None:
     world = await _world(db)
-    processing = world.locations["cologne_processing"]
-
-    async def request(conn: Connection, package: int) -> int:
-        return await pipeline.create_staging_job(
-            conn, user_account_id=world.user_id, destination_location_id=processing, package_ids=[package]
-        )
-
-    async def finish(conn: Connection, job: int, retention: str | None) -> None:
-        await conn.execute(
-            "UPDATE staging_job SET status = 'completed', completed_at = now(), "
-            "retention_until = now() + $2::text::interval WHERE id = $1",
-            job,
-            retention,
-        )
-
     async with db.connection() as conn:
-        package, ccat, cologne = await _archived_package(conn, world)
-        await conn.execute(
-            "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
-        )
-        staged = await add_package_copy(conn, package, processing, status="staged")
-        first = await request(conn, package)
+        package, staged = await _staged_only(conn, world)
+        first = await _request_staging(conn, world, package)
         assert await pipeline.deletion_candidates(conn) == []  # the job is still pending
-        await finish(conn, first, "1 day")
+        await _finish_staging(conn, first, "1 day")
         assert await pipeline.deletion_candidates(conn) == []  # retained for a day
-        await finish(conn, first, None)
+        await _finish_staging(conn, first, None)
         assert await pipeline.deletion_candidates(conn) == []  # no retention end: kept
-        await finish(conn, first, "-1 second")
+        await _finish_staging(conn, first, "-1 second")
         assert await pipeline.deletion_candidates(conn) == [staged]
-        second = await request(conn, package)  # someone wants it there again
+        second = await _request_staging(conn, world, package)  # someone wants it there again
         assert await pipeline.deletion_candidates(conn) == []
-        await finish(conn, second, "-1 second")
+        await _finish_staging(conn, second, "-1 second")
         assert await pipeline.schedule_deletions(conn) == [staged]
         assert await _status(conn, staged) == "deletion_scheduled"
-        third = await request(conn, package)  # arrives between scheduling and claiming
+        third = await _request_staging(conn, world, package)  # arrives between scheduling and claiming
         assert await pipeline.claim_deletions(conn, "deleter", limit=10) == []
-        await finish(conn, third, "-1 second")
+        await _finish_staging(conn, third, "-1 second")
         assert await pipeline.claim_deletions(conn, "deleter", limit=10) == []  # refused: it stepped aside
         await conn.execute("UPDATE physical_copy SET next_attempt_at = now() WHERE id = $1", staged)
         claimed = await pipeline.claim_deletions(conn, "deleter", limit=10)
@@ -182,21 +214,9 @@ async def test_a_staged_copy_goes_once_every_staging_job_that_wanted_it_has_expi
 
 async def test_a_staged_copy_is_never_the_last_copy(db: Database) -> None:
     world = await _world(db)
-    processing = world.locations["cologne_processing"]
     async with db.connection() as conn:
-        package, ccat, cologne = await _archived_package(conn, world)
-        await conn.execute(
-            "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
-        )
-        staged = await add_package_copy(conn, package, processing, status="staged")
-        job = await pipeline.create_staging_job(
-            conn, user_account_id=world.user_id, destination_location_id=processing, package_ids=[package]
-        )
-        await conn.execute(
-            "UPDATE staging_job SET status = 'completed', completed_at = now(), "
-            "retention_until = now() - interval '1 hour' WHERE id = $1",
-            job,
-        )
+        package, staged = await _staged_only(conn, world)
+        await _finish_staging(conn, await _request_staging(conn, world, package), "-1 hour")
         assert await pipeline.deletion_candidates(conn) == [staged]
         # the archive copy loses its verification: the staged copy may be all there is
         await conn.execute(
@@ -215,12 +235,7 @@ async def test_claim_rechecks_the_rule_after_scheduling(db: Database) -> None:
         package, ccat, cologne = await _archived_package(conn, world)
         assert sorted(await pipeline.schedule_deletions(conn)) == sorted([ccat, cologne])
         # a staging job arrives between scheduling and claiming
-        await pipeline.create_staging_job(
-            conn,
-            user_account_id=world.user_id,
-            destination_location_id=world.locations["cologne_processing"],
-            package_ids=[package],
-        )
+        await _request_staging(conn, world, package)
         assert await pipeline.claim_deletions(conn, "deleter", limit=10) == []
         assert await _status(conn, ccat) == "deletion_scheduled"
 
@@ -238,31 +253,15 @@ async def test_a_buffer_at_an_archive_site_keeps_its_copy_until_its_own_archive_
 async def test_a_relay_sites_bundle_copy_stays_until_the_onward_leg_delivered_it(db: Database) -> None:
     world = await _world(db)
     loc, sites = world.locations, world.sites
-
-    async def transfer(conn: Connection, bundle: int, origin: str, destination: str, status: str) -> int:
-        return int(
-            await conn.fetchval(
-                "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id,"
-                " status, unpack_status) VALUES ($1, $2, $3, $4, $4) RETURNING id",
-                bundle,
-                loc[origin],
-                loc[destination],
-                status,
-            )
-        )
-
     async with db.connection() as conn:
         await add_route(conn, "ccat_us_via_cologne", sites["ccat"], sites["us"], "relay", relay=sites["cologne"])
-        package, _, _ = await _archived_package(conn, world)  # archived at Cologne, the relay site
-        bundle = await add_bundle(conn, world, [package])
-        await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
-        at_ccat = await conn.fetchval("SELECT id FROM physical_copy WHERE data_transfer_package_id = $1", bundle)
-        await transfer(conn, bundle, "ccat_buffer", "cologne_buffer", "completed")  # the first leg
+        bundle, at_ccat = await _archived_bundle(conn, world)  # archived at Cologne, the relay site
+        await _transfer(conn, world, bundle, "ccat_buffer", "cologne_buffer")  # the first leg
         at_relay = await add_bundle_copy(conn, bundle, loc["cologne_buffer"])
         candidates = await pipeline.deletion_candidates(conn)
         assert at_relay not in candidates  # no onward transfer exists yet: nothing else holds it
         assert at_ccat not in candidates  # nor has the bundle reached the route's destination
-        onward = await transfer(conn, bundle, "cologne_buffer", "us_buffer", "pending")
+        onward = await _transfer(conn, world, bundle, "cologne_buffer", "us_buffer", "pending")
         assert {at_relay, at_ccat}.isdisjoint(await pipeline.deletion_candidates(conn))
         await conn.execute("UPDATE data_transfer SET status = 'completed' WHERE id = $1", onward)
         assert {at_relay, at_ccat} <= set(await pipeline.deletion_candidates(conn))
@@ -278,28 +277,13 @@ async def test_the_origins_bundle_copy_stays_until_every_direct_routes_destinati
     async with db.connection() as conn:
         await add_route(conn, "ccat_cologne", sites["ccat"], sites["cologne"])
         await add_route(conn, "ccat_us", sites["ccat"], sites["us"])
-        package, _, _ = await _archived_package(conn, world)  # archived at Cologne
-        bundle = await add_bundle(conn, world, [package])
-        await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
-        at_ccat = await conn.fetchval("SELECT id FROM physical_copy WHERE data_transfer_package_id = $1", bundle)
-        await conn.execute(
-            "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id,"
-            " status, unpack_status) VALUES ($1, $2, $3, 'completed', 'completed')",
-            bundle,
-            loc["ccat_buffer"],
-            loc["cologne_buffer"],
-        )
+        bundle, at_ccat = await _archived_bundle(conn, world)  # archived at Cologne
+        await _transfer(conn, world, bundle, "ccat_buffer", "cologne_buffer")
         at_cologne = await add_bundle_copy(conn, bundle, loc["cologne_buffer"])
         candidates = await pipeline.deletion_candidates(conn)
         assert at_cologne in candidates  # no leg starts there
         assert at_ccat not in candidates  # the US leg does not exist yet (say its buffer was down)
-        await conn.execute(
-            "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id,"
-            " status, unpack_status) VALUES ($1, $2, $3, 'completed', 'completed')",
-            bundle,
-            loc["ccat_buffer"],
-            loc["us_buffer"],
-        )
+        await _transfer(conn, world, bundle, "ccat_buffer", "us_buffer")
         assert at_ccat in await pipeline.deletion_candidates(conn)
 
 
@@ -310,12 +294,7 @@ async def test_refused_copies_at_the_queue_head_step_aside_for_deletable_ones(db
         for n in range(6):  # scheduled first, then held by a staging job: refused at claim time
             package, ccat, cologne = await _archived_package(conn, world, name=f"held{n}")
             assert sorted(await pipeline.schedule_deletions(conn)) == sorted([ccat, cologne])
-            await pipeline.create_staging_job(
-                conn,
-                user_account_id=world.user_id,
-                destination_location_id=world.locations["cologne_processing"],
-                package_ids=[package],
-            )
+            await _request_staging(conn, world, package)
             held += [ccat, cologne]
         _, ccat, cologne = await _archived_package(conn, world, name="free")
         assert sorted(await pipeline.schedule_deletions(conn)) == sorted([ccat, cologne])

@@ -15,7 +15,7 @@ import re
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import repeat
 from typing import Annotated, Any, Literal, NotRequired, get_args
 
@@ -35,6 +35,7 @@ from opsdb.schemas.base import (
     RowId,
     SizeBytes,
     Timestamp,
+    in_utc_range,
 )
 from opsdb.schemas.data import FILE_TYPE_MAX_LENGTH, FileType
 from opsdb.schemas.enums import CHECKSUM_HEX_LENGTH
@@ -107,6 +108,13 @@ _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _DOT_SEGMENT = re.compile(r"(^|/)\.\.?(/|$)", re.MULTILINE)
 
 
+def _longest_utf8(values: list[str], joined: str, encoded: bytes) -> int:
+    """The longest value's UTF-8 length, given the values joined and that text encoded."""
+    if len(encoded) == len(joined):  # all ASCII: bytes = characters
+        return max(map(len, values))
+    return max(len(v.encode()) for v in values)
+
+
 def _strings_pass(records: Sequence[Any]) -> bool:
     """Whether every name (Name), relative path (RelativePath) and file type (Text) of the batch
     is valid, decided with a few C-level passes over joined strings; False means "check each"."""
@@ -118,8 +126,8 @@ def _strings_pass(records: Sequence[Any]) -> bool:
         return False
     if "\x00" in joined:
         return False
-    if len(encoded) != len(joined) and max(len(n.encode()) for n in names) > MAX_NAME_BYTES:
-        return False  # (all ASCII: bytes = characters, at most MAX_NAME_BYTES by the constraint)
+    if _longest_utf8(names, joined, encoded) > MAX_NAME_BYTES:
+        return False
     paths = [r["relative_path"] for r in records]
     if min(map(len, paths)) < 1:
         return False
@@ -130,10 +138,7 @@ def _strings_pass(records: Sequence[Any]) -> bool:
         encoded = joined.encode()
     except UnicodeEncodeError:
         return False
-    if len(encoded) == len(joined):  # all ASCII: bytes = characters
-        if max(map(len, paths)) > MAX_PATH_BYTES:
-            return False
-    elif max(len(p.encode()) for p in paths) > MAX_PATH_BYTES:
+    if _longest_utf8(paths, joined, encoded) > MAX_PATH_BYTES:
         return False
     # absolute, empty segment, trailing slash: plain substring searches (a regex alternation
     # over the joined paths cost ~1 us per path)
@@ -229,6 +234,11 @@ class Jsonb(bytes):
 EMPTY_JSONB = Jsonb(b"\x01{}")
 
 
+def to_jsonb(value: Any) -> Jsonb:
+    """`value` in jsonb's binary format, serialized by the standard library (takes big integers)."""
+    return Jsonb(b"\x01" + json.dumps(value).encode())
+
+
 def _jsonb_values(metadata: list[Any]) -> list[Jsonb] | None:
     """Each record's metadata as `Jsonb`, or None when one is not JSON that jsonb stores exactly
     as given (the record-by-record path then names it).
@@ -316,15 +326,6 @@ def prepare(raw: Sequence[Any], index: int, first: int) -> Batch:
     return batch if batch is not None else _prepare_each(items, index, first)
 
 
-def _in_utc_range(value: datetime) -> bool:
-    """What `Timestamp` checks, for one value (the bulk path checks a batch's extremes)."""
-    try:
-        value.astimezone(UTC)
-    except OverflowError:
-        return False
-    return True
-
-
 _CHUNK = 1_000
 """Records validated per pydantic call: the validated dicts die young, so few of them survive
 into the cycle collector's oldest generation (whose full passes also walk the caller's data)."""
@@ -350,7 +351,7 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
     if any(_HEX_LENGTH[algorithm] != length for algorithm, length in lengths):
         return None
     stamped = [c for c in created if c is not None]
-    if stamped and not (_in_utc_range(min(stamped)) and _in_utc_range(max(stamped))):
+    if stamped and not (in_utc_range(min(stamped)) and in_utc_range(max(stamped))):
         return None  # (the earliest and the latest instant bound every other one)
     given = fields.pop("id")
     if given.count(None) == count:
@@ -436,9 +437,8 @@ def _prepare_each(items: list[Any], index: int, first: int) -> Batch:
     columns: dict[str, list[Any]] = {name: [rec[name] for rec in kept] for name in FILE_COLUMNS}
     columns["id"] = [fid.hex for fid in columns["id"]]
     if any(columns["metadata"]):
-        # (validated as storable JSON by the strict model; json.dumps also takes big integers)
-        metadata = columns["metadata"]
-        columns["metadata"] = [Jsonb(b"\x01" + json.dumps(m).encode()) if m else EMPTY_JSONB for m in metadata]
+        # (validated as storable JSON by the strict model)
+        columns["metadata"] = [to_jsonb(m) if m else EMPTY_JSONB for m in columns["metadata"]]
     else:
         del columns["metadata"]
     return _in_id_order(Batch(index, first, len(items), positions, columns, tuple(repeats), tuple(conflicts)))

@@ -20,7 +20,7 @@ import asyncpg
 from opsdb.db import Connection
 from opsdb.errors import ConflictError, FieldProblem, InputValidationError, InvalidReferenceError, NotFoundError
 from opsdb.queries import query
-from opsdb.registration.records import Batch, Jsonb
+from opsdb.registration.records import Batch, Jsonb, to_jsonb
 from opsdb.registration.report import COMPARED_FIELDS, Conflict
 
 _RETRIES = 8  # deadlock or serialization failure: the batch is rolled back and re-run
@@ -32,9 +32,7 @@ Outcome = tuple[int, int, list[Conflict]]  # new, existing, conflicts
 
 def _jsonb_encode(value: Any) -> bytes:
     """jsonb binary format: version 1, then the JSON text (`Jsonb`: already encoded)."""
-    if type(value) is Jsonb:
-        return value
-    return b"\x01" + json.dumps(value).encode()
+    return value if type(value) is Jsonb else to_jsonb(value)
 
 
 def _jsonb_decode(data: bytes) -> Any:

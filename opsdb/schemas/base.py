@@ -107,12 +107,18 @@ def _relative_path(value: str) -> str:
     return value
 
 
-def _utc_representable(value: datetime) -> datetime:
-    """asyncpg converts timestamps to UTC: near year 1 or 9999 that can overflow."""
+def in_utc_range(value: datetime) -> bool:
+    """Whether `value` converts to UTC: asyncpg does so, and near year 1 or 9999 that overflows."""
     try:
         value.astimezone(UTC)
     except OverflowError:
-        raise ValueError("must lie between years 1 and 9999 in UTC") from None
+        return False
+    return True
+
+
+def _utc_representable(value: datetime) -> datetime:
+    if not in_utc_range(value):
+        raise ValueError("must lie between years 1 and 9999 in UTC")
     return value
 
 
