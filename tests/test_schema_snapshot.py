@@ -18,8 +18,9 @@ def test_schema_file_builds_the_migrated_catalogue(server_dsn: str, template_db:
     with psycopg.connect(with_database(server_dsn, template_db), autocommit=True) as migrated:
         from_migrations = catalogue(migrated)
     diffs = [
-        f"{part}:\n" + "\n".join(difflib.unified_diff(expected, from_file[part], "migrations", "schema.sql", lineterm=""))
+        f"{part}:\n" + "\n".join(difflib.unified_diff(expected, from_file[part], "migrated", "file", lineterm=""))
         for part, expected in from_migrations.items()
         if expected != from_file[part]
     ]
-    assert not diffs, "sql/schema.sql differs from the migrations (python -m tests.schema_snapshot):\n" + "\n".join(diffs)
+    hint = "sql/schema.sql differs from the migrations (regenerate: python -m tests.schema_snapshot):\n"
+    assert not diffs, hint + "\n".join(diffs)
