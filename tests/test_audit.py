@@ -22,6 +22,7 @@ from opsdb.db import Connection, Database
 from opsdb.errors import InputValidationError, PrivilegeError
 from opsdb.history import claim_ref, history_check, item_history
 from opsdb.registration import register_files
+from opsdb.simulate import history_invariant
 from opsdb.work import WorkKind
 from tests.work_seed import World, add_packages, repair, seed_world
 
@@ -252,3 +253,17 @@ async def test_cli_shows_an_items_history(db: Database, database_dsn: str) -> No
     assert table.returncode == 0 and "waiting" in table.stdout
     bad = run_cli("history", "nonsense", "1", env=env)
     assert bad.returncode == 2 and "unknown table" in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_simulation_invariant_finds_changes_history_missed(db: Database) -> None:
+    world = await _world(db)
+    async with db.connection() as conn:
+        (package,) = await add_packages(conn, world, 1)
+        assert (await history_invariant(conn)).ok
+        # only a superuser can change a state without the guards (and their history)
+        async with conn.transaction():
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            await conn.execute("UPDATE raw_data_package SET state = 'failed' WHERE id = $1", package)
+        result = await history_invariant(conn)
+    assert not result.ok
+    assert "1 disagreeing" in result.detail and f"raw_data_package {package} (state)" in result.detail
