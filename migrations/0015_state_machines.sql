@@ -141,9 +141,9 @@ ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS state_history (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     changed_at       timestamptz NOT NULL DEFAULT statement_timestamp(),
-    table_name       text NOT NULL,
-    item_id          text NOT NULL,
-    column_name      text NOT NULL,
+    table_name       text COLLATE "C" NOT NULL,  -- "C": the item index compares bytes, not locale rules
+    item_id          text COLLATE "C" NOT NULL,
+    column_name      text COLLATE "C" NOT NULL,
     from_state       text,          -- NULL: the row was created in to_state
     to_state         text NOT NULL,
     db_role          text NOT NULL, -- the role the statement ran as (SET ROLE, else the login)
