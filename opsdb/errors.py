@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -113,8 +114,22 @@ class InputValidationError(OpsdbError):
 _RESTRICT_VIOLATION: type[Exception] = getattr(asyncpg, "RestrictViolationError", asyncpg.ForeignKeyViolationError)
 
 
+# raised by the database's state-machine guards (migration 0015), DETAIL = the item as JSON
+INVALID_TRANSITION_SQLSTATE = "OPS01"
+
+
+def _invalid_transition(exc: asyncpg.PostgresError) -> InvalidTransitionError:
+    try:
+        detail = json.loads(getattr(exc, "detail", None) or "{}")
+        return InvalidTransitionError(str(detail["item"]), detail["from"], str(detail["to"]))
+    except (ValueError, KeyError, TypeError):
+        return InvalidTransitionError(str(exc.args[0] if exc.args else exc), None, "?")
+
+
 def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:
     """Map a PostgreSQL error onto the opsdb family; None if it has no mapping."""
+    if getattr(exc, "sqlstate", None) == INVALID_TRANSITION_SQLSTATE:
+        return _invalid_transition(exc)
     constraint = getattr(exc, "constraint_name", None)
     table = getattr(exc, "table_name", None)
     detail = getattr(exc, "detail", None) or ""

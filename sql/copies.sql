@@ -33,17 +33,3 @@ WHERE ($1::bigint IS NULL OR data_location_id = $1)
   AND id > $4
 ORDER BY id
 LIMIT $5
-
--- set_physical_copy_status --
--- Move a copy from status $2 to $3 only if it is in $2 now; deleted_at follows the deleted status,
--- and a copy scheduled for deletion becomes due at once (deletion work is claimed by next_attempt_at).
-UPDATE physical_copy
-SET status = $3,
-    deleted_at = CASE WHEN $3 = 'deleted' THEN now() END,
-    next_attempt_at = CASE WHEN $3 = 'deletion_scheduled' THEN now() ELSE next_attempt_at END
-WHERE id = $1 AND status = $2
-RETURNING *
-
--- get_physical_copy_status --
--- The current status of a copy (to explain a refused transition).
-SELECT status FROM physical_copy WHERE id = $1

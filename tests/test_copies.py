@@ -17,6 +17,7 @@ from opsdb.errors import (
     NotFoundError,
 )
 from opsdb.ids import uuid7
+from opsdb.pipeline import set_copy_status
 from opsdb.schemas.copies import (
     PHYSICAL_COPY_CREATE,
     DataTransferPackageCopy,
@@ -216,13 +217,14 @@ async def test_status_change_happens_only_from_the_expected_status(db: Database,
     b = items.basics
     async with db.transaction() as uow:
         copy = await uow.copies.create_copy(copy_input("raw_data_package", items.package_id, b.ccat_source_location_id))
-        scheduled = await uow.copies.set_status(copy.id, S.PRESENT, S.DELETION_SCHEDULED)
+        await set_copy_status(uow.conn, copy.id, S.PRESENT, S.DELETION_SCHEDULED)
+        scheduled = await uow.copies.get_copy(copy.id)
         assert isinstance(scheduled, RawDataPackageCopy) and scheduled.status is S.DELETION_SCHEDULED
         assert copy.next_attempt_at is None and scheduled.next_attempt_at is not None  # due for the deleter now
         assert scheduled.updated_at >= copy.updated_at
         # a second daemon working from the old status loses
         with pytest.raises(InvalidTransitionError) as err:
-            await uow.copies.set_status(copy.id, S.PRESENT, S.DELETION_SCHEDULED)
+            await set_copy_status(uow.conn, copy.id, S.PRESENT, S.DELETION_SCHEDULED)
         assert (err.value.item, err.value.current, err.value.target) == (
             f"physical_copy {copy.id}",
             "deletion_scheduled",
@@ -231,15 +233,29 @@ async def test_status_change_happens_only_from_the_expected_status(db: Database,
         assert (await uow.copies.get_copy(copy.id)).status is S.DELETION_SCHEDULED
 
 
+def test_the_repository_has_no_second_way_to_change_a_status() -> None:
+    from opsdb.repositories.copies import PhysicalCopyRepository
+
+    assert not any("status" in name for name in vars(PhysicalCopyRepository) if not name.startswith("_"))
+
+
 async def test_deleted_sets_deleted_at_and_is_final(db: Database, items: Items) -> None:
     b = items.basics
     async with db.transaction() as uow:
         copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.ccat_source_location_id))
-        await uow.copies.set_status(copy.id, S.PRESENT, S.DELETION_SCHEDULED)
-        deleted = await uow.copies.set_status(copy.id, S.DELETION_SCHEDULED, S.DELETED)
+        await set_copy_status(uow.conn, copy.id, S.PRESENT, S.DELETION_SCHEDULED)
+        # the deleter's path: a claim, then completion (the status needs a claim's columns)
+        await uow.conn.execute(
+            "UPDATE physical_copy SET status = 'deletion_in_progress', claimed_by = 'd', claim_token = $2, "
+            "lease_until = now() WHERE id = $1",
+            copy.id,
+            uuid7(),
+        )
+        await set_copy_status(uow.conn, copy.id, S.DELETION_IN_PROGRESS, S.DELETED)
+        deleted = await uow.copies.get_copy(copy.id)
         assert deleted.status is S.DELETED and deleted.deleted_at is not None
         with pytest.raises(InvalidTransitionError, match="deleted -> present"):
-            await uow.copies.set_status(copy.id, S.DELETED, S.PRESENT)
+            await set_copy_status(uow.conn, copy.id, S.DELETED, S.PRESENT)
         assert (await uow.copies.get_copy(copy.id)).status is S.DELETED
 
 
@@ -248,18 +264,18 @@ async def test_status_change_to_the_same_status_or_of_a_missing_copy_is_refused(
     async with db.transaction() as uow:
         copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.ccat_source_location_id))
         with pytest.raises(InvalidTransitionError, match="present -> present"):
-            await uow.copies.set_status(copy.id, S.PRESENT, S.PRESENT)
+            await set_copy_status(uow.conn, copy.id, S.PRESENT, S.PRESENT)
         with pytest.raises(NotFoundError):
-            await uow.copies.set_status(10**9, S.PRESENT, S.DELETION_SCHEDULED)
+            await set_copy_status(uow.conn, 10**9, S.PRESENT, S.DELETION_SCHEDULED)
 
 
 async def test_status_needing_a_claim_is_refused_by_the_database(db: Database, items: Items) -> None:
     b = items.basics
     async with db.transaction() as uow:
         copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.ccat_source_location_id))
-        await uow.copies.set_status(copy.id, S.PRESENT, S.DELETION_SCHEDULED)
+        await set_copy_status(uow.conn, copy.id, S.PRESENT, S.DELETION_SCHEDULED)
         with pytest.raises(CheckViolationError) as err:
-            await uow.copies.set_status(copy.id, S.DELETION_SCHEDULED, S.DELETION_IN_PROGRESS)
+            await uow.conn.execute("UPDATE physical_copy SET status = 'deletion_in_progress' WHERE id = $1", copy.id)
         assert err.value.constraint == "physical_copy_claim_columns"
 
 
@@ -276,7 +292,7 @@ async def test_database_refuses_bad_copy_rows(db: Database, items: Items) -> Non
         ("physical_copy_type_columns", file_copy | {"raw_data_package_id": items.package_id}),
         ("physical_copy_type_columns", file_copy | {"type": "raw_data_package"}),
         ("physical_copy_type_valid", {"type": "tarball", "data_location_id": loc}),
-        ("physical_copy_status_valid", file_copy | {"status": "lost"}),
+        ("physical_copy_status_valid", file_copy | {"status": "vanished"}),
         ("physical_copy_deleted_at_iff_deleted", file_copy | {"status": "deleted"}),
         ("physical_copy_deleted_at_iff_deleted", file_copy | {"deleted_at": T0}),
         ("physical_copy_claim_columns", file_copy | {"status": "deletion_in_progress", "claimed_by": "x"}),

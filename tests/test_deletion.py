@@ -21,6 +21,7 @@ from tests.work_seed import (
     add_package_copy,
     add_packages,
     add_route,
+    repair,
     seed_world,
 )
 
@@ -70,7 +71,7 @@ async def _archived_bundle(conn: Connection, world: World) -> tuple[int, int]:
     """(bundle, its copy at the ccat buffer) of a package archived at Cologne."""
     package, _, _ = await _archived_package(conn, world)
     bundle = await add_bundle(conn, world, [package])
-    await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
+    await repair(conn, "UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
     at_ccat: int = await conn.fetchval("SELECT id FROM physical_copy WHERE data_transfer_package_id = $1", bundle)
     return bundle, at_ccat
 
@@ -79,8 +80,8 @@ async def _staged_only(conn: Connection, world: World) -> tuple[int, int]:
     """(package, its staged copy at Cologne's processing area) of an archived package whose buffer
     copies are gone."""
     package, ccat, cologne = await _archived_package(conn, world)
-    await conn.execute(
-        "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
+    await repair(
+        conn, "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
     )
     staged = await add_package_copy(conn, package, world.locations["cologne_processing"], status="staged")
     return package, staged
@@ -98,7 +99,8 @@ async def _request_staging(conn: Connection, world: World, package: int) -> int:
 
 async def _finish_staging(conn: Connection, job: int, retention: str | None) -> None:
     """Complete staging job `job`, retained for `retention` from now (an interval; None: no end)."""
-    await conn.execute(
+    await repair(
+        conn,
         "UPDATE staging_job SET status = 'completed', completed_at = now(), "
         "retention_until = now() + $2::text::interval WHERE id = $1",
         job,
@@ -131,7 +133,7 @@ async def test_no_deletion_without_a_present_verified_archive_copy_or_while_in_u
     world = await _world(db)
     async with db.connection() as conn:
         _, ccat, _ = await _archived_package(conn, world)
-        await conn.execute(spoil.format(lta=world.locations["cologne_lta"], **world.locations))
+        await repair(conn, spoil.format(lta=world.locations["cologne_lta"], **world.locations))
         candidates = await pipeline.deletion_candidates(conn)
     assert ccat not in candidates
     if "transfer" not in spoil:
@@ -144,7 +146,7 @@ async def test_active_staging_job_holds_the_copies(db: Database) -> None:
         package, _, _ = await _archived_package(conn, world)
         job = await _request_staging(conn, world, package)
         assert await pipeline.deletion_candidates(conn) == []
-        await conn.execute("UPDATE staging_job SET status = 'completed' WHERE id = $1", job)
+        await repair(conn, "UPDATE staging_job SET status = 'completed' WHERE id = $1", job)
         assert len(await pipeline.deletion_candidates(conn)) == 2
 
 
@@ -154,7 +156,7 @@ async def test_bundle_copy_waits_for_its_transfers_and_unpacks(db: Database) -> 
     async with db.connection() as conn:
         package, _, _ = await _archived_package(conn, world)
         bundle = await add_bundle(conn, world, [package])
-        await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
+        await repair(conn, "UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
         bundle_copy = await conn.fetchval("SELECT id FROM physical_copy WHERE data_transfer_package_id = $1", bundle)
         transfer = await conn.fetchval(
             "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id) "
@@ -164,7 +166,7 @@ async def test_bundle_copy_waits_for_its_transfers_and_unpacks(db: Database) -> 
             loc["cologne_buffer"],
         )
         assert bundle_copy not in await pipeline.deletion_candidates(conn)
-        await conn.execute("UPDATE data_transfer SET status = 'completed' WHERE id = $1", transfer)
+        await repair(conn, "UPDATE data_transfer SET status = 'completed' WHERE id = $1", transfer)
         assert bundle_copy in await pipeline.deletion_candidates(conn)
 
 
@@ -173,12 +175,13 @@ async def test_archive_copies_and_staged_copies_no_job_released_are_not_candidat
     async with db.connection() as conn:
         package, ccat, cologne = await _archived_package(conn, world)
         await add_package_copy(conn, package, world.locations["cologne_processing"], status="staged")
-        await conn.execute(
-            "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
+        await repair(
+            conn, "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
         )
         assert await pipeline.deletion_candidates(conn) == []
         # even an archive copy someone scheduled by hand is never claimed
-        await conn.execute(
+        await repair(
+            conn,
             "UPDATE physical_copy SET status = 'deletion_scheduled', next_attempt_at = now() "
             "WHERE data_location_id = $1",
             world.locations["cologne_lta"],
@@ -263,7 +266,7 @@ async def test_a_relay_sites_bundle_copy_stays_until_the_onward_leg_delivered_it
         assert at_ccat not in candidates  # nor has the bundle reached the route's destination
         onward = await _transfer(conn, world, bundle, "cologne_buffer", "us_buffer", "pending")
         assert {at_relay, at_ccat}.isdisjoint(await pipeline.deletion_candidates(conn))
-        await conn.execute("UPDATE data_transfer SET status = 'completed' WHERE id = $1", onward)
+        await repair(conn, "UPDATE data_transfer SET status = 'completed' WHERE id = $1", onward)
         assert {at_relay, at_ccat} <= set(await pipeline.deletion_candidates(conn))
         # an inactive route holds nothing
         await conn.execute("DELETE FROM data_transfer WHERE id = $1", onward)
@@ -395,7 +398,8 @@ async def test_racing_deleters_delete_each_copy_once_and_never_an_archive_copy(d
         # a package whose archive copy is unverified: its buffer copies must survive
         kept, kept_ccat, kept_cologne = await _archived_package(conn, world, name="unverified", verified=False)
         # and its archive copy, scheduled for deletion by hand, must survive too
-        await conn.execute(
+        await repair(
+            conn,
             "UPDATE physical_copy SET status = 'deletion_scheduled', next_attempt_at = now() "
             "WHERE raw_data_package_id = $1 AND data_location_id = $2",
             kept,

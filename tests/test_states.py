@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from opsdb.errors import InvalidTransitionError
-from opsdb.schemas.enums import PackageState, PhysicalCopyStatus, Status
+from opsdb.schemas.enums import ExecutionStatus, PackageState, PhysicalCopyStatus, Status
 from opsdb.states import TRANSITIONS, Machine, allowed, check_transition
 
 
@@ -66,6 +66,7 @@ def test_unknown_target_state_is_a_programming_error() -> None:
         (Machine.UNPACK, Status),
         (Machine.PACKAGE_STATE, PackageState),
         (Machine.PHYSICAL_COPY_STATUS, PhysicalCopyStatus),
+        (Machine.EXECUTION_STATUS, ExecutionStatus),
     ],
 )
 def test_every_state_of_the_enum_is_in_its_machine(machine: Machine, enum: type[Status]) -> None:
@@ -76,4 +77,7 @@ def test_every_state_of_the_enum_is_in_its_machine(machine: Machine, enum: type[
 
 def test_terminal_states_have_no_way_out() -> None:
     assert not any(allowed(Machine.STATUS, "completed", s) for s in Status)
-    assert not any(allowed(Machine.PHYSICAL_COPY_STATUS, "deleted", s) for s in PhysicalCopyStatus)
+    # a deleted copy is history, except where staging writes the bytes there again
+    assert {s for s in PhysicalCopyStatus if allowed(Machine.PHYSICAL_COPY_STATUS, "deleted", s)} == {"staged"}
+    assert not any(allowed(Machine.PHYSICAL_COPY_STATUS, "lost", s) for s in PhysicalCopyStatus)
+    assert not any(allowed(Machine.EXECUTION_STATUS, "completed", s) for s in ExecutionStatus)

@@ -1,13 +1,14 @@
 """Physical copies of files, packages and bundles at data locations.
 
-Creation, look-ups and guarded status changes; claiming deletion work is the work protocol's.
+Creation and look-ups. A status change has one public way, `opsdb.pipeline.set_copy_status`
+(checked against opsdb/states.py, and by the database's guards whoever sends it); claiming
+deletion work is the work protocol's.
 """
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from opsdb.errors import InvalidTransitionError, NotFoundError
 from opsdb.queries import query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.base import subtype_from_row
@@ -82,23 +83,3 @@ class PhysicalCopyRepository(Repository):
             page_limit(limit),
         )
         return [subtype_from_row(PHYSICAL_COPY_MODELS, r) for r in rows]
-
-    async def set_status(self, copy_id: int, expected_from: PhysicalCopyStatus, to: PhysicalCopyStatus) -> PhysicalCopy:
-        """Move a copy from `expected_from` to `to` if it is still in `expected_from`.
-
-        Refused (InvalidTransitionError naming the copy, its current status and `to`) when the
-        copy is elsewhere by now, when `to` equals `expected_from`, or when leaving `deleted`
-        (a deleted copy is history). `deleted_at` is set on entering `deleted`; entering
-        `deletion_scheduled` makes the copy due for deletion now (`next_attempt_at`).
-        """
-        expected_from, to = PhysicalCopyStatus(expected_from), PhysicalCopyStatus(to)
-        item = f"physical_copy {copy_id}"
-        if expected_from is to or expected_from is PhysicalCopyStatus.DELETED:
-            raise InvalidTransitionError(item, expected_from.value, to.value)
-        row = await self.conn.fetchrow(query("set_physical_copy_status"), copy_id, expected_from.value, to.value)
-        if row is None:
-            current = await self.conn.fetchval(query("get_physical_copy_status"), copy_id)
-            if current is None:
-                raise NotFoundError("physical_copy", copy_id)
-            raise InvalidTransitionError(item, current, to.value)
-        return subtype_from_row(PHYSICAL_COPY_MODELS, row)  # type: ignore[no-any-return]

@@ -25,6 +25,8 @@ class PackageState(StrEnum):
 
 
 class PhysicalCopyStatus(StrEnum):
+    """A physical copy's life; `lost` and `corrupt` record evidence going away."""
+
     PRESENT = "present"
     STAGED = "staged"
     DELETION_SCHEDULED = "deletion_scheduled"
@@ -32,6 +34,8 @@ class PhysicalCopyStatus(StrEnum):
     DELETION_POSSIBLE = "deletion_possible"
     DELETED = "deleted"
     DELETION_FAILED = "deletion_failed"
+    LOST = "lost"
+    CORRUPT = "corrupt"
 
 
 class LocationType(StrEnum):
@@ -54,6 +58,8 @@ class RouteType(StrEnum):
 
 
 class ExecutionStatus(StrEnum):
+    """An executed obs unit's status: started running, finished once."""
+
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
