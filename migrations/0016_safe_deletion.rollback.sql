@@ -9,6 +9,7 @@ DROP FUNCTION IF EXISTS opsdb_queue_packaged_files();
 DROP FUNCTION IF EXISTS opsdb_queue_archived_package();
 DROP FUNCTION IF EXISTS opsdb_queue_file_deletions(bigint[]);
 DROP FUNCTION IF EXISTS opsdb_confirm_deletion(bigint, uuid);
+DROP FUNCTION IF EXISTS opsdb_withdraw_verification(bigint);
 DROP FUNCTION IF EXISTS opsdb_schedule_deletions(bigint[], integer);
 DROP FUNCTION IF EXISTS opsdb_deletion_candidates(bigint[], integer);
 DROP FUNCTION IF EXISTS opsdb_deletion_scan(bigint[], integer);

@@ -14,10 +14,11 @@
 -- 3. A statement trigger on physical_copy re-judges, under those locks, every copy that
 --    enters deletion_in_progress (a claim or a lease takeover) or deleted (a completion),
 --    whoever sends the statement, and refuses a copy being deleted going anywhere but
---    deleted / back to the queue / failed / lost (SQLSTATE OP001).
+--    deleted / back to the queue / failed / lost (SQLSTATE OP001). An owner's explicit repair
+--    (0015, opsdb.repair) is exempt, and recorded as such in state_history.
 -- 4. A queue of (archived package, location) pairs that still hold file copies at a source or
 --    buffer: deletion candidates start there, never from every copy ever recorded.
--- depends: 0014_hardening
+-- depends: 0015_state_machines
 
 -- -- the rule, set-based ---------------------------------------------------------------------
 
@@ -263,6 +264,8 @@ DECLARE
     judged bigint[];
     refused record;
 BEGIN
+    -- an owner's explicit repair (0015: opsdb.repair) moves copies outside the rules, recorded
+    IF NOT opsdb_repairing(TG_RELID) THEN
     SELECT n.id, o.status AS old_status, n.status AS new_status INTO refused
     FROM new_rows n JOIN old_rows o ON o.id = n.id
     WHERE o.status = 'deletion_in_progress'
@@ -291,6 +294,7 @@ BEGIN
                 USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status',
                       HINT = 'do not remove its bytes; if they are gone already, mark the copy lost';
         END IF;
+    END IF;
     END IF;
 
     INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
@@ -471,6 +475,33 @@ BEGIN
 END;
 $$;
 
+-- -- evidence ----------------------------------------------------------------------------------
+
+-- The checksum verification of copy `copy_id` no longer holds: checksum_verified_at back to
+-- NULL, and a row in state_history (0015; not a status change, so no trigger records it).
+-- Waits for deleters holding the copy (FOR SHARE). Returns the withdrawn verification time and
+-- when the change took its lock; no row when the copy was not verified.
+CREATE OR REPLACE FUNCTION opsdb_withdraw_verification(copy_id bigint)
+RETURNS TABLE (previous timestamptz, locked_at timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER AS $$
+DECLARE
+    was timestamptz;
+BEGIN
+    SELECT c.checksum_verified_at INTO was FROM physical_copy c WHERE c.id = copy_id FOR UPDATE;
+    IF was IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE physical_copy c SET checksum_verified_at = NULL WHERE c.id = copy_id;
+    INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                               application_name)
+    VALUES ('physical_copy', copy_id::text, 'checksum_verified_at', 'verified', 'unverified', opsdb_acting_role(),
+            session_user, current_setting('application_name'));
+    previous := was;
+    locked_at := clock_timestamp();
+    RETURN NEXT;
+END;
+$$;
+
 -- SECURITY DEFINER functions search this schema, then pg_temp (as 0014 made the others)
 DO $$
 DECLARE
@@ -481,7 +512,8 @@ BEGIN
         WHERE p.prosecdef AND p.pronamespace = current_schema()::regnamespace
           AND p.proname IN ('opsdb_lock_deletion_backing', 'opsdb_deletable_locked', 'opsdb_queue_file_deletions',
                             'opsdb_queue_archived_package', 'opsdb_queue_packaged_files', 'opsdb_guard_deletion',
-                            'opsdb_deletion_scan', 'opsdb_schedule_deletions', 'opsdb_confirm_deletion')
+                            'opsdb_deletion_scan', 'opsdb_schedule_deletions', 'opsdb_confirm_deletion',
+                            'opsdb_withdraw_verification')
     LOOP
         EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_temp', fn, current_schema());
     END LOOP;

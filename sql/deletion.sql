@@ -15,7 +15,7 @@ WITH due AS (
               AND ($3::bigint[] IS NULL OR l.id = ANY($3::bigint[]))
               AND ($4::text[] IS NULL OR l.site_id IN (SELECT s.id FROM site s WHERE s.short_name = ANY($4::text[]))))
     ORDER BY t.next_attempt_at
-    LIMIT $2 * 2
+    LIMIT $2 * 4
     FOR UPDATE OF t SKIP LOCKED
 ),
 allowed AS (
@@ -86,15 +86,8 @@ WHERE c.id = old.id AND old.status = ANY($3::text[])
 RETURNING old.status AS previous, clock_timestamp() AS at
 
 -- evidence_withdraw_verification --
--- The checksum verification of copy $1 no longer holds: checksum_verified_at back to NULL. Returns when it was verified and when the change took its lock.
-WITH old AS (
-    SELECT id, checksum_verified_at FROM physical_copy WHERE id = $1 FOR UPDATE
-)
-UPDATE physical_copy c
-SET checksum_verified_at = NULL
-FROM old
-WHERE c.id = old.id AND old.checksum_verified_at IS NOT NULL
-RETURNING old.checksum_verified_at AS previous, clock_timestamp() AS at
+-- The checksum verification of copy $1 no longer holds (recorded in state_history); no row when it was not verified.
+SELECT previous, locked_at AS at FROM opsdb_withdraw_verification($1)
 
 -- evidence_copy_state --
 -- Status and verification time of copy $1 (explains a refused evidence change).
