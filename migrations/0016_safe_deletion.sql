@@ -521,4 +521,8 @@ END
 $$;
 
 -- the queue starts with what is waiting today
-SELECT opsdb_queue_file_deletions(ARRAY(SELECT id FROM raw_data_package WHERE state = 'archived'));
+DO $$
+BEGIN
+    PERFORM opsdb_queue_file_deletions(ARRAY(SELECT id FROM raw_data_package WHERE state = 'archived'));
+END
+$$;

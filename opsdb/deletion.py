@@ -9,16 +9,16 @@ verification withdrawn): opsdb/evidence.py.
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-import random
 from typing import TypeVar
 
 import anyio
 import asyncpg
 
 from opsdb.db import Connection
-from opsdb.errors import ClaimLostError, DeletionRefusedError, TransientConflictError
+from opsdb.errors import ClaimLostError, TransientConflictError
 from opsdb.queries import query
 from opsdb.work import Claim, WorkKind, _claim_from_row, complete
 
@@ -158,4 +158,3 @@ async def deleting(conn: Connection, claim: Claim) -> AsyncIterator[bool]:
         yield go
         if go:
             await complete(conn, claim)
-
