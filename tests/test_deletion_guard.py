@@ -3,6 +3,8 @@ operations; the open points of issue 16 about deletion."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import anyio
 import pytest
 
@@ -45,11 +47,16 @@ async def _claimed(conn: Connection, world: World, copy_id: int) -> work.Claim:
     return mine
 
 
-async def _waiting_on_a_lock(watcher: Connection) -> bool:
-    waiting: int = await watcher.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-    )
-    return waiting > 0
+async def _until_a_session_waits_on_a_lock(watcher: Connection, done: Sequence[object] = ()) -> None:
+    """Return once some session of this database waits on a lock (or `done` is non-empty)."""
+    with anyio.fail_after(10):
+        while True:
+            waiting: int = await watcher.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if waiting or done:
+                return
+            await anyio.sleep(0.01)
 
 
 async def test_the_set_based_rule_agrees_with_the_per_copy_reference(db: Database) -> None:
@@ -85,16 +92,14 @@ async def test_the_set_based_rule_agrees_with_the_per_copy_reference(db: Databas
         await add_files(conn, world, 3, location="ccat_source", prefix="loose")  # unpackaged
         package, _ = await _staged_only(conn, world)
         await _finish_staging(conn, await _request_staging(conn, world, package), "-1 second")
-        kept, kept_ccat, kept_cologne = await _archived_package(conn, world, name="kept")
+        kept, kept_ccat, _ = await _archived_package(conn, world, name="kept")
         await repair(conn, "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = $1", kept_ccat)
         await add_package_copy(conn, kept, loc["cologne_processing"], status="staged")
         await _finish_staging(conn, await _request_staging(conn, world, kept), "1 day")
         b2, _, _ = await _archived_package(conn, world, name="b2")
         await add_bundle(conn, world, [b2], status="pending", name="dtp2")
         ids = [r["id"] for r in await conn.fetch("SELECT id FROM physical_copy ORDER BY id")]
-        reference = {
-            r["id"] for r in await conn.fetch("SELECT id FROM physical_copy WHERE opsdb_copy_deletable(id)")
-        }
+        reference = {r["id"] for r in await conn.fetch("SELECT id FROM physical_copy WHERE opsdb_copy_deletable(id)")}
         judged = {r["d"] for r in await conn.fetch("SELECT d FROM opsdb_deletable($1::bigint[]) AS d", ids)}
         locked = {r["d"] for r in await conn.fetch("SELECT d FROM opsdb_deletable_locked($1::bigint[]) AS d", ids)}
     assert 5 < len(reference) < len(ids) - 5  # the world exercises both verdicts
@@ -155,15 +160,12 @@ async def test_a_withdrawal_waits_for_a_deletion_in_progress_and_follows_it(db: 
             withdrawn.append(await evidence.withdraw_verification(other, archive))
 
     async with db.connection() as conn, db.connection() as watcher:
-        async with anyio.create_task_group() as tg:
-            async with deletion.deleting(conn, claim) as go:
-                assert go
-                tg.start_soon(withdraw)
-                with anyio.fail_after(10):
-                    while not await _waiting_on_a_lock(watcher):
-                        await anyio.sleep(0.01)
-                assert withdrawn == []  # still waiting while the bytes go
-                removed_at = await conn.fetchval("SELECT clock_timestamp()")
+        async with anyio.create_task_group() as tg, deletion.deleting(conn, claim) as go:
+            assert go
+            tg.start_soon(withdraw)
+            await _until_a_session_waits_on_a_lock(watcher)
+            assert withdrawn == []  # still waiting while the bytes go
+            removed_at = await conn.fetchval("SELECT clock_timestamp()")
         deleted = await _status(conn, ccat)
     assert deleted == "deleted"
     assert withdrawn and withdrawn[0].at > removed_at
@@ -187,9 +189,7 @@ async def test_confirm_waits_for_a_withdrawal_in_flight_and_sees_it(db: Database
         await evidence.mark_corrupt(withdrawer, archive)
         async with anyio.create_task_group() as tg:
             tg.start_soon(confirm)
-            with anyio.fail_after(10):
-                while not await _waiting_on_a_lock(watcher) and not verdicts:
-                    await anyio.sleep(0.01)
+            await _until_a_session_waits_on_a_lock(watcher, verdicts)
             await tx.commit()
     assert verdicts == [False]
 
@@ -275,14 +275,11 @@ async def test_a_staging_job_waits_for_a_deletion_holding_the_staged_copy(db: Da
             jobs.append(await _request_staging(other, world, package))
 
     async with db.connection() as conn, db.connection() as watcher:
-        async with anyio.create_task_group() as tg:
-            async with deletion.deleting(conn, claim) as go:
-                assert go
-                tg.start_soon(stage)
-                with anyio.fail_after(10):
-                    while not await _waiting_on_a_lock(watcher):
-                        await anyio.sleep(0.01)
-                assert jobs == []
+        async with anyio.create_task_group() as tg, deletion.deleting(conn, claim) as go:
+            assert go
+            tg.start_soon(stage)
+            await _until_a_session_waits_on_a_lock(watcher)
+            assert jobs == []
         assert await _status(conn, staged) == "deleted"
     assert len(jobs) == 1
 
@@ -342,7 +339,9 @@ async def test_file_copies_come_from_the_queue_and_return_to_it_when_a_deletion_
     async with db.connection() as conn:
         files = await add_files(conn, world, 4, location="ccat_source")
         package, _, _ = await _archived_package(conn, world, state="waiting")
-        await repair(conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", package, files)
+        await repair(
+            conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", package, files
+        )
         assert await conn.fetchval("SELECT count(*) FROM deletion_file_queue") == 0  # not archived yet
         await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
         queued = await conn.fetch("SELECT raw_data_package_id, data_location_id FROM deletion_file_queue")
