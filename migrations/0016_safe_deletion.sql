@@ -30,34 +30,46 @@
 CREATE OR REPLACE FUNCTION opsdb_deletion_pairs_blocked(package_ids bigint[], location_ids bigint[])
 RETURNS TABLE (raw_data_package_id bigint, data_location_id bigint)
 LANGUAGE sql STABLE AS $$
+    -- every look-up is a LATERAL ... LIMIT 1 on an index, per pair: the cost follows the pairs
+    -- asked about, never the archived packages or copies ever recorded
     SELECT pl.package_id, pl.location_id
     FROM (SELECT DISTINCT u.package_id, u.location_id FROM unnest(package_ids, location_ids) AS u(package_id, location_id)) pl
     JOIN data_location here ON here.id = pl.location_id
     LEFT JOIN raw_data_package p ON p.id = pl.package_id
-    WHERE p.id IS NULL OR p.state <> 'archived'
-       OR NOT EXISTS (
-            SELECT 1 FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
-            WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = p.id
-              AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
-              AND al.location_type = 'long_term_archive')
-       OR (here.location_type = 'buffer'
-           AND EXISTS (SELECT 1 FROM data_location l
-                       WHERE l.site_id = here.site_id AND l.location_type = 'long_term_archive' AND l.active)
-           AND NOT EXISTS (
-                SELECT 1 FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
-                WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = p.id
-                  AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
-                  AND al.location_type = 'long_term_archive' AND al.site_id = here.site_id))
-       OR EXISTS (
-            SELECT 1 FROM data_transfer_package d
-            WHERE d.id = p.data_transfer_package_id AND d.origin_location_id = pl.location_id
-              AND d.status <> 'completed')
-       OR EXISTS (
-            SELECT 1 FROM long_term_archive_transfer t
-            WHERE t.raw_data_package_id = p.id AND t.origin_location_id = pl.location_id AND t.status <> 'completed')
-       OR EXISTS (
-            SELECT 1 FROM staging_job_package sp JOIN staging_job j ON j.id = sp.staging_job_id
-            WHERE sp.raw_data_package_id = p.id AND j.status IN ('pending', 'scheduled', 'in_progress'))
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
+        WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = p.id
+          AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
+          AND al.location_type = 'long_term_archive'
+        LIMIT 1) archived ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM data_location l
+        WHERE here.location_type = 'buffer' AND l.site_id = here.site_id
+          AND l.location_type = 'long_term_archive' AND l.active
+        LIMIT 1) site_archive ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
+        WHERE site_archive.found AND a.type = 'raw_data_package' AND a.raw_data_package_id = p.id
+          AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
+          AND al.location_type = 'long_term_archive' AND al.site_id = here.site_id
+        LIMIT 1) at_site ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM data_transfer_package d
+        WHERE d.id = p.data_transfer_package_id AND d.origin_location_id = pl.location_id AND d.status <> 'completed'
+        LIMIT 1) building ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM long_term_archive_transfer t
+        WHERE t.raw_data_package_id = p.id AND t.origin_location_id = pl.location_id AND t.status <> 'completed'
+        LIMIT 1) archiving ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM staging_job_package sp JOIN staging_job j ON j.id = sp.staging_job_id
+        WHERE sp.raw_data_package_id = p.id AND j.status IN ('pending', 'scheduled', 'in_progress')
+        LIMIT 1) staging ON true
+    WHERE p.id IS NULL OR p.state <> 'archived'                  -- rule 2
+       OR archived.found IS NULL
+       OR (site_archive.found AND at_site.found IS NULL)         -- rule 5
+       OR building.found OR archiving.found                      -- rule 3
+       OR staging.found                                          -- rule 4
 $$;
 
 -- The copies among `ids` the safe-deletion rule allows to delete now (rules 1-7, the union of
@@ -67,9 +79,9 @@ LANGUAGE sql STABLE AS $$
     WITH c AS (
         SELECT pc.id, pc.type, pc.raw_data_file_id, pc.raw_data_package_id, pc.data_transfer_package_id,
                pc.data_location_id, l.location_type, l.site_id
-        FROM (SELECT DISTINCT unnest(ids) AS id) u
-        JOIN physical_copy pc ON pc.id = u.id
+        FROM physical_copy pc
         JOIN data_location l ON l.id = pc.data_location_id
+        WHERE pc.id = ANY(ids)
     ),
     -- every (copy, package it holds) of the source and buffer copies (rule 1)
     held AS (
@@ -261,28 +273,32 @@ CREATE OR REPLACE TRIGGER raw_data_file_packaged_queue AFTER UPDATE ON raw_data_
 CREATE OR REPLACE FUNCTION opsdb_guard_deletion() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
+    bad bigint[];
     judged bigint[];
+    requeue boolean;
     refused record;
 BEGIN
-    -- an owner's explicit repair (0015: opsdb.repair) moves copies outside the rules, recorded
-    IF NOT opsdb_repairing(TG_RELID) THEN
-    SELECT n.id, o.status AS old_status, n.status AS new_status INTO refused
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE o.status = 'deletion_in_progress'
-      AND n.status NOT IN ('deletion_in_progress', 'deleted', 'deletion_scheduled', 'deletion_failed', 'lost')
-    ORDER BY n.id LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'physical_copy %: being deleted, it cannot become % (retry once the deletion has finished)',
-            refused.id, refused.new_status
-            USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status';
-    END IF;
+    -- one pass over the statement's rows sorts them out
+    SELECT array_agg(n.id ORDER BY n.id) FILTER (
+               WHERE o.status = 'deletion_in_progress'
+                 AND n.status NOT IN ('deletion_in_progress', 'deleted', 'deletion_scheduled', 'deletion_failed', 'lost')),
+           array_agg(n.id ORDER BY n.id) FILTER (
+               WHERE (n.status = 'deletion_in_progress'
+                      AND (o.status <> 'deletion_in_progress' OR o.claim_token IS DISTINCT FROM n.claim_token))
+                  OR (n.status = 'deleted' AND o.status <> 'deleted')),
+           bool_or(n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+                   AND o.status NOT IN ('present', 'deletion_possible'))
+      INTO bad, judged, requeue
+    FROM new_rows n JOIN old_rows o ON o.id = n.id;
 
-    SELECT array_agg(n.id ORDER BY n.id) INTO judged
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    WHERE (n.status = 'deletion_in_progress'
-           AND (o.status <> 'deletion_in_progress' OR o.claim_token IS DISTINCT FROM n.claim_token))
-       OR (n.status = 'deleted' AND o.status <> 'deleted');
-    IF judged IS NOT NULL THEN
+    -- an owner's explicit repair (0015: opsdb.repair) moves copies outside the rules, recorded
+    IF (bad IS NOT NULL OR judged IS NOT NULL) AND NOT opsdb_repairing(TG_RELID) THEN
+        IF bad IS NOT NULL THEN
+            SELECT n.id, n.status INTO refused FROM new_rows n WHERE n.id = bad[1];
+            RAISE EXCEPTION 'physical_copy %: being deleted, it cannot become % (retry once the deletion has finished)',
+                refused.id, refused.status
+                USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status';
+        END IF;
         PERFORM opsdb_lock_deletion_backing(judged);
         SELECT n.id, o.status AS old_status, n.status AS new_status INTO refused
         FROM new_rows n JOIN old_rows o ON o.id = n.id
@@ -295,18 +311,19 @@ BEGIN
                       HINT = 'do not remove its bytes; if they are gone already, mark the copy lost';
         END IF;
     END IF;
-    END IF;
 
-    INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
-    SELECT DISTINCT f.raw_data_package_id, n.data_location_id
-    FROM new_rows n JOIN old_rows o ON o.id = n.id
-    JOIN raw_data_file f ON f.id = n.raw_data_file_id
-    JOIN raw_data_package p ON p.id = f.raw_data_package_id AND p.state = 'archived'
-    JOIN data_location l ON l.id = n.data_location_id AND l.location_type IN ('source', 'buffer')
-    WHERE n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
-      AND o.status NOT IN ('present', 'deletion_possible')
-    ORDER BY 1, 2
-    ON CONFLICT (raw_data_package_id, data_location_id) DO UPDATE SET created_at = excluded.created_at;
+    IF requeue THEN
+        INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
+        SELECT DISTINCT f.raw_data_package_id, n.data_location_id
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        JOIN raw_data_file f ON f.id = n.raw_data_file_id
+        JOIN raw_data_package p ON p.id = f.raw_data_package_id AND p.state = 'archived'
+        JOIN data_location l ON l.id = n.data_location_id AND l.location_type IN ('source', 'buffer')
+        WHERE n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+          AND o.status NOT IN ('present', 'deletion_possible')
+        ORDER BY 1, 2
+        ON CONFLICT (raw_data_package_id, data_location_id) DO UPDATE SET created_at = excluded.created_at;
+    END IF;
     RETURN NULL;
 END;
 $$;

@@ -15,7 +15,7 @@ WITH due AS (
               AND ($3::bigint[] IS NULL OR l.id = ANY($3::bigint[]))
               AND ($4::text[] IS NULL OR l.site_id IN (SELECT s.id FROM site s WHERE s.short_name = ANY($4::text[]))))
     ORDER BY t.next_attempt_at
-    LIMIT $2 * 4
+    LIMIT $2 + 16
     FOR UPDATE OF t SKIP LOCKED
 ),
 allowed AS (
