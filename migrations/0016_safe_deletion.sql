@@ -160,7 +160,8 @@ BEGIN
     FROM physical_copy a
     JOIN data_location al ON al.id = a.data_location_id AND al.location_type = 'long_term_archive'
     WHERE a.type = 'raw_data_package'
-      AND a.raw_data_package_id IN (
+      -- the packages, once (an InitPlan), then one index probe per package
+      AND a.raw_data_package_id = ANY(ARRAY(
             SELECT pc.raw_data_package_id FROM physical_copy pc
             WHERE pc.id = ANY(ids) AND pc.type = 'raw_data_package'
             UNION
@@ -169,7 +170,7 @@ BEGIN
             UNION
             SELECT p.id FROM physical_copy pc
             JOIN raw_data_package p ON p.data_transfer_package_id = pc.data_transfer_package_id
-            WHERE pc.id = ANY(ids) AND pc.type = 'data_transfer_package')
+            WHERE pc.id = ANY(ids) AND pc.type = 'data_transfer_package'))
     ORDER BY a.id
     FOR SHARE OF a;
 END;
