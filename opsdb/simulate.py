@@ -30,6 +30,7 @@ from opsdb import migrate, pipeline, work
 from opsdb.config import with_database
 from opsdb.db import Connection, Database
 from opsdb.errors import ClaimLostError, InvalidTransitionError
+from opsdb.history import history_check
 from opsdb.queries import query
 from opsdb.registration import register_files
 from opsdb.schemas.enums import ExecutionStatus
@@ -771,4 +772,17 @@ async def check_invariants(
             f"{missing} (package, site) pairs received but not archived there",
         )
     )
+    results.append(await history_invariant(conn))
     return results
+
+
+async def history_invariant(conn: Connection) -> InvariantResult:
+    """(e) every state change left a history row: each item's trail has no gap, and its last
+    recorded state is its current state."""
+    check = await history_check(conn)
+    return InvariantResult(
+        "history records every state change",
+        check.ok,
+        f"{check.items} item states, {check.missing} without history, {check.disagreeing} disagreeing, "
+        f"{check.gaps} gaps" + (f" (e.g. {check.example})" if check.example else ""),
+    )
