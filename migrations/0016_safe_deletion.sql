@@ -538,6 +538,27 @@ BEGIN
 END
 $$;
 
+-- functions that write or lock: not for readers (nor PUBLIC); writers keep them (per-actor
+-- roles may narrow this further). Reading the rule (opsdb_deletable, candidates) stays open.
+DO $$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY['opsdb_lock_deletion_backing(bigint[])', 'opsdb_deletable_locked(bigint[])',
+                              'opsdb_claim_deletable(bigint)', 'opsdb_queue_file_deletions(bigint[])',
+                              'opsdb_schedule_deletions(bigint[], integer)', 'opsdb_confirm_deletion(bigint, uuid)',
+                              'opsdb_withdraw_verification(bigint)'] LOOP
+        EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
+        IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_reader') THEN
+            EXECUTE format('REVOKE ALL ON FUNCTION %s FROM opsdb_reader', fn);
+        END IF;
+        IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_writer') THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO opsdb_writer', fn);
+        END IF;
+    END LOOP;
+END
+$$;
+
 -- the queue starts with what is waiting today
 DO $$
 BEGIN

@@ -176,3 +176,28 @@ async def test_claim_and_complete_racing_a_withdrawal_never_delete_unbacked(db: 
     assert len(rows) == rounds
     assert all(r["deleted"] is None or r["deleted"] < r["withdrawn"] for r in rows)
     assert statuses <= {"deleted", "deletion_in_progress"}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "SELECT * FROM opsdb_withdraw_verification($1)",
+        "SELECT * FROM opsdb_schedule_deletions(NULL, 10 + 0 * $1)",
+        "SELECT opsdb_confirm_deletion($1, gen_random_uuid())",
+        "SELECT opsdb_lock_deletion_backing(ARRAY[$1]::bigint[])",
+    ],
+)
+async def test_a_reader_can_neither_withdraw_evidence_nor_schedule_nor_lock(
+    db: Database, world: World, login_as: LoginAs, call: str
+) -> None:
+    async with db.connection() as conn:
+        archive, _, _ = await _package(conn, world)
+        before = await conn.fetchval(COPIES)
+    reader = await asyncpg.connect(await login_as("opsdb_reader"))
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await reader.execute(call, archive)
+    finally:
+        await reader.close()
+    async with db.connection() as conn:
+        assert await conn.fetchval(COPIES) == before
