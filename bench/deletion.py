@@ -159,7 +159,7 @@ FROM locked
 WHERE c.id = locked.id
 RETURNING c.id
 """
-GUARD_OFF = "ALTER TABLE physical_copy DISABLE TRIGGER physical_copy_guard_deletion"
+GUARD_OFF = "ALTER TABLE physical_copy DISABLE TRIGGER physical_copy_transition_deletion_rule"
 
 
 def _old_claim_sql() -> str:

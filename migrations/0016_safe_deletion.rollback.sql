@@ -1,6 +1,6 @@
 -- Back to the per-copy rule of 0009-0012: the guard, the queue and the set-based functions go.
 
-DROP TRIGGER IF EXISTS physical_copy_guard_deletion ON physical_copy;
+DROP TRIGGER IF EXISTS physical_copy_transition_deletion_rule ON physical_copy;
 DROP TRIGGER IF EXISTS raw_data_file_packaged_queue ON raw_data_file;
 DROP TRIGGER IF EXISTS raw_data_package_archived_queue ON raw_data_package;
 DROP TRIGGER IF EXISTS raw_data_package_archived_insert_queue ON raw_data_package;

@@ -328,7 +328,9 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-CREATE OR REPLACE TRIGGER physical_copy_guard_deletion AFTER UPDATE ON physical_copy
+-- named to fire after 0015's physical_copy_state_updated (triggers fire in name order): a
+-- forbidden transition is reported as such before the rule is judged
+CREATE OR REPLACE TRIGGER physical_copy_transition_deletion_rule AFTER UPDATE ON physical_copy
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION opsdb_guard_deletion();
 
@@ -337,7 +339,7 @@ CREATE OR REPLACE TRIGGER physical_copy_guard_deletion AFTER UPDATE ON physical_
 -- One pass over what may be deleted: candidate copies (id), at most max_rows, and the queue
 -- pairs found settled (no present or deletion_possible file copy left there; id NULL).
 -- Package and bundle copies come from the (location, status) index of non-file copies; file
--- copies from the queue, in key order and in chunks: a chunk's pairs are judged first, and only
+-- copies from the queue, in key order and in growing chunks: a chunk's pairs are judged first, and only
 -- the files of allowed pairs are read, until max_rows copies are found.
 CREATE OR REPLACE FUNCTION opsdb_deletion_scan(locations bigint[], max_rows integer)
 RETURNS TABLE (id bigint, settled_package_id bigint, settled_location_id bigint)
@@ -349,7 +351,7 @@ DECLARE
     locs bigint[];
     last_package bigint := -1;
     last_location bigint := -1;
-    chunk constant integer := 256;
+    chunk integer := 16;  -- doubles per round, up to 1024: few pairs judged for a small answer
 BEGIN
     IF wanted IS NULL OR wanted <= 0 THEN
         RETURN;
@@ -358,11 +360,16 @@ BEGIN
     RETURN QUERY
         SELECT d, NULL::bigint, NULL::bigint
         FROM opsdb_deletable(ARRAY(
+            -- per location, one range of the (location, status) index of non-file copies: never
+            -- the archive copies, which stay present forever
             SELECT c.id FROM data_location l
-            JOIN physical_copy c ON c.data_location_id = l.id AND c.type <> 'raw_data_file'
-            WHERE (locations IS NULL OR l.id = ANY(locations))
-              AND ((l.location_type IN ('source', 'buffer') AND c.status = 'present')
-                OR (l.location_type = 'processing' AND c.status = 'staged' AND c.type = 'raw_data_package')))) AS d
+            CROSS JOIN LATERAL (
+                SELECT pc.id FROM physical_copy pc
+                WHERE pc.data_location_id = l.id AND pc.type <> 'raw_data_file'
+                  AND pc.status = CASE WHEN l.location_type = 'processing' THEN 'staged' ELSE 'present' END
+                  AND (l.location_type <> 'processing' OR pc.type = 'raw_data_package')) c
+            WHERE l.location_type IN ('source', 'buffer', 'processing')
+              AND (locations IS NULL OR l.id = ANY(locations)))) AS d
         ORDER BY d
         LIMIT wanted;
     GET DIAGNOSTICS found_rows = ROW_COUNT;
@@ -407,6 +414,7 @@ BEGIN
                 SELECT 1 FROM raw_data_file f
                 JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = u.location_id
                 WHERE f.raw_data_package_id = u.package_id AND c.status IN ('present', 'deletion_possible'));
+        chunk := least(chunk * 2, 1024);
     END LOOP;
 END;
 $$;
