@@ -55,6 +55,20 @@ INSERT INTO state_transition (machine, from_state, to_state) VALUES
     ('unpack', 'scheduled', 'failed'),
     ('unpack', 'scheduled', 'in_progress'),
     ('unpack', 'scheduled', 'pending'),
+    ('package_build', NULL, 'pending'),
+    ('package_build', 'failed', 'pending'),
+    ('package_build', 'in_progress', 'completed'),
+    ('package_build', 'in_progress', 'failed'),
+    ('package_build', 'in_progress', 'in_progress'),
+    ('package_build', 'in_progress', 'pending'),
+    ('package_build', 'pending', 'completed'),
+    ('package_build', 'pending', 'failed'),
+    ('package_build', 'pending', 'in_progress'),
+    ('package_build', 'pending', 'scheduled'),
+    ('package_build', 'scheduled', 'completed'),
+    ('package_build', 'scheduled', 'failed'),
+    ('package_build', 'scheduled', 'in_progress'),
+    ('package_build', 'scheduled', 'pending'),
     ('package_state', NULL, 'waiting'),
     ('package_state', 'archived', 'archived'),
     ('package_state', 'failed', 'waiting'),
@@ -114,7 +128,7 @@ CREATE TABLE IF NOT EXISTS state_column (
 );
 INSERT INTO state_column (table_name, column_name, machine) VALUES
     ('physical_copy', 'status', 'physical_copy_status'),
-    ('raw_data_package', 'status', 'status'),
+    ('raw_data_package', 'status', 'package_build'),
     ('raw_data_package', 'state', 'package_state'),
     ('data_transfer_package', 'status', 'status'),
     ('data_transfer', 'status', 'status'),
@@ -127,9 +141,9 @@ ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS state_history (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     changed_at       timestamptz NOT NULL DEFAULT statement_timestamp(),
-    table_name       text NOT NULL,
-    item_id          text NOT NULL,
-    column_name      text NOT NULL,
+    table_name       text COLLATE "C" NOT NULL,  -- "C": the item index compares bytes, not locale rules
+    item_id          text COLLATE "C" NOT NULL,
+    column_name      text COLLATE "C" NOT NULL,
     from_state       text,          -- NULL: the row was created in to_state
     to_state         text NOT NULL,
     db_role          text NOT NULL, -- the role the statement ran as (SET ROLE, else the login)
@@ -274,7 +288,7 @@ BEGIN
     -- one statement: record every new row, and find the first one in a state no new row
     -- may start in (raising then undoes the history rows with the statement)
     WITH c AS MATERIALIZED (
-        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, NULL::text AS from_state,
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'package_build' AS machine, NULL::text AS from_state,
                n.status AS to_state, n.claimed_by AS claimed_by, md5(n.claim_token::text)::uuid AS claim_ref
         FROM new_rows n
         UNION ALL
@@ -308,7 +322,7 @@ DECLARE
     repair boolean := opsdb_repairing(TG_RELID);
 BEGIN
     WITH c AS MATERIALIZED (
-        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'package_build' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
         FROM old_rows o JOIN new_rows n ON n.id = o.id
         WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)

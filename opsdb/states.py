@@ -23,6 +23,8 @@ class Machine(StrEnum):
     """A job's progress: package and bundle builds, transfers, archive transfers, staging."""
     UNPACK = "unpack"
     """A data transfer's unpack step at the destination (same values as Status)."""
+    PACKAGE_BUILD = "package_build"
+    """A raw data package's build: a job that may also be finished without a claim."""
     PACKAGE_STATE = "package_state"
     """A raw data package's journey."""
     PHYSICAL_COPY_STATUS = "physical_copy_status"
@@ -42,6 +44,13 @@ _JOB: dict[str, frozenset[str]] = {
     _S.COMPLETED: frozenset(),
     # an operator's reset
     _S.FAILED: frozenset({_S.PENDING}),
+}
+
+# a package built by its instrument is recorded finished directly
+# (PackageRepository.finalize_package), without the claim protocol
+_PACKAGE_BUILD: dict[str, frozenset[str]] = {
+    state: targets | ({_S.COMPLETED} if state in (_S.PENDING, _S.SCHEDULED) else frozenset())
+    for state, targets in _JOB.items()
 }
 
 _P = PackageState
@@ -90,6 +99,7 @@ _EXECUTION: dict[str, frozenset[str]] = {
 TRANSITIONS: Mapping[Machine, Mapping[str, frozenset[str]]] = {
     Machine.STATUS: _JOB,
     Machine.UNPACK: _JOB,
+    Machine.PACKAGE_BUILD: _PACKAGE_BUILD,
     Machine.PACKAGE_STATE: _PACKAGE,
     Machine.PHYSICAL_COPY_STATUS: _COPY,
     Machine.EXECUTION_STATUS: _EXECUTION,
@@ -99,6 +109,7 @@ TRANSITIONS: Mapping[Machine, Mapping[str, frozenset[str]]] = {
 INITIAL: Mapping[Machine, frozenset[str]] = {
     Machine.STATUS: frozenset({_S.PENDING}),
     Machine.UNPACK: frozenset({_S.PENDING}),
+    Machine.PACKAGE_BUILD: frozenset({_S.PENDING}),
     Machine.PACKAGE_STATE: frozenset({_P.WAITING}),
     Machine.PHYSICAL_COPY_STATUS: frozenset({_C.PRESENT, _C.STAGED}),
     Machine.EXECUTION_STATUS: frozenset({_E.RUNNING}),
@@ -107,7 +118,7 @@ INITIAL: Mapping[Machine, frozenset[str]] = {
 
 MACHINE_COLUMNS: Mapping[tuple[str, str], Machine] = {
     ("physical_copy", "status"): Machine.PHYSICAL_COPY_STATUS,
-    ("raw_data_package", "status"): Machine.STATUS,
+    ("raw_data_package", "status"): Machine.PACKAGE_BUILD,
     ("raw_data_package", "state"): Machine.PACKAGE_STATE,
     ("data_transfer_package", "status"): Machine.STATUS,
     ("data_transfer", "status"): Machine.STATUS,

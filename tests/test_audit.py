@@ -20,7 +20,7 @@ from bench.registration_data import seed as seed_registration
 from opsdb import pipeline, work
 from opsdb.db import Connection, Database
 from opsdb.errors import InputValidationError, PrivilegeError
-from opsdb.history import claim_ref, history_check, item_history
+from opsdb.history import HistoryEntry, claim_ref, history_check, item_history
 from opsdb.registration import register_files
 from opsdb.simulate import history_invariant
 from opsdb.work import WorkKind
@@ -267,3 +267,9 @@ async def test_simulation_invariant_finds_changes_history_missed(db: Database) -
         result = await history_invariant(conn)
     assert not result.ok
     assert "1 disagreeing" in result.detail and f"raw_data_package {package} (state)" in result.detail
+
+
+async def test_history_entry_fields_are_the_tables_columns(db: Database) -> None:
+    async with db.connection() as conn:
+        rows = await conn.fetch("SELECT column_name FROM information_schema.columns WHERE table_name = 'state_history'")
+    assert {r["column_name"] for r in rows} == set(HistoryEntry.__dataclass_fields__)

@@ -64,6 +64,7 @@ def test_unknown_target_state_is_a_programming_error() -> None:
     [
         (Machine.STATUS, Status),
         (Machine.UNPACK, Status),
+        (Machine.PACKAGE_BUILD, Status),
         (Machine.PACKAGE_STATE, PackageState),
         (Machine.PHYSICAL_COPY_STATUS, PhysicalCopyStatus),
         (Machine.EXECUTION_STATUS, ExecutionStatus),
