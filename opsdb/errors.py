@@ -67,6 +67,22 @@ class InvalidTransitionError(OpsdbError):
         self.target = target
 
 
+class DeletionRefusedError(InvalidTransitionError):
+    """The database refused to start or finish a deletion: the safe-deletion rule does not hold
+    (or the copy is being deleted and cannot change otherwise). Do not remove its bytes."""
+
+    def __init__(self, message: str) -> None:
+        OpsdbError.__init__(self, message)
+        self.item = message.split(":", 1)[0]
+        self.current = None
+        self.target = "deleted"
+
+
+class TransientConflictError(OpsdbError):
+    """PostgreSQL aborted the statement as a deadlock victim or serialization failure, and the
+    retries inside opsdb did not get it through; trying again later is safe."""
+
+
 class ClaimLostError(OpsdbError):
     """The caller's claim on a work item expired and was taken, or never existed."""
 
@@ -118,6 +134,8 @@ def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:
     table = getattr(exc, "table_name", None)
     detail = getattr(exc, "detail", None) or ""
     where = f" on {table}" if table else ""
+    if getattr(exc, "sqlstate", None) == "OP001":  # the deletion guard (migrations/0016)
+        return DeletionRefusedError(str(exc.args[0]) if exc.args else str(exc))
     if isinstance(exc, asyncpg.UniqueViolationError):
         return ConflictError(f"already exists{where} ({constraint}): {detail}".rstrip(": "), constraint)
     if isinstance(exc, asyncpg.ForeignKeyViolationError | _RESTRICT_VIOLATION):

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from opsdb import deletion
 from opsdb.db import Connection
 from opsdb.errors import InvalidTransitionError, NotFoundError
 from opsdb.queries import query
@@ -21,7 +22,6 @@ from opsdb.repositories.packages import PackageRepository
 from opsdb.schemas.data import RawDataPackageCreate
 from opsdb.schemas.enums import PackageState, PhysicalCopyStatus
 from opsdb.states import Machine, check_transition
-from opsdb.work import Claim, WorkKind, claim
 
 
 def _ids(values: Sequence[int] | None) -> list[int] | None:
@@ -275,6 +275,8 @@ async def create_staging_job(
     if not wanted:
         raise ValueError("a staging job needs at least one package")
     async with conn.transaction():
+        # a deletion of a staged copy there either finishes first or sees this job (issue 16)
+        await conn.fetch(query("pipeline_lock_staged_copies"), destination_location_id, wanted)
         job = await conn.fetchrow(
             query("pipeline_insert_staging_job"), user_account_id, destination_location_id, retention_until
         )
@@ -298,41 +300,10 @@ async def staging_sources(conn: Connection, staging_job_id: int) -> dict[int, in
 # -- deletion ----------------------------------------------------------------------------
 
 
-async def deletion_candidates(
-    conn: Connection, *, locations: Sequence[int] | None = None, limit: int = 1000
-) -> list[int]:
-    """Ids of copies the deletion rules (migrations 0009, 0011, 0012; docs/workflows.md) allow to delete now."""
-    rows = await conn.fetch(query("pipeline_deletion_candidates"), _ids(locations), limit)
-    return [r["id"] for r in rows]
-
-
-async def schedule_deletions(
-    conn: Connection, *, locations: Sequence[int] | None = None, limit: int = 1000
-) -> list[int]:
-    """Move up to `limit` copies the rule allows to deletion_scheduled (one statement); their ids."""
-    rows = await conn.fetch(query("pipeline_schedule_deletions"), _ids(locations), limit)
-    return [r["id"] for r in rows]
-
-
-async def claim_deletions(
-    conn: Connection,
-    worker_id: str,
-    limit: int = 10,
-    lease_seconds: float = 600.0,
-    *,
-    sites: Sequence[str] | None = None,
-    locations: Sequence[int] | None = None,
-) -> list[Claim]:
-    """Claim scheduled deletions whose copy the safe-deletion rule still allows, in one statement.
-
-    The rule is re-checked by the claiming statement itself: a transfer or staging job that
-    started after scheduling, or an archive copy that lost its verification, holds the copy
-    back. Complete with `work.complete`; a deleted package copy turns its files' copies at
-    that location into deletion_possible.
-    """
-    return await claim(
-        conn, WorkKind.PHYSICAL_COPY_DELETION, worker_id, limit, lease_seconds, sites=sites, locations=locations
-    )
+deletion_candidates = deletion.deletion_candidates
+schedule_deletions = deletion.schedule_deletions
+claim_deletions = deletion.claim_deletions
+"""Deletion lives in opsdb/deletion.py (rule re-checked by the database at every step)."""
 
 
 # -- guarded state changes ---------------------------------------------------------------

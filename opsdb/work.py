@@ -144,8 +144,12 @@ KINDS: Mapping[WorkKind, KindSpec] = {
         table="physical_copy",
         prefix="",
         location="data_location_id",
-        extra="",
-        # the safe-deletion rule, judged on the claim's window only (migrations/0009)
+        # archive copies are never deleted, and never locked as work: they are what the rule
+        # locks FOR SHARE, so claimers never wait for one another (migrations/0016)
+        extra="AND t.data_location_id IN (SELECT l.id FROM data_location l "
+        "WHERE l.location_type <> 'long_term_archive')",
+        # the safe-deletion rule, judged on the claim's window only (migrations/0009, 0016);
+        # opsdb.deletion.claim_deletions judges the whole window in one set-based call
         judge="opsdb_claim_deletable(id)",
         window=4,
         pending="deletion_scheduled",

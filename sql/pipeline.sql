@@ -162,6 +162,13 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[])
 ON CONFLICT (raw_data_package_id, destination_location_id) DO NOTHING
 RETURNING *
 
+-- pipeline_lock_staged_copies --
+-- Lock (FOR SHARE, id order) the copies of packages $2 at location $1 before a staging job for them is created: a deleter holding one (confirm_deletion) finishes first, and one that confirms later sees the job.
+SELECT c.id FROM physical_copy c
+WHERE c.type = 'raw_data_package' AND c.raw_data_package_id = ANY($2::bigint[]) AND c.data_location_id = $1
+ORDER BY c.id
+FOR SHARE OF c
+
 -- pipeline_insert_staging_job --
 -- A staging request ($1 user, $2 processing location, $3 retention end).
 INSERT INTO staging_job (user_account_id, destination_location_id, retention_until) VALUES ($1, $2, $3) RETURNING *
@@ -189,27 +196,6 @@ JOIN physical_copy c ON c.type = 'raw_data_package' AND c.raw_data_package_id = 
 JOIN data_location l ON l.id = c.data_location_id AND l.location_type = 'long_term_archive'
 WHERE sp.staging_job_id = $1
 ORDER BY sp.raw_data_package_id, l.active DESC, l.priority DESC, l.id
-
--- pipeline_deletion_candidates --
--- Copies the safe-deletion rule allows to delete now ($1 location ids, NULL = any), at most $2.
-SELECT id FROM opsdb_deletion_candidates($1::bigint[], $2::integer) AS id
-
--- pipeline_schedule_deletions --
--- Schedule up to $2 copies the safe-deletion rule allows ($1 location ids, NULL = any): present (or deletion_possible, or staged past its retention) -> deletion_scheduled, due now.
-WITH candidate AS (
-    SELECT id FROM opsdb_deletion_candidates($1::bigint[], $2::integer) AS id
-),
-locked AS (
-    SELECT c.id FROM physical_copy c JOIN candidate USING (id)
-    WHERE c.status IN ('present', 'deletion_possible', 'staged')
-    FOR UPDATE OF c SKIP LOCKED
-)
-UPDATE physical_copy c
-SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
-    claimed_by = NULL, claim_token = NULL, lease_until = NULL
-FROM locked
-WHERE c.id = locked.id
-RETURNING c.id
 
 -- pipeline_set_package_state --
 -- Guarded state change of package $1 from $2 to $3; nothing when its state is not $2. Back to waiting, the package leaves its bundle (it can be bundled again).

@@ -244,7 +244,10 @@ async def test_deleted_sets_deleted_at_and_is_final(db: Database, items: Items) 
     async with db.transaction() as uow:
         copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.ccat_source_location_id))
         await set_copy_status(uow.conn, copy.id, S.PRESENT, S.DELETION_SCHEDULED)
-        # the deleter's path: a claim, then completion (the status needs a claim's columns)
+        # the deleter's path: a claim, then completion (the status needs a claim's columns); the
+        # file is in no archived package, so the deletion rule (migration 0016) would refuse it:
+        # fabricated as the owner's repair
+        await uow.conn.execute("SELECT set_config('opsdb.repair', 'on', true)")
         await uow.conn.execute(
             "UPDATE physical_copy SET status = 'deletion_in_progress', claimed_by = 'd', claim_token = $2, "
             "lease_until = now() WHERE id = $1",
@@ -252,6 +255,7 @@ async def test_deleted_sets_deleted_at_and_is_final(db: Database, items: Items) 
             uuid7(),
         )
         await set_copy_status(uow.conn, copy.id, S.DELETION_IN_PROGRESS, S.DELETED)
+        await uow.conn.execute("SELECT set_config('opsdb.repair', 'off', true)")
         deleted = await uow.copies.get_copy(copy.id)
         assert deleted.status is S.DELETED and deleted.deleted_at is not None
         with pytest.raises(InvalidTransitionError, match="deleted -> present"):

@@ -101,10 +101,20 @@ async def _bundle(conn: Connection, world: World, n: int) -> object:
 
 
 async def _copy(conn: Connection, world: World, n: int) -> object:
+    # a buffer copy the safe-deletion rule lets go (migration 0016 re-judges every move into
+    # deletion_in_progress or deleted): its package archived, with a verified archive copy
+    package = await _package(conn, world, n)
+    await repair(conn, "UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
+    await conn.execute(
+        "INSERT INTO physical_copy (type, raw_data_package_id, data_location_id, checksum_verified_at) "
+        "VALUES ('raw_data_package', $1, $2, now())",
+        package,
+        world.locations["cologne_lta"],
+    )
     return await conn.fetchval(
         "INSERT INTO physical_copy (type, raw_data_package_id, data_location_id) "
         "VALUES ('raw_data_package', $1, $2) RETURNING id",
-        await _package(conn, world, n),
+        package,
         world.locations["cologne_buffer"],
     )
 
