@@ -246,7 +246,7 @@ async def test_rollback_revokes_here_but_keeps_roles_other_databases_use(
     await anyio.to_thread.run_sync(migrate.apply, empty_dsn)
     await anyio.to_thread.run_sync(_yoyo_0008, database_dsn, "rollback")
     async with db.connection() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'opsdb\\_%er'") == 2
+        assert await conn.fetchval("SELECT count(*) FROM pg_roles WHERE rolname IN ('opsdb_reader', 'opsdb_writer')") == 2
         assert await conn.fetchval("SELECT count(*) FROM pg_default_acl") == 0
     writer = await asyncpg.connect(await login_as("opsdb_writer"))
     try:
