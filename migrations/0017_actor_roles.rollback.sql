@@ -7,6 +7,8 @@ DROP TRIGGER IF EXISTS opsdb_actor_physical_copy_update ON physical_copy;
 DROP TRIGGER IF EXISTS opsdb_actor_raw_data_package_insert ON raw_data_package;
 DROP TRIGGER IF EXISTS opsdb_actor_raw_data_package_update ON raw_data_package;
 DROP TRIGGER IF EXISTS opsdb_actor_raw_data_file_update ON raw_data_file;
+DROP TRIGGER IF EXISTS opsdb_actor_data_location_update ON data_location;
+DROP FUNCTION IF EXISTS opsdb_actor_check_location();
 DROP FUNCTION IF EXISTS opsdb_actor_check_copy_insert();
 DROP FUNCTION IF EXISTS opsdb_actor_check_copy_update();
 DROP FUNCTION IF EXISTS opsdb_actor_check_package();
@@ -32,6 +34,7 @@ $$;
 ALTER FUNCTION opsdb_notify_work() RESET search_path;
 
 DROP PROCEDURE IF EXISTS opsdb_apply_login_defaults(text);
+DROP PROCEDURE IF EXISTS opsdb_apply_database_privileges();
 DROP TABLE IF EXISTS opsdb_role_default;
 
 GRANT SELECT ON raw_data_package, data_transfer_package, data_transfer, long_term_archive_transfer, staging_job,

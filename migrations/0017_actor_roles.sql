@@ -65,13 +65,6 @@ BEGIN
                                         membership[1], membership[2]);
         END;
     END LOOP;
-    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_instrument, opsdb_packager, opsdb_transfer_daemon,'
-                   ' opsdb_archive_daemon, opsdb_staging_daemon, opsdb_deletion_daemon, opsdb_operator',
-                   current_database());
-    -- temporary tables only where COPY staging needs them (registration); PUBLIC loses them below
-    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO opsdb_instrument, opsdb_packager, opsdb_writer',
-                   current_database());
-    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM opsdb_reader', current_database());
 END
 $$;
 
@@ -251,9 +244,10 @@ BEGIN
             IF NOT opsdb_actor_is('opsdb_deletion_daemon', TG_RELID) THEN
                 PERFORM opsdb_actor_refuse(format('move %s to %s', item, NEW.status), 'opsdb_deletion_daemon');
             END IF;
-        ELSIF OLD.status = ANY (deletion_states) AND opsdb_actor_is('opsdb_deletion_daemon', TG_RELID)
+        ELSIF OLD.status IN ('deletion_scheduled', 'deletion_possible', 'deletion_failed')
+              AND opsdb_actor_is('opsdb_deletion_daemon', TG_RELID)
               AND NEW.checksum_verified_at IS NOT DISTINCT FROM OLD.checksum_verified_at THEN
-            NULL;  -- the deletion daemon cancels a deletion: the copy stays as it was
+            NULL;  -- the deletion daemon cancels a deletion that removed nothing yet: the copy stays
         ELSIF NEW.status = 'staged' THEN
             IF NOT opsdb_actor_is('opsdb_staging_daemon', TG_RELID) THEN
                 PERFORM opsdb_actor_refuse(format('move %s to staged', item), 'opsdb_staging_daemon');
@@ -319,6 +313,22 @@ BEGIN
 END;
 $$;
 
+-- A location's kind decides which copies there count as evidence (a long-term-archive copy
+-- backs deletions): once created it changes only by the owner.
+CREATE OR REPLACE FUNCTION opsdb_actor_check_location() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        PERFORM opsdb_actor_refuse(format('change the kind or site of data_location %s (%s -> %s)', OLD.id,
+                                          OLD.location_type, NEW.location_type), 'the owner');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER opsdb_actor_data_location_update BEFORE UPDATE ON data_location
+    FOR EACH ROW WHEN ((OLD.location_type, OLD.site_id) IS DISTINCT FROM (NEW.location_type, NEW.site_id))
+    EXECUTE FUNCTION opsdb_actor_check_location();
 CREATE OR REPLACE TRIGGER opsdb_actor_physical_copy_insert AFTER INSERT ON physical_copy
     REFERENCING NEW TABLE AS opsdb_actor_new_rows FOR EACH STATEMENT EXECUTE FUNCTION opsdb_actor_check_copy_insert();
 CREATE OR REPLACE TRIGGER opsdb_actor_physical_copy_update BEFORE UPDATE ON physical_copy
@@ -498,12 +508,29 @@ END
 $$;
 
 -- 8. what PUBLIC loses on this database ------------------------------------------------
+-- Database privileges are not copied by CREATE DATABASE ... TEMPLATE: call this procedure (as
+-- the database's owner) in a database made from an opsdb template.
+CREATE OR REPLACE PROCEDURE opsdb_apply_database_privileges()
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_reader, opsdb_writer, opsdb_access_admin, opsdb_instrument,'
+                   ' opsdb_packager, opsdb_transfer_daemon, opsdb_archive_daemon, opsdb_staging_daemon,'
+                   ' opsdb_deletion_daemon, opsdb_operator', current_database());
+    -- temporary tables only where COPY staging needs them (registration)
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO opsdb_instrument, opsdb_packager, opsdb_writer',
+                   current_database());
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM opsdb_reader, opsdb_access_admin', current_database());
+    -- other roles of the cluster may not connect; nobody else makes temporary tables
+    EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END;
+$$;
+REVOKE ALL ON PROCEDURE opsdb_apply_database_privileges() FROM PUBLIC, opsdb_reader, opsdb_writer;
+CALL opsdb_apply_database_privileges();
+
 DO $$
 DECLARE
     fn text;
 BEGIN
-    -- other roles of the cluster may not connect; nobody but the granted roles makes temporary tables
-    EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
     -- large objects: no opsdb role stores any; only a superuser may revoke these (per database)
     IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
         FOREACH fn IN ARRAY ARRAY['lo_creat(integer)', 'lo_create(oid)', 'lo_from_bytea(oid, bytea)',

@@ -1,19 +1,16 @@
 """Least-privilege PostgreSQL roles: connect as a member of each and prove what it can and cannot do.
 
-Each test makes its own LOGIN roles (unique names, members of opsdb_reader or opsdb_writer)
-and drops them afterwards; the group roles are cluster-wide and shared with every other
-database on the server.
+Each test makes its own LOGIN roles (tests/roles_support.py) and drops them afterwards; the
+group roles are cluster-wide and shared with every other database on the server. The per-actor
+roles of migration 0017 and the forgeries they refuse: tests/attack/test_roles.py.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 import asyncpg
-import psycopg
 import pytest
 from yoyo import get_backend, read_migrations
 
@@ -25,34 +22,12 @@ from opsdb.errors import PrivilegeError
 from opsdb.resources import migrations_dir
 from opsdb.schemas.access import ApiTokenCreate, UserCreate
 from opsdb.schemas.locations import SiteCreate
+from tests import roles_support
+from tests.roles_support import LoginAs
 
 pytestmark = pytest.mark.anyio
 
-LoginAs = Callable[..., Awaitable[str]]
-
-
-def _as_user(dsn: str, user: str) -> str:
-    parts = urlsplit(dsn)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, f"{user}@{host}", parts.path, parts.query, parts.fragment))
-
-
-@pytest.fixture
-async def login_as(server_dsn: str, database_dsn: str) -> AsyncIterator[LoginAs]:
-    """Yields `make(group, dsn=this test's database)`: a new LOGIN member of `group`, as a DSN."""
-    made: list[str] = []
-
-    async def make(group: str, dsn: str = database_dsn) -> str:
-        name = f"opsdb_t_{group.removeprefix('opsdb_')}_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(server_dsn, autocommit=True) as admin:
-            admin.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE {group}')
-        made.append(name)
-        return _as_user(dsn, name)
-
-    yield make
-    with psycopg.connect(server_dsn, autocommit=True) as admin:
-        for name in made:
-            admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+login_as = roles_support.login_as  # the fixture
 
 
 async def _refused(conn: asyncpg.Connection, statement: str) -> None:
@@ -246,7 +221,8 @@ async def test_rollback_revokes_here_but_keeps_roles_other_databases_use(
     await anyio.to_thread.run_sync(migrate.apply, empty_dsn)
     await anyio.to_thread.run_sync(_yoyo_0008, database_dsn, "rollback")
     async with db.connection() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM pg_roles WHERE rolname IN ('opsdb_reader', 'opsdb_writer')") == 2
+        groups = "SELECT count(*) FROM pg_roles WHERE rolname IN ('opsdb_reader', 'opsdb_writer')"
+        assert await conn.fetchval(groups) == 2
         assert await conn.fetchval("SELECT count(*) FROM pg_default_acl") == 0
     writer = await asyncpg.connect(await login_as("opsdb_writer"))
     try:

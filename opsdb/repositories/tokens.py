@@ -271,5 +271,6 @@ class TokenRepository(Repository):
             if usage is not None:
                 usage.record(info.id, address)
             else:
-                await self.conn.fetchrow(query("touch_api_token_throttled"), token_hash, address, self.last_use_interval)
+                interval = self.last_use_interval
+                await self.conn.fetchrow(query("touch_api_token_throttled"), token_hash, address, interval)
         return VerifiedToken(info, row["user_account_id"], row["username"])
