@@ -467,10 +467,12 @@ DECLARE
 BEGIN
     FOR d IN
         SELECT rd.setting,
-               CASE WHEN rd.setting = 'connection_limit'
-                    THEN max(rd.value::integer)::text
-                    -- most lenient timeout: compare in milliseconds
-                    ELSE (array_agg(rd.value ORDER BY extract(epoch FROM rd.value::interval) DESC))[1] END AS value
+               coalesce(
+                   (max(rd.value::integer) FILTER (WHERE rd.setting = 'connection_limit'))::text,
+                   -- the most lenient timeout (0: none)
+                   (array_agg(rd.value ORDER BY extract(epoch FROM rd.value::interval) = 0 DESC,
+                                                extract(epoch FROM rd.value::interval) DESC)
+                        FILTER (WHERE rd.setting <> 'connection_limit'))[1]) AS value
         FROM opsdb_role_default rd
         WHERE EXISTS (SELECT FROM pg_roles g WHERE g.rolname = rd.group_role)
           AND pg_has_role(login, rd.group_role, 'MEMBER')

