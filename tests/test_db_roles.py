@@ -11,12 +11,13 @@ import uuid
 
 import anyio
 import asyncpg
+import psycopg
 import pytest
 from yoyo import get_backend, read_migrations
 
 from bench.registration_data import seed as seed_registration
 from opsdb import migrate
-from opsdb.config import yoyo_url
+from opsdb.config import with_database, yoyo_url
 from opsdb.db import Database
 from opsdb.errors import PrivilegeError
 from opsdb.resources import migrations_dir
@@ -257,3 +258,38 @@ async def test_writer_registers_files_and_daemons_claim_work(db: Database, login
     async with await Database.connect(await login_as("opsdb_reader")) as reader:
         with pytest.raises(PrivilegeError):
             await register_files(reader, seeded.location, file_records(seeded, 1, start=100))
+
+
+async def test_an_owner_without_createrole_migrates_once_a_dba_made_the_roles(server_dsn: str, db: Database) -> None:
+    """docs/security.md, "Creating the roles": the roles exist (the suite's template created them),
+    so a plain owner (no CREATEROLE, no superuser) migrates a new database, and its own
+    statements pass the opsdb_actor_* checks."""
+    owner = roles_support.login_name("owner")
+    database = f"opsdb_t_plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{owner}" LOGIN NOCREATEROLE NOSUPERUSER NOCREATEDB')
+        admin.execute(f'CREATE DATABASE "{database}" OWNER "{owner}"')
+    dsn = roles_support.as_user(with_database(server_dsn, database), owner)
+    try:
+        await anyio.to_thread.run_sync(migrate.apply, dsn)
+        async with await Database.connect(dsn, min_size=1, max_size=1) as plain, plain.connection() as conn:
+            assert not await conn.fetchval(
+                "SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user"
+            )
+            seeded = await seed_registration(conn, modules=1, units=1)
+            package = await conn.fetchval(
+                "INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id,"
+                " origin_location_id) VALUES ('p', 'p.tar', $1, $2, $3) RETURNING id",
+                seeded.units[0],
+                seeded.modules[0],
+                seeded.location,
+            )
+            await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
+            assert (
+                await conn.fetchval("SELECT has_database_privilege('public', current_database(), 'CONNECT')") is False
+            )
+    finally:
+        with psycopg.connect(server_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            admin.execute(f'DROP OWNED BY "{owner}"')
+            admin.execute(f'DROP ROLE IF EXISTS "{owner}"')
