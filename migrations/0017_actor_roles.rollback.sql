@@ -35,10 +35,24 @@ ALTER FUNCTION opsdb_notify_work() RESET search_path;
 
 DROP PROCEDURE IF EXISTS opsdb_apply_login_defaults(text);
 DROP PROCEDURE IF EXISTS opsdb_apply_database_privileges();
+DROP PROCEDURE IF EXISTS opsdb_apply_actor_grants();
 DROP TABLE IF EXISTS opsdb_role_default;
 
 GRANT SELECT ON raw_data_package, data_transfer_package, data_transfer, long_term_archive_transfer, staging_job,
     physical_copy TO opsdb_reader, opsdb_access_admin;
+DO $$
+DECLARE
+    holder regclass;
+BEGIN
+    FOR holder IN
+        SELECT DISTINCT a.attrelid::regclass FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+          AND a.attname IN ('claim_token', 'unpack_claim_token') AND NOT a.attisdropped
+    LOOP
+        EXECUTE format('GRANT SELECT ON %s TO opsdb_reader', holder);
+    END LOOP;
+END
+$$;
 
 GRANT USAGE ON SCHEMA public TO PUBLIC;
 DO $$

@@ -73,36 +73,68 @@ GRANT USAGE ON SCHEMA public TO opsdb_instrument, opsdb_packager, opsdb_transfer
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO opsdb_instrument, opsdb_packager, opsdb_transfer_daemon,
     opsdb_archive_daemon, opsdb_staging_daemon, opsdb_deletion_daemon, opsdb_operator;
 
--- 2. claim tokens: every role that reads all tables (reader, access admin) gets every column
--- of a work table except its claim tokens; each daemon role gets the tokens of its own work.
-DO $$
+-- 2. column grants that depend on a table's columns ---------------------------------------
+-- * claim tokens: every role that reads all tables (reader, access admin) gets every column of
+--   a table holding claim tokens (the six work tables, and any other table with such a column)
+--   except the tokens; each daemon role gets the tokens of its own work (below).
+-- * each daemon may update every column of its work table except what the item is (its keys,
+--   what it moves, from and to where).
+-- Column grants do not cover columns added later: a migration that adds columns to these tables
+-- ends with CALL opsdb_apply_actor_grants() (docs/security.md).
+CREATE OR REPLACE PROCEDURE opsdb_apply_actor_grants()
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
-    work_table text;
+    holder regclass;
     grantee text;
     columns text;
+    work record;
 BEGIN
-    FOREACH work_table IN ARRAY ARRAY['raw_data_package', 'data_transfer_package', 'data_transfer',
-                                      'long_term_archive_transfer', 'staging_job', 'physical_copy'] LOOP
+    FOR holder IN
+        SELECT DISTINCT a.attrelid::regclass FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+          AND a.attname IN ('claim_token', 'unpack_claim_token') AND NOT a.attisdropped
+    LOOP
         SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO columns
         FROM pg_attribute a
-        WHERE a.attrelid = work_table::regclass AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE a.attrelid = holder AND a.attnum > 0 AND NOT a.attisdropped
           AND a.attname NOT IN ('claim_token', 'unpack_claim_token');
         FOREACH grantee IN ARRAY ARRAY['opsdb_reader', 'opsdb_access_admin'] LOOP
-            EXECUTE format('REVOKE SELECT ON %I FROM %I', work_table, grantee);
-            EXECUTE format('REVOKE SELECT (claim_token) ON %I FROM %I', work_table, grantee);
-            EXECUTE format('GRANT SELECT (%s) ON %I TO %I', columns, work_table, grantee);
+            -- revoking the table privilege revokes its column privileges too
+            EXECUTE format('REVOKE SELECT ON %s FROM %I', holder, grantee);
+            EXECUTE format('GRANT SELECT (%s) ON %s TO %I', columns, holder, grantee);
         END LOOP;
     END LOOP;
-    REVOKE SELECT (unpack_claim_token) ON data_transfer FROM opsdb_reader, opsdb_access_admin;
-END
+    FOR work IN
+        SELECT * FROM (VALUES
+            ('raw_data_package', 'opsdb_packager',
+             ARRAY['name', 'relative_path', 'executed_obs_unit_id', 'instrument_module_id', 'origin_location_id']),
+            ('data_transfer_package', 'opsdb_packager', ARRAY['name', 'relative_path', 'origin_location_id']),
+            ('data_transfer', 'opsdb_transfer_daemon',
+             ARRAY['data_transfer_package_id', 'data_transfer_route_id', 'method', 'origin_location_id',
+                   'destination_location_id']),
+            ('long_term_archive_transfer', 'opsdb_archive_daemon',
+             ARRAY['raw_data_package_id', 'origin_location_id', 'destination_location_id']),
+            ('staging_job', 'opsdb_staging_daemon', ARRAY['user_account_id', 'destination_location_id'])
+        ) AS w (tbl, daemon, fixed)
+    LOOP
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO columns
+        FROM pg_attribute a
+        WHERE a.attrelid = work.tbl::regclass AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attname <> ALL (work.fixed || ARRAY['id', 'created_at', 'updated_at']);
+        EXECUTE format('GRANT UPDATE (%s) ON %I TO %I', columns, work.tbl, work.daemon);
+    END LOOP;
+END;
 $$;
+REVOKE ALL ON PROCEDURE opsdb_apply_actor_grants() FROM PUBLIC, opsdb_reader, opsdb_writer;
+CALL opsdb_apply_actor_grants();
 GRANT SELECT (claim_token) ON raw_data_package, data_transfer_package TO opsdb_packager;
 GRANT SELECT (claim_token, unpack_claim_token) ON data_transfer TO opsdb_transfer_daemon;
 GRANT SELECT (claim_token) ON long_term_archive_transfer TO opsdb_archive_daemon;
 GRANT SELECT (claim_token) ON staging_job TO opsdb_staging_daemon;
 GRANT SELECT (claim_token) ON physical_copy TO opsdb_deletion_daemon;
 
--- 3. what each actor may write (column grants; the triggers below narrow them by row) -----
+-- 3. what each actor may write (column grants; the triggers below narrow them by row; the
+-- work columns of each daemon's own table come from opsdb_apply_actor_grants above) --------
 -- instrument: register files (a file and its copy at a SOURCE location), start and finish executions
 GRANT INSERT ON raw_data_file, physical_copy, executed_obs_unit TO opsdb_instrument;
 -- (registration locks modules and its location FOR KEY SHARE, which needs UPDATE on a column)
@@ -112,35 +144,20 @@ GRANT UPDATE (status, end_time, conditions, notes) ON executed_obs_unit TO opsdb
 -- packager: package files, build packages and bundles, put packages into bundles
 GRANT INSERT ON raw_data_package, raw_data_package_metadata, data_transfer_package, physical_copy TO opsdb_packager;
 GRANT UPDATE (raw_data_package_id) ON raw_data_file TO opsdb_packager;
-GRANT UPDATE (status, attempts, last_error, next_attempt_at, claimed_by, claim_token, lease_until,
-              size_bytes, checksum, checksum_algorithm, state, data_transfer_package_id)
-    ON raw_data_package TO opsdb_packager;
-GRANT UPDATE (status, attempts, last_error, next_attempt_at, claimed_by, claim_token, lease_until,
-              size_bytes, checksum, checksum_algorithm)
-    ON data_transfer_package TO opsdb_packager;
 GRANT UPDATE ON raw_data_package_metadata TO opsdb_packager;
 GRANT UPDATE (status, checksum_verified_at, deleted_at) ON physical_copy TO opsdb_packager;
 
 -- transfer daemon: create, run and unpack data transfers, log them; bundle and package copies at destinations
 GRANT INSERT ON data_transfer, data_transfer_log, physical_copy TO opsdb_transfer_daemon;
-GRANT UPDATE (status, attempts, last_error, next_attempt_at, claimed_by, claim_token, lease_until,
-              started_at, completed_at, unpack_status, unpack_attempts, unpack_last_error,
-              unpack_next_attempt_at, unpack_claimed_by, unpack_claim_token, unpack_lease_until, unpacked_at)
-    ON data_transfer TO opsdb_transfer_daemon;
 GRANT UPDATE (status, checksum_verified_at, deleted_at) ON physical_copy TO opsdb_transfer_daemon;
 
 -- archive daemon: create and run archive transfers; archive copies; packages archived
 GRANT INSERT ON long_term_archive_transfer, physical_copy TO opsdb_archive_daemon;
-GRANT UPDATE (status, attempts, last_error, next_attempt_at, claimed_by, claim_token, lease_until, completed_at)
-    ON long_term_archive_transfer TO opsdb_archive_daemon;
 GRANT UPDATE (status, checksum_verified_at, deleted_at) ON physical_copy TO opsdb_archive_daemon;
 GRANT UPDATE (state) ON raw_data_package TO opsdb_archive_daemon;
 
 -- staging daemon: run staging jobs; staged copies at processing locations
 GRANT INSERT ON physical_copy TO opsdb_staging_daemon;
-GRANT UPDATE (status, attempts, last_error, next_attempt_at, claimed_by, claim_token, lease_until,
-              retention_until, completed_at)
-    ON staging_job TO opsdb_staging_daemon;
 GRANT UPDATE (status, deleted_at) ON physical_copy TO opsdb_staging_daemon;
 
 -- deletion daemon: schedule, claim, complete and fail deletions of copies

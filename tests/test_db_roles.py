@@ -293,3 +293,19 @@ async def test_an_owner_without_createrole_migrates_once_a_dba_made_the_roles(se
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             admin.execute(f'DROP OWNED BY "{owner}"')
             admin.execute(f'DROP ROLE IF EXISTS "{owner}"')
+
+
+async def test_columns_added_later_are_granted_by_apply_actor_grants(db: Database, login_as: LoginAs) -> None:
+    async with db.connection() as conn:  # the owner, as a later migration would
+        await conn.execute("ALTER TABLE physical_copy ADD COLUMN later_note text")
+        await conn.execute("CALL opsdb_apply_actor_grants()")
+    reader = await asyncpg.connect(await login_as("opsdb_reader"))
+    deleter = await asyncpg.connect(await login_as("opsdb_deletion_daemon"))
+    try:
+        assert await reader.fetchval("SELECT count(later_note) FROM physical_copy") == 0
+        await _refused(reader, "SELECT claim_token FROM physical_copy")
+        await _refused(reader, "SELECT * FROM physical_copy")
+        assert await deleter.fetch("SELECT * FROM physical_copy") == []  # its own tokens, and the new column
+    finally:
+        await reader.close()
+        await deleter.close()
