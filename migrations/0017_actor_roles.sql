@@ -1,5 +1,5 @@
 -- Evidence only from the actor entitled to it, and hardening (issue 10, items 3 and 6;
--- docs/security.md, "Per-actor roles").
+-- docs/security.md, "Database roles").
 -- 1. Per-actor NOLOGIN group roles: opsdb_instrument, opsdb_packager, opsdb_transfer_daemon,
 --    opsdb_archive_daemon, opsdb_staging_daemon, opsdb_deletion_daemon, opsdb_operator. Each
 --    reads through opsdb_reader and writes only the columns its work needs (column grants);
@@ -205,7 +205,7 @@ LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     RAISE insufficient_privilege USING
         MESSAGE = format('opsdb_actor: role %s may not %s (only %s may)', current_user, what, entitled),
-        HINT = 'Each kind of evidence comes from the actor entitled to it (docs/security.md, "Per-actor roles").';
+        HINT = 'Each kind of evidence comes from the actor entitled to it (docs/security.md, "Database roles").';
 END;
 $$;
 
