@@ -171,7 +171,7 @@ FOR SHARE OF c
 
 -- pipeline_insert_staging_job --
 -- A staging request ($1 user, $2 processing location, $3 retention end).
-INSERT INTO staging_job (user_account_id, destination_location_id, retention_until) VALUES ($1, $2, $3) RETURNING *
+INSERT INTO staging_job (user_account_id, destination_location_id, retention_until) VALUES ($1, $2, $3) RETURNING id
 
 -- pipeline_insert_staging_packages --
 -- The packages ($2 ids) of staging job $1.

@@ -52,29 +52,14 @@ RETURNING id, user_account_id, name, prefix, scopes, active, expires_at, last_us
           usage_count, created_at, updated_at
 
 -- touch_api_token_throttled --
--- Record one use, but only when the last recorded use is older than $3 seconds: a token
--- used a thousand times a second costs one write per interval, not one per request. A row
--- another transaction is recording right now is skipped rather than waited for.
-UPDATE api_token
-SET last_used_at = now(), last_used_ip = $2, usage_count = usage_count + 1
-WHERE id = (SELECT id FROM api_token
-            WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $3))
-            FOR NO KEY UPDATE SKIP LOCKED)
-RETURNING id
+-- Record one use of the token with hash $1 from $2, but only when the last recorded use is
+-- older than $3 seconds: a token used a thousand times a second costs one write per interval,
+-- not one per request. A row another transaction is recording right now is skipped rather than
+-- waited for. Usage fields change only through record_token_use (migrations/0017).
+SELECT record_token_use($1, $2, $3) AS id
 
 -- flush_api_token_usage --
--- Add accumulated uses to many tokens at once. Rows are locked in id order so two
--- flushing processes cannot deadlock; last use only moves forward.
-WITH usage AS (
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::inet[]) AS u (id, uses, used_at, ip)
-), locked AS (
-    SELECT t.id FROM api_token t JOIN usage ON usage.id = t.id ORDER BY t.id FOR NO KEY UPDATE OF t
-)
-UPDATE api_token t
-SET usage_count = t.usage_count + usage.uses,
-    last_used_ip = CASE WHEN t.last_used_at IS NULL OR usage.used_at >= t.last_used_at
-                        THEN usage.ip ELSE t.last_used_ip END,
-    last_used_at = GREATEST(t.last_used_at, usage.used_at)
-FROM usage JOIN locked ON locked.id = usage.id
-WHERE t.id = usage.id
-RETURNING t.id
+-- Add accumulated uses ($1 ids, $2 counts, $3 last times, $4 last addresses) to many tokens at
+-- once (record_token_uses, migrations/0017): rows locked in id order so two flushing processes
+-- cannot deadlock; counts only grow, a last use moves only forward and never past now().
+SELECT id FROM record_token_uses($1, $2, $3, $4) AS id

@@ -1,15 +1,13 @@
 """Least-privilege PostgreSQL roles: connect as a member of each and prove what it can and cannot do.
 
-Each test makes its own LOGIN roles (unique names, members of opsdb_reader or opsdb_writer)
-and drops them afterwards; the group roles are cluster-wide and shared with every other
-database on the server.
+Each test makes its own LOGIN roles (tests/roles_support.py) and drops them afterwards; the
+group roles are cluster-wide and shared with every other database on the server. The per-actor
+roles of migration 0017 and the forgeries they refuse: tests/attack/test_roles.py.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 import asyncpg
@@ -19,40 +17,18 @@ from yoyo import get_backend, read_migrations
 
 from bench.registration_data import seed as seed_registration
 from opsdb import migrate
-from opsdb.config import yoyo_url
+from opsdb.config import with_database, yoyo_url
 from opsdb.db import Database
 from opsdb.errors import PrivilegeError
 from opsdb.resources import migrations_dir
 from opsdb.schemas.access import ApiTokenCreate, UserCreate
 from opsdb.schemas.locations import SiteCreate
+from tests import roles_support
+from tests.roles_support import LoginAs
 
 pytestmark = pytest.mark.anyio
 
-LoginAs = Callable[..., Awaitable[str]]
-
-
-def _as_user(dsn: str, user: str) -> str:
-    parts = urlsplit(dsn)
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, f"{user}@{host}", parts.path, parts.query, parts.fragment))
-
-
-@pytest.fixture
-async def login_as(server_dsn: str, database_dsn: str) -> AsyncIterator[LoginAs]:
-    """Yields `make(group, dsn=this test's database)`: a new LOGIN member of `group`, as a DSN."""
-    made: list[str] = []
-
-    async def make(group: str, dsn: str = database_dsn) -> str:
-        name = f"opsdb_t_{group.removeprefix('opsdb_')}_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(server_dsn, autocommit=True) as admin:
-            admin.execute(f'CREATE ROLE "{name}" LOGIN IN ROLE {group}')
-        made.append(name)
-        return _as_user(dsn, name)
-
-    yield make
-    with psycopg.connect(server_dsn, autocommit=True) as admin:
-        for name in made:
-            admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+login_as = roles_support.login_as  # the fixture
 
 
 async def _refused(conn: asyncpg.Connection, statement: str) -> None:
@@ -246,7 +222,8 @@ async def test_rollback_revokes_here_but_keeps_roles_other_databases_use(
     await anyio.to_thread.run_sync(migrate.apply, empty_dsn)
     await anyio.to_thread.run_sync(_yoyo_0008, database_dsn, "rollback")
     async with db.connection() as conn:
-        assert await conn.fetchval("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'opsdb\\_%er'") == 2
+        groups = "SELECT count(*) FROM pg_roles WHERE rolname IN ('opsdb_reader', 'opsdb_writer')"
+        assert await conn.fetchval(groups) == 2
         assert await conn.fetchval("SELECT count(*) FROM pg_default_acl") == 0
     writer = await asyncpg.connect(await login_as("opsdb_writer"))
     try:
@@ -281,3 +258,54 @@ async def test_writer_registers_files_and_daemons_claim_work(db: Database, login
     async with await Database.connect(await login_as("opsdb_reader")) as reader:
         with pytest.raises(PrivilegeError):
             await register_files(reader, seeded.location, file_records(seeded, 1, start=100))
+
+
+async def test_an_owner_without_createrole_migrates_once_a_dba_made_the_roles(server_dsn: str, db: Database) -> None:
+    """docs/security.md, "Creating the roles": the roles exist (the suite's template created them),
+    so a plain owner (no CREATEROLE, no superuser) migrates a new database, and its own
+    statements pass the opsdb_actor_* checks."""
+    owner = roles_support.login_name("owner")
+    database = f"opsdb_t_plain_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{owner}" LOGIN NOCREATEROLE NOSUPERUSER NOCREATEDB')
+        admin.execute(f'CREATE DATABASE "{database}" OWNER "{owner}"')
+    dsn = roles_support.as_user(with_database(server_dsn, database), owner)
+    try:
+        await anyio.to_thread.run_sync(migrate.apply, dsn)
+        async with await Database.connect(dsn, min_size=1, max_size=1) as plain, plain.connection() as conn:
+            assert not await conn.fetchval(
+                "SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user"
+            )
+            seeded = await seed_registration(conn, modules=1, units=1)
+            package = await conn.fetchval(
+                "INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id,"
+                " origin_location_id) VALUES ('p', 'p.tar', $1, $2, $3) RETURNING id",
+                seeded.units[0],
+                seeded.modules[0],
+                seeded.location,
+            )
+            await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
+            assert (
+                await conn.fetchval("SELECT has_database_privilege('public', current_database(), 'CONNECT')") is False
+            )
+    finally:
+        with psycopg.connect(server_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            admin.execute(f'DROP OWNED BY "{owner}"')
+            admin.execute(f'DROP ROLE IF EXISTS "{owner}"')
+
+
+async def test_columns_added_later_are_granted_by_apply_actor_grants(db: Database, login_as: LoginAs) -> None:
+    async with db.connection() as conn:  # the owner, as a later migration would
+        await conn.execute("ALTER TABLE physical_copy ADD COLUMN later_note text")
+        await conn.execute("CALL opsdb_apply_actor_grants()")
+    reader = await asyncpg.connect(await login_as("opsdb_reader"))
+    deleter = await asyncpg.connect(await login_as("opsdb_deletion_daemon"))
+    try:
+        assert await reader.fetchval("SELECT count(later_note) FROM physical_copy") == 0
+        await _refused(reader, "SELECT claim_token FROM physical_copy")
+        await _refused(reader, "SELECT * FROM physical_copy")
+        assert await deleter.fetch("SELECT * FROM physical_copy") == []  # its own tokens, and the new column
+    finally:
+        await reader.close()
+        await deleter.close()

@@ -243,7 +243,8 @@ class TokenRepository(Repository):
             or len(plaintext) > MAX_TOKEN_LENGTH
         ):
             raise AuthenticationError(TokenRejection.MALFORMED, f"malformed API token (expected {TOKEN_PREFIX}...)")
-        row = await self.conn.fetchrow(query("verify_api_token"), hash_token(plaintext))
+        token_hash = hash_token(plaintext)
+        row = await self.conn.fetchrow(query("verify_api_token"), token_hash)
         if row is None:
             raise AuthenticationError(TokenRejection.UNKNOWN, "unknown API token")
         label = f"API token {row['prefix']}… (id {row['id']})"
@@ -270,5 +271,6 @@ class TokenRepository(Repository):
             if usage is not None:
                 usage.record(info.id, address)
             else:
-                await self.conn.fetchrow(query("touch_api_token_throttled"), info.id, address, self.last_use_interval)
+                interval = self.last_use_interval
+                await self.conn.fetchrow(query("touch_api_token_throttled"), token_hash, address, interval)
         return VerifiedToken(info, row["user_account_id"], row["username"])
