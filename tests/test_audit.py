@@ -9,10 +9,6 @@ import os
 
 import asyncpg
 import pytest
-from login_support import (
-    LoginAs,
-    login_as_fixture,  # noqa: F401 (the login_as fixture)
-)
 from tests_support import run_cli
 
 from bench.registration_data import file_records
@@ -24,9 +20,12 @@ from opsdb.history import HistoryEntry, claim_ref, history_check, item_history
 from opsdb.registration import register_files
 from opsdb.simulate import history_invariant
 from opsdb.work import WorkKind
+from tests import roles_support
+from tests.roles_support import LoginAs
 from tests.work_seed import World, add_packages, repair, seed_world
 
 pytestmark = pytest.mark.anyio
+login_as = roles_support.login_as  # the fixture
 
 BUILD = WorkKind.RAW_DATA_PACKAGE_BUILD
 DELETION = WorkKind.PHYSICAL_COPY_DELETION
@@ -186,6 +185,7 @@ async def test_history_is_append_only_for_every_role_but_a_superuser(db: Databas
     async with db.connection() as conn:
         owner = f"opsdb_t_owner_{os.getpid()}"
         await conn.execute(f"CREATE ROLE {owner} NOLOGIN")
+        await conn.execute(f"GRANT USAGE ON SCHEMA public TO {owner}")  # PUBLIC has none (migration 0017)
         try:
             await conn.execute(f"ALTER TABLE state_history OWNER TO {owner}")
             async with conn.transaction():
@@ -196,6 +196,7 @@ async def test_history_is_append_only_for_every_role_but_a_superuser(db: Databas
                             await conn.execute(statement)
         finally:
             await conn.execute("ALTER TABLE state_history OWNER TO CURRENT_USER")
+            await conn.execute(f"REVOKE USAGE ON SCHEMA public FROM {owner}")
             await conn.execute(f"DROP ROLE {owner}")
         assert await conn.fetchval("SELECT count(*) FROM state_history") == rows
 

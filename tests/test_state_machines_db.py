@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from itertools import count
 
 import pytest
-from login_support import (
-    LoginAs,
-    login_as_fixture,  # noqa: F401 (the login_as fixture)
-)
 
 from opsdb.db import Connection, Database
 from opsdb.errors import InvalidTransitionError
 from opsdb.states import INITIAL, MACHINE_COLUMNS, TRANSITIONS, Machine
+from tests import roles_support
+from tests.roles_support import LoginAs
 from tests.work_seed import World, add_execution, repair, seed_world
 
 pytestmark = pytest.mark.anyio
+login_as = roles_support.login_as  # the fixture
 
 
 # -- the database's table is opsdb/states.py -----------------------------------------------

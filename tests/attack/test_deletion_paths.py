@@ -14,18 +14,17 @@ from collections.abc import AsyncIterator
 import anyio
 import asyncpg
 import pytest
-from login_support import (
-    LoginAs,
-    login_as_fixture,  # noqa: F401 (the login_as fixture)
-)
 
 from opsdb import deletion, evidence, pipeline, work
 from opsdb.db import Connection, Database
 from opsdb.errors import DeletionRefusedError, InvalidTransitionError
 from opsdb.schemas.enums import PhysicalCopyStatus
+from tests import roles_support
+from tests.roles_support import LoginAs
 from tests.work_seed import World, add_package_copy, add_packages, seed_world
 
 pytestmark = pytest.mark.anyio
+login_as = roles_support.login_as  # the fixture
 
 COPIES = (
     "SELECT array_agg((id, status, deleted_at, claim_token, checksum_verified_at) ORDER BY id)::text FROM physical_copy"
