@@ -245,7 +245,7 @@ BEGIN
     IF exact THEN
         IF current_setting('transaction_isolation') <> 'read committed' THEN
             RAISE EXCEPTION 'capped claims need READ COMMITTED (the cap is counted on a fresh snapshot), not %',
-                current_setting('transaction_isolation') USING ERRCODE = '25001';
+                current_setting('transaction_isolation') USING ERRCODE = '22023';
         END IF;
         -- 20200: this migration's advisory lock class; the object is the cap's id
         PERFORM pg_advisory_xact_lock(20200, c.id::integer)
