@@ -6,6 +6,7 @@ import random
 from collections import Counter
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from opsdb import work
@@ -75,8 +76,8 @@ async def test_taking_over_an_expired_claim_needs_no_room(db: Database) -> None:
         await work.set_cap(conn, BUILD, location_id=world.locations["ccat_source"], max_items=1)
         (crashed,) = await work.claim(conn, BUILD, "crashed", limit=3)
         await conn.execute(
-            "UPDATE raw_data_package SET lease_until = now() - interval '1 s', next_attempt_at = now() - interval '1 s' "
-            "WHERE id = $1",
+            "UPDATE raw_data_package SET lease_until = now() - interval '1 s', "
+            "next_attempt_at = now() - interval '1 s' WHERE id = $1",
             crashed.item_id,
         )
         rescued = await work.claim(conn, BUILD, "rescuer", limit=3)
@@ -159,7 +160,7 @@ async def test_many_concurrent_claimers_never_exceed_a_cap(db: Database) -> None
         async with db.connection() as conn:
             while not done.is_set():
                 observe(await conn.fetch(RUNNING_PER_LOCATION))
-                await anyio.sleep(0)
+                await anyio.lowlevel.checkpoint()
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(monitor)
@@ -179,9 +180,9 @@ async def test_cap_validation_and_management(db: Database) -> None:
             await work.set_cap(conn, BUILD, max_items=1)
         with pytest.raises(InputValidationError, match="route_id"):
             await work.set_cap(conn, BUILD, route_id=1, max_items=1)
-        with pytest.raises(InputValidationError, match="max_bytes.*no size"):
+        with pytest.raises(InputValidationError, match=r"max_bytes.*no size"):
             await work.set_cap(conn, BUILD, location_id=world.locations["ccat_source"], max_bytes=10)
-        with pytest.raises(InputValidationError, match="max_items.*non-negative"):
+        with pytest.raises(InputValidationError, match=r"max_items.*non-negative"):
             await work.set_cap(conn, BUILD, location_id=world.locations["ccat_source"], max_items=-1)
         cap = await work.set_cap(conn, BUILD, location_id=world.locations["ccat_source"], max_items=5)
         again = await work.set_cap(conn, BUILD, location_id=world.locations["ccat_source"], max_items=0)
