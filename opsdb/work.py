@@ -5,8 +5,11 @@ One protocol for the seven kinds of work (`WorkKind`). A claim is one statement
 fresh token (a fencing token) and every later write names it, so a worker whose claim was
 taken over gets `ClaimLostError` instead of overwriting the new owner's work. `listen`
 waits for the NOTIFY hint the database sends when work appears (migrations/0009), with
-polling as the fallback. What creates work and what a completion implies for copies and
-packages: opsdb/pipeline.py. Protocol and diagrams: docs/workflows.md.
+polling as the fallback. Claims take the highest priority first (aged by waiting time) and
+obey the caps in table work_cap; a claim may record its external job for a successor
+(migrations/0020). The lease keeper that renews claims in the background: opsdb/lease.py.
+What creates work and what a completion implies for copies and packages: opsdb/pipeline.py.
+Protocol and diagrams: docs/workflows.md.
 """
 
 from __future__ import annotations
@@ -355,9 +358,12 @@ async def claim(
     """Claim up to `limit` due items of `kind` for `worker_id`, each with its own token.
 
     Due: pending items whose retry time has come, and items whose lease expired (a crashed
-    or stalled worker's). `sites` (site short names) and `locations` (data location ids)
-    narrow the items to those whose kind's location column lies there. One statement:
-    concurrent claimers skip each other's rows, so every item has exactly one winner.
+    or stalled worker's), highest priority first, a priority point counting as five minutes
+    of waiting. `sites` (site short names) and `locations` (data location ids) narrow the
+    items to those whose kind's location column lies there. One statement: concurrent
+    claimers skip each other's rows, so every item has exactly one winner, and no cap of
+    table work_cap is exceeded (a claim near a cap may return fewer than `limit`). Each
+    claim carries the external job an earlier attempt recorded (`Claim.previous_job`).
     """
     if not worker_id:
         raise ValueError("worker_id must not be empty")
