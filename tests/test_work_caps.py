@@ -205,3 +205,42 @@ async def test_capped_claims_refuse_repeatable_read(db: Database) -> None:
             async with conn.transaction():
                 await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 await work.claim(conn, BUILD, "w")
+
+
+async def test_concurrent_transfer_claimers_never_exceed_a_routes_items_or_bytes(db: Database) -> None:
+    world = await _world(db)
+    tb = 10**12
+    rng = random.Random(7)
+    route, transfers = await _transfers(db, world, [rng.randint(1, 10) * tb for _ in range(30)])
+    async with db.connection() as conn:
+        await work.set_cap(conn, TRANSFER, route_id=route, max_items=4, max_bytes=20 * tb)
+    in_flight = (
+        "SELECT count(*) AS n, COALESCE(sum(d.size_bytes), 0) AS bytes FROM data_transfer t "
+        "JOIN data_transfer_package d ON d.id = t.data_transfer_package_id "
+        "WHERE t.status = 'in_progress' AND t.data_transfer_route_id = $1"
+    )
+    worst = {"n": 0, "bytes": 0}
+    seen: Counter[int] = Counter()
+
+    async def worker(name: str) -> None:
+        async with db.connection() as conn:
+            idle = 0
+            while idle < 20:
+                claims = await work.claim(conn, TRANSFER, name, limit=2, lease_seconds=60)
+                row = await conn.fetchrow(in_flight, route)
+                assert row is not None
+                worst["n"], worst["bytes"] = max(worst["n"], row["n"]), max(worst["bytes"], row["bytes"])
+                if not claims:
+                    idle += 1
+                    await anyio.sleep(0.005)
+                    continue
+                idle = 0
+                seen.update(c.item_id for c in claims)
+                await anyio.sleep(0.005)
+                await work.complete_many(conn, TRANSFER, claims, [{"verified": True} for _ in claims])
+
+    async with anyio.create_task_group() as tg:
+        for n in range(10):
+            tg.start_soon(worker, f"bbcp{n}")
+    assert sorted(seen) == sorted(transfers) and set(seen.values()) == {1}
+    assert worst["n"] <= 4 and worst["bytes"] <= 20 * tb, worst
