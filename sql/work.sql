@@ -69,7 +69,8 @@ ranked AS (
            sum(CASE WHEN j.takeover THEN 0 ELSE j.size_bytes END)
                OVER (PARTITION BY j.route_id ORDER BY j.rank_key, j.id) AS bytes_on_route
     FROM (SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM rooms)
-                           THEN (SELECT {size} FROM {table} t WHERE t.id = j.id) ELSE 0 END AS size_bytes
+                           THEN COALESCE((SELECT {size} FROM {table} t WHERE t.id = j.id), 0) ELSE 0 END
+               AS size_bytes
           FROM judged j WHERE j.ok) j
 ),
 candidate AS (
