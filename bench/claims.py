@@ -1,13 +1,16 @@
 """Claim + complete throughput of the work protocol, with 1, 4 and 16 concurrent workers.
 
-    python -m bench.claims [--json out.json] [--items 20000] [--runs 3] [--batch 50]
+    python -m bench.claims [--json out.json] [--items 20000] [--runs 3] [--batch 50] [--caps N]
 
 Starts a fresh embedded PostgreSQL 18, applies the migrations, and per run seeds `--items`
 pending package builds; the workers (one connection each) then claim batches
 (`work.claim`, one statement) and complete them (`work.complete_many`: one UPDATE plus the
 completion effect, a present copy at the buffer per package) until nothing is left. Reports
 the median of the runs in items/s and counts duplicates (an item claimed twice: must be 0).
-Prints a table; `--json` also writes the figures.
+Prints a table; `--json` also writes the figures. `--caps N` caps the package builds at the
+seeded source location at N items in progress (table work_cap), so every claim also takes the
+cap's lock and counts its items in progress: what caps cost (N above workers x batch: the
+overhead alone; below: the cap also throttles).
 """
 
 from __future__ import annotations
@@ -99,12 +102,16 @@ async def _done(conn: Connection, label: str) -> int:
     return count
 
 
-async def bench(dsn: str, *, items: int, runs: int, batch: int, worker_counts: list[int]) -> list[dict[str, Any]]:
+async def bench(
+    dsn: str, *, items: int, runs: int, batch: int, worker_counts: list[int], caps: int | None = None
+) -> list[dict[str, Any]]:
     db = await Database.connect(dsn, min_size=1, max_size=max(worker_counts) + 1)
     results = []
     try:
         async with db.connection() as conn:
             world = dict(await conn.fetchrow(SEED_WORLD) or {})
+            if caps is not None:
+                await work.set_cap(conn, KIND, location_id=world["source"], max_items=caps)
         for workers in worker_counts:
             per_run = [await _run(db, world, f"w{workers}r{r}", items, workers, batch) for r in range(runs)]
             results.append(
@@ -129,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per worker count; the median is reported")
     parser.add_argument("--batch", type=int, default=50, help="items per claim (default 50)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--caps", type=int, metavar="N", help="cap the source location at N builds in progress")
     args = parser.parse_args(argv)
 
     with embedded.throwaway(prefix="opsdb-bench-") as server:
@@ -138,10 +146,13 @@ def main(argv: list[str] | None = None) -> None:
         dsn = with_database(server, "bench")
         migrate.apply(dsn)
         results = anyio.run(
-            lambda: bench(dsn, items=args.items, runs=args.runs, batch=args.batch, worker_counts=args.workers)
+            lambda: bench(
+                dsn, items=args.items, runs=args.runs, batch=args.batch, worker_counts=args.workers, caps=args.caps
+            )
         )
 
-    print(f"claim + complete, {args.items} items per run, batch {args.batch}, median of {args.runs} runs")
+    capped = "" if args.caps is None else f", cap {args.caps} in progress"
+    print(f"claim + complete, {args.items} items per run, batch {args.batch}{capped}, median of {args.runs} runs")
     print(f"{'workers':>8} {'items/s':>10} {'runs (items/s)':>30} {'duplicates':>11} {'lost':>5}")
     for r in results:
         runs = " ".join(f"{x['per_second']:.0f}" for x in r["runs"])
@@ -158,7 +169,13 @@ def main(argv: list[str] | None = None) -> None:
                 "cpus": os.cpu_count(),
                 "note": "shared machine (other jobs running): figures are noisy",
             },
-            "parameters": {"items": args.items, "runs": args.runs, "batch": args.batch, "kind": KIND.value},
+            "parameters": {
+                "items": args.items,
+                "runs": args.runs,
+                "batch": args.batch,
+                "kind": KIND.value,
+                "caps": args.caps,
+            },
             "results": results,
         }
         args.json.write_text(json.dumps(payload, indent=2) + "\n")

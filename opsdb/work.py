@@ -5,16 +5,20 @@ One protocol for the seven kinds of work (`WorkKind`). A claim is one statement
 fresh token (a fencing token) and every later write names it, so a worker whose claim was
 taken over gets `ClaimLostError` instead of overwriting the new owner's work. `listen`
 waits for the NOTIFY hint the database sends when work appears (migrations/0009), with
-polling as the fallback. What creates work and what a completion implies for copies and
-packages: opsdb/pipeline.py. Protocol and diagrams: docs/workflows.md.
+polling as the fallback. Claims take the highest priority first (aged by waiting time) and
+obey the caps in table work_cap; a claim may record its external job for a successor
+(migrations/0020). The lease keeper that renews claims in the background: opsdb/lease.py.
+What creates work and what a completion implies for copies and packages: opsdb/pipeline.py.
+Protocol and diagrams: docs/workflows.md.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -71,6 +75,10 @@ class KindSpec:
     """A costly per-item claim rule on `id` (static SQL), judged only on the claim's window."""
     window: int = 1
     """How many due items per wanted item the claim looks at (room for `judge` to refuse some)."""
+    route: str = "NULL::bigint"
+    """The route an item travels (static SQL on `t`): what route caps apply to."""
+    size: str = "0"
+    """An item's bytes (static SQL on `t`): what byte caps count."""
 
     def column(self, name: str) -> str:
         return f"{self.prefix}{name}"
@@ -78,6 +86,7 @@ class KindSpec:
 
 _JOB: dict[str, Any] = {"pending": "pending", "running": "in_progress", "done": "completed", "failed": "failed"}
 _CHECKSUM = ("size_bytes", "checksum", "checksum_algorithm")
+_BUNDLE_SIZE = "(SELECT d.size_bytes FROM data_transfer_package d WHERE d.id = t.data_transfer_package_id)"
 
 KINDS: Mapping[WorkKind, KindSpec] = {
     WorkKind.RAW_DATA_PACKAGE_BUILD: KindSpec(
@@ -109,6 +118,8 @@ KINDS: Mapping[WorkKind, KindSpec] = {
         done_sets=", completed_at = now()",
         results=("started_at",),
         effect_params=("verified",),
+        route="t.data_transfer_route_id",
+        size=_BUNDLE_SIZE,
     ),
     WorkKind.DATA_TRANSFER_UNPACK: KindSpec(
         table="data_transfer",
@@ -119,6 +130,8 @@ KINDS: Mapping[WorkKind, KindSpec] = {
         done_sets=", unpacked_at = now()",
         results=(),
         effect_params=("verified",),
+        route="t.data_transfer_route_id",
+        size=_BUNDLE_SIZE,
     ),
     WorkKind.LONG_TERM_ARCHIVE_TRANSFER: KindSpec(
         table="long_term_archive_transfer",
@@ -129,6 +142,7 @@ KINDS: Mapping[WorkKind, KindSpec] = {
         done_sets=", completed_at = now()",
         results=(),
         effect_params=("verified",),
+        size="(SELECT p.size_bytes FROM raw_data_package p WHERE p.id = t.raw_data_package_id)",
     ),
     WorkKind.STAGING_JOB: KindSpec(
         table="staging_job",
@@ -173,6 +187,8 @@ _COLUMNS = (
     "claimed_by",
     "claim_token",
     "lease_until",
+    "priority",
+    "external_job",
 )
 _sql_cache: dict[tuple[str, WorkKind, str], str] = {}
 
@@ -196,6 +212,9 @@ def kind_sql(name: str, kind: WorkKind, result_sets: str = "", result_arrays: st
     spec = KINDS[kind]
     names = {c: spec.column(c) for c in _COLUMNS}
     names.update(
+        kind=kind.value,
+        route=spec.route,
+        size=spec.size,
         table=spec.table,
         location=spec.location,
         extra=spec.extra,
@@ -215,6 +234,35 @@ def kind_sql(name: str, kind: WorkKind, result_sets: str = "", result_arrays: st
     return text
 
 
+MIN_PRIORITY = -100
+MAX_PRIORITY = 100
+AGING_SECONDS_PER_POINT = 300
+"""A priority point is worth five minutes of waiting (opsdb_work_order, migrations/0020)."""
+MAX_EXTERNAL_JOB_BYTES = 7000
+"""An external job reference is a handle (ids, host, pid), not a log: at most this much JSON."""
+
+
+@dataclass(frozen=True)
+class ExternalJob:
+    """Work running outside opsdb for a claim: a bbcp process, an S3 multipart upload, a tape request.
+
+    Stored on the work item (`external_job`, jsonb) by `record_external_job` under the claim
+    token, with the worker and attempt that recorded it; the next claimer receives it.
+    """
+
+    ref: Mapping[str, Any]
+    """What the worker recorded (e.g. {"tool": "bbcp", "host": ..., "pid": ...})."""
+    worker_id: str
+    attempt: int
+    recorded_at: datetime
+
+    @classmethod
+    def from_json(cls, value: Any) -> ExternalJob | None:
+        if value is None:
+            return None
+        return cls(value["ref"], value["worker"], value["attempt"], datetime.fromisoformat(value["recorded_at"]))
+
+
 @dataclass(frozen=True)
 class Claim:
     """A worker's hold on one item: show `token` with every later write."""
@@ -228,6 +276,11 @@ class Claim:
     """1 for the first attempt; abandoned leases count as attempts."""
     item: Mapping[str, Any]
     """The claimed row as it was right after the claim."""
+    priority: int = 0
+    previous_job: ExternalJob | None = None
+    """The external job an earlier attempt recorded (a predecessor whose lease expired, or a
+    failed attempt): adopt it (`record_external_job` again under this claim) or cancel it
+    before starting anew (docs/workflows.md, "External jobs")."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +297,8 @@ class WorkItem:
     claimed_by: str | None
     lease_until: datetime | None
     row: Mapping[str, Any]
+    priority: int = 0
+    external_job: ExternalJob | None = None
 
     @classmethod
     def from_row(cls, kind: WorkKind, row: Record) -> WorkItem:
@@ -259,6 +314,8 @@ class WorkItem:
             row[spec.column("claimed_by")],
             row[spec.column("lease_until")],
             dict(row),
+            row[spec.column("priority")],
+            ExternalJob.from_json(row[spec.column("external_job")]),
         )
 
 
@@ -282,6 +339,8 @@ def _claim_from_row(kind: WorkKind, row: Record) -> Claim:
         row[spec.column("lease_until")],
         row[spec.column("attempts")],
         dict(row),
+        row[spec.column("priority")],
+        ExternalJob.from_json(row[spec.column("external_job")]),
     )
 
 
@@ -303,9 +362,12 @@ async def claim(
     """Claim up to `limit` due items of `kind` for `worker_id`, each with its own token.
 
     Due: pending items whose retry time has come, and items whose lease expired (a crashed
-    or stalled worker's). `sites` (site short names) and `locations` (data location ids)
-    narrow the items to those whose kind's location column lies there. One statement:
-    concurrent claimers skip each other's rows, so every item has exactly one winner.
+    or stalled worker's), highest priority first, a priority point counting as five minutes
+    of waiting. `sites` (site short names) and `locations` (data location ids) narrow the
+    items to those whose kind's location column lies there. One statement: concurrent
+    claimers skip each other's rows, so every item has exactly one winner, and no cap of
+    table work_cap is exceeded (a claim near a cap may return fewer than `limit`). Each
+    claim carries the external job an earlier attempt recorded (`Claim.previous_job`).
     """
     if not worker_id:
         raise ValueError("worker_id must not be empty")
@@ -357,7 +419,7 @@ def _once_each(operation: str, claims: Sequence[Claim]) -> None:
 
 
 def _with_lease(c: Claim, lease_until: datetime) -> Claim:
-    return Claim(c.kind, c.item_id, c.token, c.worker_id, lease_until, c.attempt, c.item)
+    return replace(c, lease_until=lease_until)
 
 
 async def progress(
@@ -474,10 +536,19 @@ async def complete_many(
             held = [(c.item_id, r) for c, r in zip(claims, rows_results, strict=True) if c.item_id in done]
             if held:
                 await _apply_effects(conn, kind, [i for i, _ in held], [r for _, r in held], effect_params)
-    lost = [c for c in claims if c.item_id not in done]
+        missing = [c for c in claims if c.item_id not in done]
+        before: list[Record] = []
+        if missing:
+            # a retry whose first commit went through: these very tokens completed them already
+            # (their effects were applied then), as `complete` recognises for one claim
+            before = await conn.fetch(
+                kind_sql("work_completed_by", kind), [c.item_id for c in missing], [c.token for c in missing]
+            )
+    finished = done | {r["id"] for r in before}
+    lost = [c for c in claims if c.item_id not in finished]
     if lost:
-        raise ClaimsLostError(kind, lost, [c for c in claims if c.item_id in done])
-    return [WorkItem.from_row(kind, r) for r in rows]
+        raise ClaimsLostError(kind, lost, [c for c in claims if c.item_id in finished])
+    return [WorkItem.from_row(kind, r) for r in [*rows, *before]]
 
 
 async def _apply_effects(
@@ -554,6 +625,140 @@ async def list_failed(conn: Connection, kind: WorkKind, *, after_id: int = 0, li
     _positive("limit", limit)
     rows = await conn.fetch(kind_sql("work_list_failed", kind), after_id, min(limit, 10_000))
     return [WorkItem.from_row(kind, r) for r in rows]
+
+
+async def set_priority(conn: Connection, kind: WorkKind, item_id: int, priority: int) -> WorkItem:
+    """Operator action: change the priority of an item that waits or runs (-100..100, higher first).
+
+    The next claim orders by it at once; a running item keeps its claim. InputValidationError
+    for a priority out of range, InvalidTransitionError for a finished or failed item (reset
+    it first), NotFoundError for an item that does not exist.
+    """
+    spec = KINDS[kind]
+    if isinstance(priority, bool) or not isinstance(priority, int) or not MIN_PRIORITY <= priority <= MAX_PRIORITY:
+        raise InputValidationError(
+            [
+                FieldProblem(
+                    0,
+                    spec.column("priority"),
+                    f"{spec.table} {item_id}: must be an integer from {MIN_PRIORITY} to {MAX_PRIORITY}, "
+                    f"got {priority!r}",
+                )
+            ]
+        )
+    row = await conn.fetchrow(kind_sql("work_set_priority", kind), item_id, priority)
+    if row is not None:
+        return WorkItem.from_row(kind, row)
+    current = await get(conn, kind, item_id)
+    raise InvalidTransitionError(f"{spec.table} {item_id} ({kind})", current.status, f"priority {priority}")
+
+
+async def record_external_job(conn: Connection, claim: Claim, ref: Mapping[str, Any] | None) -> Claim:
+    """Record (or with None clear) the external job doing `claim`'s work, fenced by its token.
+
+    Record the handle as soon as the job exists (a bbcp pid, an S3 upload id, a tape request
+    id), before waiting for it: whoever takes the item over after this claim's lease ran out
+    receives it as `Claim.previous_job` and can adopt or cancel it. ClaimLostError (nothing
+    written) when the claim is no longer the caller's; InputValidationError for a reference
+    that is not a JSON object of at most MAX_EXTERNAL_JOB_BYTES.
+    """
+    spec = KINDS[claim.kind]
+    if ref is not None:
+        field = spec.column("external_job")
+        item = f"{spec.table} {claim.item_id}"
+        if not isinstance(ref, Mapping):
+            raise InputValidationError([FieldProblem(0, field, f"{item}: must be a mapping, got {type(ref).__name__}")])
+        try:
+            size = len(json.dumps(ref, allow_nan=False).encode("utf-8"))
+        except (TypeError, ValueError) as exc:
+            raise InputValidationError([FieldProblem(0, field, f"{item}: not JSON: {exc}")]) from None
+        if size > MAX_EXTERNAL_JOB_BYTES:
+            raise InputValidationError(
+                [FieldProblem(0, field, f"{item}: {size} bytes of JSON, at most {MAX_EXTERNAL_JOB_BYTES}")]
+            )
+    row = await conn.fetchrow(
+        kind_sql("work_record_external_job", claim.kind), claim.item_id, claim.token, None if ref is None else dict(ref)
+    )
+    if row is None:
+        raise await _explain_lost(conn, claim)
+    return replace(claim, lease_until=row[spec.column("lease_until")])
+
+
+@dataclass(frozen=True)
+class WorkCap:
+    """At most `max_items` items / `max_bytes` bytes of `kind` in progress at a location or on a route."""
+
+    cap_id: int
+    kind: WorkKind
+    location_id: int | None
+    route_id: int | None
+    max_items: int | None
+    max_bytes: int | None
+    room_items: int | None = None
+    """Items that may still start now (list_caps only)."""
+    room_bytes: int | None = None
+
+    @classmethod
+    def from_row(cls, row: Record) -> WorkCap:
+        room_bytes = row.get("room_bytes")
+        return cls(
+            row["id"],
+            WorkKind(row["kind"]),
+            row["data_location_id"],
+            row["data_transfer_route_id"],
+            row["max_items"],
+            row["max_bytes"],
+            row.get("room_items"),
+            None if room_bytes is None else int(room_bytes),
+        )
+
+
+async def set_cap(
+    conn: Connection,
+    kind: WorkKind,
+    *,
+    location_id: int | None = None,
+    route_id: int | None = None,
+    max_items: int | None = None,
+    max_bytes: int | None = None,
+) -> WorkCap:
+    """Cap `kind` at a location (its kind's location column) or on a route (transfers, unpacks).
+
+    Stored in the database (table work_cap), so every daemon obeys the same numbers from its
+    next claim on; setting a cap again replaces its numbers. Items already in progress above
+    a lowered cap keep running; no new one starts until the count is below it.
+    """
+    problems = []
+    if (location_id is None) == (route_id is None):
+        problems.append(FieldProblem(0, "location_id/route_id", f"{kind} cap: give exactly one of the two"))
+    if route_id is not None and kind not in (WorkKind.DATA_TRANSFER, WorkKind.DATA_TRANSFER_UNPACK):
+        problems.append(FieldProblem(0, "route_id", f"{kind} cap: only transfers and unpacks travel a route"))
+    if max_items is None and max_bytes is None:
+        problems.append(FieldProblem(0, "max_items/max_bytes", f"{kind} cap: give at least one limit"))
+    for name, value in (("max_items", max_items), ("max_bytes", max_bytes)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            problems.append(FieldProblem(0, name, f"{kind} cap: must be a non-negative integer, got {value!r}"))
+    if max_bytes is not None and KINDS[kind].size == "0":
+        problems.append(FieldProblem(0, "max_bytes", f"{kind} cap: items of this kind have no size to count"))
+    if problems:
+        raise InputValidationError(problems)
+    if location_id is not None:
+        row = await conn.fetchrow(query("work_cap_set_location"), kind.value, location_id, max_items, max_bytes)
+    else:
+        row = await conn.fetchrow(query("work_cap_set_route"), kind.value, route_id, max_items, max_bytes)
+    assert row is not None  # an upsert returns its row
+    return WorkCap.from_row(row)
+
+
+async def remove_cap(conn: Connection, cap_id: int) -> None:
+    """Remove a cap (NotFoundError when there is none with that id)."""
+    if await conn.fetchrow(query("work_cap_remove"), cap_id) is None:
+        raise NotFoundError("work_cap", cap_id)
+
+
+async def list_caps(conn: Connection) -> list[WorkCap]:
+    """Every cap with its room now (items and bytes that may still start)."""
+    return [WorkCap.from_row(r) for r in await conn.fetch(query("work_cap_list"))]
 
 
 class WorkListener:

@@ -6,36 +6,82 @@
 -- progress is its lease end, so "due" is one index range for new, retried and abandoned items.
 
 -- work_claim --
--- Claim up to $2 due items for worker $1 ($3 location ids, $4 site short names, NULL = any) with a lease of $5 s; an abandoned item with no attempts left fails instead.
-WITH due AS (
+-- Claim up to $2 due items for worker $1 ($3 location ids, $4 site short names, NULL = any) with a lease of $5 s, highest priority (aged by waiting time) first and within the kind's caps; an abandoned item with no attempts left fails instead.
+WITH full_caps AS (
+    -- caps of this kind with no room left, on this statement's snapshot: a cheap pre-filter so
+    -- a full location's backlog does not fill the window (the exact check is `rooms` below);
+    -- the function is not called at all when the kind has no caps
+    SELECT r.location_id, r.route_id
+    FROM opsdb_work_cap_room('{kind}', NULL, NULL, false) r
+    WHERE EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = '{kind}') AND (r.items <= 0 OR r.bytes <= 0)
+),
+due AS (
     -- due: pending items whose retry time has come, and in-progress items whose lease ran out;
-    -- the oldest $2 * {window} of them, as an index range scan on next_attempt_at
-    SELECT t.id, t.{next_attempt_at} AS due_at
+    -- the first $2 * {window} of them in claim order (due time moved earlier by the priority:
+    -- opsdb_work_order, migrations/0020), as one scan of the kind's work index
+    SELECT t.id, opsdb_work_order(t.{next_attempt_at}, t.{priority}) AS rank_key,
+           t.{status} = '{running}' AS takeover, t.{location} AS location_id, {route} AS route_id
     FROM {table} t
     WHERE t.{status} IN ('{pending}', '{running}')
-      AND t.{next_attempt_at} <= now()
+      AND t.{next_attempt_at} <= statement_timestamp()
       {extra}
       AND ($3::bigint[] IS NULL OR t.{location} = ANY($3::bigint[]))
       AND ($4::text[] IS NULL OR t.{location} IN (
             SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id
             WHERE s.short_name = ANY($4::text[])))
-    ORDER BY t.{next_attempt_at}
+      AND (t.{status} = '{running}' OR NOT EXISTS (
+            SELECT 1 FROM full_caps f WHERE f.location_id = t.{location} OR f.route_id = {route}))
+    ORDER BY opsdb_work_order(t.{next_attempt_at}, t.{priority}), t.{next_attempt_at}
     LIMIT $2 * {window}
     -- rows another worker is claiming right now are skipped, not waited for
     FOR UPDATE OF t SKIP LOCKED
 ),
 judged AS (
     -- a costly per-item rule ({judge}) runs only on this short window, never on the backlog
-    SELECT id, due_at, {judge} AS ok FROM due
+    SELECT id, rank_key, takeover, location_id, route_id, {judge} AS ok FROM due
 ),
 deferred AS (
     -- items the rule refuses now step aside for a minute instead of blocking the queue's head
-    UPDATE {table} t SET {next_attempt_at} = now() + interval '60 seconds'
+    UPDATE {table} t SET {next_attempt_at} = clock_timestamp() + interval '60 seconds'
     FROM judged j
     WHERE t.id = j.id AND NOT j.ok
 ),
+rooms AS (
+    -- the exact room under each cap the window's new items fall under: waits for the caps'
+    -- other claimers to commit, then counts on a fresh snapshot (migrations/0020)
+    SELECT r.* FROM opsdb_work_cap_room(
+        '{kind}',
+        (SELECT coalesce(array_agg(DISTINCT j.location_id), '{}') FROM judged j WHERE j.ok AND NOT j.takeover),
+        (SELECT coalesce(array_agg(DISTINCT j.route_id), '{}') FROM judged j WHERE j.ok AND NOT j.takeover),
+        true) r
+    WHERE EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = '{kind}')
+),
+ranked AS (
+    -- new items numbered per location and per route in claim order, with their bytes so far;
+    -- a takeover is already counted under its caps and takes no room
+    SELECT j.id, j.rank_key, j.takeover, j.location_id, j.route_id,
+           count(*) FILTER (WHERE NOT j.takeover)
+               OVER (PARTITION BY j.location_id ORDER BY j.rank_key, j.id) AS nth_here,
+           count(*) FILTER (WHERE NOT j.takeover)
+               OVER (PARTITION BY j.route_id ORDER BY j.rank_key, j.id) AS nth_on_route,
+           sum(CASE WHEN j.takeover THEN 0 ELSE j.size_bytes END)
+               OVER (PARTITION BY j.location_id ORDER BY j.rank_key, j.id) AS bytes_here,
+           sum(CASE WHEN j.takeover THEN 0 ELSE j.size_bytes END)
+               OVER (PARTITION BY j.route_id ORDER BY j.rank_key, j.id) AS bytes_on_route
+    FROM (SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM rooms)
+                           THEN COALESCE((SELECT {size} FROM {table} t WHERE t.id = j.id), 0) ELSE 0 END
+               AS size_bytes
+          FROM judged j WHERE j.ok) j
+),
 candidate AS (
-    SELECT id FROM judged WHERE ok ORDER BY due_at LIMIT $2
+    SELECT r.id FROM ranked r
+    LEFT JOIN rooms here ON here.location_id = r.location_id
+    LEFT JOIN rooms way ON way.route_id = r.route_id
+    WHERE r.takeover
+       OR ((here.cap_id IS NULL OR (r.nth_here <= here.items AND r.bytes_here <= here.bytes))
+           AND (way.cap_id IS NULL OR (r.nth_on_route <= way.items AND r.bytes_on_route <= way.bytes)))
+    ORDER BY r.rank_key, r.id
+    LIMIT $2
 ),
 claimed AS (
     UPDATE {table} t
@@ -48,10 +94,11 @@ claimed AS (
             ELSE t.{last_error} END,
         {claimed_by} = CASE WHEN t.{attempts} >= t.{max_attempts} THEN t.{claimed_by} ELSE $1 END,
         {claim_token} = CASE WHEN t.{attempts} >= t.{max_attempts} THEN NULL ELSE gen_random_uuid() END,
+        -- leases run from the moment of the claim, not from the start of the transaction
         {lease_until} = CASE WHEN t.{attempts} >= t.{max_attempts} THEN NULL
-                             ELSE now() + make_interval(secs => $5::float8) END,
+                             ELSE clock_timestamp() + make_interval(secs => $5::float8) END,
         {next_attempt_at} = CASE WHEN t.{attempts} >= t.{max_attempts} THEN t.{next_attempt_at}
-                                 ELSE now() + make_interval(secs => $5::float8) END
+                                 ELSE clock_timestamp() + make_interval(secs => $5::float8) END
     FROM candidate c
     WHERE t.id = c.id
     RETURNING t.*
@@ -59,10 +106,10 @@ claimed AS (
 SELECT * FROM claimed WHERE {status} = '{running}' ORDER BY id
 
 -- work_renew --
--- Extend the leases of claims ($1 ids, $2 tokens) by $3 s; returns the ids still held by their token.
+-- Extend the leases of claims ($1 ids, $2 tokens) by $3 s from now (the clock, not the transaction's start); returns the ids still held by their token.
 UPDATE {table} t
-SET {lease_until} = now() + make_interval(secs => $3::float8),
-    {next_attempt_at} = now() + make_interval(secs => $3::float8)
+SET {lease_until} = clock_timestamp() + make_interval(secs => $3::float8),
+    {next_attempt_at} = clock_timestamp() + make_interval(secs => $3::float8)
 FROM unnest($1::bigint[], $2::uuid[]) AS c(id, token)
 WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
 RETURNING t.id, t.{lease_until} AS lease_until
@@ -79,8 +126,8 @@ RETURNING t.*
 UPDATE {table} t
 SET {status} = CASE WHEN $6::boolean OR t.{attempts} >= t.{max_attempts} THEN '{failed}' ELSE '{pending}' END,
     {last_error} = $3,
-    {next_attempt_at} = CASE WHEN $6::boolean OR t.{attempts} >= t.{max_attempts} THEN now()
-        ELSE now() + make_interval(secs => LEAST($5::float8, $4::float8 * power(2, GREATEST(t.{attempts} - 1, 0))))
+    {next_attempt_at} = CASE WHEN $6::boolean OR t.{attempts} >= t.{max_attempts} THEN clock_timestamp()
+        ELSE clock_timestamp() + make_interval(secs => LEAST($5::float8, $4::float8 * power(2, GREATEST(t.{attempts} - 1, 0))))
         END,
     {claim_token} = NULL,
     {lease_until} = NULL
@@ -209,3 +256,47 @@ SET {status} = '{done}', {lease_until} = NULL{done_sets}{result_sets}
 FROM unnest($1::bigint[], $2::uuid[]{result_arrays}) AS c(id, token{result_names})
 WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
 RETURNING t.*
+
+-- work_completed_by --
+-- Of claims ($1 ids, $2 tokens), the items those very tokens already completed (a retried completion whose first commit went through).
+SELECT t.* FROM unnest($1::bigint[], $2::uuid[]) AS c(id, token)
+JOIN {table} t ON t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{done}'
+
+-- work_set_priority --
+-- Operator: priority $2 for item $1 while it waits or runs; nothing when it is finished or failed.
+UPDATE {table} t SET {priority} = $2
+WHERE t.id = $1 AND t.{status} IN ('{pending}', '{running}')
+RETURNING t.*
+
+-- work_record_external_job --
+-- Record external job reference $3 (jsonb object; NULL clears it) under claim ($1 id, $2 token), with the worker and attempt that started it; nothing when the token no longer holds the item.
+UPDATE {table} t
+SET {external_job} = CASE WHEN $3::jsonb IS NULL THEN NULL
+    ELSE jsonb_build_object('ref', $3::jsonb, 'worker', t.{claimed_by}, 'attempt', t.{attempts},
+                            'recorded_at', clock_timestamp()) END
+WHERE t.id = $1 AND t.{claim_token} = $2 AND t.{status} = '{running}'
+RETURNING t.*
+
+-- work_cap_set_location --
+-- Cap kind $1 at location $2: at most $3 items (NULL = no item cap) and $4 bytes (NULL = no byte cap) in progress.
+INSERT INTO work_cap (kind, data_location_id, max_items, max_bytes) VALUES ($1, $2, $3, $4)
+ON CONFLICT (kind, data_location_id) DO UPDATE SET max_items = EXCLUDED.max_items, max_bytes = EXCLUDED.max_bytes
+RETURNING *
+
+-- work_cap_set_route --
+-- Cap kind $1 on route $2: at most $3 items (NULL = no item cap) and $4 bytes (NULL = no byte cap) in progress.
+INSERT INTO work_cap (kind, data_transfer_route_id, max_items, max_bytes) VALUES ($1, $2, $3, $4)
+ON CONFLICT (kind, data_transfer_route_id) DO UPDATE SET max_items = EXCLUDED.max_items, max_bytes = EXCLUDED.max_bytes
+RETURNING *
+
+-- work_cap_remove --
+-- Remove cap $1.
+DELETE FROM work_cap WHERE id = $1 RETURNING id
+
+-- work_cap_list --
+-- Every cap with its room now (items and bytes that may still start), by kind and id.
+SELECT w.*, r.items AS room_items, r.bytes AS room_bytes
+FROM work_cap w
+CROSS JOIN LATERAL opsdb_work_cap_room(w.kind, NULL, NULL, false) r
+WHERE r.cap_id = w.id
+ORDER BY w.kind, w.id

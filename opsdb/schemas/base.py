@@ -61,6 +61,8 @@ class WorkRecord(RecordModel):
     claimed_by: str | None
     claim_token: UUID | None
     lease_until: datetime | None
+    priority: int
+    external_job: dict[str, Any] | None
 
 
 _HEX = re.compile(r"^[0-9a-f]+$")

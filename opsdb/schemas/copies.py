@@ -6,7 +6,7 @@ Deletion work on copies (claims, leases) belongs to the work protocol, not to th
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import Field, TypeAdapter
@@ -63,6 +63,8 @@ class _PhysicalCopy(RecordModel):
     claimed_by: str | None
     claim_token: UUID | None
     lease_until: datetime | None
+    priority: int
+    external_job: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
 

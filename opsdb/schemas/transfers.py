@@ -6,7 +6,7 @@ Claiming and finishing these jobs is the work protocol's business; these are the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -59,6 +59,8 @@ class DataTransfer(WorkRecord):
     unpack_claimed_by: str | None
     unpack_claim_token: UUID | None
     unpack_lease_until: datetime | None
+    unpack_priority: int
+    unpack_external_job: dict[str, Any] | None
     unpacked_at: datetime | None
     created_at: datetime
     updated_at: datetime
