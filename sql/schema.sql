@@ -14,27 +14,697 @@ DO $$ BEGIN
     END IF;
 END $$;
 DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_archive_daemon') THEN
+        CREATE ROLE opsdb_archive_daemon NOLOGIN;
+    END IF;
+END $$;
+GRANT opsdb_reader TO opsdb_archive_daemon;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_deletion_daemon') THEN
+        CREATE ROLE opsdb_deletion_daemon NOLOGIN;
+    END IF;
+END $$;
+GRANT opsdb_reader TO opsdb_deletion_daemon;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_instrument') THEN
+        CREATE ROLE opsdb_instrument NOLOGIN;
+    END IF;
+END $$;
+GRANT opsdb_reader TO opsdb_instrument;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_operator') THEN
+        CREATE ROLE opsdb_operator NOLOGIN;
+    END IF;
+END $$;
+GRANT opsdb_reader TO opsdb_operator;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_packager') THEN
+        CREATE ROLE opsdb_packager NOLOGIN;
+    END IF;
+END $$;
+GRANT opsdb_reader TO opsdb_packager;
+DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_reader') THEN
         CREATE ROLE opsdb_reader NOLOGIN;
     END IF;
 END $$;
 DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_staging_daemon') THEN
+        CREATE ROLE opsdb_staging_daemon NOLOGIN;
+    END IF;
+END $$;
+GRANT opsdb_reader TO opsdb_staging_daemon;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_transfer_daemon') THEN
+        CREATE ROLE opsdb_transfer_daemon NOLOGIN;
+    END IF;
+END $$;
+GRANT opsdb_reader TO opsdb_transfer_daemon;
+DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_writer') THEN
         CREATE ROLE opsdb_writer NOLOGIN;
     END IF;
 END $$;
+GRANT opsdb_archive_daemon TO opsdb_writer;
+GRANT opsdb_deletion_daemon TO opsdb_writer;
+GRANT opsdb_instrument TO opsdb_writer;
+GRANT opsdb_operator TO opsdb_writer;
+GRANT opsdb_packager TO opsdb_writer;
+GRANT opsdb_staging_daemon TO opsdb_writer;
+GRANT opsdb_transfer_daemon TO opsdb_writer;
 
 -- 2. Database-level grants and per-role settings in this database
 
 DO $$ BEGIN
+    EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_access_admin', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_archive_daemon', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_deletion_daemon', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_instrument', current_database());
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO opsdb_instrument', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_operator', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_packager', current_database());
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO opsdb_packager', current_database());
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_reader', current_database());
-    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO opsdb_reader', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_staging_daemon', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_transfer_daemon', current_database());
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_writer', current_database());
     EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO opsdb_writer', current_database());
 END $$;
 
 -- 3. Schema: functions, tables, constraints, indexes, triggers, grants
+
+-- Name: data_transfer_package_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.data_transfer_package_state_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    acting text := opsdb_acting_role();
+    -- the owner may load rows in any state (restores, fixtures); everyone else starts new
+    -- rows in an initial state
+    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+BEGIN
+    -- one statement: record every new row, and find the first one in a state no new row
+    -- may start in (raising then undoes the history rows with the statement)
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, NULL::text AS from_state,
+               n.status AS to_state, n.claimed_by AS claimed_by, md5(n.claim_token::text)::uuid AS claim_ref
+        FROM new_rows n
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref)
+        SELECT 'data_transfer_package', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT owner
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state IS NULL AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('data_transfer_package', bad.item_id, bad.column_name, NULL, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: data_transfer_package_state_updated(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.data_transfer_package_state_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    repair boolean := opsdb_repairing(TG_RELID);
+BEGIN
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
+               n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref, repair)
+        SELECT 'data_transfer_package', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref, repair
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT repair
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('data_transfer_package', bad.item_id, bad.column_name, bad.from_state, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: data_transfer_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.data_transfer_state_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    acting text := opsdb_acting_role();
+    -- the owner may load rows in any state (restores, fixtures); everyone else starts new
+    -- rows in an initial state
+    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+BEGIN
+    -- one statement: record every new row, and find the first one in a state no new row
+    -- may start in (raising then undoes the history rows with the statement)
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, NULL::text AS from_state,
+               n.status AS to_state, n.claimed_by AS claimed_by, md5(n.claim_token::text)::uuid AS claim_ref
+        FROM new_rows n
+        UNION ALL
+        SELECT n.id::text AS item_id, 'unpack_status' AS column_name, 'unpack' AS machine, NULL::text AS from_state,
+               n.unpack_status AS to_state, n.unpack_claimed_by AS claimed_by, md5(n.unpack_claim_token::text)::uuid AS claim_ref
+        FROM new_rows n
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref)
+        SELECT 'data_transfer', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT owner
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state IS NULL AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('data_transfer', bad.item_id, bad.column_name, NULL, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: data_transfer_state_updated(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.data_transfer_state_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    repair boolean := opsdb_repairing(TG_RELID);
+BEGIN
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
+               n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+        UNION ALL
+        SELECT n.id::text AS item_id, 'unpack_status' AS column_name, 'unpack' AS machine, o.unpack_status AS from_state,
+               n.unpack_status AS to_state, coalesce(n.unpack_claimed_by, o.unpack_claimed_by) AS claimed_by, md5(coalesce(n.unpack_claim_token, o.unpack_claim_token)::text)::uuid AS claim_ref
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.unpack_status IS DISTINCT FROM o.unpack_status OR (n.unpack_claim_token IS DISTINCT FROM o.unpack_claim_token AND n.unpack_claim_token IS NOT NULL)
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref, repair)
+        SELECT 'data_transfer', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref, repair
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT repair
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('data_transfer', bad.item_id, bad.column_name, bad.from_state, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: executed_obs_unit_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.executed_obs_unit_state_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    acting text := opsdb_acting_role();
+    -- the owner may load rows in any state (restores, fixtures); everyone else starts new
+    -- rows in an initial state
+    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+BEGIN
+    -- one statement: record every new row, and find the first one in a state no new row
+    -- may start in (raising then undoes the history rows with the statement)
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'execution_status' AS machine, NULL::text AS from_state,
+               n.status AS to_state, NULL::text AS claimed_by, NULL::uuid AS claim_ref
+        FROM new_rows n
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref)
+        SELECT 'executed_obs_unit', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT owner
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state IS NULL AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('executed_obs_unit', bad.item_id, bad.column_name, NULL, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: executed_obs_unit_state_updated(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.executed_obs_unit_state_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    repair boolean := opsdb_repairing(TG_RELID);
+BEGIN
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'execution_status' AS machine, o.status AS from_state,
+               n.status AS to_state, NULL::text AS claimed_by, NULL::uuid AS claim_ref
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.status IS DISTINCT FROM o.status
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref, repair)
+        SELECT 'executed_obs_unit', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref, repair
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT repair
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('executed_obs_unit', bad.item_id, bad.column_name, bad.from_state, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: long_term_archive_transfer_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.long_term_archive_transfer_state_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    acting text := opsdb_acting_role();
+    -- the owner may load rows in any state (restores, fixtures); everyone else starts new
+    -- rows in an initial state
+    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+BEGIN
+    -- one statement: record every new row, and find the first one in a state no new row
+    -- may start in (raising then undoes the history rows with the statement)
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, NULL::text AS from_state,
+               n.status AS to_state, n.claimed_by AS claimed_by, md5(n.claim_token::text)::uuid AS claim_ref
+        FROM new_rows n
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref)
+        SELECT 'long_term_archive_transfer', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT owner
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state IS NULL AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('long_term_archive_transfer', bad.item_id, bad.column_name, NULL, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: long_term_archive_transfer_state_updated(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.long_term_archive_transfer_state_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    repair boolean := opsdb_repairing(TG_RELID);
+BEGIN
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
+               n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref, repair)
+        SELECT 'long_term_archive_transfer', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref, repair
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT repair
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('long_term_archive_transfer', bad.item_id, bad.column_name, bad.from_state, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: opsdb_acting_role(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_acting_role() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE WHEN current_setting('role') = 'none' THEN session_user::text ELSE current_setting('role') END
+$$;
+
+-- Name: opsdb_actor_check_copy_insert(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_check_copy_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    r record;
+BEGIN
+    IF opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN NULL;
+    END IF;
+    FOR r IN
+        SELECT DISTINCT l.location_type, l.id AS location_id, n.type, n.status
+        FROM opsdb_actor_new_rows n JOIN data_location l ON l.id = n.data_location_id
+    LOOP
+        IF r.status NOT IN ('present', 'staged') THEN
+            PERFORM opsdb_actor_refuse(format('create a %s copy at location %s', r.status, r.location_id),
+                                       'the owner');
+        ELSIF r.status = 'staged' AND NOT opsdb_actor_is('opsdb_staging_daemon', TG_RELID) THEN
+            PERFORM opsdb_actor_refuse(format('create a staged copy at location %s', r.location_id),
+                                       'opsdb_staging_daemon');
+        ELSIF NOT opsdb_actor_may_place(r.location_type, r.type, TG_RELID) THEN
+            PERFORM opsdb_actor_refuse(
+                format('create a %s copy at %s location %s', r.type, r.location_type, r.location_id),
+                CASE r.location_type WHEN 'long_term_archive' THEN 'opsdb_archive_daemon'
+                     WHEN 'processing' THEN 'opsdb_staging_daemon'
+                     WHEN 'source' THEN 'opsdb_instrument (file copies) and opsdb_packager'
+                     ELSE 'opsdb_packager and opsdb_transfer_daemon' END);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: opsdb_actor_check_copy_update(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_check_copy_update() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    deletion_states constant text[] := ARRAY['deletion_scheduled', 'deletion_in_progress', 'deletion_possible',
+                                             'deleted', 'deletion_failed'];
+    place text;
+    item text := format('physical_copy %s', OLD.id);
+BEGIN
+    IF opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    IF (NEW.type, NEW.raw_data_file_id, NEW.raw_data_package_id, NEW.data_transfer_package_id, NEW.data_location_id)
+       IS DISTINCT FROM
+       (OLD.type, OLD.raw_data_file_id, OLD.raw_data_package_id, OLD.data_transfer_package_id, OLD.data_location_id) THEN
+        PERFORM opsdb_actor_refuse(format('change what %s holds or where', item), 'the owner');
+    END IF;
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NEW.status = ANY (deletion_states) THEN
+            IF NOT opsdb_actor_is('opsdb_deletion_daemon', TG_RELID) THEN
+                PERFORM opsdb_actor_refuse(format('move %s to %s', item, NEW.status), 'opsdb_deletion_daemon');
+            END IF;
+        ELSIF OLD.status IN ('deletion_scheduled', 'deletion_possible', 'deletion_failed')
+              AND opsdb_actor_is('opsdb_deletion_daemon', TG_RELID)
+              AND NEW.checksum_verified_at IS NOT DISTINCT FROM OLD.checksum_verified_at THEN
+            NULL;  -- the deletion daemon cancels a deletion that removed nothing yet: the copy stays
+        ELSIF NEW.status = 'staged' THEN
+            IF NOT opsdb_actor_is('opsdb_staging_daemon', TG_RELID) THEN
+                PERFORM opsdb_actor_refuse(format('move %s to staged', item), 'opsdb_staging_daemon');
+            END IF;
+        ELSE
+            place := 'status';
+        END IF;
+    END IF;
+    IF place IS NOT NULL OR NEW.checksum_verified_at IS DISTINCT FROM OLD.checksum_verified_at THEN
+        SELECT l.location_type INTO place FROM data_location l WHERE l.id = NEW.data_location_id;
+        IF NOT opsdb_actor_may_place(place, NEW.type, TG_RELID) THEN
+            PERFORM opsdb_actor_refuse(
+                format('change the status or verification of %s at %s location %s', item, place, NEW.data_location_id),
+                CASE place WHEN 'long_term_archive' THEN 'opsdb_archive_daemon'
+                     WHEN 'processing' THEN 'opsdb_staging_daemon'
+                     WHEN 'source' THEN 'opsdb_instrument (file copies) and opsdb_packager'
+                     ELSE 'opsdb_packager and opsdb_transfer_daemon' END);
+        END IF;
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_actor_check_file(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_check_file() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        PERFORM opsdb_actor_refuse(
+            format('change raw_data_file %s other than by packaging it once', OLD.id), 'the owner');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_actor_check_location(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_check_location() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        PERFORM opsdb_actor_refuse(format('change the kind or site of data_location %s (%s -> %s)', OLD.id,
+                                          OLD.location_type, NEW.location_type), 'the owner');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_actor_check_package(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_check_package() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    item text := format('raw_data_package %s', NEW.id);
+BEGIN
+    IF opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.state <> 'waiting' THEN
+            PERFORM opsdb_actor_refuse(format('create %s already %s', item, NEW.state), 'the owner');
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.state IS DISTINCT FROM OLD.state THEN
+        IF NEW.state = 'archived' THEN
+            IF NOT opsdb_actor_is('opsdb_archive_daemon', TG_RELID) THEN
+                PERFORM opsdb_actor_refuse(format('mark %s archived', item), 'opsdb_archive_daemon');
+            END IF;
+        ELSIF NOT (opsdb_actor_is('opsdb_packager', TG_RELID) OR opsdb_actor_is('opsdb_archive_daemon', TG_RELID)) THEN
+            PERFORM opsdb_actor_refuse(format('move %s to %s', item, NEW.state), 'opsdb_packager');
+        END IF;
+    END IF;
+    IF OLD.checksum IS NOT NULL AND (NEW.checksum, NEW.checksum_algorithm, NEW.size_bytes)
+                                    IS DISTINCT FROM (OLD.checksum, OLD.checksum_algorithm, OLD.size_bytes) THEN
+        PERFORM opsdb_actor_refuse(format('rewrite the checksum or size of %s', item), 'the owner');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_actor_is(text, regclass); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_is(actor text, tbl regclass) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    SELECT pg_has_role(current_user, actor, 'USAGE') OR opsdb_actor_is_owner(tbl)
+$$;
+
+-- Name: opsdb_actor_is_owner(regclass); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_is_owner(tbl regclass) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    SELECT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = tbl), 'USAGE')
+$$;
+
+-- Name: opsdb_actor_may_place(text, text, regclass); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_may_place(location_type text, copy_type text, tbl regclass) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    SELECT CASE location_type
+        WHEN 'source' THEN (copy_type = 'raw_data_file' AND opsdb_actor_is('opsdb_instrument', tbl))
+                           OR opsdb_actor_is('opsdb_packager', tbl)
+        WHEN 'buffer' THEN opsdb_actor_is('opsdb_packager', tbl) OR opsdb_actor_is('opsdb_transfer_daemon', tbl)
+        WHEN 'long_term_archive' THEN opsdb_actor_is('opsdb_archive_daemon', tbl)
+        WHEN 'processing' THEN opsdb_actor_is('opsdb_staging_daemon', tbl)
+        ELSE opsdb_actor_is_owner(tbl)
+    END
+$$;
+
+-- Name: opsdb_actor_refuse(text, text); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_refuse(what text, entitled text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    RAISE insufficient_privilege USING
+        MESSAGE = format('opsdb_actor: role %s may not %s (only %s may)', current_user, what, entitled),
+        HINT = 'Each kind of evidence comes from the actor entitled to it (docs/security.md, "Database roles").';
+END;
+$$;
+
+-- Name: opsdb_apply_actor_grants(); Type: PROCEDURE; Schema: public; Owner: -
+
+CREATE PROCEDURE public.opsdb_apply_actor_grants()
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    holder regclass;
+    grantee text;
+    columns text;
+    work record;
+BEGIN
+    FOR holder IN
+        SELECT DISTINCT a.attrelid::regclass FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm')
+          AND a.attname IN ('claim_token', 'unpack_claim_token') AND NOT a.attisdropped
+    LOOP
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO columns
+        FROM pg_attribute a
+        WHERE a.attrelid = holder AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attname NOT IN ('claim_token', 'unpack_claim_token');
+        FOREACH grantee IN ARRAY ARRAY['opsdb_reader', 'opsdb_access_admin'] LOOP
+            -- revoking the table privilege revokes its column privileges too
+            EXECUTE format('REVOKE SELECT ON %s FROM %I', holder, grantee);
+            EXECUTE format('GRANT SELECT (%s) ON %s TO %I', columns, holder, grantee);
+        END LOOP;
+    END LOOP;
+    FOR work IN
+        SELECT * FROM (VALUES
+            ('raw_data_package', 'opsdb_packager',
+             ARRAY['name', 'relative_path', 'executed_obs_unit_id', 'instrument_module_id', 'origin_location_id']),
+            ('data_transfer_package', 'opsdb_packager', ARRAY['name', 'relative_path', 'origin_location_id']),
+            ('data_transfer', 'opsdb_transfer_daemon',
+             ARRAY['data_transfer_package_id', 'data_transfer_route_id', 'method', 'origin_location_id',
+                   'destination_location_id']),
+            ('long_term_archive_transfer', 'opsdb_archive_daemon',
+             ARRAY['raw_data_package_id', 'origin_location_id', 'destination_location_id']),
+            ('staging_job', 'opsdb_staging_daemon', ARRAY['user_account_id', 'destination_location_id'])
+        ) AS w (tbl, daemon, fixed)
+    LOOP
+        SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO columns
+        FROM pg_attribute a
+        WHERE a.attrelid = work.tbl::regclass AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attname <> ALL (work.fixed || ARRAY['id', 'created_at', 'updated_at']);
+        EXECUTE format('GRANT UPDATE (%s) ON %I TO %I', columns, work.tbl, work.daemon);
+    END LOOP;
+END;
+$$;
+
+-- Name: opsdb_apply_database_privileges(); Type: PROCEDURE; Schema: public; Owner: -
+
+CREATE PROCEDURE public.opsdb_apply_database_privileges()
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO opsdb_reader, opsdb_writer, opsdb_access_admin, opsdb_instrument,'
+                   ' opsdb_packager, opsdb_transfer_daemon, opsdb_archive_daemon, opsdb_staging_daemon,'
+                   ' opsdb_deletion_daemon, opsdb_operator', current_database());
+    -- temporary tables only where COPY staging needs them (registration)
+    EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO opsdb_instrument, opsdb_packager, opsdb_writer',
+                   current_database());
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM opsdb_reader, opsdb_access_admin', current_database());
+    -- other roles of the cluster may not connect; nobody else makes temporary tables
+    EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+END;
+$$;
+
+-- Name: opsdb_apply_login_defaults(text); Type: PROCEDURE; Schema: public; Owner: -
+
+CREATE PROCEDURE public.opsdb_apply_login_defaults(IN login text)
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    d record;
+BEGIN
+    FOR d IN
+        SELECT rd.setting,
+               coalesce(
+                   (max(rd.value::integer) FILTER (WHERE rd.setting = 'connection_limit'))::text,
+                   -- the most lenient timeout (0: none)
+                   (array_agg(rd.value ORDER BY extract(epoch FROM rd.value::interval) = 0 DESC,
+                                                extract(epoch FROM rd.value::interval) DESC)
+                        FILTER (WHERE rd.setting <> 'connection_limit'))[1]) AS value
+        FROM opsdb_role_default rd
+        WHERE EXISTS (SELECT FROM pg_roles g WHERE g.rolname = rd.group_role)
+          AND pg_has_role(login, rd.group_role, 'MEMBER')
+        GROUP BY rd.setting
+    LOOP
+        IF d.setting = 'connection_limit' THEN
+            EXECUTE format('ALTER ROLE %I CONNECTION LIMIT %s', login, d.value::integer);
+        ELSE
+            EXECUTE format('ALTER ROLE %I IN DATABASE %I SET %I = %L', login, current_database(), d.setting, d.value);
+        END IF;
+    END LOOP;
+END;
+$$;
 
 -- Name: opsdb_archive_backed_deletable(bigint); Type: FUNCTION; Schema: public; Owner: -
 
@@ -141,22 +811,32 @@ CREATE FUNCTION public.opsdb_claim_deletable(copy_id bigint) RETURNS boolean
     LANGUAGE plpgsql
     AS $$
 BEGIN
-    PERFORM 1
-    FROM physical_copy a
-    JOIN data_location al ON al.id = a.data_location_id AND al.location_type = 'long_term_archive'
-    WHERE a.type = 'raw_data_package'
-      AND a.raw_data_package_id IN (
-            SELECT pc.raw_data_package_id FROM physical_copy pc WHERE pc.id = copy_id
-            UNION ALL
-            SELECT f.raw_data_package_id FROM physical_copy pc JOIN raw_data_file f ON f.id = pc.raw_data_file_id
-            WHERE pc.id = copy_id
-            UNION ALL
-            SELECT p.id FROM physical_copy pc
-            JOIN raw_data_package p ON p.data_transfer_package_id = pc.data_transfer_package_id
-            WHERE pc.id = copy_id)
-    FOR SHARE OF a;
-    -- a VOLATILE function's next statement runs on a new snapshot
-    RETURN opsdb_copy_deletable(copy_id);
+    RETURN EXISTS (SELECT 1 FROM opsdb_deletable_locked(ARRAY[copy_id]));
+END;
+$$;
+
+-- Name: opsdb_confirm_deletion(bigint, uuid); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_confirm_deletion(copy_id bigint, token uuid) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM 1 FROM physical_copy c
+    WHERE c.id = copy_id AND c.claim_token = token AND c.status = 'deletion_in_progress'
+    FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 'lost';
+    END IF;
+    IF EXISTS (SELECT 1 FROM opsdb_deletable_locked(ARRAY[copy_id])) THEN
+        RETURN 'go';
+    END IF;
+    UPDATE physical_copy c
+    SET status = 'deletion_scheduled', next_attempt_at = now() + interval '60 seconds',
+        claim_token = NULL, lease_until = NULL,
+        last_error = 'refused at confirmation: the safe-deletion rule no longer held'
+    WHERE c.id = copy_id;
+    RETURN 'refused';
 END;
 $$;
 
@@ -168,42 +848,388 @@ CREATE FUNCTION public.opsdb_copy_deletable(copy_id bigint) RETURNS boolean
     SELECT opsdb_archive_backed_deletable(copy_id) OR opsdb_staged_copy_expired(copy_id)
 $$;
 
+-- Name: opsdb_deletable(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletable(ids bigint[]) RETURNS SETOF bigint
+    LANGUAGE sql STABLE
+    AS $$
+    WITH c AS (
+        SELECT pc.id, pc.type, pc.raw_data_file_id, pc.raw_data_package_id, pc.data_transfer_package_id,
+               pc.data_location_id, l.location_type, l.site_id
+        FROM physical_copy pc
+        JOIN data_location l ON l.id = pc.data_location_id
+        WHERE pc.id = ANY(ids)
+    ),
+    -- every (copy, package it holds) of the source and buffer copies (rule 1)
+    held AS (
+        SELECT c.id, c.raw_data_package_id AS package_id, c.data_location_id FROM c
+        WHERE c.type = 'raw_data_package' AND c.location_type IN ('source', 'buffer')
+        UNION ALL
+        SELECT c.id, f.raw_data_package_id, c.data_location_id FROM c JOIN raw_data_file f ON f.id = c.raw_data_file_id
+        WHERE c.type = 'raw_data_file' AND c.location_type IN ('source', 'buffer')
+        UNION ALL
+        SELECT c.id, p.id, c.data_location_id FROM c JOIN raw_data_package p ON p.data_transfer_package_id = c.data_transfer_package_id
+        WHERE c.type = 'data_transfer_package' AND c.location_type IN ('source', 'buffer')
+    ),
+    pairs AS (
+        SELECT array_agg(package_id) AS packages, array_agg(data_location_id) AS locations
+        FROM (SELECT DISTINCT package_id, data_location_id FROM held WHERE package_id IS NOT NULL) d
+    ),
+    blocked AS (
+        SELECT b.* FROM pairs, opsdb_deletion_pairs_blocked(pairs.packages, pairs.locations) b
+    ),
+    archive_backed AS (
+        -- at least one package, none unpackaged, none blocked at this copy's location
+        SELECT h.id FROM held h
+        LEFT JOIN blocked b ON b.raw_data_package_id = h.package_id AND b.data_location_id = h.data_location_id
+        GROUP BY h.id
+        HAVING bool_and(h.package_id IS NOT NULL AND b.raw_data_package_id IS NULL)
+    )
+    SELECT ab.id FROM archive_backed ab JOIN c ON c.id = ab.id
+    WHERE c.type <> 'data_transfer_package'
+       OR (
+            -- a bundle copy: no unfinished transfer from here, no unfinished unpack here (rule 3)
+            NOT EXISTS (
+                SELECT 1 FROM data_transfer t
+                WHERE t.data_transfer_package_id = c.data_transfer_package_id
+                  AND ((t.origin_location_id = c.data_location_id AND t.status <> 'completed')
+                    OR (t.destination_location_id = c.data_location_id AND t.unpack_status <> 'completed')))
+            -- nor a copy a route's leg starts from, until the route's destination has it (rule 6)
+            AND NOT EXISTS (
+                SELECT 1 FROM data_transfer_package d
+                JOIN data_location origin ON origin.id = d.origin_location_id
+                JOIN data_transfer_route r ON r.active AND r.origin_site_id = origin.site_id
+                WHERE d.id = c.data_transfer_package_id
+                  AND (c.data_location_id = coalesce(r.origin_location_id, d.origin_location_id)
+                       OR (r.route_type = 'relay' AND c.site_id = r.relay_site_id))
+                  AND NOT EXISTS (
+                        SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
+                        WHERE t.data_transfer_package_id = d.id AND tl.site_id = r.destination_site_id
+                          AND t.status = 'completed')))
+    UNION
+    -- a staged package copy at a processing location whose staging jobs are over (rule 7)
+    SELECT c.id FROM c
+    WHERE c.type = 'raw_data_package' AND c.location_type = 'processing'
+      AND EXISTS (
+            SELECT 1 FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
+            WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = c.raw_data_package_id
+              AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
+              AND al.location_type = 'long_term_archive')
+      AND EXISTS (
+            SELECT 1 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
+            WHERE sp.raw_data_package_id = c.raw_data_package_id
+              AND j.destination_location_id = c.data_location_id AND j.status = 'completed')
+      AND NOT EXISTS (
+            SELECT 1 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
+            WHERE sp.raw_data_package_id = c.raw_data_package_id
+              AND j.destination_location_id = c.data_location_id
+              AND (j.status IN ('pending', 'scheduled', 'in_progress')
+                   OR (j.status = 'completed' AND (j.retention_until IS NULL OR j.retention_until > now()))))
+$$;
+
+-- Name: opsdb_deletable_locked(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletable_locked(ids bigint[]) RETURNS SETOF bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM opsdb_lock_deletion_backing(ids);
+    RETURN QUERY SELECT d FROM opsdb_deletable(ids) AS d;
+END;
+$$;
+
 -- Name: opsdb_deletion_candidates(bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_deletion_candidates(locations bigint[], max_rows integer) RETURNS SETOF bigint
     LANGUAGE sql STABLE
     AS $$
-    SELECT c.id FROM physical_copy c
-    JOIN data_location l ON l.id = c.data_location_id
-    WHERE c.type <> 'raw_data_file' AND c.status = 'present' AND l.location_type IN ('source', 'buffer')
-      AND (locations IS NULL OR c.data_location_id = ANY(locations))
-      AND opsdb_copy_deletable(c.id)
-    UNION ALL
-    SELECT c.id FROM raw_data_package p
-    JOIN raw_data_file f ON f.raw_data_package_id = p.id
-    JOIN physical_copy c ON c.type = 'raw_data_file' AND c.raw_data_file_id = f.id
-    JOIN data_location l ON l.id = c.data_location_id
-    WHERE p.state = 'archived' AND c.status IN ('present', 'deletion_possible')
-      AND l.location_type IN ('source', 'buffer')
-      AND (locations IS NULL OR c.data_location_id = ANY(locations))
-      AND opsdb_copy_deletable(c.id)
-    UNION ALL
-    -- staged package copies at processing locations whose retention has ended
-    SELECT c.id FROM physical_copy c
-    JOIN data_location l ON l.id = c.data_location_id
-    WHERE c.type = 'raw_data_package' AND c.status = 'staged' AND l.location_type = 'processing'
-      AND (locations IS NULL OR c.data_location_id = ANY(locations))
-      AND opsdb_copy_deletable(c.id)
-    LIMIT max_rows
+    SELECT s.id FROM opsdb_deletion_scan(locations, max_rows) s WHERE s.id IS NOT NULL
+$$;
+
+-- Name: opsdb_deletion_pairs_blocked(bigint[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletion_pairs_blocked(package_ids bigint[], location_ids bigint[]) RETURNS TABLE(raw_data_package_id bigint, data_location_id bigint)
+    LANGUAGE sql STABLE
+    AS $$
+    -- every look-up is a LATERAL ... LIMIT 1 on an index, per pair: the cost follows the pairs
+    -- asked about, never the archived packages or copies ever recorded
+    SELECT pl.package_id, pl.location_id
+    FROM (SELECT DISTINCT u.package_id, u.location_id FROM unnest(package_ids, location_ids) AS u(package_id, location_id)) pl
+    JOIN data_location here ON here.id = pl.location_id
+    LEFT JOIN raw_data_package p ON p.id = pl.package_id
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
+        WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = p.id
+          AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
+          AND al.location_type = 'long_term_archive'
+        LIMIT 1) archived ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM data_location l
+        WHERE here.location_type = 'buffer' AND l.site_id = here.site_id
+          AND l.location_type = 'long_term_archive' AND l.active
+        LIMIT 1) site_archive ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
+        WHERE site_archive.found AND a.type = 'raw_data_package' AND a.raw_data_package_id = p.id
+          AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
+          AND al.location_type = 'long_term_archive' AND al.site_id = here.site_id
+        LIMIT 1) at_site ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM data_transfer_package d
+        WHERE d.id = p.data_transfer_package_id AND d.origin_location_id = pl.location_id AND d.status <> 'completed'
+        LIMIT 1) building ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM long_term_archive_transfer t
+        WHERE t.raw_data_package_id = p.id AND t.origin_location_id = pl.location_id AND t.status <> 'completed'
+        LIMIT 1) archiving ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS found FROM staging_job_package sp JOIN staging_job j ON j.id = sp.staging_job_id
+        WHERE sp.raw_data_package_id = p.id AND j.status IN ('pending', 'scheduled', 'in_progress')
+        LIMIT 1) staging ON true
+    WHERE p.id IS NULL OR p.state <> 'archived'                  -- rule 2
+       OR archived.found IS NULL
+       OR (site_archive.found AND at_site.found IS NULL)         -- rule 5
+       OR building.found OR archiving.found                      -- rule 3
+       OR staging.found                                          -- rule 4
+$$;
+
+-- Name: opsdb_deletion_priority_default(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletion_priority_default() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.priority := LEAST(100, GREATEST(-100, COALESCE(
+        (SELECT l.priority FROM data_location l WHERE l.id = NEW.data_location_id), 0)));
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_deletion_scan(bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows integer) RETURNS TABLE(id bigint, settled_package_id bigint, settled_location_id bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    wanted integer := max_rows;
+    found_rows integer;
+    pkgs bigint[];
+    locs bigint[];
+    last_package bigint := -1;
+    last_location bigint := -1;
+    chunk integer := 16;  -- doubles per round, up to 1024: few pairs judged for a small answer
+BEGIN
+    IF wanted IS NULL OR wanted <= 0 THEN
+        RETURN;
+    END IF;
+    -- package and bundle copies at sources and buffers, staged copies at processing locations
+    RETURN QUERY
+        SELECT d, NULL::bigint, NULL::bigint
+        FROM opsdb_deletable(ARRAY(
+            -- per location, one range of the (location, status) index of non-file copies: never
+            -- the archive copies, which stay present forever
+            SELECT c.id FROM data_location l
+            CROSS JOIN LATERAL (
+                SELECT pc.id FROM physical_copy pc
+                WHERE pc.data_location_id = l.id AND pc.type <> 'raw_data_file'
+                  AND pc.status = CASE WHEN l.location_type = 'processing' THEN 'staged' ELSE 'present' END
+                  AND (l.location_type <> 'processing' OR pc.type = 'raw_data_package')) c
+            WHERE l.location_type IN ('source', 'buffer', 'processing')
+              AND (locations IS NULL OR l.id = ANY(locations)))) AS d
+        ORDER BY d
+        LIMIT wanted;
+    GET DIAGNOSTICS found_rows = ROW_COUNT;
+    wanted := wanted - found_rows;
+    -- file copies of the queued pairs the rule allows
+    WHILE wanted > 0 LOOP
+        SELECT array_agg(x.p ORDER BY x.p, x.l), array_agg(x.l ORDER BY x.p, x.l) INTO pkgs, locs
+        FROM (SELECT q.raw_data_package_id AS p, q.data_location_id AS l
+              FROM deletion_file_queue q
+              WHERE (q.raw_data_package_id, q.data_location_id) > (last_package, last_location)
+                AND (locations IS NULL OR q.data_location_id = ANY(locations))
+              ORDER BY q.raw_data_package_id, q.data_location_id
+              LIMIT chunk) x;
+        EXIT WHEN pkgs IS NULL;
+        last_package := pkgs[array_upper(pkgs, 1)];
+        last_location := locs[array_upper(locs, 1)];
+        RETURN QUERY
+            WITH blocked AS MATERIALIZED (
+                SELECT * FROM opsdb_deletion_pairs_blocked(pkgs, locs)
+            ),
+            allowed AS MATERIALIZED (
+                SELECT u.package_id, u.location_id, u.n
+                FROM unnest(pkgs, locs) WITH ORDINALITY AS u(package_id, location_id, n)
+                LEFT JOIN blocked b ON b.raw_data_package_id = u.package_id AND b.data_location_id = u.location_id
+                WHERE b.raw_data_package_id IS NULL
+                ORDER BY u.n
+            )
+            SELECT fc.id, NULL::bigint, NULL::bigint
+            FROM allowed a
+            CROSS JOIN LATERAL (
+                SELECT c.id FROM raw_data_file f
+                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = a.location_id
+                WHERE f.raw_data_package_id = a.package_id AND c.status IN ('present', 'deletion_possible')) fc
+            LIMIT wanted;
+        GET DIAGNOSTICS found_rows = ROW_COUNT;
+        wanted := wanted - found_rows;
+        -- settled pairs: nothing left to delete there, whatever the rule says
+        RETURN QUERY
+            SELECT NULL::bigint, u.package_id, u.location_id
+            FROM unnest(pkgs, locs) AS u(package_id, location_id)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM raw_data_file f
+                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = u.location_id
+                WHERE f.raw_data_package_id = u.package_id AND c.status IN ('present', 'deletion_possible'));
+        chunk := least(chunk * 2, 1024);
+    END LOOP;
+END;
+$$;
+
+-- Name: opsdb_guard_deletion(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_guard_deletion() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad bigint[];
+    judged bigint[];
+    requeue boolean;
+    refused record;
+BEGIN
+    -- one pass over the statement's rows sorts them out
+    SELECT array_agg(n.id ORDER BY n.id) FILTER (
+               WHERE o.status = 'deletion_in_progress'
+                 AND n.status NOT IN ('deletion_in_progress', 'deleted', 'deletion_scheduled', 'deletion_failed', 'lost')),
+           array_agg(n.id ORDER BY n.id) FILTER (
+               WHERE (n.status = 'deletion_in_progress'
+                      AND (o.status <> 'deletion_in_progress' OR o.claim_token IS DISTINCT FROM n.claim_token))
+                  OR (n.status = 'deleted' AND o.status <> 'deleted')),
+           bool_or(n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+                   AND o.status NOT IN ('present', 'deletion_possible'))
+      INTO bad, judged, requeue
+    FROM new_rows n JOIN old_rows o ON o.id = n.id;
+
+    -- an owner's explicit repair (0015: opsdb.repair) moves copies outside the rules, recorded
+    IF (bad IS NOT NULL OR judged IS NOT NULL) AND NOT opsdb_repairing(TG_RELID) THEN
+        IF bad IS NOT NULL THEN
+            SELECT n.id, n.status INTO refused FROM new_rows n WHERE n.id = bad[1];
+            RAISE EXCEPTION 'physical_copy %: being deleted, it cannot become % (retry once the deletion has finished)',
+                refused.id, refused.status
+                USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status';
+        END IF;
+        PERFORM opsdb_lock_deletion_backing(judged);
+        SELECT n.id, o.status AS old_status, n.status AS new_status INTO refused
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.id = ANY(judged) AND n.id NOT IN (SELECT d FROM opsdb_deletable(judged) AS d)
+        ORDER BY n.id LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'physical_copy %: deletion refused (% -> %): the safe-deletion rule does not hold',
+                refused.id, refused.old_status, refused.new_status
+                USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status',
+                      HINT = 'do not remove its bytes; if they are gone already, mark the copy lost';
+        END IF;
+    END IF;
+
+    IF requeue THEN
+        INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
+        SELECT DISTINCT f.raw_data_package_id, n.data_location_id
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        JOIN raw_data_file f ON f.id = n.raw_data_file_id
+        JOIN raw_data_package p ON p.id = f.raw_data_package_id AND p.state = 'archived'
+        JOIN data_location l ON l.id = n.data_location_id AND l.location_type IN ('source', 'buffer')
+        WHERE n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+          AND o.status NOT IN ('present', 'deletion_possible')
+        ORDER BY 1, 2
+        ON CONFLICT (raw_data_package_id, data_location_id) DO UPDATE SET created_at = excluded.created_at;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: opsdb_lock_deletion_backing(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM 1
+    FROM physical_copy a
+    JOIN data_location al ON al.id = a.data_location_id AND al.location_type = 'long_term_archive'
+    WHERE a.type = 'raw_data_package'
+      -- the packages, once (an InitPlan), then one index probe per package
+      AND a.raw_data_package_id = ANY(ARRAY(
+            SELECT pc.raw_data_package_id FROM physical_copy pc
+            WHERE pc.id = ANY(ids) AND pc.type = 'raw_data_package'
+            UNION
+            SELECT f.raw_data_package_id FROM physical_copy pc JOIN raw_data_file f ON f.id = pc.raw_data_file_id
+            WHERE pc.id = ANY(ids) AND pc.type = 'raw_data_file'
+            UNION
+            SELECT p.id FROM physical_copy pc
+            JOIN raw_data_package p ON p.data_transfer_package_id = pc.data_transfer_package_id
+            WHERE pc.id = ANY(ids) AND pc.type = 'data_transfer_package'))
+    ORDER BY a.id
+    FOR SHARE OF a;
+END;
 $$;
 
 -- Name: opsdb_notify_work(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_notify_work() RETURNS trigger
     LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
-    PERFORM pg_notify('opsdb_work', TG_ARGV[0]);
+    IF pg_notification_queue_usage()
+       < coalesce(nullif(current_setting('opsdb.notify_queue_max_usage', true), '')::double precision, 0.5) THEN
+        PERFORM pg_notify('opsdb_work', TG_ARGV[0]);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: opsdb_queue_archived_package(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_queue_archived_package() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM opsdb_queue_file_deletions(ARRAY[NEW.id]);
+    RETURN NULL;
+END;
+$$;
+
+-- Name: opsdb_queue_file_deletions(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_queue_file_deletions(package_ids bigint[]) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
+    SELECT DISTINCT p.id, c.data_location_id
+    FROM raw_data_package p
+    JOIN raw_data_file f ON f.raw_data_package_id = p.id
+    JOIN physical_copy c ON c.raw_data_file_id = f.id
+    JOIN data_location l ON l.id = c.data_location_id AND l.location_type IN ('source', 'buffer')
+    WHERE p.id = ANY(package_ids) AND p.state = 'archived' AND c.status IN ('present', 'deletion_possible')
+    ORDER BY 1, 2
+    ON CONFLICT DO NOTHING
+$$;
+
+-- Name: opsdb_queue_packaged_files(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_queue_packaged_files() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM opsdb_queue_file_deletions(ARRAY(
+        SELECT DISTINCT n.raw_data_package_id FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.raw_data_package_id IS DISTINCT FROM o.raw_data_package_id AND n.raw_data_package_id IS NOT NULL));
     RETURN NULL;
 END;
 $$;
@@ -221,6 +1247,22 @@ BEGIN
 END;
 $$;
 
+-- Name: opsdb_refuse_transition(text, text, text, text, text, bigint); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_refuse_transition(tbl text, item text, col text, from_state text, to_state text, n bigint) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION '%', format('%s %s: %s %s -> %s is not an allowed transition%s', tbl, item, col,
+            coalesce(from_state, '(new)'), to_state,
+            CASE WHEN n > 1 THEN format(' (and %s more rows of this statement)', n - 1) ELSE '' END)
+        USING ERRCODE = 'OPS01', TABLE = tbl, COLUMN = col,
+              DETAIL = json_build_object('item', tbl || ' ' || item, 'table', tbl, 'id', item, 'column', col,
+                                         'from', from_state, 'to', to_state)::text,
+              HINT = 'allowed transitions: SELECT * FROM state_transition (docs/workflows.md)';
+END;
+$$;
+
 -- Name: opsdb_relative_path_valid(text); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_relative_path_valid(path text) RETURNS boolean
@@ -229,6 +1271,15 @@ CREATE FUNCTION public.opsdb_relative_path_valid(path text) RETURNS boolean
     SELECT octet_length(path) BETWEEN 1 AND 2048
        AND path !~ '(^/|//|/$|(^|/)\.\.?(/|$)|[\x01-\x1f\x7f])'
 $_$;
+
+-- Name: opsdb_repairing(oid); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_repairing(tbl oid) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(current_setting('opsdb.repair', true), '') = 'on'
+       AND pg_has_role(opsdb_acting_role(), (SELECT relowner FROM pg_class WHERE oid = tbl), 'MEMBER')
+$$;
 
 -- Name: opsdb_restrict_referenced(); Type: FUNCTION; Schema: public; Owner: -
 
@@ -263,6 +1314,53 @@ BEGIN
 END;
 $_$;
 
+-- Name: opsdb_schedule_deletions(bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_schedule_deletions(locations bigint[], max_rows integer) RETURNS SETOF bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    candidate bigint[];
+    pkgs bigint[];
+    locs bigint[];
+BEGIN
+    SELECT array_agg(s.id ORDER BY s.id) FILTER (WHERE s.id IS NOT NULL),
+           array_agg(s.settled_package_id) FILTER (WHERE s.id IS NULL),
+           array_agg(s.settled_location_id) FILTER (WHERE s.id IS NULL)
+      INTO candidate, pkgs, locs
+    FROM opsdb_deletion_scan(locations, max_rows) s;
+    IF pkgs IS NOT NULL THEN
+        PERFORM 1 FROM deletion_file_queue q JOIN unnest(pkgs, locs) AS u(p, l)
+            ON q.raw_data_package_id = u.p AND q.data_location_id = u.l
+        ORDER BY q.raw_data_package_id, q.data_location_id
+        FOR UPDATE OF q;
+        DELETE FROM deletion_file_queue q USING unnest(pkgs, locs) AS u(p, l)
+        WHERE q.raw_data_package_id = u.p AND q.data_location_id = u.l
+          AND NOT EXISTS (
+                SELECT 1 FROM raw_data_file f
+                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = u.l
+                WHERE f.raw_data_package_id = u.p AND c.status IN ('present', 'deletion_possible'));
+    END IF;
+    IF candidate IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        WITH locked AS (
+            SELECT c.id FROM physical_copy c
+            WHERE c.id = ANY(candidate) AND c.status IN ('present', 'deletion_possible', 'staged')
+            ORDER BY c.id
+            FOR UPDATE OF c SKIP LOCKED
+        )
+        UPDATE physical_copy c
+        SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
+            claimed_by = NULL, claim_token = NULL, lease_until = NULL
+        FROM locked
+        WHERE c.id = locked.id
+        RETURNING c.id;
+END;
+$$;
+
 -- Name: opsdb_staged_copy_expired(bigint); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_staged_copy_expired(copy_id bigint) RETURNS boolean
@@ -296,6 +1394,148 @@ CREATE FUNCTION public.opsdb_touch_updated_at() RETURNS trigger
     AS $$
 BEGIN
     NEW.updated_at := now();
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_withdraw_verification(bigint); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_withdraw_verification(copy_id bigint) RETURNS TABLE(previous timestamp with time zone, locked_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    was timestamptz;
+BEGIN
+    SELECT c.checksum_verified_at INTO was FROM physical_copy c WHERE c.id = copy_id FOR UPDATE;
+    IF was IS NULL THEN
+        RETURN;
+    END IF;
+    UPDATE physical_copy c SET checksum_verified_at = NULL WHERE c.id = copy_id;
+    INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                               application_name)
+    VALUES ('physical_copy', copy_id::text, 'checksum_verified_at', 'verified', 'unverified', opsdb_acting_role(),
+            session_user, current_setting('application_name'));
+    previous := was;
+    locked_at := clock_timestamp();
+    RETURN NEXT;
+END;
+$$;
+
+-- Name: opsdb_work_cap_room(text, bigint[], bigint[], boolean); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_work_cap_room(work_kind text, locations bigint[], routes bigint[], exact boolean) RETURNS TABLE(cap_id bigint, location_id bigint, route_id bigint, items bigint, bytes numeric)
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE
+    spec record;
+    counted text;
+    size_expr text;
+BEGIN
+    SELECT v.* INTO spec FROM (VALUES
+        ('raw_data_package_build', 'raw_data_package', 'status', 'in_progress', 'origin_location_id', NULL, NULL),
+        ('data_transfer_package_build', 'data_transfer_package', 'status', 'in_progress', 'origin_location_id', NULL, NULL),
+        ('data_transfer', 'data_transfer', 'status', 'in_progress', 'origin_location_id', 'data_transfer_route_id', 'bundle'),
+        ('data_transfer_unpack', 'data_transfer', 'unpack_status', 'in_progress', 'destination_location_id',
+         'data_transfer_route_id', 'bundle'),
+        ('long_term_archive_transfer', 'long_term_archive_transfer', 'status', 'in_progress', 'destination_location_id',
+         NULL, 'package'),
+        ('staging_job', 'staging_job', 'status', 'in_progress', 'destination_location_id', NULL, NULL),
+        ('physical_copy_deletion', 'physical_copy', 'status', 'deletion_in_progress', 'data_location_id', NULL, NULL)
+    ) AS v(kind, tbl, status_col, running, location_col, route_col, size_src)
+    WHERE v.kind = work_kind;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown work kind %', work_kind USING ERRCODE = '22023';
+    END IF;
+    IF exact THEN
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+            RAISE EXCEPTION 'capped claims need READ COMMITTED (the cap is counted on a fresh snapshot), not %',
+                current_setting('transaction_isolation') USING ERRCODE = '22023';
+        END IF;
+        -- 20200: this migration's advisory lock class; the object is the cap's id
+        PERFORM pg_advisory_xact_lock(20200, c.id::integer)
+        FROM (SELECT w.id FROM work_cap w
+              WHERE w.kind = work_kind
+                AND (w.data_location_id = ANY(locations) OR w.data_transfer_route_id = ANY(routes))
+              ORDER BY w.id) c;
+    END IF;
+    size_expr := CASE spec.size_src
+        WHEN 'bundle' THEN '(SELECT d.size_bytes FROM data_transfer_package d WHERE d.id = t.data_transfer_package_id)'
+        WHEN 'package' THEN '(SELECT p.size_bytes FROM raw_data_package p WHERE p.id = t.raw_data_package_id)'
+        ELSE '0' END;
+    -- one branch per target column, each an equality the in-progress indexes answer
+    counted := format($q$
+        SELECT c.id, c.data_location_id, c.data_transfer_route_id, c.max_items, c.max_bytes, u.items, u.bytes
+        FROM work_cap c
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS items, COALESCE(sum(COALESCE(%4$s, 0)), 0)::numeric AS bytes
+            FROM %1$I t WHERE t.%2$I = %3$L AND t.%5$I = c.data_location_id) u
+        WHERE c.kind = $1 AND c.data_location_id IS NOT NULL AND (NOT $4 OR c.data_location_id = ANY($2))
+        $q$, spec.tbl, spec.status_col, spec.running, size_expr, spec.location_col);
+    IF spec.route_col IS NOT NULL THEN
+        counted := counted || format($q$
+        UNION ALL
+        SELECT c.id, c.data_location_id, c.data_transfer_route_id, c.max_items, c.max_bytes, u.items, u.bytes
+        FROM work_cap c
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS items, COALESCE(sum(COALESCE(%4$s, 0)), 0)::numeric AS bytes
+            FROM %1$I t WHERE t.%2$I = %3$L AND t.%5$I = c.data_transfer_route_id) u
+        WHERE c.kind = $1 AND c.data_transfer_route_id IS NOT NULL AND (NOT $4 OR c.data_transfer_route_id = ANY($3))
+        $q$, spec.tbl, spec.status_col, spec.running, size_expr, spec.route_col);
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        SELECT k.id, k.data_location_id, k.data_transfer_route_id,
+               COALESCE(k.max_items, 2147483647)::bigint - k.items,
+               COALESCE(k.max_bytes, 9223372036854775807)::numeric - k.bytes
+        FROM (%s) k ORDER BY k.id
+        $q$, counted)
+    USING work_kind, locations, routes, exact;
+END;
+$_$;
+
+-- Name: opsdb_work_order(timestamp with time zone, integer); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_work_order(due timestamp with time zone, priority integer) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT due - make_interval(secs => priority * 300)
+$$;
+
+-- Name: opsdb_work_priority_default(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_work_priority_default() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'raw_data_package' THEN
+        IF NEW.priority IS NULL THEN
+            NEW.priority := (SELECT ou.priority FROM executed_obs_unit e JOIN obs_unit ou ON ou.id = e.obs_unit_id
+                             WHERE e.id = NEW.executed_obs_unit_id);
+        END IF;
+    ELSIF TG_TABLE_NAME = 'data_transfer_package' THEN
+        IF NEW.priority IS NULL THEN
+            NEW.priority := (SELECT l.priority FROM data_location l WHERE l.id = NEW.origin_location_id);
+        END IF;
+    ELSIF TG_TABLE_NAME = 'data_transfer' THEN
+        IF NEW.priority IS NULL THEN
+            NEW.priority := COALESCE(
+                (SELECT r.priority FROM data_transfer_route r WHERE r.id = NEW.data_transfer_route_id),
+                (SELECT l.priority FROM data_location l WHERE l.id = NEW.origin_location_id));
+            NEW.priority := LEAST(100, GREATEST(-100, COALESCE(NEW.priority, 0)));
+        END IF;
+        IF NEW.unpack_priority IS NULL THEN
+            NEW.unpack_priority := NEW.priority;
+        END IF;
+    ELSIF TG_TABLE_NAME = 'long_term_archive_transfer' THEN
+        IF NEW.priority IS NULL THEN
+            NEW.priority := (SELECT p.priority FROM raw_data_package p WHERE p.id = NEW.raw_data_package_id);
+        END IF;
+    ELSIF TG_TABLE_NAME = 'staging_job' THEN
+        IF NEW.priority IS NULL THEN
+            NEW.priority := (SELECT l.priority FROM data_location l WHERE l.id = NEW.destination_location_id);
+        END IF;
+    END IF;
+    NEW.priority := LEAST(100, GREATEST(-100, COALESCE(NEW.priority, 0)));
     RETURN NEW;
 END;
 $$;
@@ -386,6 +1626,80 @@ BEGIN
 END;
 $$;
 
+-- Name: physical_copy_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.physical_copy_state_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    acting text := opsdb_acting_role();
+    -- the owner may load rows in any state (restores, fixtures); everyone else starts new
+    -- rows in an initial state
+    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+BEGIN
+    -- one statement: record every new row, and find the first one in a state no new row
+    -- may start in (raising then undoes the history rows with the statement)
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'physical_copy_status' AS machine, NULL::text AS from_state,
+               n.status AS to_state, n.claimed_by AS claimed_by, md5(n.claim_token::text)::uuid AS claim_ref
+        FROM new_rows n
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref)
+        SELECT 'physical_copy', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT owner
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state IS NULL AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('physical_copy', bad.item_id, bad.column_name, NULL, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: physical_copy_state_updated(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.physical_copy_state_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    repair boolean := opsdb_repairing(TG_RELID);
+BEGIN
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'physical_copy_status' AS machine, o.status AS from_state,
+               n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref, repair)
+        SELECT 'physical_copy', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref, repair
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT repair
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('physical_copy', bad.item_id, bad.column_name, bad.from_state, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
 -- Name: raw_data_file_check_inserted(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.raw_data_file_check_inserted() RETURNS trigger
@@ -467,6 +1781,215 @@ BEGIN
         END IF;
     END IF;
     RETURN NULL;
+END;
+$$;
+
+-- Name: raw_data_package_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.raw_data_package_state_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    acting text := opsdb_acting_role();
+    -- the owner may load rows in any state (restores, fixtures); everyone else starts new
+    -- rows in an initial state
+    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+BEGIN
+    -- one statement: record every new row, and find the first one in a state no new row
+    -- may start in (raising then undoes the history rows with the statement)
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'package_build' AS machine, NULL::text AS from_state,
+               n.status AS to_state, n.claimed_by AS claimed_by, md5(n.claim_token::text)::uuid AS claim_ref
+        FROM new_rows n
+        UNION ALL
+        SELECT n.id::text AS item_id, 'state' AS column_name, 'package_state' AS machine, NULL::text AS from_state,
+               n.state AS to_state, NULL::text AS claimed_by, NULL::uuid AS claim_ref
+        FROM new_rows n
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref)
+        SELECT 'raw_data_package', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT owner
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state IS NULL AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('raw_data_package', bad.item_id, bad.column_name, NULL, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: raw_data_package_state_updated(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.raw_data_package_state_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    repair boolean := opsdb_repairing(TG_RELID);
+BEGIN
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'package_build' AS machine, o.status AS from_state,
+               n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+        UNION ALL
+        SELECT n.id::text AS item_id, 'state' AS column_name, 'package_state' AS machine, o.state AS from_state,
+               n.state AS to_state, NULL::text AS claimed_by, NULL::uuid AS claim_ref
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.state IS DISTINCT FROM o.state
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref, repair)
+        SELECT 'raw_data_package', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref, repair
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT repair
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('raw_data_package', bad.item_id, bad.column_name, bad.from_state, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: record_token_use(text, inet, double precision); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision DEFAULT 0) RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    UPDATE api_token
+    SET last_used_at = now(), last_used_ip = client_ip, usage_count = usage_count + 1
+    WHERE id = (SELECT t.id FROM api_token t
+                WHERE t.token_hash = record_token_use.token_hash
+                  AND (t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => min_interval_seconds))
+                FOR NO KEY UPDATE SKIP LOCKED)
+    RETURNING id
+$$;
+
+-- Name: record_token_uses(bigint[], bigint[], timestamp with time zone[], inet[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) RETURNS SETOF bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+    WITH usage AS (
+        SELECT u.id, u.uses, LEAST(u.used_at, now()) AS used_at, u.ip
+        FROM unnest(ids, uses, used_at, ips) AS u (id, uses, used_at, ip)
+        WHERE u.uses > 0 AND u.used_at IS NOT NULL
+    ), locked AS (
+        SELECT t.id FROM api_token t JOIN usage ON usage.id = t.id ORDER BY t.id FOR NO KEY UPDATE OF t
+    )
+    UPDATE api_token t
+    SET usage_count = t.usage_count + usage.uses,
+        last_used_ip = CASE WHEN t.last_used_at IS NULL OR usage.used_at >= t.last_used_at
+                            THEN usage.ip ELSE t.last_used_ip END,
+        last_used_at = GREATEST(t.last_used_at, usage.used_at)
+    FROM usage JOIN locked ON locked.id = usage.id
+    WHERE t.id = usage.id
+    RETURNING t.id
+$$;
+
+-- Name: staging_job_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.staging_job_state_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    acting text := opsdb_acting_role();
+    -- the owner may load rows in any state (restores, fixtures); everyone else starts new
+    -- rows in an initial state
+    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+BEGIN
+    -- one statement: record every new row, and find the first one in a state no new row
+    -- may start in (raising then undoes the history rows with the statement)
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, NULL::text AS from_state,
+               n.status AS to_state, n.claimed_by AS claimed_by, md5(n.claim_token::text)::uuid AS claim_ref
+        FROM new_rows n
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref)
+        SELECT 'staging_job', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT owner
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state IS NULL AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('staging_job', bad.item_id, bad.column_name, NULL, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: staging_job_state_updated(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.staging_job_state_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+    repair boolean := opsdb_repairing(TG_RELID);
+BEGIN
+    WITH c AS MATERIALIZED (
+        SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
+               n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+    ), recorded AS (
+        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                   application_name, claimed_by, claim_ref, repair)
+        SELECT 'staging_job', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
+               current_setting('application_name'), c.claimed_by, c.claim_ref, repair
+        FROM c
+    )
+    SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
+    FROM c
+    WHERE NOT repair
+      AND NOT EXISTS (SELECT FROM state_transition t
+                      WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
+    ORDER BY c.item_id LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_refuse_transition('staging_job', bad.item_id, bad.column_name, bad.from_state, bad.to_state, bad.n);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: state_history_append_only(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.state_history_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        RAISE EXCEPTION 'state_history is append-only: % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege', TABLE = 'state_history';
+    END IF;
+    RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
 END;
 $$;
 
@@ -573,16 +2096,24 @@ CREATE TABLE public.data_transfer (
     unpacked_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    priority integer NOT NULL,
+    unpack_priority integer NOT NULL,
+    external_job jsonb,
+    unpack_external_job jsonb,
     CONSTRAINT data_transfer_attempts_nonnegative CHECK ((attempts >= 0)),
     CONSTRAINT data_transfer_claim_columns CHECK (((status <> 'in_progress'::text) OR ((claim_token IS NOT NULL) AND (lease_until IS NOT NULL) AND (claimed_by IS NOT NULL)))),
     CONSTRAINT data_transfer_distinct_locations CHECK ((origin_location_id <> destination_location_id)),
+    CONSTRAINT data_transfer_external_job_object CHECK (((jsonb_typeof(external_job) = 'object'::text) AND (octet_length((external_job)::text) <= 8192))),
     CONSTRAINT data_transfer_max_attempts_positive CHECK ((max_attempts > 0)),
     CONSTRAINT data_transfer_method_nonempty CHECK ((method <> ''::text)),
+    CONSTRAINT data_transfer_priority_range CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
     CONSTRAINT data_transfer_status_valid CHECK ((status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text, 'completed'::text, 'failed'::text]))),
     CONSTRAINT data_transfer_unpack_after_transfer CHECK (((unpack_status = 'pending'::text) OR (status = 'completed'::text))),
     CONSTRAINT data_transfer_unpack_attempts_nonnegative CHECK ((unpack_attempts >= 0)),
     CONSTRAINT data_transfer_unpack_claim_columns CHECK (((unpack_status <> 'in_progress'::text) OR ((unpack_claim_token IS NOT NULL) AND (unpack_lease_until IS NOT NULL) AND (unpack_claimed_by IS NOT NULL)))),
+    CONSTRAINT data_transfer_unpack_external_job_object CHECK (((jsonb_typeof(unpack_external_job) = 'object'::text) AND (octet_length((unpack_external_job)::text) <= 8192))),
     CONSTRAINT data_transfer_unpack_max_attempts_positive CHECK ((unpack_max_attempts > 0)),
+    CONSTRAINT data_transfer_unpack_priority_range CHECK (((unpack_priority >= '-100'::integer) AND (unpack_priority <= 100))),
     CONSTRAINT data_transfer_unpack_status_valid CHECK ((unpack_status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text, 'completed'::text, 'failed'::text])))
 );
 
@@ -641,12 +2172,16 @@ CREATE TABLE public.data_transfer_package (
     lease_until timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    priority integer NOT NULL,
+    external_job jsonb,
     CONSTRAINT data_transfer_package_attempts_nonnegative CHECK ((attempts >= 0)),
     CONSTRAINT data_transfer_package_checksum_valid CHECK ((((checksum IS NULL) = (checksum_algorithm IS NULL)) AND ((checksum IS NULL) OR public.opsdb_checksum_valid(checksum_algorithm, checksum)))),
     CONSTRAINT data_transfer_package_claim_columns CHECK (((status <> 'in_progress'::text) OR ((claim_token IS NOT NULL) AND (lease_until IS NOT NULL) AND (claimed_by IS NOT NULL)))),
     CONSTRAINT data_transfer_package_completed_has_checksum CHECK (((status <> 'completed'::text) OR ((size_bytes IS NOT NULL) AND (checksum IS NOT NULL)))),
+    CONSTRAINT data_transfer_package_external_job_object CHECK (((jsonb_typeof(external_job) = 'object'::text) AND (octet_length((external_job)::text) <= 8192))),
     CONSTRAINT data_transfer_package_max_attempts_positive CHECK ((max_attempts > 0)),
     CONSTRAINT data_transfer_package_name_nonempty CHECK ((name <> ''::text)),
+    CONSTRAINT data_transfer_package_priority_range CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
     CONSTRAINT data_transfer_package_relative_path_valid CHECK (public.opsdb_relative_path_valid(relative_path)),
     CONSTRAINT data_transfer_package_size_nonnegative CHECK ((size_bytes >= 0)),
     CONSTRAINT data_transfer_package_status_valid CHECK ((status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text, 'completed'::text, 'failed'::text])))
@@ -700,6 +2235,14 @@ ALTER TABLE public.data_transfer_route ALTER COLUMN id ADD GENERATED ALWAYS AS I
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+-- Name: deletion_file_queue; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.deletion_file_queue (
+    raw_data_package_id bigint NOT NULL,
+    data_location_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 -- Name: executed_obs_unit; Type: TABLE; Schema: public; Owner: -
@@ -816,10 +2359,14 @@ CREATE TABLE public.long_term_archive_transfer (
     completed_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    priority integer NOT NULL,
+    external_job jsonb,
     CONSTRAINT long_term_archive_transfer_attempts_nonnegative CHECK ((attempts >= 0)),
     CONSTRAINT long_term_archive_transfer_claim_columns CHECK (((status <> 'in_progress'::text) OR ((claim_token IS NOT NULL) AND (lease_until IS NOT NULL) AND (claimed_by IS NOT NULL)))),
     CONSTRAINT long_term_archive_transfer_distinct_locations CHECK ((origin_location_id <> destination_location_id)),
+    CONSTRAINT long_term_archive_transfer_external_job_object CHECK (((jsonb_typeof(external_job) = 'object'::text) AND (octet_length((external_job)::text) <= 8192))),
     CONSTRAINT long_term_archive_transfer_max_attempts_positive CHECK ((max_attempts > 0)),
+    CONSTRAINT long_term_archive_transfer_priority_range CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
     CONSTRAINT long_term_archive_transfer_status_valid CHECK ((status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text, 'completed'::text, 'failed'::text])))
 );
 
@@ -971,6 +2518,15 @@ ALTER TABLE public.observing_program ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
     CACHE 1
 );
 
+-- Name: opsdb_role_default; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.opsdb_role_default (
+    group_role text NOT NULL,
+    setting text NOT NULL,
+    value text NOT NULL,
+    CONSTRAINT opsdb_role_default_setting_valid CHECK ((setting = ANY (ARRAY['statement_timeout'::text, 'idle_in_transaction_session_timeout'::text, 'lock_timeout'::text, 'connection_limit'::text])))
+);
+
 -- Name: permission; Type: TABLE; Schema: public; Owner: -
 
 CREATE TABLE public.permission (
@@ -1013,11 +2569,15 @@ CREATE TABLE public.physical_copy (
     lease_until timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    priority integer DEFAULT 0 NOT NULL,
+    external_job jsonb,
     CONSTRAINT physical_copy_attempts_nonnegative CHECK ((attempts >= 0)),
     CONSTRAINT physical_copy_claim_columns CHECK (((status <> 'deletion_in_progress'::text) OR ((claim_token IS NOT NULL) AND (lease_until IS NOT NULL) AND (claimed_by IS NOT NULL)))),
     CONSTRAINT physical_copy_deleted_at_iff_deleted CHECK (((status = 'deleted'::text) = (deleted_at IS NOT NULL))),
+    CONSTRAINT physical_copy_external_job_object CHECK (((jsonb_typeof(external_job) = 'object'::text) AND (octet_length((external_job)::text) <= 8192))),
     CONSTRAINT physical_copy_max_attempts_positive CHECK ((max_attempts > 0)),
-    CONSTRAINT physical_copy_status_valid CHECK ((status = ANY (ARRAY['present'::text, 'staged'::text, 'deletion_scheduled'::text, 'deletion_in_progress'::text, 'deletion_possible'::text, 'deleted'::text, 'deletion_failed'::text]))),
+    CONSTRAINT physical_copy_priority_range CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
+    CONSTRAINT physical_copy_status_valid CHECK ((status = ANY (ARRAY['present'::text, 'staged'::text, 'deletion_scheduled'::text, 'deletion_in_progress'::text, 'deletion_possible'::text, 'deleted'::text, 'deletion_failed'::text, 'lost'::text, 'corrupt'::text]))),
     CONSTRAINT physical_copy_type_columns CHECK ((((type = 'raw_data_file'::text) = (raw_data_file_id IS NOT NULL)) AND ((type = 'raw_data_package'::text) = (raw_data_package_id IS NOT NULL)) AND ((type = 'data_transfer_package'::text) = (data_transfer_package_id IS NOT NULL)))),
     CONSTRAINT physical_copy_type_valid CHECK ((type = ANY (ARRAY['raw_data_file'::text, 'raw_data_package'::text, 'data_transfer_package'::text])))
 );
@@ -1081,12 +2641,16 @@ CREATE TABLE public.raw_data_package (
     lease_until timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    priority integer NOT NULL,
+    external_job jsonb,
     CONSTRAINT raw_data_package_attempts_nonnegative CHECK ((attempts >= 0)),
     CONSTRAINT raw_data_package_checksum_valid CHECK ((((checksum IS NULL) = (checksum_algorithm IS NULL)) AND ((checksum IS NULL) OR public.opsdb_checksum_valid(checksum_algorithm, checksum)))),
     CONSTRAINT raw_data_package_claim_columns CHECK (((status <> 'in_progress'::text) OR ((claim_token IS NOT NULL) AND (lease_until IS NOT NULL) AND (claimed_by IS NOT NULL)))),
     CONSTRAINT raw_data_package_completed_has_checksum CHECK (((status <> 'completed'::text) OR ((size_bytes IS NOT NULL) AND (checksum IS NOT NULL)))),
+    CONSTRAINT raw_data_package_external_job_object CHECK (((jsonb_typeof(external_job) = 'object'::text) AND (octet_length((external_job)::text) <= 8192))),
     CONSTRAINT raw_data_package_max_attempts_positive CHECK ((max_attempts > 0)),
     CONSTRAINT raw_data_package_name_nonempty CHECK ((name <> ''::text)),
+    CONSTRAINT raw_data_package_priority_range CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
     CONSTRAINT raw_data_package_relative_path_valid CHECK (public.opsdb_relative_path_valid(relative_path)),
     CONSTRAINT raw_data_package_size_nonnegative CHECK ((size_bytes >= 0)),
     CONSTRAINT raw_data_package_state_valid CHECK ((state = ANY (ARRAY['waiting'::text, 'transferring'::text, 'archived'::text, 'failed'::text]))),
@@ -1266,9 +2830,13 @@ CREATE TABLE public.staging_job (
     completed_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    priority integer NOT NULL,
+    external_job jsonb,
     CONSTRAINT staging_job_attempts_nonnegative CHECK ((attempts >= 0)),
     CONSTRAINT staging_job_claim_columns CHECK (((status <> 'in_progress'::text) OR ((claim_token IS NOT NULL) AND (lease_until IS NOT NULL) AND (claimed_by IS NOT NULL)))),
+    CONSTRAINT staging_job_external_job_object CHECK (((jsonb_typeof(external_job) = 'object'::text) AND (octet_length((external_job)::text) <= 8192))),
     CONSTRAINT staging_job_max_attempts_positive CHECK ((max_attempts > 0)),
+    CONSTRAINT staging_job_priority_range CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
     CONSTRAINT staging_job_status_valid CHECK ((status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text, 'completed'::text, 'failed'::text])))
 );
 
@@ -1289,6 +2857,51 @@ CREATE TABLE public.staging_job_package (
     staging_job_id bigint NOT NULL,
     raw_data_package_id bigint NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+-- Name: state_column; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.state_column (
+    table_name text NOT NULL,
+    column_name text NOT NULL,
+    machine text NOT NULL
+);
+
+-- Name: state_history; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.state_history (
+    id bigint NOT NULL,
+    changed_at timestamp with time zone DEFAULT statement_timestamp() NOT NULL,
+    table_name text NOT NULL COLLATE pg_catalog."C",
+    item_id text NOT NULL COLLATE pg_catalog."C",
+    column_name text NOT NULL COLLATE pg_catalog."C",
+    from_state text,
+    to_state text NOT NULL,
+    db_role text NOT NULL,
+    session_role text NOT NULL,
+    application_name text,
+    claimed_by text,
+    claim_ref uuid,
+    repair boolean DEFAULT false NOT NULL
+);
+
+-- Name: state_history_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+
+ALTER TABLE public.state_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.state_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+-- Name: state_transition; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.state_transition (
+    machine text NOT NULL,
+    from_state text,
+    to_state text NOT NULL
 );
 
 -- Name: sub_observing_program; Type: TABLE; Schema: public; Owner: -
@@ -1377,6 +2990,37 @@ CREATE TABLE public.user_role (
     created_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+-- Name: work_cap; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.work_cap (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    data_location_id bigint,
+    data_transfer_route_id bigint,
+    max_items integer,
+    max_bytes bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT work_cap_bytes_kinds CHECK (((max_bytes IS NULL) OR (kind = ANY (ARRAY['data_transfer'::text, 'data_transfer_unpack'::text, 'long_term_archive_transfer'::text])))),
+    CONSTRAINT work_cap_kind_check CHECK ((kind = ANY (ARRAY['raw_data_package_build'::text, 'data_transfer_package_build'::text, 'data_transfer'::text, 'data_transfer_unpack'::text, 'long_term_archive_transfer'::text, 'staging_job'::text, 'physical_copy_deletion'::text]))),
+    CONSTRAINT work_cap_max_bytes_nonnegative CHECK ((max_bytes >= 0)),
+    CONSTRAINT work_cap_max_items_nonnegative CHECK ((max_items >= 0)),
+    CONSTRAINT work_cap_one_target CHECK ((num_nonnulls(data_location_id, data_transfer_route_id) = 1)),
+    CONSTRAINT work_cap_route_kinds CHECK (((data_transfer_route_id IS NULL) OR (kind = ANY (ARRAY['data_transfer'::text, 'data_transfer_unpack'::text])))),
+    CONSTRAINT work_cap_some_limit CHECK (((max_items IS NOT NULL) OR (max_bytes IS NOT NULL)))
+);
+
+-- Name: work_cap_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+
+ALTER TABLE public.work_cap ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.work_cap_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 -- Name: api_token api_token_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 
 ALTER TABLE ONLY public.api_token
@@ -1441,6 +3085,11 @@ ALTER TABLE ONLY public.data_transfer_route
 
 ALTER TABLE ONLY public.data_transfer_route
     ADD CONSTRAINT data_transfer_route_pkey PRIMARY KEY (id);
+
+-- Name: deletion_file_queue deletion_file_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.deletion_file_queue
+    ADD CONSTRAINT deletion_file_queue_pkey PRIMARY KEY (raw_data_package_id, data_location_id);
 
 -- Name: executed_obs_unit executed_obs_unit_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 
@@ -1542,6 +3191,11 @@ ALTER TABLE ONLY public.observing_program
 ALTER TABLE ONLY public.observing_program
     ADD CONSTRAINT observing_program_short_name_key UNIQUE (short_name);
 
+-- Name: opsdb_role_default opsdb_role_default_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.opsdb_role_default
+    ADD CONSTRAINT opsdb_role_default_pkey PRIMARY KEY (group_role, setting);
+
 -- Name: permission permission_name_key; Type: CONSTRAINT; Schema: public; Owner: -
 
 ALTER TABLE ONLY public.permission
@@ -1637,6 +3291,21 @@ ALTER TABLE ONLY public.staging_job_package
 ALTER TABLE ONLY public.staging_job
     ADD CONSTRAINT staging_job_pkey PRIMARY KEY (id);
 
+-- Name: state_column state_column_key; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.state_column
+    ADD CONSTRAINT state_column_key PRIMARY KEY (table_name, column_name);
+
+-- Name: state_history state_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.state_history
+    ADD CONSTRAINT state_history_pkey PRIMARY KEY (id);
+
+-- Name: state_transition state_transition_key; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.state_transition
+    ADD CONSTRAINT state_transition_key UNIQUE NULLS NOT DISTINCT (machine, from_state, to_state);
+
 -- Name: sub_observing_program sub_observing_program_id_program_key; Type: CONSTRAINT; Schema: public; Owner: -
 
 ALTER TABLE ONLY public.sub_observing_program
@@ -1677,6 +3346,21 @@ ALTER TABLE ONLY public.user_account
 ALTER TABLE ONLY public.user_role
     ADD CONSTRAINT user_role_pkey PRIMARY KEY (user_account_id, role_id);
 
+-- Name: work_cap work_cap_location_key; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.work_cap
+    ADD CONSTRAINT work_cap_location_key UNIQUE (kind, data_location_id);
+
+-- Name: work_cap work_cap_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.work_cap
+    ADD CONSTRAINT work_cap_pkey PRIMARY KEY (id);
+
+-- Name: work_cap work_cap_route_key; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.work_cap
+    ADD CONSTRAINT work_cap_route_key UNIQUE (kind, data_transfer_route_id);
+
 -- Name: data_location_location_type_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX data_location_location_type_idx ON public.data_location USING btree (location_type, priority) WHERE active;
@@ -1685,21 +3369,41 @@ CREATE INDEX data_location_location_type_idx ON public.data_location USING btree
 
 CREATE INDEX data_transfer_log_transfer_idx ON public.data_transfer_log USING btree (data_transfer_id, created_at);
 
+-- Name: data_transfer_package_running_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_package_running_idx ON public.data_transfer_package USING btree (origin_location_id) WHERE (status = 'in_progress'::text);
+
 -- Name: data_transfer_package_work_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX data_transfer_package_work_idx ON public.data_transfer_package USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
+CREATE INDEX data_transfer_package_work_idx ON public.data_transfer_package USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
 
 -- Name: data_transfer_route_origin_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX data_transfer_route_origin_idx ON public.data_transfer_route USING btree (origin_site_id, priority) WHERE active;
 
+-- Name: data_transfer_running_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_running_idx ON public.data_transfer USING btree (origin_location_id) WHERE (status = 'in_progress'::text);
+
+-- Name: data_transfer_running_route_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_running_route_idx ON public.data_transfer USING btree (data_transfer_route_id) WHERE (status = 'in_progress'::text);
+
 -- Name: data_transfer_unpack_work_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX data_transfer_unpack_work_idx ON public.data_transfer USING btree (unpack_next_attempt_at) WHERE ((status = 'completed'::text) AND (unpack_status = ANY (ARRAY['pending'::text, 'in_progress'::text])));
+CREATE INDEX data_transfer_unpack_work_idx ON public.data_transfer USING btree (public.opsdb_work_order(unpack_next_attempt_at, unpack_priority), unpack_next_attempt_at) WHERE ((status = 'completed'::text) AND (unpack_status = ANY (ARRAY['pending'::text, 'in_progress'::text])));
+
+-- Name: data_transfer_unpacking_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_unpacking_idx ON public.data_transfer USING btree (destination_location_id) WHERE (unpack_status = 'in_progress'::text);
+
+-- Name: data_transfer_unpacking_route_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_unpacking_route_idx ON public.data_transfer USING btree (data_transfer_route_id) WHERE (unpack_status = 'in_progress'::text);
 
 -- Name: data_transfer_work_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX data_transfer_work_idx ON public.data_transfer USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
+CREATE INDEX data_transfer_work_idx ON public.data_transfer USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
 
 -- Name: executed_obs_unit_obs_unit_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -1713,9 +3417,13 @@ CREATE INDEX executed_obs_unit_start_time_idx ON public.executed_obs_unit USING 
 
 CREATE INDEX long_term_archive_transfer_origin_idx ON public.long_term_archive_transfer USING btree (raw_data_package_id, origin_location_id) WHERE (status <> 'completed'::text);
 
+-- Name: long_term_archive_transfer_running_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX long_term_archive_transfer_running_idx ON public.long_term_archive_transfer USING btree (destination_location_id) WHERE (status = 'in_progress'::text);
+
 -- Name: long_term_archive_transfer_work_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX long_term_archive_transfer_work_idx ON public.long_term_archive_transfer USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
+CREATE INDEX long_term_archive_transfer_work_idx ON public.long_term_archive_transfer USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
 
 -- Name: obs_unit_imc_configuration_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -1731,7 +3439,7 @@ CREATE INDEX obs_unit_source_idx ON public.obs_unit USING btree (source_id);
 
 -- Name: physical_copy_deletion_work_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX physical_copy_deletion_work_idx ON public.physical_copy USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['deletion_scheduled'::text, 'deletion_in_progress'::text]));
+CREATE INDEX physical_copy_deletion_work_idx ON public.physical_copy USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['deletion_scheduled'::text, 'deletion_in_progress'::text]));
 
 -- Name: physical_copy_dtp_location_key; Type: INDEX; Schema: public; Owner: -
 
@@ -1769,13 +3477,17 @@ CREATE INDEX raw_data_package_dtp_idx ON public.raw_data_package USING btree (da
 
 CREATE INDEX raw_data_package_eou_module_idx ON public.raw_data_package USING btree (executed_obs_unit_id, instrument_module_id);
 
+-- Name: raw_data_package_running_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX raw_data_package_running_idx ON public.raw_data_package USING btree (origin_location_id) WHERE (status = 'in_progress'::text);
+
 -- Name: raw_data_package_state_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX raw_data_package_state_idx ON public.raw_data_package USING btree (state) WHERE (state <> 'archived'::text);
 
 -- Name: raw_data_package_work_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX raw_data_package_work_idx ON public.raw_data_package USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
+CREATE INDEX raw_data_package_work_idx ON public.raw_data_package USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
 
 -- Name: role_permission_permission_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -1789,13 +3501,25 @@ CREATE INDEX source_fixed_dec_idx ON public.source USING btree (dec_deg) WHERE (
 
 CREATE INDEX staging_job_package_package_idx ON public.staging_job_package USING btree (raw_data_package_id);
 
+-- Name: staging_job_running_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX staging_job_running_idx ON public.staging_job USING btree (destination_location_id) WHERE (status = 'in_progress'::text);
+
 -- Name: staging_job_user_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX staging_job_user_idx ON public.staging_job USING btree (user_account_id);
 
 -- Name: staging_job_work_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX staging_job_work_idx ON public.staging_job USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
+CREATE INDEX staging_job_work_idx ON public.staging_job USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
+
+-- Name: state_history_changed_at_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX state_history_changed_at_idx ON public.state_history USING brin (changed_at);
+
+-- Name: state_history_item_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX state_history_item_idx ON public.state_history USING btree (table_name, item_id, id);
 
 -- Name: telescope_observatory_id_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -1837,6 +3561,14 @@ CREATE TRIGGER data_transfer_package_physical_copy_restrict_truncate AFTER TRUNC
 
 CREATE TRIGGER data_transfer_package_physical_copy_restrict_update AFTER UPDATE OF id ON public.data_transfer_package FOR EACH ROW WHEN ((old.id IS DISTINCT FROM new.id)) EXECUTE FUNCTION public.opsdb_restrict_referenced('physical_copy', 'data_transfer_package_id', 'physical_copy_data_transfer_package_id_fkey', 'type = ''data_transfer_package''');
 
+-- Name: data_transfer_package data_transfer_package_state_inserted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_package_state_inserted AFTER INSERT ON public.data_transfer_package REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_transfer_package_state_inserted();
+
+-- Name: data_transfer_package data_transfer_package_state_updated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_package_state_updated AFTER UPDATE ON public.data_transfer_package REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_transfer_package_state_updated();
+
 -- Name: data_transfer_package data_transfer_package_touch; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER data_transfer_package_touch BEFORE UPDATE ON public.data_transfer_package FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
@@ -1845,6 +3577,10 @@ CREATE TRIGGER data_transfer_package_touch BEFORE UPDATE ON public.data_transfer
 
 CREATE TRIGGER data_transfer_package_work_insert_notify AFTER INSERT ON public.data_transfer_package FOR EACH ROW WHEN ((new.status = 'pending'::text)) EXECUTE FUNCTION public.opsdb_notify_work('data_transfer_package_build');
 
+-- Name: data_transfer_package data_transfer_package_work_priority; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_package_work_priority BEFORE INSERT ON public.data_transfer_package FOR EACH ROW WHEN ((new.priority IS NULL)) EXECUTE FUNCTION public.opsdb_work_priority_default();
+
 -- Name: data_transfer_package data_transfer_package_work_update_notify; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER data_transfer_package_work_update_notify AFTER UPDATE OF status ON public.data_transfer_package FOR EACH ROW WHEN (((new.status = 'pending'::text) AND (old.status <> 'pending'::text) AND (new.next_attempt_at <= now()))) EXECUTE FUNCTION public.opsdb_notify_work('data_transfer_package_build');
@@ -1852,6 +3588,14 @@ CREATE TRIGGER data_transfer_package_work_update_notify AFTER UPDATE OF status O
 -- Name: data_transfer_route data_transfer_route_touch; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER data_transfer_route_touch BEFORE UPDATE ON public.data_transfer_route FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
+
+-- Name: data_transfer data_transfer_state_inserted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_state_inserted AFTER INSERT ON public.data_transfer REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_transfer_state_inserted();
+
+-- Name: data_transfer data_transfer_state_updated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_state_updated AFTER UPDATE ON public.data_transfer REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_transfer_state_updated();
 
 -- Name: data_transfer data_transfer_touch; Type: TRIGGER; Schema: public; Owner: -
 
@@ -1864,6 +3608,10 @@ CREATE TRIGGER data_transfer_unpack_notify AFTER UPDATE OF status, unpack_status
 -- Name: data_transfer data_transfer_work_insert_notify; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER data_transfer_work_insert_notify AFTER INSERT ON public.data_transfer FOR EACH ROW WHEN ((new.status = 'pending'::text)) EXECUTE FUNCTION public.opsdb_notify_work('data_transfer');
+
+-- Name: data_transfer data_transfer_work_priority; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_work_priority BEFORE INSERT ON public.data_transfer FOR EACH ROW WHEN (((new.priority IS NULL) OR (new.unpack_priority IS NULL))) EXECUTE FUNCTION public.opsdb_work_priority_default();
 
 -- Name: data_transfer data_transfer_work_update_notify; Type: TRIGGER; Schema: public; Owner: -
 
@@ -1880,6 +3628,14 @@ CREATE TRIGGER executed_obs_unit_raw_data_file_restrict_truncate AFTER TRUNCATE 
 -- Name: executed_obs_unit executed_obs_unit_raw_data_file_restrict_update; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER executed_obs_unit_raw_data_file_restrict_update AFTER UPDATE OF id ON public.executed_obs_unit FOR EACH ROW WHEN ((old.id IS DISTINCT FROM new.id)) EXECUTE FUNCTION public.opsdb_restrict_referenced('raw_data_file', 'executed_obs_unit_id', 'raw_data_file_executed_obs_unit_id_fkey', 'true');
+
+-- Name: executed_obs_unit executed_obs_unit_state_inserted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER executed_obs_unit_state_inserted AFTER INSERT ON public.executed_obs_unit REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.executed_obs_unit_state_inserted();
+
+-- Name: executed_obs_unit executed_obs_unit_state_updated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER executed_obs_unit_state_updated AFTER UPDATE ON public.executed_obs_unit REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.executed_obs_unit_state_updated();
 
 -- Name: executed_obs_unit executed_obs_unit_touch; Type: TRIGGER; Schema: public; Owner: -
 
@@ -1909,6 +3665,14 @@ CREATE TRIGGER instrument_module_touch BEFORE UPDATE ON public.instrument_module
 
 CREATE TRIGGER instrument_touch BEFORE UPDATE ON public.instrument FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
 
+-- Name: long_term_archive_transfer long_term_archive_transfer_state_inserted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER long_term_archive_transfer_state_inserted AFTER INSERT ON public.long_term_archive_transfer REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.long_term_archive_transfer_state_inserted();
+
+-- Name: long_term_archive_transfer long_term_archive_transfer_state_updated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER long_term_archive_transfer_state_updated AFTER UPDATE ON public.long_term_archive_transfer REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.long_term_archive_transfer_state_updated();
+
 -- Name: long_term_archive_transfer long_term_archive_transfer_touch; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER long_term_archive_transfer_touch BEFORE UPDATE ON public.long_term_archive_transfer FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
@@ -1916,6 +3680,10 @@ CREATE TRIGGER long_term_archive_transfer_touch BEFORE UPDATE ON public.long_ter
 -- Name: long_term_archive_transfer long_term_archive_transfer_work_insert_notify; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER long_term_archive_transfer_work_insert_notify AFTER INSERT ON public.long_term_archive_transfer FOR EACH ROW WHEN ((new.status = 'pending'::text)) EXECUTE FUNCTION public.opsdb_notify_work('long_term_archive_transfer');
+
+-- Name: long_term_archive_transfer long_term_archive_transfer_work_priority; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER long_term_archive_transfer_work_priority BEFORE INSERT ON public.long_term_archive_transfer FOR EACH ROW WHEN ((new.priority IS NULL)) EXECUTE FUNCTION public.opsdb_work_priority_default();
 
 -- Name: long_term_archive_transfer long_term_archive_transfer_work_update_notify; Type: TRIGGER; Schema: public; Owner: -
 
@@ -1941,9 +3709,37 @@ CREATE TRIGGER observatory_touch BEFORE UPDATE ON public.observatory FOR EACH RO
 
 CREATE TRIGGER observing_program_touch BEFORE UPDATE ON public.observing_program FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
 
+-- Name: data_location opsdb_actor_data_location_update; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_actor_data_location_update BEFORE UPDATE ON public.data_location FOR EACH ROW WHEN (((old.location_type IS DISTINCT FROM new.location_type) OR (old.site_id IS DISTINCT FROM new.site_id))) EXECUTE FUNCTION public.opsdb_actor_check_location();
+
+-- Name: physical_copy opsdb_actor_physical_copy_insert; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_actor_physical_copy_insert AFTER INSERT ON public.physical_copy REFERENCING NEW TABLE AS opsdb_actor_new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_actor_check_copy_insert();
+
+-- Name: physical_copy opsdb_actor_physical_copy_update; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_actor_physical_copy_update BEFORE UPDATE ON public.physical_copy FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (old.checksum_verified_at IS DISTINCT FROM new.checksum_verified_at) OR (((((old.type IS DISTINCT FROM new.type) OR (old.raw_data_file_id IS DISTINCT FROM new.raw_data_file_id)) OR (old.raw_data_package_id IS DISTINCT FROM new.raw_data_package_id)) OR (old.data_transfer_package_id IS DISTINCT FROM new.data_transfer_package_id)) OR (old.data_location_id IS DISTINCT FROM new.data_location_id)))) EXECUTE FUNCTION public.opsdb_actor_check_copy_update();
+
+-- Name: raw_data_file opsdb_actor_raw_data_file_update; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_actor_raw_data_file_update BEFORE UPDATE ON public.raw_data_file FOR EACH ROW WHEN ((((((((((((((old.id IS DISTINCT FROM new.id) OR (old.instrument_module_id IS DISTINCT FROM new.instrument_module_id)) OR (old.executed_obs_unit_id IS DISTINCT FROM new.executed_obs_unit_id)) OR (old.name IS DISTINCT FROM new.name)) OR (old.relative_path IS DISTINCT FROM new.relative_path)) OR (old.size_bytes IS DISTINCT FROM new.size_bytes)) OR (old.checksum IS DISTINCT FROM new.checksum)) OR (old.checksum_algorithm IS DISTINCT FROM new.checksum_algorithm)) OR (old.file_type IS DISTINCT FROM new.file_type)) OR (old.file_created_at IS DISTINCT FROM new.file_created_at)) OR (old.metadata IS DISTINCT FROM new.metadata)) OR (old.created_at IS DISTINCT FROM new.created_at)) OR ((old.raw_data_package_id IS NOT NULL) AND (old.raw_data_package_id IS DISTINCT FROM new.raw_data_package_id)))) EXECUTE FUNCTION public.opsdb_actor_check_file();
+
+-- Name: raw_data_package opsdb_actor_raw_data_package_insert; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_actor_raw_data_package_insert BEFORE INSERT ON public.raw_data_package FOR EACH ROW EXECUTE FUNCTION public.opsdb_actor_check_package();
+
+-- Name: raw_data_package opsdb_actor_raw_data_package_update; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_actor_raw_data_package_update BEFORE UPDATE ON public.raw_data_package FOR EACH ROW WHEN (((old.state IS DISTINCT FROM new.state) OR ((old.checksum IS NOT NULL) AND (((old.checksum IS DISTINCT FROM new.checksum) OR (old.checksum_algorithm IS DISTINCT FROM new.checksum_algorithm)) OR (old.size_bytes IS DISTINCT FROM new.size_bytes))))) EXECUTE FUNCTION public.opsdb_actor_check_package();
+
 -- Name: physical_copy physical_copy_deletion_notify; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER physical_copy_deletion_notify AFTER UPDATE OF status ON public.physical_copy FOR EACH ROW WHEN (((new.status = 'deletion_scheduled'::text) AND (old.status <> 'deletion_scheduled'::text) AND (new.next_attempt_at <= now()))) EXECUTE FUNCTION public.opsdb_notify_work('physical_copy_deletion');
+
+-- Name: physical_copy physical_copy_deletion_priority; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER physical_copy_deletion_priority BEFORE UPDATE OF status ON public.physical_copy FOR EACH ROW WHEN (((new.status = 'deletion_scheduled'::text) AND (old.status <> ALL (ARRAY['deletion_scheduled'::text, 'deletion_in_progress'::text])))) EXECUTE FUNCTION public.opsdb_deletion_priority_default();
 
 -- Name: physical_copy physical_copy_references_inserted; Type: TRIGGER; Schema: public; Owner: -
 
@@ -1953,9 +3749,25 @@ CREATE TRIGGER physical_copy_references_inserted AFTER INSERT ON public.physical
 
 CREATE TRIGGER physical_copy_references_updated AFTER UPDATE OF raw_data_file_id, raw_data_package_id, data_transfer_package_id, data_location_id ON public.physical_copy FOR EACH ROW WHEN (((((old.raw_data_file_id IS DISTINCT FROM new.raw_data_file_id) OR (old.raw_data_package_id IS DISTINCT FROM new.raw_data_package_id)) OR (old.data_transfer_package_id IS DISTINCT FROM new.data_transfer_package_id)) OR (old.data_location_id IS DISTINCT FROM new.data_location_id))) EXECUTE FUNCTION public.physical_copy_check_updated();
 
+-- Name: physical_copy physical_copy_state_inserted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER physical_copy_state_inserted AFTER INSERT ON public.physical_copy REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.physical_copy_state_inserted();
+
+-- Name: physical_copy physical_copy_state_updated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER physical_copy_state_updated AFTER UPDATE ON public.physical_copy REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.physical_copy_state_updated();
+
 -- Name: physical_copy physical_copy_touch; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER physical_copy_touch BEFORE UPDATE ON public.physical_copy FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
+
+-- Name: physical_copy physical_copy_transition_deletion_rule; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER physical_copy_transition_deletion_rule AFTER UPDATE ON public.physical_copy REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_guard_deletion();
+
+-- Name: raw_data_file raw_data_file_packaged_queue; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER raw_data_file_packaged_queue AFTER UPDATE ON public.raw_data_file REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_queue_packaged_files();
 
 -- Name: raw_data_file raw_data_file_physical_copy_restrict; Type: TRIGGER; Schema: public; Owner: -
 
@@ -1980,6 +3792,14 @@ CREATE TRIGGER raw_data_file_references_updated AFTER UPDATE OF instrument_modul
 -- Name: raw_data_file raw_data_file_touch; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER raw_data_file_touch BEFORE UPDATE ON public.raw_data_file FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
+
+-- Name: raw_data_package raw_data_package_archived_insert_queue; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER raw_data_package_archived_insert_queue AFTER INSERT ON public.raw_data_package FOR EACH ROW WHEN ((new.state = 'archived'::text)) EXECUTE FUNCTION public.opsdb_queue_archived_package();
+
+-- Name: raw_data_package raw_data_package_archived_queue; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER raw_data_package_archived_queue AFTER UPDATE OF state ON public.raw_data_package FOR EACH ROW WHEN (((new.state = 'archived'::text) AND (old.state <> 'archived'::text))) EXECUTE FUNCTION public.opsdb_queue_archived_package();
 
 -- Name: raw_data_package_metadata raw_data_package_metadata_touch; Type: TRIGGER; Schema: public; Owner: -
 
@@ -2009,6 +3829,14 @@ CREATE TRIGGER raw_data_package_raw_data_file_restrict_truncate AFTER TRUNCATE O
 
 CREATE TRIGGER raw_data_package_raw_data_file_restrict_update AFTER UPDATE OF id, executed_obs_unit_id, instrument_module_id ON public.raw_data_package FOR EACH ROW WHEN ((((old.id IS DISTINCT FROM new.id) OR (old.executed_obs_unit_id IS DISTINCT FROM new.executed_obs_unit_id)) OR (old.instrument_module_id IS DISTINCT FROM new.instrument_module_id))) EXECUTE FUNCTION public.opsdb_restrict_referenced('raw_data_file', 'raw_data_package_id', 'raw_data_file_package_fkey', 'true');
 
+-- Name: raw_data_package raw_data_package_state_inserted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER raw_data_package_state_inserted AFTER INSERT ON public.raw_data_package REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.raw_data_package_state_inserted();
+
+-- Name: raw_data_package raw_data_package_state_updated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER raw_data_package_state_updated AFTER UPDATE ON public.raw_data_package REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.raw_data_package_state_updated();
+
 -- Name: raw_data_package raw_data_package_touch; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER raw_data_package_touch BEFORE UPDATE ON public.raw_data_package FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
@@ -2016,6 +3844,10 @@ CREATE TRIGGER raw_data_package_touch BEFORE UPDATE ON public.raw_data_package F
 -- Name: raw_data_package raw_data_package_work_insert_notify; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER raw_data_package_work_insert_notify AFTER INSERT ON public.raw_data_package FOR EACH ROW WHEN ((new.status = 'pending'::text)) EXECUTE FUNCTION public.opsdb_notify_work('raw_data_package_build');
+
+-- Name: raw_data_package raw_data_package_work_priority; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER raw_data_package_work_priority BEFORE INSERT ON public.raw_data_package FOR EACH ROW WHEN ((new.priority IS NULL)) EXECUTE FUNCTION public.opsdb_work_priority_default();
 
 -- Name: raw_data_package raw_data_package_work_update_notify; Type: TRIGGER; Schema: public; Owner: -
 
@@ -2033,6 +3865,14 @@ CREATE TRIGGER site_touch BEFORE UPDATE ON public.site FOR EACH ROW EXECUTE FUNC
 
 CREATE TRIGGER source_touch BEFORE UPDATE ON public.source FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
 
+-- Name: staging_job staging_job_state_inserted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER staging_job_state_inserted AFTER INSERT ON public.staging_job REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.staging_job_state_inserted();
+
+-- Name: staging_job staging_job_state_updated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER staging_job_state_updated AFTER UPDATE ON public.staging_job REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.staging_job_state_updated();
+
 -- Name: staging_job staging_job_touch; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER staging_job_touch BEFORE UPDATE ON public.staging_job FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
@@ -2041,9 +3881,21 @@ CREATE TRIGGER staging_job_touch BEFORE UPDATE ON public.staging_job FOR EACH RO
 
 CREATE TRIGGER staging_job_work_insert_notify AFTER INSERT ON public.staging_job FOR EACH ROW WHEN ((new.status = 'pending'::text)) EXECUTE FUNCTION public.opsdb_notify_work('staging_job');
 
+-- Name: staging_job staging_job_work_priority; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER staging_job_work_priority BEFORE INSERT ON public.staging_job FOR EACH ROW WHEN ((new.priority IS NULL)) EXECUTE FUNCTION public.opsdb_work_priority_default();
+
 -- Name: staging_job staging_job_work_update_notify; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER staging_job_work_update_notify AFTER UPDATE OF status ON public.staging_job FOR EACH ROW WHEN (((new.status = 'pending'::text) AND (old.status <> 'pending'::text) AND (new.next_attempt_at <= now()))) EXECUTE FUNCTION public.opsdb_notify_work('staging_job');
+
+-- Name: state_history state_history_append_only; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER state_history_append_only BEFORE DELETE OR UPDATE ON public.state_history FOR EACH ROW EXECUTE FUNCTION public.state_history_append_only();
+
+-- Name: state_history state_history_append_only_truncate; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER state_history_append_only_truncate BEFORE TRUNCATE ON public.state_history FOR EACH STATEMENT EXECUTE FUNCTION public.state_history_append_only();
 
 -- Name: sub_observing_program sub_observing_program_touch; Type: TRIGGER; Schema: public; Owner: -
 
@@ -2056,6 +3908,10 @@ CREATE TRIGGER telescope_touch BEFORE UPDATE ON public.telescope FOR EACH ROW EX
 -- Name: user_account user_account_touch; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER user_account_touch BEFORE UPDATE ON public.user_account FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
+
+-- Name: work_cap work_cap_touch; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER work_cap_touch BEFORE UPDATE ON public.work_cap FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
 
 -- Name: api_token api_token_user_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 
@@ -2267,11 +4123,179 @@ ALTER TABLE ONLY public.user_role
 ALTER TABLE ONLY public.user_role
     ADD CONSTRAINT user_role_user_account_id_fkey FOREIGN KEY (user_account_id) REFERENCES public.user_account(id) ON DELETE CASCADE;
 
+-- Name: work_cap work_cap_data_location_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.work_cap
+    ADD CONSTRAINT work_cap_data_location_id_fkey FOREIGN KEY (data_location_id) REFERENCES public.data_location(id) ON DELETE CASCADE;
+
+-- Name: work_cap work_cap_data_transfer_route_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.work_cap
+    ADD CONSTRAINT work_cap_data_transfer_route_id_fkey FOREIGN KEY (data_transfer_route_id) REFERENCES public.data_transfer_route(id) ON DELETE CASCADE;
+
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 
+REVOKE USAGE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO opsdb_reader;
 GRANT USAGE ON SCHEMA public TO opsdb_writer;
 GRANT USAGE ON SCHEMA public TO opsdb_access_admin;
+GRANT USAGE ON SCHEMA public TO opsdb_instrument;
+GRANT USAGE ON SCHEMA public TO opsdb_packager;
+GRANT USAGE ON SCHEMA public TO opsdb_transfer_daemon;
+GRANT USAGE ON SCHEMA public TO opsdb_archive_daemon;
+GRANT USAGE ON SCHEMA public TO opsdb_staging_daemon;
+GRANT USAGE ON SCHEMA public TO opsdb_deletion_daemon;
+GRANT USAGE ON SCHEMA public TO opsdb_operator;
+
+-- Name: FUNCTION lo_creat(integer); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_creat(integer) FROM PUBLIC;
+
+-- Name: FUNCTION lo_create(oid); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_create(oid) FROM PUBLIC;
+
+-- Name: FUNCTION lo_from_bytea(oid, bytea); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC;
+
+-- Name: FUNCTION lo_get(oid); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_get(oid) FROM PUBLIC;
+
+-- Name: FUNCTION lo_get(oid, bigint, integer); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_get(oid, bigint, integer) FROM PUBLIC;
+
+-- Name: FUNCTION lo_open(oid, integer); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_open(oid, integer) FROM PUBLIC;
+
+-- Name: FUNCTION lo_put(oid, bigint, bytea); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_put(oid, bigint, bytea) FROM PUBLIC;
+
+-- Name: FUNCTION lo_truncate(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_truncate(integer, integer) FROM PUBLIC;
+
+-- Name: FUNCTION lo_truncate64(integer, bigint); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_truncate64(integer, bigint) FROM PUBLIC;
+
+-- Name: FUNCTION lo_unlink(oid); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_unlink(oid) FROM PUBLIC;
+
+-- Name: FUNCTION loread(integer, integer); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.loread(integer, integer) FROM PUBLIC;
+
+-- Name: FUNCTION lowrite(integer, bytea); Type: ACL; Schema: pg_catalog; Owner: -
+
+REVOKE ALL ON FUNCTION pg_catalog.lowrite(integer, bytea) FROM PUBLIC;
+
+-- Name: FUNCTION data_transfer_package_state_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.data_transfer_package_state_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.data_transfer_package_state_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION data_transfer_package_state_updated(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.data_transfer_package_state_updated() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.data_transfer_package_state_updated() TO opsdb_writer;
+
+-- Name: FUNCTION data_transfer_state_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.data_transfer_state_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.data_transfer_state_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION data_transfer_state_updated(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.data_transfer_state_updated() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.data_transfer_state_updated() TO opsdb_writer;
+
+-- Name: FUNCTION executed_obs_unit_state_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.executed_obs_unit_state_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.executed_obs_unit_state_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION executed_obs_unit_state_updated(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.executed_obs_unit_state_updated() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.executed_obs_unit_state_updated() TO opsdb_writer;
+
+-- Name: FUNCTION long_term_archive_transfer_state_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.long_term_archive_transfer_state_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.long_term_archive_transfer_state_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION long_term_archive_transfer_state_updated(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.long_term_archive_transfer_state_updated() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.long_term_archive_transfer_state_updated() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_acting_role(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_acting_role() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_acting_role() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_check_copy_insert(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_actor_check_copy_insert() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_check_copy_insert() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_check_copy_update(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_actor_check_copy_update() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_check_copy_update() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_check_file(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_actor_check_file() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_check_file() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_check_location(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_actor_check_location() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_check_location() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_check_package(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_actor_check_package() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_check_package() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_is(actor text, tbl regclass); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_actor_is(actor text, tbl regclass) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_is(actor text, tbl regclass) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_is_owner(tbl regclass); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_actor_is_owner(tbl regclass) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_is_owner(tbl regclass) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_may_place(location_type text, copy_type text, tbl regclass); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_actor_may_place(location_type text, copy_type text, tbl regclass) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_may_place(location_type text, copy_type text, tbl regclass) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_refuse(what text, entitled text); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_actor_refuse(what text, entitled text) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_refuse(what text, entitled text) TO opsdb_writer;
+
+-- Name: PROCEDURE opsdb_apply_actor_grants(); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON PROCEDURE public.opsdb_apply_actor_grants() FROM PUBLIC;
+
+-- Name: PROCEDURE opsdb_apply_database_privileges(); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON PROCEDURE public.opsdb_apply_database_privileges() FROM PUBLIC;
+
+-- Name: PROCEDURE opsdb_apply_login_defaults(IN login text); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON PROCEDURE public.opsdb_apply_login_defaults(IN login text) FROM PUBLIC;
 
 -- Name: FUNCTION opsdb_archive_backed_deletable(copy_id bigint); Type: ACL; Schema: public; Owner: -
 
@@ -2287,9 +4311,16 @@ GRANT ALL ON FUNCTION public.opsdb_checksum_valid(algorithm text, checksum text)
 
 -- Name: FUNCTION opsdb_claim_deletable(copy_id bigint); Type: ACL; Schema: public; Owner: -
 
-GRANT ALL ON FUNCTION public.opsdb_claim_deletable(copy_id bigint) TO opsdb_reader;
+REVOKE ALL ON FUNCTION public.opsdb_claim_deletable(copy_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.opsdb_claim_deletable(copy_id bigint) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_claim_deletable(copy_id bigint) TO opsdb_access_admin;
+GRANT ALL ON FUNCTION public.opsdb_claim_deletable(copy_id bigint) TO opsdb_deletion_daemon;
+
+-- Name: FUNCTION opsdb_confirm_deletion(copy_id bigint, token uuid); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_confirm_deletion(copy_id bigint, token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_confirm_deletion(copy_id bigint, token uuid) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.opsdb_confirm_deletion(copy_id bigint, token uuid) TO opsdb_deletion_daemon;
 
 -- Name: FUNCTION opsdb_copy_deletable(copy_id bigint); Type: ACL; Schema: public; Owner: -
 
@@ -2297,11 +4328,53 @@ GRANT ALL ON FUNCTION public.opsdb_copy_deletable(copy_id bigint) TO opsdb_reade
 GRANT ALL ON FUNCTION public.opsdb_copy_deletable(copy_id bigint) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_copy_deletable(copy_id bigint) TO opsdb_access_admin;
 
+-- Name: FUNCTION opsdb_deletable(ids bigint[]); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_deletable(ids bigint[]) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_deletable(ids bigint[]) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_deletable_locked(ids bigint[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_deletable_locked(ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_deletable_locked(ids bigint[]) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.opsdb_deletable_locked(ids bigint[]) TO opsdb_deletion_daemon;
+
 -- Name: FUNCTION opsdb_deletion_candidates(locations bigint[], max_rows integer); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.opsdb_deletion_candidates(locations bigint[], max_rows integer) TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_deletion_candidates(locations bigint[], max_rows integer) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_deletion_candidates(locations bigint[], max_rows integer) TO opsdb_access_admin;
+
+-- Name: FUNCTION opsdb_deletion_pairs_blocked(package_ids bigint[], location_ids bigint[]); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_deletion_pairs_blocked(package_ids bigint[], location_ids bigint[]) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_deletion_pairs_blocked(package_ids bigint[], location_ids bigint[]) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_deletion_priority_default(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_deletion_priority_default() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_deletion_priority_default() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_deletion_scan(locations bigint[], max_rows integer); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows integer) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows integer) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_guard_deletion(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_guard_deletion() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_guard_deletion() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_lock_deletion_backing(ids bigint[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_deletion_daemon;
+GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_packager;
+GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_transfer_daemon;
+GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_archive_daemon;
+GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_staging_daemon;
+GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_operator;
 
 -- Name: FUNCTION opsdb_notify_work(); Type: ACL; Schema: public; Owner: -
 
@@ -2309,11 +4382,32 @@ GRANT ALL ON FUNCTION public.opsdb_notify_work() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_notify_work() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_notify_work() TO opsdb_access_admin;
 
+-- Name: FUNCTION opsdb_queue_archived_package(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_queue_archived_package() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_queue_archived_package() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_queue_file_deletions(package_ids bigint[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_queue_file_deletions(package_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_queue_file_deletions(package_ids bigint[]) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_queue_packaged_files(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_queue_packaged_files() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_queue_packaged_files() TO opsdb_writer;
+
 -- Name: FUNCTION opsdb_raise_missing_reference(tbl text, constraint_name text, columns text, key text, referenced text); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.opsdb_raise_missing_reference(tbl text, constraint_name text, columns text, key text, referenced text) TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_raise_missing_reference(tbl text, constraint_name text, columns text, key text, referenced text) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_raise_missing_reference(tbl text, constraint_name text, columns text, key text, referenced text) TO opsdb_access_admin;
+
+-- Name: FUNCTION opsdb_refuse_transition(tbl text, item text, col text, from_state text, to_state text, n bigint); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_refuse_transition(tbl text, item text, col text, from_state text, to_state text, n bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_refuse_transition(tbl text, item text, col text, from_state text, to_state text, n bigint) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_refuse_transition(tbl text, item text, col text, from_state text, to_state text, n bigint) TO opsdb_writer;
 
 -- Name: FUNCTION opsdb_relative_path_valid(path text); Type: ACL; Schema: public; Owner: -
 
@@ -2321,11 +4415,22 @@ GRANT ALL ON FUNCTION public.opsdb_relative_path_valid(path text) TO opsdb_reade
 GRANT ALL ON FUNCTION public.opsdb_relative_path_valid(path text) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_relative_path_valid(path text) TO opsdb_access_admin;
 
+-- Name: FUNCTION opsdb_repairing(tbl oid); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_repairing(tbl oid) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_repairing(tbl oid) TO opsdb_writer;
+
 -- Name: FUNCTION opsdb_restrict_referenced(); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.opsdb_restrict_referenced() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_restrict_referenced() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_restrict_referenced() TO opsdb_access_admin;
+
+-- Name: FUNCTION opsdb_schedule_deletions(locations bigint[], max_rows integer); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_schedule_deletions(locations bigint[], max_rows integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_schedule_deletions(locations bigint[], max_rows integer) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.opsdb_schedule_deletions(locations bigint[], max_rows integer) TO opsdb_deletion_daemon;
 
 -- Name: FUNCTION opsdb_staged_copy_expired(copy_id bigint); Type: ACL; Schema: public; Owner: -
 
@@ -2339,6 +4444,31 @@ GRANT ALL ON FUNCTION public.opsdb_touch_updated_at() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_touch_updated_at() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_touch_updated_at() TO opsdb_access_admin;
 
+-- Name: FUNCTION opsdb_withdraw_verification(copy_id bigint); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_packager;
+GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_transfer_daemon;
+GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_archive_daemon;
+GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_staging_daemon;
+GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_operator;
+
+-- Name: FUNCTION opsdb_work_cap_room(work_kind text, locations bigint[], routes bigint[], exact boolean); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_work_cap_room(work_kind text, locations bigint[], routes bigint[], exact boolean) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_work_cap_room(work_kind text, locations bigint[], routes bigint[], exact boolean) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_work_order(due timestamp with time zone, priority integer); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_work_order(due timestamp with time zone, priority integer) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_work_order(due timestamp with time zone, priority integer) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_work_priority_default(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_work_priority_default() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_work_priority_default() TO opsdb_writer;
+
 -- Name: FUNCTION physical_copy_check_inserted(); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.physical_copy_check_inserted() TO opsdb_reader;
@@ -2350,6 +4480,16 @@ GRANT ALL ON FUNCTION public.physical_copy_check_inserted() TO opsdb_access_admi
 GRANT ALL ON FUNCTION public.physical_copy_check_updated() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.physical_copy_check_updated() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.physical_copy_check_updated() TO opsdb_access_admin;
+
+-- Name: FUNCTION physical_copy_state_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.physical_copy_state_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.physical_copy_state_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION physical_copy_state_updated(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.physical_copy_state_updated() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.physical_copy_state_updated() TO opsdb_writer;
 
 -- Name: FUNCTION raw_data_file_check_inserted(); Type: ACL; Schema: public; Owner: -
 
@@ -2363,10 +4503,61 @@ GRANT ALL ON FUNCTION public.raw_data_file_check_updated() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.raw_data_file_check_updated() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.raw_data_file_check_updated() TO opsdb_access_admin;
 
+-- Name: FUNCTION raw_data_package_state_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.raw_data_package_state_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.raw_data_package_state_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION raw_data_package_state_updated(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.raw_data_package_state_updated() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.raw_data_package_state_updated() TO opsdb_writer;
+
+-- Name: FUNCTION record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) TO opsdb_access_admin;
+GRANT ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) TO opsdb_instrument;
+GRANT ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) TO opsdb_packager;
+GRANT ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) TO opsdb_transfer_daemon;
+GRANT ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) TO opsdb_archive_daemon;
+GRANT ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) TO opsdb_staging_daemon;
+GRANT ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) TO opsdb_deletion_daemon;
+GRANT ALL ON FUNCTION public.record_token_use(token_hash text, client_ip inet, min_interval_seconds double precision) TO opsdb_operator;
+
+-- Name: FUNCTION record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_access_admin;
+GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_instrument;
+GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_packager;
+GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_transfer_daemon;
+GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_archive_daemon;
+GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_staging_daemon;
+GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_deletion_daemon;
+GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_operator;
+
+-- Name: FUNCTION staging_job_state_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.staging_job_state_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.staging_job_state_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION staging_job_state_updated(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.staging_job_state_updated() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.staging_job_state_updated() TO opsdb_writer;
+
+-- Name: FUNCTION state_history_append_only(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.state_history_append_only() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.state_history_append_only() TO opsdb_writer;
+
 -- Name: TABLE api_token; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.api_token TO opsdb_writer;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.api_token TO opsdb_access_admin;
+GRANT SELECT,INSERT ON TABLE public.api_token TO opsdb_access_admin;
 
 -- Name: COLUMN api_token.id; Type: ACL; Schema: public; Owner: -
 
@@ -2379,6 +4570,7 @@ GRANT SELECT(user_account_id) ON TABLE public.api_token TO opsdb_reader;
 -- Name: COLUMN api_token.name; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT(name) ON TABLE public.api_token TO opsdb_reader;
+GRANT UPDATE(name) ON TABLE public.api_token TO opsdb_access_admin;
 
 -- Name: COLUMN api_token.prefix; Type: ACL; Schema: public; Owner: -
 
@@ -2387,29 +4579,29 @@ GRANT SELECT(prefix) ON TABLE public.api_token TO opsdb_reader;
 -- Name: COLUMN api_token.scopes; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT(scopes) ON TABLE public.api_token TO opsdb_reader;
+GRANT UPDATE(scopes) ON TABLE public.api_token TO opsdb_access_admin;
 
 -- Name: COLUMN api_token.active; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT(active) ON TABLE public.api_token TO opsdb_reader;
+GRANT UPDATE(active) ON TABLE public.api_token TO opsdb_access_admin;
 
 -- Name: COLUMN api_token.expires_at; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT(expires_at) ON TABLE public.api_token TO opsdb_reader;
+GRANT UPDATE(expires_at) ON TABLE public.api_token TO opsdb_access_admin;
 
 -- Name: COLUMN api_token.last_used_at; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT(last_used_at) ON TABLE public.api_token TO opsdb_reader;
-GRANT UPDATE(last_used_at) ON TABLE public.api_token TO opsdb_writer;
 
 -- Name: COLUMN api_token.last_used_ip; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT(last_used_ip) ON TABLE public.api_token TO opsdb_reader;
-GRANT UPDATE(last_used_ip) ON TABLE public.api_token TO opsdb_writer;
 
 -- Name: COLUMN api_token.usage_count; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT(usage_count) ON TABLE public.api_token TO opsdb_reader;
-GRANT UPDATE(usage_count) ON TABLE public.api_token TO opsdb_writer;
 
 -- Name: COLUMN api_token.created_at; Type: ACL; Schema: public; Owner: -
 
@@ -2423,172 +4615,699 @@ GRANT SELECT(updated_at) ON TABLE public.api_token TO opsdb_reader;
 
 GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_operator;
 
 -- Name: TABLE data_location; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.data_location TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.data_location TO opsdb_writer;
 GRANT SELECT ON TABLE public.data_location TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.data_location TO opsdb_operator;
+
+-- Name: COLUMN data_location.updated_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(updated_at) ON TABLE public.data_location TO opsdb_instrument;
 
 -- Name: SEQUENCE data_location_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.data_location_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.data_location_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.data_location_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.data_location_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.data_location_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_location_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_location_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_location_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_location_id_seq TO opsdb_operator;
 
 -- Name: TABLE data_transfer; Type: ACL; Schema: public; Owner: -
 
-GRANT SELECT ON TABLE public.data_transfer TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.data_transfer TO opsdb_writer;
-GRANT SELECT ON TABLE public.data_transfer TO opsdb_access_admin;
+GRANT INSERT ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+
+-- Name: COLUMN data_transfer.id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(id) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(id) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.data_transfer_package_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(data_transfer_package_id) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(data_transfer_package_id) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.data_transfer_route_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(data_transfer_route_id) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(data_transfer_route_id) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.origin_location_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(origin_location_id) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(origin_location_id) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.destination_location_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(destination_location_id) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(destination_location_id) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.method; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(method) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(method) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.status; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(status) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(status) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(status) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(attempts) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(attempts) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(attempts) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.max_attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(max_attempts) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(max_attempts) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(max_attempts) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.last_error; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(last_error) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(last_error) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(last_error) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.next_attempt_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(next_attempt_at) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(next_attempt_at) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(next_attempt_at) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.claimed_by; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(claimed_by) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(claimed_by) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(claimed_by) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.claim_token; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(claim_token),UPDATE(claim_token) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+
+-- Name: COLUMN data_transfer.lease_until; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(lease_until) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(lease_until) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(lease_until) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.started_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(started_at) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(started_at) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(started_at) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.completed_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(completed_at) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(completed_at) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(completed_at) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.unpack_status; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(unpack_status) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(unpack_status) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpack_status) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.unpack_attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(unpack_attempts) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(unpack_attempts) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpack_attempts) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.unpack_max_attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(unpack_max_attempts) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(unpack_max_attempts) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpack_max_attempts) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.unpack_last_error; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(unpack_last_error) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(unpack_last_error) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpack_last_error) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.unpack_next_attempt_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(unpack_next_attempt_at) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(unpack_next_attempt_at) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpack_next_attempt_at) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.unpack_claimed_by; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(unpack_claimed_by) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(unpack_claimed_by) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpack_claimed_by) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.unpack_claim_token; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(unpack_claim_token),UPDATE(unpack_claim_token) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+
+-- Name: COLUMN data_transfer.unpack_lease_until; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(unpack_lease_until) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(unpack_lease_until) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpack_lease_until) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.unpacked_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(unpacked_at) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT SELECT(unpacked_at) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpacked_at) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.created_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(created_at) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(created_at) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.updated_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(updated_at) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(updated_at) ON TABLE public.data_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer.priority; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(priority) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(priority) ON TABLE public.data_transfer TO opsdb_access_admin;
+GRANT UPDATE(priority) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT UPDATE(priority) ON TABLE public.data_transfer TO opsdb_operator;
+
+-- Name: COLUMN data_transfer.unpack_priority; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(unpack_priority) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpack_priority) ON TABLE public.data_transfer TO opsdb_access_admin;
+GRANT UPDATE(unpack_priority) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+GRANT UPDATE(unpack_priority) ON TABLE public.data_transfer TO opsdb_operator;
+
+-- Name: COLUMN data_transfer.external_job; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(external_job) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(external_job) ON TABLE public.data_transfer TO opsdb_access_admin;
+GRANT UPDATE(external_job) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
+
+-- Name: COLUMN data_transfer.unpack_external_job; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(unpack_external_job) ON TABLE public.data_transfer TO opsdb_reader;
+GRANT SELECT(unpack_external_job) ON TABLE public.data_transfer TO opsdb_access_admin;
+GRANT UPDATE(unpack_external_job) ON TABLE public.data_transfer TO opsdb_transfer_daemon;
 
 -- Name: SEQUENCE data_transfer_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_operator;
 
 -- Name: TABLE data_transfer_log; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.data_transfer_log TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.data_transfer_log TO opsdb_writer;
 GRANT SELECT ON TABLE public.data_transfer_log TO opsdb_access_admin;
+GRANT INSERT ON TABLE public.data_transfer_log TO opsdb_transfer_daemon;
 
 -- Name: SEQUENCE data_transfer_log_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_log_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_log_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_log_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_log_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_log_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_log_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_log_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_log_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_log_id_seq TO opsdb_operator;
 
 -- Name: TABLE data_transfer_package; Type: ACL; Schema: public; Owner: -
 
-GRANT SELECT ON TABLE public.data_transfer_package TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.data_transfer_package TO opsdb_writer;
-GRANT SELECT ON TABLE public.data_transfer_package TO opsdb_access_admin;
+GRANT INSERT ON TABLE public.data_transfer_package TO opsdb_packager;
+
+-- Name: COLUMN data_transfer_package.id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(id) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(id) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.name; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(name) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(name) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.relative_path; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(relative_path) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(relative_path) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.origin_location_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(origin_location_id) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(origin_location_id) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.size_bytes; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(size_bytes) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(size_bytes) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(size_bytes) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.checksum; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(checksum) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(checksum) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(checksum) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.checksum_algorithm; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(checksum_algorithm) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(checksum_algorithm) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(checksum_algorithm) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.status; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(status) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(status) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(status) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(attempts) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(attempts) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(attempts) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.max_attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(max_attempts) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(max_attempts) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(max_attempts) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.last_error; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(last_error) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(last_error) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(last_error) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.next_attempt_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(next_attempt_at) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(next_attempt_at) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(next_attempt_at) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.claimed_by; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(claimed_by) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(claimed_by) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(claimed_by) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.claim_token; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(claim_token),UPDATE(claim_token) ON TABLE public.data_transfer_package TO opsdb_packager;
+
+-- Name: COLUMN data_transfer_package.lease_until; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(lease_until) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT SELECT(lease_until) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(lease_until) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.created_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(created_at) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(created_at) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.updated_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(updated_at) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(updated_at) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+
+-- Name: COLUMN data_transfer_package.priority; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(priority) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(priority) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+GRANT UPDATE(priority) ON TABLE public.data_transfer_package TO opsdb_packager;
+GRANT UPDATE(priority) ON TABLE public.data_transfer_package TO opsdb_operator;
+
+-- Name: COLUMN data_transfer_package.external_job; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(external_job) ON TABLE public.data_transfer_package TO opsdb_reader;
+GRANT SELECT(external_job) ON TABLE public.data_transfer_package TO opsdb_access_admin;
+GRANT UPDATE(external_job) ON TABLE public.data_transfer_package TO opsdb_packager;
 
 -- Name: SEQUENCE data_transfer_package_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_package_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_package_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_package_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_package_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_package_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_package_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_package_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_package_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_package_id_seq TO opsdb_operator;
 
 -- Name: TABLE data_transfer_route; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.data_transfer_route TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.data_transfer_route TO opsdb_writer;
 GRANT SELECT ON TABLE public.data_transfer_route TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.data_transfer_route TO opsdb_operator;
 
 -- Name: SEQUENCE data_transfer_route_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_operator;
+
+-- Name: TABLE deletion_file_queue; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.deletion_file_queue TO opsdb_writer;
+GRANT SELECT ON TABLE public.deletion_file_queue TO opsdb_access_admin;
+GRANT SELECT ON TABLE public.deletion_file_queue TO opsdb_reader;
 
 -- Name: TABLE executed_obs_unit; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.executed_obs_unit TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.executed_obs_unit TO opsdb_writer;
 GRANT SELECT ON TABLE public.executed_obs_unit TO opsdb_access_admin;
+GRANT INSERT ON TABLE public.executed_obs_unit TO opsdb_instrument;
+
+-- Name: COLUMN executed_obs_unit.status; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(status) ON TABLE public.executed_obs_unit TO opsdb_instrument;
+
+-- Name: COLUMN executed_obs_unit.end_time; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(end_time) ON TABLE public.executed_obs_unit TO opsdb_instrument;
+
+-- Name: COLUMN executed_obs_unit.conditions; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(conditions) ON TABLE public.executed_obs_unit TO opsdb_instrument;
+
+-- Name: COLUMN executed_obs_unit.notes; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(notes) ON TABLE public.executed_obs_unit TO opsdb_instrument;
 
 -- Name: TABLE instrument; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.instrument TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.instrument TO opsdb_writer;
 GRANT SELECT ON TABLE public.instrument TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.instrument TO opsdb_operator;
 
 -- Name: SEQUENCE instrument_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.instrument_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.instrument_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_id_seq TO opsdb_operator;
 
 -- Name: TABLE instrument_module; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.instrument_module TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.instrument_module TO opsdb_writer;
 GRANT SELECT ON TABLE public.instrument_module TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.instrument_module TO opsdb_operator;
+
+-- Name: COLUMN instrument_module.updated_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(updated_at) ON TABLE public.instrument_module TO opsdb_instrument;
 
 -- Name: TABLE instrument_module_configuration; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.instrument_module_configuration TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.instrument_module_configuration TO opsdb_writer;
 GRANT SELECT ON TABLE public.instrument_module_configuration TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.instrument_module_configuration TO opsdb_operator;
 
 -- Name: SEQUENCE instrument_module_configuration_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_configuration_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_configuration_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_configuration_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_configuration_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_configuration_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_configuration_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_configuration_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_configuration_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_configuration_id_seq TO opsdb_operator;
 
 -- Name: SEQUENCE instrument_module_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.instrument_module_id_seq TO opsdb_operator;
 
 -- Name: TABLE long_term_archive_transfer; Type: ACL; Schema: public; Owner: -
 
-GRANT SELECT ON TABLE public.long_term_archive_transfer TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.long_term_archive_transfer TO opsdb_writer;
-GRANT SELECT ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+GRANT INSERT ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+
+-- Name: COLUMN long_term_archive_transfer.id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(id) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(id) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.raw_data_package_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(raw_data_package_id) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(raw_data_package_id) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.origin_location_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(origin_location_id) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(origin_location_id) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.destination_location_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(destination_location_id) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(destination_location_id) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.status; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(status) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+GRANT SELECT(status) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(status) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(attempts) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+GRANT SELECT(attempts) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(attempts) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.max_attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(max_attempts) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+GRANT SELECT(max_attempts) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(max_attempts) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.last_error; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(last_error) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+GRANT SELECT(last_error) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(last_error) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.next_attempt_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(next_attempt_at) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+GRANT SELECT(next_attempt_at) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(next_attempt_at) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.claimed_by; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(claimed_by) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+GRANT SELECT(claimed_by) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(claimed_by) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.claim_token; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(claim_token),UPDATE(claim_token) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+
+-- Name: COLUMN long_term_archive_transfer.lease_until; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(lease_until) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+GRANT SELECT(lease_until) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(lease_until) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.completed_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(completed_at) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+GRANT SELECT(completed_at) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(completed_at) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.created_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(created_at) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(created_at) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.updated_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(updated_at) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(updated_at) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+
+-- Name: COLUMN long_term_archive_transfer.priority; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(priority) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(priority) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+GRANT UPDATE(priority) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
+GRANT UPDATE(priority) ON TABLE public.long_term_archive_transfer TO opsdb_operator;
+
+-- Name: COLUMN long_term_archive_transfer.external_job; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(external_job) ON TABLE public.long_term_archive_transfer TO opsdb_reader;
+GRANT SELECT(external_job) ON TABLE public.long_term_archive_transfer TO opsdb_access_admin;
+GRANT UPDATE(external_job) ON TABLE public.long_term_archive_transfer TO opsdb_archive_daemon;
 
 -- Name: SEQUENCE long_term_archive_transfer_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.long_term_archive_transfer_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.long_term_archive_transfer_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.long_term_archive_transfer_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.long_term_archive_transfer_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.long_term_archive_transfer_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.long_term_archive_transfer_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.long_term_archive_transfer_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.long_term_archive_transfer_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.long_term_archive_transfer_id_seq TO opsdb_operator;
 
 -- Name: TABLE obs_mode; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.obs_mode TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.obs_mode TO opsdb_writer;
 GRANT SELECT ON TABLE public.obs_mode TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.obs_mode TO opsdb_operator;
 
 -- Name: SEQUENCE obs_mode_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.obs_mode_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.obs_mode_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_mode_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_mode_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_mode_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_mode_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_mode_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_mode_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_mode_id_seq TO opsdb_operator;
 
 -- Name: TABLE obs_unit; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.obs_unit TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.obs_unit TO opsdb_writer;
 GRANT SELECT ON TABLE public.obs_unit TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.obs_unit TO opsdb_operator;
 
 -- Name: SEQUENCE obs_unit_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.obs_unit_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.obs_unit_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_unit_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_unit_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_unit_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_unit_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_unit_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_unit_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.obs_unit_id_seq TO opsdb_operator;
 
 -- Name: TABLE obs_unit_instrument_module_configuration; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.obs_unit_instrument_module_configuration TO opsdb_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.obs_unit_instrument_module_configuration TO opsdb_writer;
 GRANT SELECT ON TABLE public.obs_unit_instrument_module_configuration TO opsdb_access_admin;
+GRANT INSERT,DELETE,UPDATE ON TABLE public.obs_unit_instrument_module_configuration TO opsdb_operator;
 
 -- Name: TABLE observation_configuration; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.observation_configuration TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.observation_configuration TO opsdb_writer;
 GRANT SELECT ON TABLE public.observation_configuration TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.observation_configuration TO opsdb_operator;
 
 -- Name: SEQUENCE observation_configuration_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.observation_configuration_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.observation_configuration_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.observation_configuration_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.observation_configuration_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.observation_configuration_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observation_configuration_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observation_configuration_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observation_configuration_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observation_configuration_id_seq TO opsdb_operator;
 
 -- Name: TABLE observatory; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.observatory TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.observatory TO opsdb_writer;
 GRANT SELECT ON TABLE public.observatory TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.observatory TO opsdb_operator;
 
 -- Name: SEQUENCE observatory_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.observatory_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.observatory_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.observatory_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.observatory_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.observatory_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observatory_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observatory_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observatory_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observatory_id_seq TO opsdb_operator;
 
 -- Name: TABLE observing_program; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.observing_program TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.observing_program TO opsdb_writer;
 GRANT SELECT ON TABLE public.observing_program TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.observing_program TO opsdb_operator;
 
 -- Name: SEQUENCE observing_program_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_operator;
+
+-- Name: TABLE opsdb_role_default; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.opsdb_role_default TO opsdb_reader;
 
 -- Name: TABLE permission; Type: ACL; Schema: public; Owner: -
 
@@ -2600,40 +5319,319 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.permission TO opsdb_access_admin;
 
 GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_operator;
 
 -- Name: TABLE physical_copy; Type: ACL; Schema: public; Owner: -
 
-GRANT SELECT ON TABLE public.physical_copy TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.physical_copy TO opsdb_writer;
-GRANT SELECT ON TABLE public.physical_copy TO opsdb_access_admin;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_instrument;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_packager;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_transfer_daemon;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_archive_daemon;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_staging_daemon;
+
+-- Name: COLUMN physical_copy.id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.type; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(type) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(type) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.raw_data_file_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(raw_data_file_id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(raw_data_file_id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.raw_data_package_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(raw_data_package_id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(raw_data_package_id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.data_transfer_package_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(data_transfer_package_id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(data_transfer_package_id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.data_location_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(data_location_id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(data_location_id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.status; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_packager;
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_transfer_daemon;
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_archive_daemon;
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_staging_daemon;
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(status) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(status) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.checksum_verified_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_packager;
+GRANT UPDATE(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_transfer_daemon;
+GRANT UPDATE(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_archive_daemon;
+GRANT SELECT(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.deleted_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_packager;
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_transfer_daemon;
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_archive_daemon;
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_staging_daemon;
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(deleted_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(deleted_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(attempts) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(attempts) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(attempts) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.max_attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(max_attempts) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(max_attempts) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.last_error; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(last_error) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(last_error) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(last_error) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.next_attempt_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(next_attempt_at) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(next_attempt_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(next_attempt_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.claimed_by; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(claimed_by) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(claimed_by) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(claimed_by) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.claim_token; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(claim_token),UPDATE(claim_token) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+
+-- Name: COLUMN physical_copy.lease_until; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(lease_until) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(lease_until) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(lease_until) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.created_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(created_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(created_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.updated_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(updated_at) ON TABLE public.physical_copy TO opsdb_operator;
+GRANT SELECT(updated_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(updated_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.priority; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(priority) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(priority) ON TABLE public.physical_copy TO opsdb_access_admin;
+GRANT UPDATE(priority) ON TABLE public.physical_copy TO opsdb_operator;
+
+-- Name: COLUMN physical_copy.external_job; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(external_job) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(external_job) ON TABLE public.physical_copy TO opsdb_access_admin;
+GRANT UPDATE(external_job) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
 
 -- Name: SEQUENCE physical_copy_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.physical_copy_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.physical_copy_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.physical_copy_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.physical_copy_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.physical_copy_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.physical_copy_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.physical_copy_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.physical_copy_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.physical_copy_id_seq TO opsdb_operator;
 
 -- Name: TABLE raw_data_file; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.raw_data_file TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.raw_data_file TO opsdb_writer;
 GRANT SELECT ON TABLE public.raw_data_file TO opsdb_access_admin;
+GRANT INSERT ON TABLE public.raw_data_file TO opsdb_instrument;
+
+-- Name: COLUMN raw_data_file.raw_data_package_id; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(raw_data_package_id) ON TABLE public.raw_data_file TO opsdb_packager;
 
 -- Name: TABLE raw_data_package; Type: ACL; Schema: public; Owner: -
 
-GRANT SELECT ON TABLE public.raw_data_package TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.raw_data_package TO opsdb_writer;
-GRANT SELECT ON TABLE public.raw_data_package TO opsdb_access_admin;
+GRANT INSERT ON TABLE public.raw_data_package TO opsdb_packager;
+
+-- Name: COLUMN raw_data_package.id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(id) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(id) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.name; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(name) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(name) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.relative_path; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(relative_path) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(relative_path) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.executed_obs_unit_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(executed_obs_unit_id) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(executed_obs_unit_id) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.instrument_module_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(instrument_module_id) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(instrument_module_id) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.origin_location_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(origin_location_id) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(origin_location_id) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.size_bytes; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(size_bytes) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(size_bytes) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(size_bytes) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.checksum; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(checksum) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(checksum) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(checksum) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.checksum_algorithm; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(checksum_algorithm) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(checksum_algorithm) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(checksum_algorithm) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.state; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(state) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT UPDATE(state) ON TABLE public.raw_data_package TO opsdb_archive_daemon;
+GRANT SELECT(state) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(state) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.data_transfer_package_id; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(data_transfer_package_id) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(data_transfer_package_id) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(data_transfer_package_id) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.status; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(status) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(status) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(status) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(attempts) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(attempts) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(attempts) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.max_attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(max_attempts) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(max_attempts) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(max_attempts) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.last_error; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(last_error) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(last_error) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(last_error) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.next_attempt_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(next_attempt_at) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(next_attempt_at) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(next_attempt_at) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.claimed_by; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(claimed_by) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(claimed_by) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(claimed_by) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.claim_token; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(claim_token),UPDATE(claim_token) ON TABLE public.raw_data_package TO opsdb_packager;
+
+-- Name: COLUMN raw_data_package.lease_until; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(lease_until) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT SELECT(lease_until) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(lease_until) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.created_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(created_at) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(created_at) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.updated_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(updated_at) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(updated_at) ON TABLE public.raw_data_package TO opsdb_access_admin;
+
+-- Name: COLUMN raw_data_package.priority; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(priority) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(priority) ON TABLE public.raw_data_package TO opsdb_access_admin;
+GRANT UPDATE(priority) ON TABLE public.raw_data_package TO opsdb_packager;
+GRANT UPDATE(priority) ON TABLE public.raw_data_package TO opsdb_operator;
+
+-- Name: COLUMN raw_data_package.external_job; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(external_job) ON TABLE public.raw_data_package TO opsdb_reader;
+GRANT SELECT(external_job) ON TABLE public.raw_data_package TO opsdb_access_admin;
+GRANT UPDATE(external_job) ON TABLE public.raw_data_package TO opsdb_packager;
 
 -- Name: SEQUENCE raw_data_package_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.raw_data_package_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.raw_data_package_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.raw_data_package_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.raw_data_package_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.raw_data_package_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.raw_data_package_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.raw_data_package_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.raw_data_package_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.raw_data_package_id_seq TO opsdb_operator;
 
 -- Name: TABLE raw_data_package_metadata; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.raw_data_package_metadata TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.raw_data_package_metadata TO opsdb_writer;
 GRANT SELECT ON TABLE public.raw_data_package_metadata TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.raw_data_package_metadata TO opsdb_packager;
 
 -- Name: TABLE role; Type: ACL; Schema: public; Owner: -
 
@@ -2645,6 +5643,13 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.role TO opsdb_access_admin;
 
 GRANT SELECT,USAGE ON SEQUENCE public.role_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.role_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.role_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.role_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.role_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.role_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.role_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.role_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.role_id_seq TO opsdb_operator;
 
 -- Name: TABLE role_permission; Type: ACL; Schema: public; Owner: -
 
@@ -2657,61 +5662,225 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.role_permission TO opsdb_acces
 GRANT SELECT ON TABLE public.site TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.site TO opsdb_writer;
 GRANT SELECT ON TABLE public.site TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.site TO opsdb_operator;
 
 -- Name: SEQUENCE site_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.site_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.site_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.site_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.site_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.site_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.site_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.site_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.site_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.site_id_seq TO opsdb_operator;
 
 -- Name: TABLE source; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.source TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.source TO opsdb_writer;
 GRANT SELECT ON TABLE public.source TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.source TO opsdb_operator;
 
 -- Name: SEQUENCE source_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.source_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.source_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.source_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.source_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.source_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.source_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.source_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.source_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.source_id_seq TO opsdb_operator;
 
 -- Name: TABLE staging_job; Type: ACL; Schema: public; Owner: -
 
-GRANT SELECT ON TABLE public.staging_job TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.staging_job TO opsdb_writer;
-GRANT SELECT ON TABLE public.staging_job TO opsdb_access_admin;
+GRANT INSERT ON TABLE public.staging_job TO opsdb_operator;
+
+-- Name: COLUMN staging_job.id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(id) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(id) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.user_account_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(user_account_id) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(user_account_id) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.destination_location_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(destination_location_id) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(destination_location_id) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.status; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(status) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT SELECT(status) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(status) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(attempts) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT SELECT(attempts) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(attempts) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.max_attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(max_attempts) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT SELECT(max_attempts) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(max_attempts) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.last_error; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(last_error) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT SELECT(last_error) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(last_error) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.next_attempt_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(next_attempt_at) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT SELECT(next_attempt_at) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(next_attempt_at) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.claimed_by; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(claimed_by) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT SELECT(claimed_by) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(claimed_by) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.claim_token; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(claim_token),UPDATE(claim_token) ON TABLE public.staging_job TO opsdb_staging_daemon;
+
+-- Name: COLUMN staging_job.lease_until; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(lease_until) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT SELECT(lease_until) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(lease_until) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.retention_until; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(retention_until) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT SELECT(retention_until) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(retention_until) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.completed_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(completed_at) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT SELECT(completed_at) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(completed_at) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.created_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(created_at) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(created_at) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.updated_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(updated_at) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(updated_at) ON TABLE public.staging_job TO opsdb_access_admin;
+
+-- Name: COLUMN staging_job.priority; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(priority) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(priority) ON TABLE public.staging_job TO opsdb_access_admin;
+GRANT UPDATE(priority) ON TABLE public.staging_job TO opsdb_staging_daemon;
+GRANT UPDATE(priority) ON TABLE public.staging_job TO opsdb_operator;
+
+-- Name: COLUMN staging_job.external_job; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(external_job) ON TABLE public.staging_job TO opsdb_reader;
+GRANT SELECT(external_job) ON TABLE public.staging_job TO opsdb_access_admin;
+GRANT UPDATE(external_job) ON TABLE public.staging_job TO opsdb_staging_daemon;
 
 -- Name: SEQUENCE staging_job_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.staging_job_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.staging_job_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.staging_job_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.staging_job_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.staging_job_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.staging_job_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.staging_job_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.staging_job_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.staging_job_id_seq TO opsdb_operator;
 
 -- Name: TABLE staging_job_package; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.staging_job_package TO opsdb_reader;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staging_job_package TO opsdb_writer;
 GRANT SELECT ON TABLE public.staging_job_package TO opsdb_access_admin;
+GRANT INSERT,DELETE ON TABLE public.staging_job_package TO opsdb_operator;
+
+-- Name: TABLE state_column; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.state_column TO opsdb_reader;
+GRANT SELECT ON TABLE public.state_column TO opsdb_writer;
+GRANT SELECT ON TABLE public.state_column TO opsdb_access_admin;
+
+-- Name: TABLE state_history; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.state_history TO opsdb_reader;
+GRANT SELECT ON TABLE public.state_history TO opsdb_writer;
+GRANT SELECT ON TABLE public.state_history TO opsdb_access_admin;
+
+-- Name: SEQUENCE state_history_id_seq; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT,USAGE ON SEQUENCE public.state_history_id_seq TO opsdb_writer;
+GRANT SELECT,USAGE ON SEQUENCE public.state_history_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.state_history_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.state_history_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.state_history_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.state_history_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.state_history_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.state_history_id_seq TO opsdb_operator;
+
+-- Name: TABLE state_transition; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.state_transition TO opsdb_reader;
+GRANT SELECT ON TABLE public.state_transition TO opsdb_writer;
+GRANT SELECT ON TABLE public.state_transition TO opsdb_access_admin;
 
 -- Name: TABLE sub_observing_program; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.sub_observing_program TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.sub_observing_program TO opsdb_writer;
 GRANT SELECT ON TABLE public.sub_observing_program TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.sub_observing_program TO opsdb_operator;
 
 -- Name: SEQUENCE sub_observing_program_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.sub_observing_program_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.sub_observing_program_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.sub_observing_program_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.sub_observing_program_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.sub_observing_program_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.sub_observing_program_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.sub_observing_program_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.sub_observing_program_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.sub_observing_program_id_seq TO opsdb_operator;
 
 -- Name: TABLE telescope; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.telescope TO opsdb_reader;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.telescope TO opsdb_writer;
 GRANT SELECT ON TABLE public.telescope TO opsdb_access_admin;
+GRANT INSERT,UPDATE ON TABLE public.telescope TO opsdb_operator;
 
 -- Name: SEQUENCE telescope_id_seq; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT,USAGE ON SEQUENCE public.telescope_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.telescope_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.telescope_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.telescope_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.telescope_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.telescope_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.telescope_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.telescope_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.telescope_id_seq TO opsdb_operator;
 
 -- Name: TABLE user_account; Type: ACL; Schema: public; Owner: -
 
@@ -2723,12 +5892,29 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.user_account TO opsdb_access_admin;
 
 GRANT SELECT,USAGE ON SEQUENCE public.user_account_id_seq TO opsdb_writer;
 GRANT SELECT,USAGE ON SEQUENCE public.user_account_id_seq TO opsdb_access_admin;
+GRANT SELECT,USAGE ON SEQUENCE public.user_account_id_seq TO opsdb_instrument;
+GRANT SELECT,USAGE ON SEQUENCE public.user_account_id_seq TO opsdb_packager;
+GRANT SELECT,USAGE ON SEQUENCE public.user_account_id_seq TO opsdb_transfer_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.user_account_id_seq TO opsdb_archive_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.user_account_id_seq TO opsdb_staging_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.user_account_id_seq TO opsdb_deletion_daemon;
+GRANT SELECT,USAGE ON SEQUENCE public.user_account_id_seq TO opsdb_operator;
 
 -- Name: TABLE user_role; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.user_role TO opsdb_reader;
 GRANT SELECT ON TABLE public.user_role TO opsdb_writer;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.user_role TO opsdb_access_admin;
+
+-- Name: TABLE work_cap; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.work_cap TO opsdb_reader;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.work_cap TO opsdb_writer;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.work_cap TO opsdb_operator;
+
+-- Name: SEQUENCE work_cap_id_seq; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT,USAGE ON SEQUENCE public.work_cap_id_seq TO opsdb_writer;
 
 -- Name: DEFAULT PRIVILEGES FOR SEQUENCES; Type: DEFAULT ACL; Schema: public; Owner: -
 
@@ -2747,53 +5933,197 @@ ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT,INSERT,
 
 -- 4. Rows the migrations seed
 
+-- Data for Name: opsdb_role_default; Type: TABLE DATA; Schema: public; Owner: -
+
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_reader', 'statement_timeout', '60s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_reader', 'idle_in_transaction_session_timeout', '30s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_reader', 'lock_timeout', '5s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_reader', 'connection_limit', '20');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_access_admin', 'statement_timeout', '30s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_access_admin', 'idle_in_transaction_session_timeout', '30s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_access_admin', 'lock_timeout', '5s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_access_admin', 'connection_limit', '10');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_operator', 'statement_timeout', '5min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_operator', 'idle_in_transaction_session_timeout', '5min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_operator', 'lock_timeout', '30s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_operator', 'connection_limit', '10');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_instrument', 'statement_timeout', '5min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_instrument', 'idle_in_transaction_session_timeout', '60s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_instrument', 'lock_timeout', '30s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_instrument', 'connection_limit', '10');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_packager', 'statement_timeout', '10min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_packager', 'idle_in_transaction_session_timeout', '5min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_packager', 'lock_timeout', '60s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_packager', 'connection_limit', '20');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_transfer_daemon', 'statement_timeout', '10min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_transfer_daemon', 'idle_in_transaction_session_timeout', '5min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_transfer_daemon', 'lock_timeout', '60s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_transfer_daemon', 'connection_limit', '20');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_archive_daemon', 'statement_timeout', '10min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_archive_daemon', 'idle_in_transaction_session_timeout', '5min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_archive_daemon', 'lock_timeout', '60s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_archive_daemon', 'connection_limit', '20');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_staging_daemon', 'statement_timeout', '10min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_staging_daemon', 'idle_in_transaction_session_timeout', '5min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_staging_daemon', 'lock_timeout', '60s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_staging_daemon', 'connection_limit', '20');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_deletion_daemon', 'statement_timeout', '10min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_deletion_daemon', 'idle_in_transaction_session_timeout', '5min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_deletion_daemon', 'lock_timeout', '60s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_deletion_daemon', 'connection_limit', '20');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_writer', 'statement_timeout', '10min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_writer', 'idle_in_transaction_session_timeout', '5min');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_writer', 'lock_timeout', '60s');
+INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsdb_writer', 'connection_limit', '50');
+
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 00:40:15.131958+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 01:29:30.256184+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 00:40:15.131958+00', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 00:40:15.131958+00', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 00:40:15.131958+00', '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 00:40:15.131958+00', '2026-11-29 00:40:15.131958+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 01:29:30.256184+00', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 01:29:30.256184+00', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 01:29:30.256184+00', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 01:29:30.256184+00', '2026-11-29 01:29:30.256184+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 00:40:15.131958+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 00:40:15.131958+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 01:29:30.256184+00');
+
+-- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
+
+INSERT INTO public.state_column (table_name, column_name, machine) VALUES ('physical_copy', 'status', 'physical_copy_status');
+INSERT INTO public.state_column (table_name, column_name, machine) VALUES ('raw_data_package', 'status', 'package_build');
+INSERT INTO public.state_column (table_name, column_name, machine) VALUES ('raw_data_package', 'state', 'package_state');
+INSERT INTO public.state_column (table_name, column_name, machine) VALUES ('data_transfer_package', 'status', 'status');
+INSERT INTO public.state_column (table_name, column_name, machine) VALUES ('data_transfer', 'status', 'status');
+INSERT INTO public.state_column (table_name, column_name, machine) VALUES ('data_transfer', 'unpack_status', 'unpack');
+INSERT INTO public.state_column (table_name, column_name, machine) VALUES ('long_term_archive_transfer', 'status', 'status');
+INSERT INTO public.state_column (table_name, column_name, machine) VALUES ('staging_job', 'status', 'status');
+INSERT INTO public.state_column (table_name, column_name, machine) VALUES ('executed_obs_unit', 'status', 'execution_status');
+
+-- Data for Name: state_transition; Type: TABLE DATA; Schema: public; Owner: -
+
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', NULL, 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'failed', 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'in_progress', 'completed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'in_progress', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'in_progress', 'in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'in_progress', 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'pending', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'pending', 'in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'pending', 'scheduled');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'scheduled', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'scheduled', 'in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('status', 'scheduled', 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', NULL, 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'failed', 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'in_progress', 'completed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'in_progress', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'in_progress', 'in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'in_progress', 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'pending', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'pending', 'in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'pending', 'scheduled');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'scheduled', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'scheduled', 'in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('unpack', 'scheduled', 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', NULL, 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'failed', 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'in_progress', 'completed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'in_progress', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'in_progress', 'in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'in_progress', 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'pending', 'completed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'pending', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'pending', 'in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'pending', 'scheduled');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'scheduled', 'completed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'scheduled', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'scheduled', 'in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_build', 'scheduled', 'pending');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_state', NULL, 'waiting');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_state', 'archived', 'archived');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_state', 'failed', 'waiting');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_state', 'transferring', 'archived');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_state', 'transferring', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_state', 'transferring', 'waiting');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_state', 'waiting', 'archived');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_state', 'waiting', 'failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('package_state', 'waiting', 'transferring');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', NULL, 'present');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', NULL, 'staged');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'corrupt', 'deletion_scheduled');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'corrupt', 'lost');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deleted', 'staged');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_failed', 'corrupt');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_failed', 'deletion_scheduled');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_failed', 'lost');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_failed', 'present');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_failed', 'staged');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_in_progress', 'deleted');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_in_progress', 'deletion_failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_in_progress', 'deletion_in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_in_progress', 'deletion_scheduled');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_in_progress', 'lost');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_possible', 'corrupt');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_possible', 'deletion_scheduled');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_possible', 'lost');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_possible', 'present');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_possible', 'staged');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_scheduled', 'corrupt');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_scheduled', 'deletion_failed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_scheduled', 'deletion_in_progress');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_scheduled', 'lost');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'deletion_scheduled', 'present');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'present', 'corrupt');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'present', 'deletion_possible');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'present', 'deletion_scheduled');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'present', 'lost');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'present', 'staged');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'staged', 'corrupt');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'staged', 'deletion_possible');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'staged', 'deletion_scheduled');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'staged', 'lost');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('physical_copy_status', 'staged', 'present');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('execution_status', NULL, 'running');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('execution_status', 'running', 'aborted');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('execution_status', 'running', 'completed');
+INSERT INTO public.state_transition (machine, from_state, to_state) VALUES ('execution_status', 'running', 'failed');
 
 -- Name: permission_id_seq; Type: SEQUENCE SET; Schema: public; Owner: -
 
