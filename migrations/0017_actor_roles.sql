@@ -57,12 +57,17 @@ BEGIN
         BEGIN
             EXECUTE format('GRANT %I TO %I', membership[1], membership[2]);
         EXCEPTION
-            WHEN duplicate_object OR unique_violation THEN
-                NULL;
             WHEN insufficient_privilege THEN
                 RAISE EXCEPTION '% must be a member of % and % may not grant that', membership[2], membership[1], current_user
                     USING HINT = format('As a superuser: GRANT %I TO %I (docs/security.md, "Creating the roles").',
                                         membership[1], membership[2]);
+            WHEN OTHERS THEN
+                -- another database's migration granting it at the same moment ("tuple concurrently
+                -- updated", a duplicate): fine once the membership is there
+                IF NOT EXISTS (SELECT FROM pg_auth_members m
+                               WHERE m.roleid = membership[1]::regrole AND m.member = membership[2]::regrole) THEN
+                    RAISE;
+                END IF;
         END;
     END LOOP;
 END
