@@ -57,12 +57,17 @@ BEGIN
         BEGIN
             EXECUTE format('GRANT %I TO %I', membership[1], membership[2]);
         EXCEPTION
-            WHEN duplicate_object OR unique_violation THEN
-                NULL;
             WHEN insufficient_privilege THEN
                 RAISE EXCEPTION '% must be a member of % and % may not grant that', membership[2], membership[1], current_user
                     USING HINT = format('As a superuser: GRANT %I TO %I (docs/security.md, "Creating the roles").',
                                         membership[1], membership[2]);
+            WHEN OTHERS THEN
+                -- another database's migration granting it at the same moment ("tuple concurrently
+                -- updated", a duplicate): fine once the membership is there
+                IF NOT EXISTS (SELECT FROM pg_auth_members m
+                               WHERE m.roleid = membership[1]::regrole AND m.member = membership[2]::regrole) THEN
+                    RAISE;
+                END IF;
         END;
     END LOOP;
 END
@@ -170,7 +175,30 @@ GRANT INSERT, UPDATE ON observatory, telescope, instrument, instrument_module, i
     sub_observing_program, source, obs_mode, obs_unit, obs_unit_instrument_module_configuration
     TO opsdb_operator;
 GRANT INSERT ON staging_job, staging_job_package TO opsdb_operator;
+-- (a staging request may lock the copies it needs FOR SHARE, which needs UPDATE on a column)
+GRANT UPDATE (updated_at) ON physical_copy TO opsdb_operator;
 GRANT DELETE ON obs_unit_instrument_module_configuration, staging_job_package TO opsdb_operator;
+
+-- the guarded deletion and evidence functions of migration 0016 (when present; it grants them
+-- to opsdb_writer only): each to the actor whose job it is
+DO $$
+DECLARE
+    grant_to text[];
+BEGIN
+    FOREACH grant_to SLICE 1 IN ARRAY ARRAY[
+        ['opsdb_lock_deletion_backing(bigint[])', 'opsdb_deletion_daemon'],
+        ['opsdb_deletable_locked(bigint[])', 'opsdb_deletion_daemon'],
+        ['opsdb_claim_deletable(bigint)', 'opsdb_deletion_daemon'],
+        ['opsdb_queue_file_deletions(bigint[])', 'opsdb_deletion_daemon'],
+        ['opsdb_schedule_deletions(bigint[], integer)', 'opsdb_deletion_daemon'],
+        ['opsdb_confirm_deletion(bigint, uuid)', 'opsdb_deletion_daemon'],
+        ['opsdb_withdraw_verification(bigint)', 'opsdb_archive_daemon']] LOOP
+        IF to_regprocedure(grant_to[1]) IS NOT NULL THEN
+            EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', to_regprocedure(grant_to[1]), grant_to[2]);
+        END IF;
+    END LOOP;
+END
+$$;
 
 -- 4. opsdb_actor_* triggers -------------------------------------------------------------
 CREATE OR REPLACE FUNCTION opsdb_actor_is_owner(tbl regclass) RETURNS boolean
