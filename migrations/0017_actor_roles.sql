@@ -597,12 +597,3 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO opsdb_reader, opsdb_writer, opsdb_access_admin;
 REVOKE USAGE ON SCHEMA public FROM PUBLIC;
 
--- 8. the guarded deletion and evidence paths of 0016, for the actors whose job they are ----
-GRANT EXECUTE ON FUNCTION opsdb_lock_deletion_backing(bigint[]), opsdb_deletable_locked(bigint[]),
-    opsdb_claim_deletable(bigint), opsdb_schedule_deletions(bigint[], integer),
-    opsdb_confirm_deletion(bigint, uuid)
-    TO opsdb_deletion_daemon;
-GRANT EXECUTE ON FUNCTION opsdb_lock_deletion_backing(bigint[]), opsdb_withdraw_verification(bigint)
-    TO opsdb_packager, opsdb_transfer_daemon, opsdb_archive_daemon, opsdb_staging_daemon, opsdb_operator;
--- a staging request locks the staged copies at its destination (FOR SHARE needs UPDATE on a column)
-GRANT UPDATE (updated_at) ON physical_copy TO opsdb_operator;
