@@ -13,6 +13,8 @@
 -- * state_history is written only by these SECURITY DEFINER trigger functions: no other role
 --   may INSERT, UPDATE, DELETE or TRUNCATE it, and a trigger refuses UPDATE, DELETE and
 --   TRUNCATE to every role but a superuser, the owner included.
+-- The transition rows and the per-table trigger functions below were generated from
+-- opsdb/states.py (MACHINE_COLUMNS, TRANSITIONS, INITIAL); later migrations add rows by hand.
 -- depends: 0014_hardening
 
 -- copies: evidence going away (lost, corrupt)
