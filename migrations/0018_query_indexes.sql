@@ -1,0 +1,45 @@
+-- Indexes for the regular reads that must not grow with history (issue #13, docs/scale.md):
+-- every page or single-item read below is served by an index range whose length is the size
+-- of its answer, not of the table. Each index on a bulk table (raw_data_file, physical_copy)
+-- is measured against registration in docs/performance.md ("Indexes of the regular reads").
+-- The list queries (sql/*.sql) are specialised per filter present (opsdb.queries.query_for),
+-- so that generic plans see plain equalities the indexes serve.
+-- depends: 0014_hardening
+
+-- files of an execution, a page at a time in id order (the UI's "files of executed obs unit X")
+CREATE INDEX IF NOT EXISTS raw_data_file_eou_id_idx ON raw_data_file (executed_obs_unit_id, id);
+
+-- files of a package in id order (replaces raw_data_file_package_idx: same leading column, so
+-- the integrity trigger's "raw_data_package_id = $1" lookups still use it)
+CREATE INDEX IF NOT EXISTS raw_data_file_package_id_idx ON raw_data_file (raw_data_package_id, id)
+    WHERE raw_data_package_id IS NOT NULL;
+DROP INDEX IF EXISTS raw_data_file_package_idx;
+
+-- copies that are not deleted, per location and status, in id order: the bulk of the history
+-- (deleted file copies) stays out of it
+CREATE INDEX IF NOT EXISTS physical_copy_live_idx ON physical_copy (data_location_id, status, id)
+    WHERE status <> 'deleted';
+
+-- present bundle copies: where the transfer planner starts (pipeline_transfer_legs), instead of
+-- every bundle ever built
+CREATE INDEX IF NOT EXISTS physical_copy_present_bundle_idx ON physical_copy (data_transfer_package_id)
+    WHERE type = 'data_transfer_package' AND status = 'present';
+
+-- work items per status (and packages per state) in id order: operators' pages of failed or
+-- waiting work, whatever the history of completed work (small tables: not partial, so that a
+-- generic plan of "status = $1" can use them)
+CREATE INDEX IF NOT EXISTS raw_data_package_status_id_idx ON raw_data_package (status, id);
+CREATE INDEX IF NOT EXISTS raw_data_package_state_id_idx ON raw_data_package (state, id);
+DROP INDEX IF EXISTS raw_data_package_state_idx;
+CREATE INDEX IF NOT EXISTS data_transfer_package_status_id_idx ON data_transfer_package (status, id);
+CREATE INDEX IF NOT EXISTS data_transfer_status_id_idx ON data_transfer (status, id);
+CREATE INDEX IF NOT EXISTS long_term_archive_transfer_status_id_idx ON long_term_archive_transfer (status, id);
+CREATE INDEX IF NOT EXISTS staging_job_status_id_idx ON staging_job (status, id);
+CREATE INDEX IF NOT EXISTS executed_obs_unit_status_id_idx ON executed_obs_unit (status, id);
+
+-- pages of an obs unit's executions and of a user's staging jobs in id order (replace the
+-- single-column indexes: same leading column)
+CREATE INDEX IF NOT EXISTS executed_obs_unit_obs_unit_id_idx ON executed_obs_unit (obs_unit_id, id);
+DROP INDEX IF EXISTS executed_obs_unit_obs_unit_idx;
+CREATE INDEX IF NOT EXISTS staging_job_user_id_idx ON staging_job (user_account_id, id);
+DROP INDEX IF EXISTS staging_job_user_idx;
