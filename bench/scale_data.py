@@ -142,7 +142,7 @@ async def _reference_rows(conn: Connection) -> tuple[list[int], list[int], dict[
     return modules, obs_units, locations, user
 
 
-async def populate(conn: Connection, files: int, tail: InFlight | None = None) -> Layout:
+async def populate(conn: Connection, files: int, tail: InFlight | None = None, *, chunk: int = 1_000_000) -> Layout:
     """Fill an empty migrated database with `files` files and their history (see module doc)."""
     tail = tail or InFlight()
     groups = files // FILES_PER_GROUP
@@ -227,42 +227,47 @@ async def populate(conn: Connection, files: int, tail: InFlight | None = None) -
         loc["source"],
         PACKAGES_PER_BUNDLE,
     )
-    # files: FILES_PER_GROUP per group, in time order; packaged unless in the unpackaged tail
-    await conn.execute(
-        """
-        INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, raw_data_package_id, name,
-                                   relative_path, size_bytes, checksum_algorithm, checksum, file_type,
-                                   file_created_at)
-        SELECT md5('f' || i)::uuid, ($3::bigint[])[1 + g % $4],
-               (lpad(to_hex(g / $4), 12, '0') || '7000a000' || lpad(to_hex(g / $4), 12, '0'))::uuid,
-               CASE WHEN g < $5 THEN g + 1 END,
-               'file_' || i || '.fits', 'obs_' || (g / $4) || '/m' || (g % $4) || '/file_' || i || '.fits',
-               1000000 + i % 1000, 'md5', md5(i::text), 'fits',
-               timestamptz '2026-01-01 00:00:00+00' + (g / $4) * interval '1 minute'
-        FROM generate_series(0, $1 - 1) i, LATERAL (SELECT i / $2 AS g) grp
-        """,
-        files,
-        FILES_PER_GROUP,
-        modules,
-        MODULES,
-        waiting_end,
-    )
-    # file copies at the source: deleted once archived, except the deletable tail
-    await conn.execute(
-        """
-        INSERT INTO physical_copy (type, raw_data_file_id, data_location_id, status, checksum_verified_at,
-                                   deleted_at, created_at)
-        SELECT 'raw_data_file', md5('f' || i)::uuid, $3,
-               CASE WHEN i / $2 < $4::int - $5::int THEN 'deleted' ELSE 'present' END, now(),
-               CASE WHEN i / $2 < $4::int - $5::int THEN now() END, now()
-        FROM generate_series(0, $1 - 1) i
-        """,
-        files,
-        FILES_PER_GROUP,
-        loc["source"],
-        archived_end,
-        tail.deletable,
-    )
+    # files and their source copies, in chunks (bounded transition tables for the integrity triggers)
+    for start in range(0, files, chunk):
+        end = min(files, start + chunk)
+        # files: FILES_PER_GROUP per group, in time order; packaged unless in the unpackaged tail
+        await conn.execute(
+            """
+            INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, raw_data_package_id, name,
+                                       relative_path, size_bytes, checksum_algorithm, checksum, file_type,
+                                       file_created_at)
+            SELECT md5('f' || i)::uuid, ($3::bigint[])[1 + g % $4],
+                   (lpad(to_hex(g / $4), 12, '0') || '7000a000' || lpad(to_hex(g / $4), 12, '0'))::uuid,
+                   CASE WHEN g < $5 THEN g + 1 END,
+                   'file_' || i || '.fits', 'obs_' || (g / $4) || '/m' || (g % $4) || '/file_' || i || '.fits',
+                   1000000 + i % 1000, 'md5', md5(i::text), 'fits',
+                   timestamptz '2026-01-01 00:00:00+00' + (g / $4) * interval '1 minute'
+            FROM generate_series($6::bigint, $1 - 1) i, LATERAL (SELECT i / $2 AS g) grp
+            """,
+            end,
+            FILES_PER_GROUP,
+            modules,
+            MODULES,
+            waiting_end,
+            start,
+        )
+        # file copies at the source: deleted once archived, except the deletable tail
+        await conn.execute(
+            """
+            INSERT INTO physical_copy (type, raw_data_file_id, data_location_id, status, checksum_verified_at,
+                                       deleted_at, created_at)
+            SELECT 'raw_data_file', md5('f' || i)::uuid, $3,
+                   CASE WHEN i / $2 < $4::int - $5::int THEN 'deleted' ELSE 'present' END, now(),
+                   CASE WHEN i / $2 < $4::int - $5::int THEN now() END, now()
+            FROM generate_series($6::bigint, $1 - 1) i
+            """,
+            end,
+            FILES_PER_GROUP,
+            loc["source"],
+            archived_end,
+            tail.deletable,
+            start,
+        )
     # package copies: CCAT buffer (deleted once archived), Cologne buffer (deleted once archived),
     # archive (present, verified) for archived packages
     await conn.execute(
