@@ -215,24 +215,35 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def time_query(conn: Connection, q: Query, calls: int, rng: random.Random, slow: float) -> dict[str, Any]:
-    """Run `q` up to `calls` times (fewer once the total passes `slow` seconds); p50 and p99 in ms."""
+async def time_query(
+    conn: Connection, q: Query, calls: int, rng: random.Random, slow: float, statement_timeout: float
+) -> dict[str, Any]:
+    """Run `q` up to `calls` times (fewer once the total passes `slow` seconds; a call is cancelled
+    after `timeout` seconds); p50 and p99 in ms."""
     times: list[float] = []
     spent = 0.0
-    for _ in range(calls):
-        if q.writes:
-            await conn.execute("BEGIN")
-        start = time.perf_counter()
-        try:
-            await q.call(conn, rng)
-        finally:
-            elapsed = time.perf_counter() - start
+    await conn.execute(f"SET statement_timeout = {int(statement_timeout * 1000)}")
+    try:
+        for _ in range(calls):
             if q.writes:
-                await conn.execute("ROLLBACK")
-        times.append(elapsed * 1000)
-        spent += elapsed
-        if spent > slow and len(times) >= 3:
-            break
+                await conn.execute("BEGIN")
+            start = time.perf_counter()
+            try:
+                await q.call(conn, rng)
+            except Exception as exc:
+                if "statement timeout" in str(exc):
+                    return {"calls": len(times) + 1, "timeout_s": statement_timeout, "p50_ms": None, "p99_ms": None}
+                raise
+            finally:
+                elapsed = time.perf_counter() - start
+                if q.writes:
+                    await conn.execute("ROLLBACK")
+            times.append(elapsed * 1000)
+            spent += elapsed
+            if spent > slow:
+                break
+    finally:
+        await conn.execute("SET statement_timeout = 0")
     return {
         "calls": len(times),
         "p50_ms": round(statistics.median(times), 3),
@@ -278,7 +289,9 @@ async def sizes(conn: Connection, files: int) -> dict[str, Any]:
     return out
 
 
-async def bench_size(server: str, files: int, calls: int, slow: float, seed: int) -> dict[str, Any]:
+async def bench_size(
+    server: str, files: int, calls: int, slow: float, statement_timeout: float, seed: int
+) -> dict[str, Any]:
     name = f"opsdb_scale_{files}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -302,7 +315,7 @@ async def bench_size(server: str, files: int, calls: int, slow: float, seed: int
         result["queries"] = {}
         for q in queries(lay):
             try:
-                timing = await time_query(conn, q, calls, rng, slow)
+                timing = await time_query(conn, q, calls, rng, slow, statement_timeout)
             except Exception as exc:  # a query another branch changes: report, keep going
                 timing = {"error": f"{type(exc).__name__}: {exc}"[:200]}
             result["queries"][q.name] = timing
@@ -319,7 +332,10 @@ def print_table(results: list[dict[str, Any]]) -> None:
         cells = []
         for r in results:
             t = r["queries"].get(name, {})
-            cells += [str(t.get("p50_ms", t.get("error", "-"))), str(t.get("p99_ms", "-"))]
+            if "timeout_s" in t:
+                cells += [f"> {t['timeout_s'] * 1000:.0f}", "-"]
+            else:
+                cells += [str(t.get("p50_ms", t.get("error", "-"))), str(t.get("p99_ms", "-"))]
         a, b = first["queries"][name].get("p99_ms"), last["queries"].get(name, {}).get("p99_ms")
         ratio = f"{b / a:.2f}" if a and b and len(results) > 1 else "-"
         print(f"| {name} | " + " | ".join(cells) + f" | {ratio} |")
@@ -400,6 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000000,20000000", help="comma-separated file counts")
     parser.add_argument("--calls", type=int, default=200, help="calls per query (fewer for slow ones)")
     parser.add_argument("--slow", type=float, default=20.0, help="seconds per query after which calls stop")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds after which one call is cancelled")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--dir", type=Path, help="where the embedded server's directory goes (default: /tmp)")
@@ -415,7 +432,7 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         for files in (int(s) for s in args.sizes.split(",")):
             print(f"building {files:,} files ...", file=sys.stderr)
-            results.append(anyio.run(bench_size, server, files, args.calls, args.slow, args.seed))
+            results.append(anyio.run(bench_size, server, files, args.calls, args.slow, args.timeout, args.seed))
         print_table(results)
         return {"sizes": results}
 
