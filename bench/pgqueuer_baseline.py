@@ -66,7 +66,7 @@ async def run(dsn: str, items: int, workers: int, batch: int) -> dict[str, Any]:
                     lambda m=manager: m.run(
                         batch_size=batch,
                         mode=QueueExecutionMode.drain,
-                        dequeue_timeout=timedelta(seconds=1),
+                        dequeue_timeout=timedelta(milliseconds=100),
                         log_aggregation_interval=timedelta(0),
                     )
                 )
