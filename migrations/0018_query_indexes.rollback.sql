@@ -1,4 +1,8 @@
--- Back to the indexes of 0004 and 0006.
+-- Back to the indexes and storage settings of 0004 and 0006.
+ALTER TABLE physical_copy RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_insert_scale_factor,
+                                 autovacuum_analyze_scale_factor, autovacuum_analyze_threshold);
+ALTER TABLE raw_data_file RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_insert_scale_factor,
+                                 autovacuum_analyze_scale_factor, autovacuum_analyze_threshold);
 CREATE INDEX IF NOT EXISTS staging_job_user_idx ON staging_job (user_account_id);
 DROP INDEX IF EXISTS staging_job_user_id_idx;
 CREATE INDEX IF NOT EXISTS executed_obs_unit_obs_unit_idx ON executed_obs_unit (obs_unit_id);

@@ -43,3 +43,14 @@ CREATE INDEX IF NOT EXISTS executed_obs_unit_obs_unit_id_idx ON executed_obs_uni
 DROP INDEX IF EXISTS executed_obs_unit_obs_unit_idx;
 CREATE INDEX IF NOT EXISTS staging_job_user_id_idx ON staging_job (user_account_id, id);
 DROP INDEX IF EXISTS staging_job_user_idx;
+
+-- Autovacuum and analyze of the bulk tables by change count, not by a fraction of their size
+-- (docs/scale.md, "Vacuum and analyze"): the default 20 % / 10 % wait for hundreds of millions of
+-- changes at 1e9 files, while the planner's view of the small in-flight states (present copies,
+-- unpackaged files) must stay fresh; ANALYZE samples a fixed 30,000 rows whatever the size.
+ALTER TABLE raw_data_file SET (
+    autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02,
+    autovacuum_analyze_scale_factor = 0.005, autovacuum_analyze_threshold = 10000);
+ALTER TABLE physical_copy SET (
+    autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_insert_scale_factor = 0.02,
+    autovacuum_analyze_scale_factor = 0.005, autovacuum_analyze_threshold = 10000);
