@@ -227,6 +227,11 @@ async def populate(conn: Connection, files: int, tail: InFlight | None = None, *
         loc["source"],
         PACKAGES_PER_BUNDLE,
     )
+    # ids were given explicitly: the identities continue after them
+    for table in ("data_transfer_package", "raw_data_package"):
+        await conn.execute(
+            "SELECT setval(pg_get_serial_sequence($1, 'id'), (SELECT max(id) FROM " + table + "))", table
+        )
     # files and their source copies, in chunks (bounded transition tables for the integrity triggers)
     for start in range(0, files, chunk):
         end = min(files, start + chunk)

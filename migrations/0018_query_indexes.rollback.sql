@@ -10,6 +10,7 @@ DROP INDEX IF EXISTS executed_obs_unit_obs_unit_id_idx;
 DROP INDEX IF EXISTS executed_obs_unit_status_id_idx;
 DROP INDEX IF EXISTS staging_job_status_id_idx;
 DROP INDEX IF EXISTS long_term_archive_transfer_status_id_idx;
+DROP INDEX IF EXISTS data_transfer_unpack_status_id_idx;
 DROP INDEX IF EXISTS data_transfer_status_id_idx;
 DROP INDEX IF EXISTS data_transfer_package_status_id_idx;
 CREATE INDEX IF NOT EXISTS raw_data_package_state_idx ON raw_data_package (state) WHERE state <> 'archived';

@@ -33,6 +33,7 @@ CREATE INDEX IF NOT EXISTS raw_data_package_state_id_idx ON raw_data_package (st
 DROP INDEX IF EXISTS raw_data_package_state_idx;
 CREATE INDEX IF NOT EXISTS data_transfer_package_status_id_idx ON data_transfer_package (status, id);
 CREATE INDEX IF NOT EXISTS data_transfer_status_id_idx ON data_transfer (status, id);
+CREATE INDEX IF NOT EXISTS data_transfer_unpack_status_id_idx ON data_transfer (unpack_status, id);
 CREATE INDEX IF NOT EXISTS long_term_archive_transfer_status_id_idx ON long_term_archive_transfer (status, id);
 CREATE INDEX IF NOT EXISTS staging_job_status_id_idx ON staging_job (status, id);
 CREATE INDEX IF NOT EXISTS executed_obs_unit_status_id_idx ON executed_obs_unit (status, id);

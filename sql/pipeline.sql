@@ -12,14 +12,19 @@ SELECT g.executed_obs_unit_id, g.instrument_module_id, g.file_count, g.total_byt
           AND f2.raw_data_package_id IS NULL
         LIMIT 1) AS source_location_id
 FROM (
-    SELECT f.executed_obs_unit_id, f.instrument_module_id, count(*) AS file_count, sum(f.size_bytes) AS total_bytes,
-           min(e.end_time) AS end_time
+    -- the unpackaged files only (raw_data_file_unpackaged_idx), grouped; then each group's
+    -- execution by its key: never every execution ever run
+    SELECT f.executed_obs_unit_id, f.instrument_module_id, count(*) AS file_count, sum(f.size_bytes) AS total_bytes
     FROM raw_data_file f
-    JOIN executed_obs_unit e ON e.id = f.executed_obs_unit_id
-    WHERE f.raw_data_package_id IS NULL AND e.status <> 'running'
+    WHERE f.raw_data_package_id IS NULL
     GROUP BY f.executed_obs_unit_id, f.instrument_module_id
 ) g
-ORDER BY g.end_time, g.executed_obs_unit_id, g.instrument_module_id
+CROSS JOIN LATERAL (
+    SELECT e.end_time FROM executed_obs_unit e
+    WHERE e.id = g.executed_obs_unit_id AND e.status <> 'running'
+    OFFSET 0  -- keeps the lookup per group (an optimisation fence; no rows are skipped)
+) e
+ORDER BY e.end_time, g.executed_obs_unit_id, g.instrument_module_id
 LIMIT $1
 
 -- pipeline_lock_unpackaged_files --
@@ -84,10 +89,14 @@ bundles AS (
     -- built bundles with a present copy somewhere (every leg starts from one): found from the
     -- present bundle copies (physical_copy_present_bundle_idx), not from every bundle ever built
     SELECT d.id AS bundle_id, d.origin_location_id, ol.site_id AS origin_site_id
-    FROM data_transfer_package d JOIN data_location ol ON ol.id = d.origin_location_id
-    WHERE d.status = 'completed'
-      AND d.id IN (SELECT pc.data_transfer_package_id FROM physical_copy pc
-                   WHERE pc.type = 'data_transfer_package' AND pc.status = 'present')
+    FROM (SELECT DISTINCT pc.data_transfer_package_id AS id FROM physical_copy pc
+          WHERE pc.type = 'data_transfer_package' AND pc.status = 'present') present
+    CROSS JOIN LATERAL (
+        SELECT d.id, d.origin_location_id FROM data_transfer_package d
+        WHERE d.id = present.id AND d.status = 'completed'
+        OFFSET 0  -- keeps the lookup per present bundle (an optimisation fence; no rows are skipped)
+    ) d
+    JOIN data_location ol ON ol.id = d.origin_location_id
 ),
 legs AS (
     -- direct and custom routes; the first leg of a relay route ends at the relay site

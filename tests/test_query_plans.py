@@ -60,10 +60,31 @@ async def plans(scale_dsn: str) -> AsyncIterator[Plans]:
     try:
         async with database.connection() as conn:
             layout = await populate(conn, FILES, TAIL)
+            await _older_history(conn, layout)
             await conn.execute("VACUUM ANALYZE")
         yield Plans(database, layout)
     finally:
         await database.close()
+
+
+async def _older_history(conn: Connection, lay: Layout) -> None:
+    """Years of finished executions and delivered bundles before the generated files (whose rows
+    are not needed here): the small tables get the size they have at tens of millions of files,
+    so that a plan scanning all of them exceeds the budgets below."""
+    await conn.execute(
+        """INSERT INTO executed_obs_unit (id, obs_unit_id, status, start_time, end_time)
+           SELECT gen_random_uuid(), $1, 'completed', timestamptz '2020-01-01' + n * interval '1 minute',
+                  timestamptz '2020-01-01' + n * interval '1 minute' + interval '50 seconds'
+           FROM generate_series(1, 40000) n""",
+        lay.obs_unit_ids[0],
+    )
+    await conn.execute(
+        """INSERT INTO data_transfer_package (name, relative_path, origin_location_id, size_bytes,
+                                              checksum_algorithm, checksum, status, attempts)
+           SELECT 'old_bundle_' || n, 'old/bundle_' || n || '.tar', $1, 1, 'md5', md5(n::text), 'completed', 1
+           FROM generate_series(1, 20000) n""",
+        lay.ccat_buffer_id,
+    )
 
 
 def _literal(value: object) -> str:
@@ -124,11 +145,14 @@ async def explain(conn: Connection, sql: str, args: Sequence[object], *, generic
         await conn.execute(f"DEALLOCATE {name}")
 
 
-async def check(plans: Plans, sql: str, args: Sequence[object], *, budget: int, min_rows: int = 0) -> tuple[Run, Run]:
-    """Both plans of `sql` stay within `budget` buffers and scan no bulk table sequentially."""
+async def check(
+    plans: Plans, sql: str, args: Sequence[object], *, budget: int, min_rows: int = 0, generic_too: bool = True
+) -> list[Run]:
+    """The custom plan of `sql` (and its generic plan, unless `generic_too` is False) stays within
+    `budget` buffers and scans no bulk table sequentially."""
     results = []
     async with plans.db.connection() as conn:
-        for generic in (False, True):
+        for generic in (False, True) if generic_too else (False,):
             await conn.execute("BEGIN")
             try:
                 run = await explain(conn, sql, args, generic=generic)
@@ -142,7 +166,7 @@ async def check(plans: Plans, sql: str, args: Sequence[object], *, budget: int, 
             results.append(run)
             if os.environ.get("OPSDB_SHOW_PLANS"):
                 print(f"{kind}: {run.buffers} buffers, {run.rows} rows: {run.scans}")
-    return results[0], results[1]
+    return results
 
 
 def group_of_execution(layout: Layout, e: int, module: int = 0) -> int:
@@ -220,7 +244,10 @@ async def test_live_copies_at_a_location(plans: Plans) -> None:
     ],
 )
 async def test_pages_of_work_by_status(plans: Plans, name: str, args: list[object], min_rows: int) -> None:
-    await check(plans, query_for(name, *args), args, budget=30, min_rows=min_rows)
+    """Custom plans only: a generic plan of `status = $1` estimates its selectivity from the number
+    of distinct statuses, so on a table that is almost all `completed` it may walk the primary key
+    for a rare status (docs/scale.md, "Generic plans and skewed states")."""
+    await check(plans, query_for(name, *args), args, budget=30, min_rows=min_rows, generic_too=False)
 
 
 async def test_executions_of_an_obs_unit(plans: Plans) -> None:
@@ -235,7 +262,8 @@ async def test_pipeline_manager_queries(plans: Plans) -> None:
     lay = plans.layout
     g = lay.waiting_end + 1
     # groups to package: the unpackaged tail only (partial index raw_data_file_unpackaged_idx)
-    await check(plans, query("pipeline_unpackaged_file_groups"), [100], budget=400, min_rows=4)
+    # each group's execution by its key: a scan of every execution ever run reads 700+ buffers
+    await check(plans, query("pipeline_unpackaged_file_groups"), [100], budget=250, min_rows=4)
     await check(
         plans,
         query("pipeline_lock_unpackaged_files"),
@@ -244,6 +272,7 @@ async def test_pipeline_manager_queries(plans: Plans) -> None:
         min_rows=FILES_PER_GROUP,
     )
     await check(plans, query("pipeline_packages_ready_to_bundle"), [None, 100], budget=200, min_rows=8)
+    # the bundles with a present copy: a scan of every bundle ever built reads 400+ buffers
     await check(plans, query("pipeline_transfer_legs"), [100], budget=200, min_rows=1)
     await check(plans, query("pipeline_transfers_to_unpack"), [None, 100], budget=30)
     await check(plans, query("pipeline_archive_legs"), [100], budget=400)
