@@ -45,7 +45,7 @@ from opsdb.repositories.executions import ExecutionRepository
 from opsdb.repositories.files import FileRepository
 from opsdb.repositories.packages import PackageRepository
 from opsdb.repositories.transfers import TransferRepository
-from opsdb.schemas.enums import CopyType, PackageState, PhysicalCopyStatus, Status
+from opsdb.schemas.enums import CopyType, ExecutionStatus, PackageState, PhysicalCopyStatus, Status
 
 Call = Callable[[Connection, random.Random], Awaitable[Any]]
 
@@ -132,7 +132,7 @@ def queries(lay: Layout) -> list[Query]:
         return await ExecutionRepository(c).list_executions(obs_unit_id=r.choice(lay.obs_unit_ids), limit=100)
 
     async def running_executions(c: Connection, r: random.Random) -> Any:
-        return await ExecutionRepository(c).list_executions(status=_running(), limit=100)
+        return await ExecutionRepository(c).list_executions(status=ExecutionStatus.RUNNING, limit=100)
 
     found: list[Query] = [
         Query("file by id", file_by_id),
@@ -173,12 +173,6 @@ def queries(lay: Layout) -> list[Query]:
     if status is not None:
         found.append(Query("opsdb status (summary)", status))
     return found
-
-
-def _running() -> Any:
-    from opsdb.schemas.enums import ExecutionStatus
-
-    return ExecutionStatus.RUNNING
 
 
 def _claimer(kind: work.WorkKind) -> Call:
