@@ -263,10 +263,16 @@ async def _rebuild_bulk_indexes(conn: Connection, drop: bool, saved: list[str]) 
 
 
 async def sizes(conn: Connection, files: int) -> dict[str, Any]:
-    """On-disk bytes of the bulk tables and of each index, per file (per row for copies)."""
+    """On-disk bytes of the bulk tables (and of the audit trail, if any) and of each of their
+    indexes, per row."""
     out: dict[str, Any] = {}
-    copies = await conn.fetchval("SELECT count(*) FROM physical_copy")
-    for table, rows in (("raw_data_file", files), ("physical_copy", copies)):
+    tables = [("raw_data_file", files), ("physical_copy", await conn.fetchval("SELECT count(*) FROM physical_copy"))]
+    # the audit trail, where the schema has one (issue #10's state history)
+    if await conn.fetchval("SELECT to_regclass('state_history') IS NOT NULL"):
+        tables.append(("state_history", await conn.fetchval("SELECT count(*) FROM state_history")))
+    for table, rows in tables:
+        if not rows:
+            continue
         heap = await conn.fetchval("SELECT pg_table_size($1::regclass)", table)
         out[table] = {"rows": rows, "heap_bytes": heap, "heap_bytes_per_row": round(heap / rows, 1), "indexes": {}}
         for r in await conn.fetch(
