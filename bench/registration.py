@@ -47,6 +47,7 @@ from opsdb.config import with_database
 from opsdb.db import Database
 from opsdb.ids import file_id
 from opsdb.registration import DEFAULT_CONNECTIONS, register_files
+from opsdb.registration import records as records_module
 from opsdb.registration.records import FILE_COLUMNS
 
 
@@ -282,6 +283,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-files", type=int, default=0, help="stream this many files in a child, report peak RSS")
     parser.add_argument("--batch-size", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=DEFAULT_CONNECTIONS)
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        help="interpreter switch interval in ms while batches are prepared (0: leave Python's 5 ms; "
+        "default: opsdb.registration.records.SWITCH_INTERVAL)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes for development")
     parser.add_argument("--only", default="a,b,c,d,e", help="comma-separated subset of a,b,c,d,e")
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
@@ -290,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rss_child:
         anyio.run(_rss_child, args.dsn, args.rss_child, args.batch_size, args.connections)
         return 0
+    if args.switch_interval is not None:
+        records_module.SWITCH_INTERVAL = args.switch_interval / 1000 or None
     quick = {"files": 20_000, "baseline_files": 2_000, "scale_files": 200_000, "scale_batch": 20_000}
     full = {"files": 200_000, "baseline_files": 20_000, "scale_files": 10_000_000, "scale_batch": 200_000}
     for key, value in (quick if args.quick else full).items():

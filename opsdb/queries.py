@@ -41,3 +41,48 @@ def query(name: str) -> str:
         return QUERIES[name]
     except KeyError:
         raise KeyError(f"no query named {name!r} in sql/*.sql") from None
+
+
+# an optional filter: "($3::bigint IS NULL OR <condition>)", the condition in balanced parentheses
+_OPTIONAL = re.compile(r"\(\$(\d+)::[a-z]+(?:\[\])? IS NULL OR ")
+
+
+def _specialise(sql: str, present: frozenset[int]) -> str:
+    """`sql` with each optional filter on a present parameter reduced to its condition, and each
+    on an absent one to its NULL test (the parameter keeps its type; the plan drops the test)."""
+    out: list[str] = []
+    pos = 0
+    for match in _OPTIONAL.finditer(sql):
+        if match.start() < pos:
+            continue
+        depth, end = 1, match.end()
+        while depth:
+            if end >= len(sql):
+                raise ValueError(f"unbalanced optional filter in: {sql[match.start() :]}")
+            depth += {"(": 1, ")": -1}.get(sql[end], 0)
+            end += 1
+        number = int(match.group(1))
+        test = sql[match.start() + 1 : match.end() - len(" OR ")]
+        condition = sql[match.end() : end - 1]
+        out.append(sql[pos : match.start()])
+        out.append(f"({condition})" if number in present else f"({test})")
+        pos = end
+    out.append(sql[pos:])
+    return "".join(out)
+
+
+_SPECIALISED: dict[tuple[str, frozenset[int]], str] = {}
+
+
+def query_for(name: str, *args: object) -> str:
+    """The named query specialised to the arguments it will run with: every optional filter
+    `($N::type IS NULL OR condition)` becomes `(condition)` when argument N is given and
+    `($N::type IS NULL)` when it is None. Values stay bind parameters; there is one text (one
+    prepared statement) per combination of given filters, whose generic plan can use the
+    index of each given filter (the combined form can use none)."""
+    present = frozenset(i for i, value in enumerate(args, start=1) if value is not None)
+    key = (name, present)
+    text = _SPECIALISED.get(key)
+    if text is None:
+        text = _SPECIALISED[key] = _specialise(query(name), present)
+    return text

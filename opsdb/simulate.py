@@ -132,6 +132,9 @@ class SimulationResult:
     files_per_second: float
     work_items_per_second: float
     invariants: list[InvariantResult]
+    pipeline_files_per_second: dict[str, float] = field(default_factory=dict)
+    """Files through each stage of the whole pipeline per second of the night (registered,
+    packaged, transferred, archived, deleted at the source): "deleted" is the end-to-end rate."""
 
     @property
     def ok(self) -> bool:
@@ -660,6 +663,7 @@ async def run_simulation(dsn: str, config: SimulationConfig, counters: Counters 
         async with db.connection() as conn:
             invariants = await check_invariants(conn, journal=night.journal, files_sent=night.files_sent)
             totals = dict(await conn.fetchrow(query("simulate_counts")) or {})
+            stages = dict(await conn.fetchrow(query("simulate_pipeline_files")) or {})
     completed = sum(counters.completed.values())
     counters.phase = "done"
     return SimulationResult(
@@ -674,6 +678,7 @@ async def run_simulation(dsn: str, config: SimulationConfig, counters: Counters 
         else 0.0,
         work_items_per_second=round(completed / seconds, 1) if seconds else 0.0,
         invariants=invariants,
+        pipeline_files_per_second={k: round(int(v) / seconds, 1) if seconds else 0.0 for k, v in stages.items()},
     )
 
 

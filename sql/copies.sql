@@ -24,6 +24,20 @@ SELECT * FROM physical_copy WHERE type = 'raw_data_package' AND raw_data_package
 SELECT * FROM physical_copy
 WHERE type = 'data_transfer_package' AND data_transfer_package_id = $1 AND data_location_id = $2
 
+-- list_raw_data_file_copies --
+-- Every copy of a raw file, in location order (physical_copy_file_location_key).
+SELECT * FROM physical_copy WHERE raw_data_file_id = $1 ORDER BY data_location_id
+
+-- list_raw_data_package_copies --
+-- Every copy of a raw data package, in location order (physical_copy_package_location_key).
+SELECT * FROM physical_copy WHERE type = 'raw_data_package' AND raw_data_package_id = $1 ORDER BY data_location_id
+
+-- list_data_transfer_package_copies --
+-- Every copy of a data transfer package, in location order (physical_copy_dtp_location_key).
+SELECT * FROM physical_copy
+WHERE type = 'data_transfer_package' AND data_transfer_package_id = $1
+ORDER BY data_location_id
+
 -- list_physical_copies --
 -- Copies filtered by location, status and type (NULL = any), keyset-paged by id.
 SELECT * FROM physical_copy
@@ -33,3 +47,14 @@ WHERE ($1::bigint IS NULL OR data_location_id = $1)
   AND id > $4
 ORDER BY id
 LIMIT $5
+
+-- list_live_physical_copies --
+-- Copies in status $2, which is not 'deleted', filtered by location and type (NULL = any), keyset-paged by id (physical_copy_live_idx: deleted copies, the history, stay out of it).
+SELECT * FROM physical_copy
+WHERE ($1::bigint IS NULL OR data_location_id = $1)
+  AND status = $2 AND status <> 'deleted'
+  AND ($3::text IS NULL OR type = $3)
+  AND id > $4
+ORDER BY id
+LIMIT $5
+

@@ -12,14 +12,19 @@ SELECT g.executed_obs_unit_id, g.instrument_module_id, g.file_count, g.total_byt
           AND f2.raw_data_package_id IS NULL
         LIMIT 1) AS source_location_id
 FROM (
-    SELECT f.executed_obs_unit_id, f.instrument_module_id, count(*) AS file_count, sum(f.size_bytes) AS total_bytes,
-           min(e.end_time) AS end_time
+    -- the unpackaged files only (raw_data_file_unpackaged_idx), grouped; then each group's
+    -- execution by its key: never every execution ever run
+    SELECT f.executed_obs_unit_id, f.instrument_module_id, count(*) AS file_count, sum(f.size_bytes) AS total_bytes
     FROM raw_data_file f
-    JOIN executed_obs_unit e ON e.id = f.executed_obs_unit_id
-    WHERE f.raw_data_package_id IS NULL AND e.status <> 'running'
+    WHERE f.raw_data_package_id IS NULL
     GROUP BY f.executed_obs_unit_id, f.instrument_module_id
 ) g
-ORDER BY g.end_time, g.executed_obs_unit_id, g.instrument_module_id
+CROSS JOIN LATERAL (
+    SELECT e.end_time FROM executed_obs_unit e
+    WHERE e.id = g.executed_obs_unit_id AND e.status <> 'running'
+    OFFSET 0  -- keeps the lookup per group (an optimisation fence; no rows are skipped)
+) e
+ORDER BY e.end_time, g.executed_obs_unit_id, g.instrument_module_id
 LIMIT $1
 
 -- pipeline_lock_unpackaged_files --
@@ -34,14 +39,19 @@ FOR UPDATE OF f
 
 -- pipeline_packages_ready_to_bundle --
 -- Built, waiting, unbundled packages with a present copy at an active buffer ($1 location ids, NULL = any), per buffer.
-SELECT p.id AS raw_data_package_id, c.data_location_id AS location_id, l.site_id, p.size_bytes
-FROM physical_copy c
-JOIN data_location l ON l.id = c.data_location_id
-JOIN raw_data_package p ON p.id = c.raw_data_package_id
-WHERE c.type = 'raw_data_package' AND c.status = 'present'
-  AND l.location_type = 'buffer' AND l.active
-  AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
-  AND p.status = 'completed' AND p.state = 'waiting' AND p.data_transfer_package_id IS NULL
+-- Driven from the waiting packages (raw_data_package_state_id_idx), each copy looked up by its package: never from
+-- every package copy ever made.
+SELECT p.id AS raw_data_package_id, c.data_location_id AS location_id, c.site_id, p.size_bytes
+FROM raw_data_package p
+CROSS JOIN LATERAL (
+    SELECT c.data_location_id, l.site_id
+    FROM physical_copy c JOIN data_location l ON l.id = c.data_location_id
+    WHERE c.type = 'raw_data_package' AND c.raw_data_package_id = p.id AND c.status = 'present'
+      AND l.location_type = 'buffer' AND l.active
+      AND ($1::bigint[] IS NULL OR c.data_location_id = ANY($1::bigint[]))
+    OFFSET 0  -- keeps the lookup per package (an optimisation fence; no rows are skipped)
+) c
+WHERE p.state = 'waiting' AND p.status = 'completed' AND p.data_transfer_package_id IS NULL
 ORDER BY c.data_location_id, p.id
 LIMIT $2
 
@@ -76,9 +86,17 @@ buffers AS (
     ORDER BY site_id, priority DESC, id
 ),
 bundles AS (
+    -- built bundles with a present copy somewhere (every leg starts from one): found from the
+    -- present bundle copies (physical_copy_present_bundle_idx), not from every bundle ever built
     SELECT d.id AS bundle_id, d.origin_location_id, ol.site_id AS origin_site_id
-    FROM data_transfer_package d JOIN data_location ol ON ol.id = d.origin_location_id
-    WHERE d.status = 'completed'
+    FROM (SELECT DISTINCT pc.data_transfer_package_id AS id FROM physical_copy pc
+          WHERE pc.type = 'data_transfer_package' AND pc.status = 'present') present
+    CROSS JOIN LATERAL (
+        SELECT d.id, d.origin_location_id FROM data_transfer_package d
+        WHERE d.id = present.id AND d.status = 'completed'
+        OFFSET 0  -- keeps the lookup per present bundle (an optimisation fence; no rows are skipped)
+    ) d
+    JOIN data_location ol ON ol.id = d.origin_location_id
 ),
 legs AS (
     -- direct and custom routes; the first leg of a relay route ends at the relay site
@@ -135,24 +153,33 @@ LIMIT $2
 
 -- pipeline_archive_legs --
 -- Packages ready for the long-term archive: a present copy at an active buffer of a site with an active archive location, no archive transfer there yet.
+-- Driven from the present package copies at each such buffer (physical_copy_location_status_idx), not from every
+-- present package copy (the archived ones stay present in the archive forever).
 WITH archives AS (
     SELECT DISTINCT ON (site_id) id, site_id
     FROM data_location
     WHERE active AND location_type = 'long_term_archive'
     ORDER BY site_id, priority DESC, id
+),
+buffers AS (
+    SELECT b.id, b.priority, a.id AS archive_id
+    FROM data_location b JOIN archives a ON a.site_id = b.site_id
+    WHERE b.location_type = 'buffer' AND b.active
 )
-SELECT DISTINCT ON (p.id, a.id)
-       p.id AS raw_data_package_id, c.data_location_id AS origin_location_id, a.id AS destination_location_id
-FROM physical_copy c
-JOIN data_location b ON b.id = c.data_location_id AND b.location_type = 'buffer' AND b.active
-JOIN archives a ON a.site_id = b.site_id
+SELECT DISTINCT ON (p.id, b.archive_id)
+       p.id AS raw_data_package_id, b.id AS origin_location_id, b.archive_id AS destination_location_id
+FROM buffers b
+CROSS JOIN LATERAL (
+    SELECT c.raw_data_package_id FROM physical_copy c
+    WHERE c.data_location_id = b.id AND c.status = 'present' AND c.type = 'raw_data_package'
+    OFFSET 0  -- keeps the lookup per buffer (an optimisation fence; no rows are skipped)
+) c
 JOIN raw_data_package p ON p.id = c.raw_data_package_id
-WHERE c.type = 'raw_data_package' AND c.status = 'present'
-  AND p.status = 'completed' AND p.state IN ('waiting', 'transferring', 'archived')
+WHERE p.status = 'completed' AND p.state IN ('waiting', 'transferring', 'archived')
   AND NOT EXISTS (
         SELECT 1 FROM long_term_archive_transfer t
-        WHERE t.raw_data_package_id = p.id AND t.destination_location_id = a.id)
-ORDER BY p.id, a.id, b.priority DESC, b.id
+        WHERE t.raw_data_package_id = p.id AND t.destination_location_id = b.archive_id)
+ORDER BY p.id, b.archive_id, b.priority DESC, b.id
 LIMIT $1
 
 -- pipeline_insert_archive_transfer --

@@ -118,3 +118,18 @@ SELECT
 -- simulate_analyze --
 -- Refresh the planner's statistics after a bulk registration (what autovacuum would do a little later).
 ANALYZE raw_data_file, physical_copy, raw_data_package
+
+-- simulate_pipeline_files --
+-- How far the files got through the pipeline: registered, in a built package, in a package whose bundle reached a destination, in an archived package, with their source copy deleted.
+SELECT
+  (SELECT count(*) FROM raw_data_file) AS registered,
+  (SELECT count(*) FROM raw_data_file f JOIN raw_data_package p ON p.id = f.raw_data_package_id
+   WHERE p.status = 'completed') AS packaged,
+  (SELECT count(*) FROM raw_data_file f JOIN raw_data_package p ON p.id = f.raw_data_package_id
+   WHERE EXISTS (SELECT 1 FROM data_transfer t
+                 WHERE t.data_transfer_package_id = p.data_transfer_package_id AND t.status = 'completed'))
+      AS transferred,
+  (SELECT count(*) FROM raw_data_file f JOIN raw_data_package p ON p.id = f.raw_data_package_id
+   WHERE p.state = 'archived') AS archived,
+  (SELECT count(*) FROM physical_copy c JOIN data_location l ON l.id = c.data_location_id
+   WHERE c.type = 'raw_data_file' AND c.status = 'deleted' AND l.location_type = 'source') AS deleted

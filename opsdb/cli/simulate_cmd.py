@@ -147,6 +147,11 @@ def report(result: SimulationResult, out: Console) -> None:
         f"{c.claims_lost} late completions refused"
         + (f"; {c.transient_errors} deadlocks or serialization failures carried over" if c.transient_errors else "")
     )
+    if result.pipeline_files_per_second:
+        out.print(
+            "whole pipeline, files/s: "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in result.pipeline_files_per_second.items())
+        )
     if not result.drained:
         out.print("[red]the pipeline did not drain before the timeout[/]")
     table = Table("invariant", "holds", "detail", title="Invariants (checked against the database)")

@@ -12,8 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
+import threading
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
@@ -319,11 +322,46 @@ class Batch:
         return out
 
 
+SWITCH_INTERVAL: float | None = 0.0005
+"""The interpreter's switch interval (s) while a batch is prepared, None = leave it. `prepare` runs
+in a worker thread while the event loop feeds COPY to the other connections: with the default
+5 ms, the loop waits up to 5 ms for the interpreter lock each time the preparing thread holds it
+(docs/performance.md, "The client's hand-off")."""
+
+_handoff_lock = threading.Lock()
+_handoff_users = 0
+_handoff_saved = 0.0
+
+
+@contextmanager
+def _quick_handoff() -> Iterator[None]:
+    """Shorten the switch interval (process-wide) while any batch is being prepared; the last
+    preparer out restores the value it found."""
+    global _handoff_users, _handoff_saved
+    wanted = SWITCH_INTERVAL
+    if wanted is None:
+        yield
+        return
+    with _handoff_lock:
+        if _handoff_users == 0:
+            _handoff_saved = sys.getswitchinterval()
+            sys.setswitchinterval(min(wanted, _handoff_saved))
+        _handoff_users += 1
+    try:
+        yield
+    finally:
+        with _handoff_lock:
+            _handoff_users -= 1
+            if _handoff_users == 0:
+                sys.setswitchinterval(_handoff_saved)
+
+
 def prepare(raw: Sequence[Any], index: int, first: int) -> Batch:
     """Validate a batch and turn it into columns; raises InputValidationError naming records."""
-    items = [r if isinstance(r, dict) else _as_dict(r) for r in raw]
-    batch = _prepare_bulk(items, index, first)
-    return batch if batch is not None else _prepare_each(items, index, first)
+    with _quick_handoff():
+        items = [r if isinstance(r, dict) else _as_dict(r) for r in raw]
+        batch = _prepare_bulk(items, index, first)
+        return batch if batch is not None else _prepare_each(items, index, first)
 
 
 _CHUNK = 1_000

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from opsdb.db import Connection, Record
 from opsdb.errors import NotFoundError
-from opsdb.queries import query
+from opsdb.queries import query, query_for
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,6 +34,10 @@ class Repository:
         if row is None:
             raise NotFoundError(entity, key)
         return row
+
+    async def _fetch_page(self, name: str, *args: Any) -> list[Record]:
+        """Run a named list query specialised to the filters given (opsdb.queries.query_for)."""
+        return await self.conn.fetch(query_for(name, *args), *args)
 
     async def _update(self, table: str, key: object, changes: BaseModel, *, entity: str) -> Record:
         """UPDATE only the fields the caller set; column names come from the model, values are binds."""

@@ -27,6 +27,11 @@ _AT_LOCATION_QUERY = {
     CopyType.RAW_DATA_PACKAGE: "get_raw_data_package_copy_at_location",
     CopyType.DATA_TRANSFER_PACKAGE: "get_data_transfer_package_copy_at_location",
 }
+_ITEM_COPIES_QUERY = {
+    CopyType.RAW_DATA_FILE: "list_raw_data_file_copies",
+    CopyType.RAW_DATA_PACKAGE: "list_raw_data_package_copies",
+    CopyType.DATA_TRANSFER_PACKAGE: "list_data_transfer_package_copies",
+}
 
 
 class PhysicalCopyRepository(Repository):
@@ -64,6 +69,11 @@ class PhysicalCopyRepository(Repository):
         )
         return subtype_from_row(PHYSICAL_COPY_MODELS, row)  # type: ignore[no-any-return]
 
+    async def list_item_copies(self, item_type: CopyType, item_id: UUID | int) -> list[PhysicalCopy]:
+        """Every copy of one item (file uuid, package id or bundle id), in location order."""
+        rows = await self.conn.fetch(query(_ITEM_COPIES_QUERY[CopyType(item_type)]), item_id)
+        return [subtype_from_row(PHYSICAL_COPY_MODELS, r) for r in rows]
+
     async def list_copies(
         self,
         *,
@@ -74,8 +84,10 @@ class PhysicalCopyRepository(Repository):
         limit: int = 100,
     ) -> list[PhysicalCopy]:
         """Copies in id order, filtered by location, status and type (None = any)."""
-        rows = await self.conn.fetch(
-            query("list_physical_copies"),
+        # copies in a status other than 'deleted' come from the index that leaves history out
+        live = status is not None and status is not PhysicalCopyStatus.DELETED
+        rows = await self._fetch_page(
+            "list_live_physical_copies" if live else "list_physical_copies",
             data_location_id,
             status.value if status else None,
             copy_type.value if copy_type else None,

@@ -196,8 +196,8 @@ class ExecutionRepository(Repository):
         limit: int = 100,
     ) -> list[ExecutedObsUnit]:
         """Executions filtered by obs unit, status and start time in [started_from, started_before)."""
-        rows = await self.conn.fetch(
-            query("list_executed_obs_units"),
+        rows = await self._fetch_page(
+            "list_executed_obs_units",
             obs_unit_id,
             status.value if status else None,
             started_from,

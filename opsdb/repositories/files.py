@@ -55,8 +55,8 @@ class FileRepository(Repository):
         limit: int = 1000,
     ) -> list[RawDataFile]:
         """Files in id order, filtered by executed obs unit, module and package (None = any)."""
-        rows = await self.conn.fetch(
-            query("list_raw_data_files"),
+        rows = await self._fetch_page(
+            "list_raw_data_files",
             executed_obs_unit_id,
             instrument_module_id,
             raw_data_package_id,

@@ -135,8 +135,8 @@ class PackageRepository(Repository):
         after_id: int = 0,
         limit: int = 100,
     ) -> list[RawDataPackage]:
-        rows = await self.conn.fetch(
-            query("list_raw_data_packages"),
+        rows = await self._fetch_page(
+            "list_raw_data_packages",
             executed_obs_unit_id,
             instrument_module_id,
             state.value if state else None,
@@ -195,8 +195,8 @@ class PackageRepository(Repository):
         after_id: int = 0,
         limit: int = 100,
     ) -> list[DataTransferPackage]:
-        rows = await self.conn.fetch(
-            query("list_data_transfer_packages"),
+        rows = await self._fetch_page(
+            "list_data_transfer_packages",
             status.value if status else None,
             origin_location_id,
             after_id,

@@ -45,8 +45,8 @@ class StagingRepository(Repository):
         limit: int = 100,
     ) -> list[StagingJob]:
         """Jobs in id order, filtered by user and status (None = any)."""
-        rows = await self.conn.fetch(
-            query("list_staging_jobs"),
+        rows = await self._fetch_page(
+            "list_staging_jobs",
             user_account_id,
             status.value if status else None,
             after_id,

@@ -62,8 +62,8 @@ class TransferRepository(Repository):
         after_id: int = 0,
         limit: int = 100,
     ) -> list[DataTransfer]:
-        rows = await self.conn.fetch(
-            query("list_data_transfers"),
+        rows = await self._fetch_page(
+            "list_data_transfers",
             data_transfer_package_id,
             status.value if status else None,
             unpack_status.value if unpack_status else None,
@@ -123,8 +123,8 @@ class TransferRepository(Repository):
         after_id: int = 0,
         limit: int = 100,
     ) -> list[LongTermArchiveTransfer]:
-        rows = await self.conn.fetch(
-            query("list_long_term_archive_transfers"),
+        rows = await self._fetch_page(
+            "list_long_term_archive_transfers",
             status.value if status else None,
             raw_data_package_id,
             after_id,

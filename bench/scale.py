@@ -1,0 +1,450 @@
+"""Benchmark: the regular queries at 1M and 20M files with realistic history (issue #13).
+
+One command, one fresh embedded PostgreSQL 18 with default settings::
+
+    python -m bench.scale                                  # 1M and 20M files
+    python -m bench.scale --sizes 1000000,5000000 --calls 200 --json scale.json
+    python -m bench.scale --index-cost --files 200000      # what migration 0018's indexes cost registration
+
+Each database is generated on the server (`bench.scale_data.populate`: INSERT ... SELECT
+generate_series, secondary indexes of the bulk tables rebuilt afterwards), then analysed.
+Every regular query then runs `--calls` times through the public functions a daemon, the CLI
+or a UI calls (repositories, `opsdb.pipeline`, `opsdb.work`, `opsdb.status` when present),
+with arguments drawn at random over the whole history; writes run in a transaction that is
+rolled back. Prints p50 and p99 per query and size, the p99 ratio between the largest and the
+smallest size, and the on-disk bytes per row of the bulk tables and of each of their indexes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import asyncpg
+import psycopg
+
+from bench.scale_data import FILES_PER_GROUP, MODULES, Layout, execution_uuid, file_uuid, populate
+from opsdb import embedded, migrate, pipeline, work
+from opsdb.config import with_database
+from opsdb.db import Connection, Database
+from opsdb.repositories.copies import PhysicalCopyRepository
+from opsdb.repositories.executions import ExecutionRepository
+from opsdb.repositories.files import FileRepository
+from opsdb.repositories.packages import PackageRepository
+from opsdb.repositories.transfers import TransferRepository
+from opsdb.schemas.enums import CopyType, ExecutionStatus, PackageState, PhysicalCopyStatus, Status
+
+Call = Callable[[Connection, random.Random], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    call: Call
+    writes: bool = False  # run inside a transaction that is rolled back
+
+
+def _file(lay: Layout, rng: random.Random) -> int:
+    return rng.randrange(lay.files)
+
+
+def _path(lay: Layout, i: int) -> tuple[int, str]:
+    g = i // FILES_PER_GROUP
+    return lay.modules[g % MODULES], f"obs_{g // MODULES}/m{g % MODULES}/file_{i}.fits"
+
+
+def queries(lay: Layout) -> list[Query]:
+    """Every regular query, with arguments drawn over the whole history of `lay`."""
+    executions = lay.groups // MODULES
+    unpackaged = range(lay.waiting_end, lay.groups)
+
+    async def file_by_id(c: Connection, r: random.Random) -> Any:
+        return await FileRepository(c).get_file(file_uuid(_file(lay, r)))
+
+    async def file_by_path(c: Connection, r: random.Random) -> Any:
+        return await FileRepository(c).get_file_by_path(*_path(lay, _file(lay, r)))
+
+    async def files_of_execution(c: Connection, r: random.Random) -> Any:
+        return await FileRepository(c).list_files(
+            executed_obs_unit_id=execution_uuid(r.randrange(executions)), limit=100
+        )
+
+    async def files_of_execution_module(c: Connection, r: random.Random) -> Any:
+        return await FileRepository(c).list_files(
+            executed_obs_unit_id=execution_uuid(r.randrange(executions)),
+            instrument_module_id=lay.modules[r.randrange(MODULES)],
+            limit=100,
+        )
+
+    async def files_of_package(c: Connection, r: random.Random) -> Any:
+        return await FileRepository(c).list_files(raw_data_package_id=1 + r.randrange(lay.waiting_end), limit=100)
+
+    async def unpackaged_files(c: Connection, r: random.Random) -> Any:
+        g = r.choice(unpackaged)
+        return await FileRepository(c).list_unpackaged_files(execution_uuid(g // MODULES), lay.modules[g % MODULES])
+
+    async def copies_of_file(c: Connection, r: random.Random) -> Any:
+        return await PhysicalCopyRepository(c).list_item_copies(CopyType.RAW_DATA_FILE, file_uuid(_file(lay, r)))
+
+    async def copies_of_package(c: Connection, r: random.Random) -> Any:
+        return await PhysicalCopyRepository(c).list_item_copies(
+            CopyType.RAW_DATA_PACKAGE, 1 + r.randrange(lay.waiting_end)
+        )
+
+    async def file_copy_at_location(c: Connection, r: random.Random) -> Any:
+        return await PhysicalCopyRepository(c).get_copy_at_location(
+            CopyType.RAW_DATA_FILE, file_uuid(_file(lay, r)), lay.source_location_id
+        )
+
+    async def present_copies_at_source(c: Connection, r: random.Random) -> Any:
+        return await PhysicalCopyRepository(c).list_copies(
+            data_location_id=lay.source_location_id, status=PhysicalCopyStatus.PRESENT, limit=100
+        )
+
+    async def waiting_packages(c: Connection, r: random.Random) -> Any:
+        return await PackageRepository(c).list_packages(state=PackageState.WAITING, limit=100)
+
+    async def packages_of_execution(c: Connection, r: random.Random) -> Any:
+        return await PackageRepository(c).list_packages(
+            executed_obs_unit_id=execution_uuid(r.randrange(executions)), limit=100
+        )
+
+    async def pending_transfers(c: Connection, r: random.Random) -> Any:
+        return await TransferRepository(c).list_transfers(status=Status.PENDING, limit=100)
+
+    async def failed_archive_transfers(c: Connection, r: random.Random) -> Any:
+        return await TransferRepository(c).list_archive_transfers(status=Status.FAILED, limit=100)
+
+    async def executions_of_obs_unit(c: Connection, r: random.Random) -> Any:
+        return await ExecutionRepository(c).list_executions(obs_unit_id=r.choice(lay.obs_unit_ids), limit=100)
+
+    async def running_executions(c: Connection, r: random.Random) -> Any:
+        return await ExecutionRepository(c).list_executions(status=ExecutionStatus.RUNNING, limit=100)
+
+    found: list[Query] = [
+        Query("file by id", file_by_id),
+        Query("file by module + path", file_by_path),
+        Query("files of an execution (page of 100)", files_of_execution),
+        Query("files of an execution + module (page)", files_of_execution_module),
+        Query("files of a package (page)", files_of_package),
+        Query("unpackaged files of a group (page)", unpackaged_files),
+        Query("copies of a file", copies_of_file),
+        Query("copies of a package", copies_of_package),
+        Query("file copy at a location", file_copy_at_location),
+        Query("present copies at a location (page)", present_copies_at_source),
+        Query("waiting packages (page)", waiting_packages),
+        Query("packages of an execution", packages_of_execution),
+        Query("pending transfers (page)", pending_transfers),
+        Query("failed archive transfers (page)", failed_archive_transfers),
+        Query("executions of an obs unit (page)", executions_of_obs_unit),
+        Query("running executions (page)", running_executions),
+        Query("pipeline: unpackaged file groups", lambda c, r: pipeline.unpackaged_file_groups(c)),
+        Query("pipeline: packages ready to bundle", lambda c, r: pipeline.packages_ready_to_bundle(c)),
+        Query("pipeline: bundles needing transfer", lambda c, r: pipeline.bundles_needing_transfer(c)),
+        Query("pipeline: transfers to unpack", lambda c, r: pipeline.transfers_to_unpack(c)),
+        Query("pipeline: packages ready for archive", lambda c, r: pipeline.packages_ready_for_archive(c)),
+        Query("pipeline: staging requests", lambda c, r: pipeline.staging_requests(c)),
+    ]
+    for kind in work.WorkKind:
+        if kind is work.WorkKind.PHYSICAL_COPY_DELETION:
+            continue
+        found.append(Query(f"claim 10: {kind.value}", _claimer(kind), writes=True))
+        found.append(Query(f"failed page: {kind.value}", _failed_lister(kind)))
+    # deletion (helper h2's queries), through the public pipeline functions
+    found += [
+        Query("deletion candidates (1,000)", lambda c, r: pipeline.deletion_candidates(c, limit=1000)),
+        Query("schedule deletions (1,000)", lambda c, r: pipeline.schedule_deletions(c, limit=1000), writes=True),
+        Query("claim deletions (100)", lambda c, r: pipeline.claim_deletions(c, "bench", 100), writes=True),
+    ]
+    status = _status_call()
+    if status is not None:
+        found.append(Query("opsdb status (summary)", status))
+    return found
+
+
+def _claimer(kind: work.WorkKind) -> Call:
+    async def call(c: Connection, r: random.Random) -> Any:
+        return await work.claim(c, kind, "bench", 10)
+
+    return call
+
+
+def _failed_lister(kind: work.WorkKind) -> Call:
+    async def call(c: Connection, r: random.Random) -> Any:
+        return await work.list_failed(c, kind, limit=100)
+
+    return call
+
+
+def _status_call() -> Call | None:
+    try:
+        from opsdb import status
+    except ImportError:
+        return None
+    summarize = getattr(status, "summarize", None)
+    if summarize is None:
+        return None
+
+    async def call(c: Connection, r: random.Random) -> Any:
+        return await summarize(c)
+
+    return call
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def time_query(
+    conn: Connection, q: Query, calls: int, rng: random.Random, slow: float, statement_timeout: float
+) -> dict[str, Any]:
+    """Run `q` up to `calls` times (fewer once the total passes `slow` seconds; a call is cancelled
+    after `timeout` seconds); p50 and p99 in ms."""
+    times: list[float] = []
+    spent = 0.0
+    await conn.execute(f"SET statement_timeout = {int(statement_timeout * 1000)}")
+    try:
+        for _ in range(calls):
+            if q.writes:
+                await conn.execute("BEGIN")
+            start = time.perf_counter()
+            try:
+                await q.call(conn, rng)
+            except Exception as exc:
+                if "statement timeout" in str(exc):
+                    return {"calls": len(times) + 1, "timeout_s": statement_timeout, "p50_ms": None, "p99_ms": None}
+                raise
+            finally:
+                elapsed = time.perf_counter() - start
+                if q.writes:
+                    await conn.execute("ROLLBACK")
+            times.append(elapsed * 1000)
+            spent += elapsed
+            if spent > slow:
+                break
+    finally:
+        await conn.execute("SET statement_timeout = 0")
+    return {
+        "calls": len(times),
+        "p50_ms": round(statistics.median(times), 3),
+        "p99_ms": round(_percentile(times, 0.99), 3),
+    }
+
+
+async def _rebuild_bulk_indexes(conn: Connection, drop: bool, saved: list[str]) -> None:
+    """Drop (saving their definitions) or recreate the bulk tables' indexes that back no constraint."""
+    if drop:
+        rows = await conn.fetch(
+            """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+               FROM pg_index i
+               WHERE i.indrelid IN ('raw_data_file'::regclass, 'physical_copy'::regclass)
+                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"""
+        )
+        for r in rows:
+            saved.append(r["def"])
+            await conn.execute(f"DROP INDEX {r['name']}")
+    else:
+        for definition in saved:
+            await conn.execute(definition)
+
+
+async def sizes(conn: Connection, files: int) -> dict[str, Any]:
+    """On-disk bytes of the bulk tables (and of the audit trail, if any) and of each of their
+    indexes, per row."""
+    out: dict[str, Any] = {}
+    tables = [("raw_data_file", files), ("physical_copy", await conn.fetchval("SELECT count(*) FROM physical_copy"))]
+    # the audit trail, where the schema has one (issue #10's state history)
+    if await conn.fetchval("SELECT to_regclass('state_history') IS NOT NULL"):
+        tables.append(("state_history", await conn.fetchval("SELECT count(*) FROM state_history")))
+    for table, rows in tables:
+        if not rows:
+            continue
+        heap = await conn.fetchval("SELECT pg_table_size($1::regclass)", table)
+        out[table] = {"rows": rows, "heap_bytes": heap, "heap_bytes_per_row": round(heap / rows, 1), "indexes": {}}
+        for r in await conn.fetch(
+            """SELECT c.relname, pg_relation_size(c.oid) AS bytes
+               FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+               WHERE i.indrelid = $1::regclass ORDER BY c.relname""",
+            table,
+        ):
+            out[table]["indexes"][r["relname"]] = {
+                "bytes": r["bytes"],
+                "bytes_per_row": round(r["bytes"] / rows, 1),
+            }
+    out["database_bytes"] = await conn.fetchval("SELECT pg_database_size(current_database())")
+    return out
+
+
+async def bench_size(
+    server: str, files: int, calls: int, slow: float, statement_timeout: float, seed: int
+) -> dict[str, Any]:
+    name = f"opsdb_scale_{files}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = with_database(server, name)
+    migrate.apply(dsn)
+    result: dict[str, Any] = {"files": files}
+    async with await Database.connect(dsn, min_size=1, max_size=2) as db, db.connection() as conn:
+        started = time.perf_counter()
+        await conn.execute("SET synchronous_commit = off")
+        await conn.execute("SET maintenance_work_mem = '512MB'")
+        saved: list[str] = []
+        await _rebuild_bulk_indexes(conn, True, saved)
+        lay = await populate(conn, files)
+        await _rebuild_bulk_indexes(conn, False, saved)
+        await conn.execute("VACUUM ANALYZE")
+        result["build_seconds"] = round(time.perf_counter() - started, 1)
+        print(f"  {files:,} files built in {result['build_seconds']} s", file=sys.stderr)
+        result["sizes"] = await sizes(conn, lay.files)
+        rng = random.Random(seed)
+        result["queries"] = {}
+        for q in queries(lay):
+            try:
+                timing = await time_query(conn, q, calls, rng, slow, statement_timeout)
+            except Exception as exc:  # a query another branch changes: report, keep going
+                timing = {"error": f"{type(exc).__name__}: {exc}"[:200]}
+            result["queries"][q.name] = timing
+            print(f"  {q.name}: {timing}", file=sys.stderr)
+    return result
+
+
+def print_table(results: list[dict[str, Any]]) -> None:
+    first, last = results[0], results[-1]
+    head = " | ".join(f"{r['files'] / 1e6:g}M p50 ms | {r['files'] / 1e6:g}M p99 ms" for r in results)
+    print(f"| query | {head} | p99 ratio |")
+    print("|---|" + "---:|" * (2 * len(results) + 1))
+    for name in first["queries"]:
+        cells = []
+        for r in results:
+            t = r["queries"].get(name, {})
+            if "timeout_s" in t:
+                cells += [f"> {t['timeout_s'] * 1000:.0f}", "-"]
+            else:
+                cells += [str(t.get("p50_ms", t.get("error", "-"))), str(t.get("p99_ms", "-"))]
+        a, b = first["queries"][name].get("p99_ms"), last["queries"].get(name, {}).get("p99_ms")
+        ratio = f"{b / a:.2f}" if a and b and len(results) > 1 else "-"
+        print(f"| {name} | " + " | ".join(cells) + f" | {ratio} |")
+
+
+# -- what the new indexes cost registration ----------------------------------------------------
+
+BULK_INDEXES_0018 = {
+    "raw_data_file_eou_id_idx": "CREATE INDEX raw_data_file_eou_id_idx ON raw_data_file (executed_obs_unit_id, id)",
+    "physical_copy_live_idx": "CREATE INDEX physical_copy_live_idx ON physical_copy (data_location_id, status, id)"
+    " WHERE status <> 'deleted'",
+}
+
+
+async def index_cost(server: str, files: int, runs: int) -> dict[str, Any]:
+    """Registration and plain COPY of `files` new files with and without each 0018 bulk-table index,
+    interleaved in one run (files/s, medians)."""
+    from bench.registration import _reset, copy_rows, file_records, run_copy, run_opsdb, seed
+
+    name = "opsdb_index_cost"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = with_database(server, name)
+    migrate.apply(dsn)
+    async with await Database.connect(dsn, min_size=1, max_size=1) as db, db.connection() as conn:
+        seeded = await seed(conn)
+    records = file_records(seeded, files)
+    rows = copy_rows(records)
+    variants = {"without": [], "+eou_id": ["raw_data_file_eou_id_idx"], "+live": ["physical_copy_live_idx"]}
+    variants["+both (0018)"] = list(BULK_INDEXES_0018)
+    rates: dict[str, dict[str, list[float]]] = {v: {"copy": [], "opsdb": []} for v in variants}
+    for _ in range(runs):
+        for variant, keep in variants.items():
+            raw = await asyncpg.connect(dsn)
+            try:
+                for index, definition in BULK_INDEXES_0018.items():
+                    await raw.execute(f"DROP INDEX IF EXISTS {index}")
+                    if index in keep:
+                        await raw.execute(definition)
+            finally:
+                await raw.close()
+            for label, body in (
+                ("copy", lambda: run_copy(dsn, seeded, rows, 10_000, 3)),
+                ("opsdb", lambda: run_opsdb(dsn, seeded, records, 10_000, 3)),
+            ):
+                await _reset(dsn)
+                start = time.perf_counter()
+                await body()
+                rates[variant][label].append(files / (time.perf_counter() - start))
+    out = {v: {k: round(statistics.median(x)) for k, x in r.items()} for v, r in rates.items()}
+    print("| indexes | COPY files/s | opsdb files/s |")
+    print("|---|---:|---:|")
+    for variant, r in out.items():
+        print(f"| {variant} | {r['copy']:,} | {r['opsdb']:,} |")
+    return out
+
+
+@contextmanager
+def _server(parent: Path | None) -> Iterator[str]:
+    """A fresh embedded server with default durability (fsync on), stopped and deleted on exit."""
+    # own prefix and owner file: embedded.reap_stale (tests, other benchmarks) must not take it for stale
+    directory = Path(tempfile.mkdtemp(prefix="opsdb-scale-bench-", dir=parent))
+    (directory / embedded.OWNER_FILE).write_text(str(os.getpid()))
+    directory.chmod(0o755)
+    data_dir = directory / "pgdata"
+    server = embedded.start(data_dir)
+    try:
+        yield embedded.dsn_of(server)
+    finally:
+        server.cleanup()
+        embedded.stop(data_dir)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="1000000,20000000", help="comma-separated file counts")
+    parser.add_argument("--calls", type=int, default=200, help="calls per query (fewer for slow ones)")
+    parser.add_argument("--slow", type=float, default=20.0, help="seconds per query after which calls stop")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds after which one call is cancelled")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--dir", type=Path, help="where the embedded server's directory goes (default: /tmp)")
+    parser.add_argument("--dsn", help="an existing server instead of an embedded one (admin DSN)")
+    parser.add_argument("--index-cost", action="store_true", help="measure what 0018's indexes cost registration")
+    parser.add_argument("--files", type=int, default=200_000, help="files per run of --index-cost")
+    parser.add_argument("--runs", type=int, default=3, help="runs of --index-cost")
+    args = parser.parse_args(argv)
+
+    def run(server: str) -> dict[str, Any]:
+        if args.index_cost:
+            return {"index_cost": anyio.run(index_cost, server, args.files, args.runs)}
+        results = []
+        for files in (int(s) for s in args.sizes.split(",")):
+            print(f"building {files:,} files ...", file=sys.stderr)
+            results.append(anyio.run(bench_size, server, files, args.calls, args.slow, args.timeout, args.seed))
+        print_table(results)
+        return {"sizes": results}
+
+    if args.dsn:
+        out = run(args.dsn)
+    else:
+        with _server(args.dir) as server:
+            out = run(server)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
