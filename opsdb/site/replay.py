@@ -1,0 +1,244 @@
+"""Replay: the spool's queued writes to the main database, in order, exactly once in effect.
+
+The queue is taken in windows of consecutive entries (arrival order). Within a window the
+starts go first (one statement), then the files of each location (`register_files`: large
+batches written on several connections at once, so the long link's round trips overlap), then
+the finishes (one statement); a start always precedes its files in the spool, so this keeps
+every dependency. Only then are the window's entries marked applied, with every conflict or
+refusal found, in one SQLite transaction. A replay killed anywhere re-applies at most its
+current window, which the main database takes as a repeat: starts and files are keyed by
+their client-made ids, and a repeated finish with the same outcome changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from opsdb.db import Database
+from opsdb.errors import (
+    ConflictError,
+    InputValidationError,
+    InvalidReferenceError,
+    InvalidTransitionError,
+    NotFoundError,
+    OpsdbError,
+)
+from opsdb.registration import register_files
+from opsdb.schemas.execution import ExecutedObsUnitFinish, ExecutedObsUnitStart
+from opsdb.site.store import Entry, Spool, SpooledConflict
+
+_REFUSALS = (ConflictError, InvalidReferenceError, InvalidTransitionError, NotFoundError, InputValidationError)
+
+
+@dataclass
+class ReplayProgress:
+    """After each window: how far the replay got, and how much is still queued."""
+
+    entries: int
+    files: int
+    conflicts: int
+    queued_entries: int
+    seconds: float
+
+    @property
+    def files_per_second(self) -> float:
+        return self.files / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class ReplayReport:
+    """What one replay did."""
+
+    entries: int = 0
+    starts: int = 0
+    finishes: int = 0
+    files: int = 0
+    files_new: int = 0
+    files_existing: int = 0
+    conflicts: int = 0
+    windows: int = 0
+    seconds: float = 0.0
+
+    @property
+    def files_per_second(self) -> float:
+        return self.files / self.seconds if self.seconds else 0.0
+
+
+async def replay(
+    spool: Spool,
+    db: Database,
+    *,
+    window_files: int = 100_000,
+    window_entries: int = 2_000,
+    batch_size: int = 10_000,
+    connections: int = 4,
+    on_progress: Callable[[ReplayProgress], object] | None = None,
+    until_empty: bool = True,
+) -> ReplayReport:
+    """Replay queued entries until the queue is empty (or one window, `until_empty=False`).
+
+    Entries spooled while it runs are replayed too. Holds the spool's replay lock (SpoolError
+    if another replay runs). A link failure raises (the window stays queued, the error is
+    recorded for `opsdb spool status`); conflicts and refusals are kept in the spool.
+    """
+    import anyio
+
+    report = ReplayReport()
+    began = time.perf_counter()
+    with spool.replay_lock():
+        run = await anyio.to_thread.run_sync(spool.begin_run)
+        try:
+            while True:
+                window = await anyio.to_thread.run_sync(
+                    lambda: spool.queued_window(max_entries=window_entries, max_files=window_files)
+                )
+                if not window:
+                    break
+                conflicts = await _apply_window(spool, db, window, report, batch_size, connections)
+                await anyio.to_thread.run_sync(spool.mark_applied, [e.seq for e in window], conflicts)
+                report.entries += len(window)
+                report.conflicts += len(conflicts)
+                report.windows += 1
+                report.seconds = time.perf_counter() - began
+                await anyio.to_thread.run_sync(
+                    lambda: spool.update_run(
+                        run, entries=report.entries, files=report.files, conflicts=report.conflicts
+                    )
+                )
+                if on_progress is not None:
+                    queued = await anyio.to_thread.run_sync(lambda: spool.status().queued_entries)
+                    on_progress(ReplayProgress(report.entries, report.files, report.conflicts, queued, report.seconds))
+                if not until_empty:
+                    break
+        except BaseException as exc:
+            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(
+                    lambda: spool.update_run(
+                        run,
+                        entries=report.entries,
+                        files=report.files,
+                        conflicts=report.conflicts,
+                        error=message,
+                        finished=True,
+                    )
+                )
+            raise
+        await anyio.to_thread.run_sync(
+            lambda: spool.update_run(
+                run, entries=report.entries, files=report.files, conflicts=report.conflicts, finished=True
+            )
+        )
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+async def _apply_window(
+    spool: Spool, db: Database, window: Sequence[Entry], report: ReplayReport, batch_size: int, connections: int
+) -> list[SpooledConflict]:
+    conflicts: list[SpooledConflict] = []
+    starts = [e for e in window if e.kind == "start"]
+    finishes = [e for e in window if e.kind == "finish"]
+    files = [e for e in window if e.kind == "files"]
+    if starts:
+        conflicts += await _apply_starts(db, starts)
+        report.starts += len(starts)
+    by_location: dict[int, list[int]] = {}
+    for e in files:
+        assert e.location_id is not None
+        by_location.setdefault(e.location_id, []).append(e.seq)
+    for location_id, seqs in by_location.items():
+        rows = spool.files_of(seqs)
+        new, existing, found = await _apply_files(db, location_id, rows, batch_size, connections)
+        report.files += len(rows)
+        report.files_new += new
+        report.files_existing += existing
+        conflicts += found
+    if finishes:
+        conflicts += await _apply_finishes(db, finishes)
+        report.finishes += len(finishes)
+    return conflicts
+
+
+def _kept(entry: int, position: int, kind: str, exc: Exception | str, record_id: UUID) -> SpooledConflict:
+    reason = "conflict" if isinstance(exc, ConflictError | InvalidTransitionError | str) else "refused"
+    detail = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+    return SpooledConflict(entry, position, kind, reason, record_id.hex, detail, time.time())
+
+
+async def _apply_starts(db: Database, entries: Sequence[Entry]) -> list[SpooledConflict]:
+    """All starts in one statement; on any refusal, one by one to keep each refusal apart."""
+    items = [ExecutedObsUnitStart.model_validate(e.payload) for e in entries]
+    unique = {item.id: item for item in items}
+    if len(unique) == len(items):
+        try:
+            async with db.transaction() as uow:
+                await uow.executions.start_many(items)
+            return []
+        except _REFUSALS:
+            pass
+    kept = []
+    for entry, item in zip(entries, items, strict=True):
+        try:
+            async with db.transaction() as uow:
+                await uow.executions.start(item)
+        except _REFUSALS as exc:
+            kept.append(_kept(entry.seq, 0, "start", exc, item.id))
+    return kept
+
+
+async def _apply_finishes(db: Database, entries: Sequence[Entry]) -> list[SpooledConflict]:
+    items = [(e, e.execution_id, ExecutedObsUnitFinish.model_validate(e.payload)) for e in entries]
+    ids = [i for _, i, _ in items]
+    if len(set(ids)) == len(ids):
+        try:
+            async with db.transaction() as uow:
+                await uow.executions.finish_many({i: f for _, i, f in items if i is not None})
+            return []
+        except _REFUSALS:
+            pass
+    kept = []
+    for entry, execution_id, finish in items:
+        assert execution_id is not None
+        try:
+            async with db.transaction() as uow:
+                await uow.executions.finish(execution_id, finish)
+        except _REFUSALS as exc:
+            kept.append(_kept(entry.seq, 0, "finish", exc, execution_id))
+    return kept
+
+
+async def _apply_files(
+    db: Database,
+    location_id: int,
+    rows: Sequence[tuple[int, int, dict[str, Any]]],
+    batch_size: int,
+    connections: int,
+) -> tuple[int, int, list[SpooledConflict]]:
+    """Register the spooled files (idempotent); refused records are kept and the rest retried."""
+    kept: list[SpooledConflict] = []
+    remaining = list(rows)
+    for _ in range(len(rows) + 1):
+        records = [r for _, _, r in remaining]
+        try:
+            report = await register_files(db, location_id, records, batch_size=batch_size, connections=connections)
+        except InputValidationError as exc:  # unknown module or execution (its start was refused)
+            bad = {p.position: p for p in exc.problems}
+            for position, problem in bad.items():
+                seq, pos, record = remaining[position]
+                kept.append(_kept(seq, pos, "file", InputValidationError([problem]), record["id"]))
+            remaining = [r for i, r in enumerate(remaining) if i not in bad]
+            continue
+        except NotFoundError as exc:  # the location itself is gone: every file of the group is refused
+            for seq, pos, record in remaining:
+                kept.append(_kept(seq, pos, "file", exc, record["id"]))
+            return 0, 0, kept
+        for conflict in report.conflicts:
+            seq, pos, record = remaining[conflict.position]
+            kept.append(_kept(seq, pos, "file", str(conflict), record["id"]))
+        return report.new, report.existing, kept
+    raise OpsdbError("replay could not settle the refused files of a window")  # pragma: no cover
