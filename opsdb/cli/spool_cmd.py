@@ -127,7 +127,13 @@ async def _replay(spool: Spool, dsn: str, args: argparse.Namespace) -> ReplayRep
             f"{p.conflicts} conflicts kept; {p.queued_entries:,} entries queued"
         )
 
-    async with await Database.connect(dsn, min_size=1, max_size=args.connections + 1) as db:
+    try:
+        db = await Database.connect(dsn, min_size=1, max_size=args.connections + 1)
+    except DatabaseUnavailableError as exc:  # recorded, so that `status` shows it
+        run = spool.begin_run()
+        spool.update_run(run, entries=0, files=0, conflicts=0, error=str(exc), finished=True)
+        raise
+    async with db:
         try:
             return await replay(
                 spool,

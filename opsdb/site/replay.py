@@ -13,10 +13,12 @@ their client-made ids, and a repeated finish with the same outcome changes nothi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+import anyio
 
 from opsdb.db import Database
 from opsdb.errors import (
@@ -85,8 +87,6 @@ async def replay(
     if another replay runs). A link failure raises (the window stays queued, the error is
     recorded for `opsdb spool status`); conflicts and refusals are kept in the spool.
     """
-    import anyio
-
     report = ReplayReport()
     began = time.perf_counter()
     with spool.replay_lock():
@@ -152,9 +152,8 @@ async def _apply_window(
         assert e.location_id is not None
         by_location.setdefault(e.location_id, []).append(e.seq)
     for location_id, seqs in by_location.items():
-        rows = spool.files_of(seqs)
-        new, existing, found = await _apply_files(db, location_id, rows, batch_size, connections)
-        report.files += len(rows)
+        count, new, existing, found = await _stream_files(spool, db, location_id, seqs, batch_size, connections)
+        report.files += count
         report.files_new += new
         report.files_existing += existing
         conflicts += found
@@ -164,10 +163,11 @@ async def _apply_window(
     return conflicts
 
 
-def _kept(entry: int, position: int, kind: str, exc: Exception | str, record_id: UUID) -> SpooledConflict:
+def _kept(entry: int, position: int, kind: str, exc: Exception | str, record_id: UUID | str) -> SpooledConflict:
     reason = "conflict" if isinstance(exc, ConflictError | InvalidTransitionError | str) else "refused"
     detail = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
-    return SpooledConflict(entry, position, kind, reason, record_id.hex, detail, time.time())
+    key = record_id.hex if isinstance(record_id, UUID) else UUID(record_id).hex
+    return SpooledConflict(entry, position, kind, reason, key, detail, time.time())
 
 
 async def _apply_starts(db: Database, entries: Sequence[Entry]) -> list[SpooledConflict]:
@@ -210,6 +210,39 @@ async def _apply_finishes(db: Database, entries: Sequence[Entry]) -> list[Spoole
         except _REFUSALS as exc:
             kept.append(_kept(entry.seq, 0, "finish", exc, execution_id))
     return kept
+
+
+async def _stream_files(
+    spool: Spool, db: Database, location_id: int, seqs: Sequence[int], batch_size: int, connections: int
+) -> tuple[int, int, int, list[SpooledConflict]]:
+    """(files, new, existing, kept) of the entries' files, read from the spool while earlier batches are written.
+
+    A registration refused outright (an unknown module or execution, named by position) is
+    done again from a full read, by `_apply_files`, which keeps the refused records apart.
+    """
+    keys: list[tuple[int, int, str]] = []
+    per_read = max(1, batch_size // 1_000)  # entries read at once (a call holds ~1,000 files or fewer)
+
+    async def records() -> AsyncIterator[dict[str, Any]]:
+        for first in range(0, len(seqs), per_read):
+            rows = await anyio.to_thread.run_sync(spool.files_of, seqs[first : first + per_read])
+            for seq, position, record in rows:
+                keys.append((seq, position, record["id"]))
+                yield record
+
+    try:
+        report = await register_files(db, location_id, records(), batch_size=batch_size, connections=connections)
+    except InputValidationError:
+        rows = await anyio.to_thread.run_sync(spool.files_of, seqs)
+        return len(rows), *await _apply_files(db, location_id, rows, batch_size, connections)
+    except NotFoundError as exc:  # the location itself is gone: every file of the group is refused
+        rows = await anyio.to_thread.run_sync(spool.files_of, seqs)
+        return len(rows), 0, 0, [_kept(seq, pos, "file", exc, record["id"]) for seq, pos, record in rows]
+    kept = []
+    for conflict in report.conflicts:
+        seq, pos, record_id = keys[conflict.position]
+        kept.append(_kept(seq, pos, "file", str(conflict), record_id))
+    return len(keys), report.new, report.existing, kept
 
 
 async def _apply_files(

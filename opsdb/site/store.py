@@ -298,8 +298,14 @@ class Spool:
         return window
 
     def files_of(self, entries: Sequence[int]) -> list[tuple[int, int, dict[str, Any]]]:
-        """(entry, position, FileRecord dict) of the given entries, in entry then position order."""
+        """(entry, position, FileRecord dict) of the given entries, in entry then position order.
+
+        Ids and times stay text (hex, ISO 8601): registration validates them again anyway, and
+        building UUID and datetime objects here cost more than the rest of the read.
+        """
         out = []
+        plain = FILE_COLUMNS[:-1]
+        loads = json.loads
         with self._lock:
             for seq in entries:
                 cur = self._db.execute(
@@ -308,7 +314,10 @@ class Spool:
                     (seq,),
                 )
                 for row in cur:
-                    out.append((row[0], row[1], _file_record(row[2:])))
+                    record = dict(zip(plain, row[2:-1], strict=True))
+                    if row[-1] is not None:
+                        record["metadata"] = loads(row[-1])
+                    out.append((row[0], row[1], record))
         return out
 
     def mark_applied(self, entries: Sequence[int], conflicts: Sequence[SpooledConflict]) -> None:
