@@ -184,7 +184,9 @@ async def test_conflicts_found_at_replay_are_kept_and_reported(db: Database, bas
         await site.finish_execution(
             basics.other_executed_obs_unit_id, {"status": "completed", "end_time": T0 + timedelta(hours=1)}
         )
-        await site.start_execution({"obs_unit_id": 999_999, "start_time": T0})  # unknown obs unit: refused at replay
+        refused = await site.start_execution({"obs_unit_id": 999_999, "start_time": T0})  # unknown obs unit
+        await site.register_files(basics.ccat_source_location_id, files(basics, refused.ids[0], 2, prefix="r"))
+        await site.register_files(basics.ccat_source_location_id, files(basics, execution, 3, prefix="s"))
     # meanwhile, in Cologne: file 3 registered with another checksum, the clashing id started otherwise,
     # and the other execution aborted
     async with db.connection() as conn:
@@ -204,17 +206,21 @@ async def test_conflicts_found_at_replay_are_kept_and_reported(db: Database, bas
             T0 + timedelta(minutes=5),
         )
     report = await replay(spool, db)
-    assert report.files_new == 9 and report.conflicts == 4
+    # the refused start's files are refused too (no such execution); the rest of the window applies
+    assert report.files_new == 9 + 3 and report.conflicts == 6
     kept = spool.conflicts()
-    assert sorted((c.kind, c.reason) for c in kept) == [
-        ("file", "conflict"),
-        ("finish", "conflict"),
-        ("start", "conflict"),
-        ("start", "refused"),
+    assert sorted((c.kind, c.reason, c.position) for c in kept) == [
+        ("file", "conflict", 3),
+        ("file", "refused", 0),
+        ("file", "refused", 1),
+        ("finish", "conflict", 0),
+        ("start", "conflict", 0),
+        ("start", "refused", 0),
     ]
-    file_conflict = next(c for c in kept if c.kind == "file")
-    assert file_conflict.position == 3 and "checksum" in file_conflict.detail
-    assert spool.status().conflicts == 4 and spool.status().queued_entries == 0
+    file_conflict = next(c for c in kept if c.kind == "file" and c.reason == "conflict")
+    assert "checksum" in file_conflict.detail
+    assert all("executed_obs_unit_id" in c.detail for c in kept if c.reason == "refused" and c.kind == "file")
+    assert spool.status().conflicts == 6 and spool.status().queued_entries == 0
     async with db.connection() as conn:  # nothing stored was overwritten
         assert (
             await conn.fetchval("SELECT checksum FROM raw_data_file WHERE relative_path = $1", other["relative_path"])
