@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import anyio
+import anyio.abc
 
 from opsdb.db import Database
 from opsdb.errors import (
@@ -30,6 +31,8 @@ from opsdb.errors import (
     OpsdbError,
 )
 from opsdb.registration import register_files
+from opsdb.registration.records import Batch
+from opsdb.registration.writer import Writer
 from opsdb.schemas.execution import ExecutedObsUnitFinish, ExecutedObsUnitStart
 from opsdb.site.store import Entry, Spool, SpooledConflict
 
@@ -152,7 +155,7 @@ async def _apply_window(
         assert e.location_id is not None
         by_location.setdefault(e.location_id, []).append(e.seq)
     for location_id, seqs in by_location.items():
-        count, new, existing, found = await _stream_files(spool, db, location_id, seqs, batch_size, connections)
+        count, new, existing, found = await _write_files(spool, db, location_id, seqs, batch_size, connections)
         report.files += count
         report.files_new += new
         report.files_existing += existing
@@ -161,6 +164,13 @@ async def _apply_window(
         conflicts += await _apply_finishes(db, finishes)
         report.finishes += len(finishes)
     return conflicts
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error that stopped the writers (the others are its cancellations)."""
+    for exc in group.exceptions:
+        return _first_error(exc) if isinstance(exc, BaseExceptionGroup) else exc
+    return group
 
 
 def _kept(entry: int, position: int, kind: str, exc: Exception | str, record_id: UUID | str) -> SpooledConflict:
@@ -210,6 +220,63 @@ async def _apply_finishes(db: Database, entries: Sequence[Entry]) -> list[Spoole
         except _REFUSALS as exc:
             kept.append(_kept(entry.seq, 0, "finish", exc, execution_id))
     return kept
+
+
+async def _write_files(
+    spool: Spool, db: Database, location_id: int, seqs: Sequence[int], batch_size: int, connections: int
+) -> tuple[int, int, int, list[SpooledConflict]]:
+    """(files, new, existing, kept) of the entries' files, written as registration batches on several connections.
+
+    The files were validated when spooled: they are read from the spool straight into the bulk
+    writer's columns (in id order: concurrent writers lock alike), a batch per `batch_size`
+    files, while earlier batches are written. A batch refused outright (an unknown module or
+    execution) sends the whole group through `_apply_files`, which keeps the refused records
+    apart (batches already committed are taken again as repeats).
+    """
+    keys: list[tuple[int, int, str]] = []
+    totals = [0, 0]
+    found: list[tuple[int, int, str, str]] = []
+    per_read = max(1, batch_size // 1_000)  # entries read at once (a call holds ~1,000 files or fewer)
+    send, receive = anyio.create_memory_object_stream[Batch](connections)
+
+    async def produce() -> None:
+        index = 0
+        async with send:
+            for first in range(0, len(seqs), per_read):
+                where, columns = await anyio.to_thread.run_sync(spool.file_columns, seqs[first : first + per_read])
+                base = len(keys)
+                keys.extend((seq, pos, fid) for (seq, pos), fid in zip(where, columns.get("id", []), strict=True))
+                for start in range(0, len(where), batch_size):
+                    part = {name: values[start : start + batch_size] for name, values in columns.items()}
+                    size = len(part["id"])
+                    positions = list(range(base + start, base + start + size))
+                    await send.send(Batch(index, base + start, size, positions, part))
+                    index += 1
+
+    async def consume(batches: anyio.abc.ObjectReceiveStream[Batch]) -> None:
+        async with batches, db.connection() as conn:
+            writer = Writer(conn, location_id)
+            async for batch in batches:
+                new, existing, conflicts = await writer.write(batch)
+                totals[0] += new
+                totals[1] += existing
+                for c in conflicts:
+                    seq, pos, fid = keys[c.position]
+                    found.append((seq, pos, fid, str(c)))
+
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(produce)
+            for _ in range(connections):
+                tg.start_soon(consume, receive.clone())
+            receive.close()
+    except BaseExceptionGroup as group:
+        first = _first_error(group)
+        if isinstance(first, InputValidationError | NotFoundError):
+            return await _stream_files(spool, db, location_id, seqs, batch_size, connections)
+        raise first from None
+    kept = [_kept(seq, pos, "file", detail, fid) for seq, pos, fid, detail in found]
+    return len(keys), totals[0], totals[1], kept
 
 
 async def _stream_files(

@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from opsdb.errors import OpsdbError
-from opsdb.registration.records import Batch
+from opsdb.registration.records import EMPTY_JSONB, Batch, Jsonb
 
 SCHEMA_VERSION = 1
 
@@ -319,6 +319,34 @@ class Spool:
                         record["metadata"] = loads(row[-1])
                     out.append((row[0], row[1], record))
         return out
+
+    def file_columns(self, entries: Sequence[int]) -> tuple[list[tuple[int, int]], dict[str, list[Any]]]:
+        """The entries' files as registration columns (`registration.records.Batch` layout), in id order.
+
+        Returns ([(entry, position)], {column: values}): values as the bulk writer takes them
+        (ids as hex, executions as UUIDs, creation times as datetimes, metadata as jsonb bytes;
+        "metadata" left out when no file has any). They were validated when spooled.
+        """
+        marks = ", ".join("?" * len(entries))
+        rows = self._read(
+            f"SELECT entry, position, {', '.join(FILE_COLUMNS)} FROM spooled_file WHERE entry IN ({marks}) ORDER BY id",
+            list(entries),
+        )
+        if not rows:
+            return [], {}
+        values = list(zip(*rows, strict=True))
+        keys = list(zip(values[0], values[1], strict=True))
+        columns = dict(zip(FILE_COLUMNS, (list(v) for v in values[2:]), strict=True))
+        units: dict[str, UUID] = {}
+        columns["executed_obs_unit_id"] = [
+            units.get(u) or units.setdefault(u, UUID(u)) for u in columns["executed_obs_unit_id"]
+        ]
+        parse = datetime.fromisoformat
+        columns["file_created_at"] = [None if c is None else parse(c) for c in columns["file_created_at"]]
+        metadata = columns.pop("metadata")
+        if any(m is not None for m in metadata):
+            columns["metadata"] = [EMPTY_JSONB if m is None else Jsonb(b"\x01" + m.encode()) for m in metadata]
+        return keys, columns
 
     def mark_applied(self, entries: Sequence[int], conflicts: Sequence[SpooledConflict]) -> None:
         """Mark entries applied and keep their conflicts, in one transaction."""
