@@ -124,6 +124,9 @@ async def test_a_cut_link_spools_within_the_timeout_then_replay_applies_in_order
         ] == [(50, 50)]
     again = await replay(spool, db)
     assert again.entries == 0
+    assert spool.purge_applied(3600) == 0  # applied a moment ago: kept for the site reads
+    assert spool.purge_applied(0) == 3 and spool.status().applied_entries == 0
+    assert spool.spooled_files_of(execution) == []
 
 
 async def test_an_unreachable_database_spools_at_once(basics: Basics, spool: Spool) -> None:

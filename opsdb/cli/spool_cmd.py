@@ -48,9 +48,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     status.add_argument("--json", action="store_true", help="print JSON")
     replay_cmd = actions.add_parser("replay", help="replay the queued writes to the main database now")
     replay_cmd.add_argument("--dsn", help="main database (default: OPSDB_DSN; required)")
-    replay_cmd.add_argument("--batch-size", type=positive_int, default=10_000, help="files per transaction")
-    replay_cmd.add_argument("--connections", type=positive_int, default=4, help="batches written at once")
-    replay_cmd.add_argument("--window-files", type=positive_int, default=100_000, help="files marked applied at once")
+    replay_cmd.add_argument("--batch-size", type=positive_int, default=25_000, help="files per transaction")
+    replay_cmd.add_argument(
+        "--connections", type=positive_int, default=8, help="batches in flight (hides the link's round trips)"
+    )
+    replay_cmd.add_argument("--window-files", type=positive_int, default=200_000, help="files marked applied at once")
+    replay_cmd.add_argument(
+        "--keep-hours",
+        type=float,
+        default=24.0,
+        help="then delete applied entries older than this (those with conflicts stay; site reads "
+        "merge applied entries until the replica has them)",
+    )
     conflicts = actions.add_parser("conflicts", help="conflicts and refusals replay found, kept for inspection")
     conflicts.add_argument("--limit", type=positive_int, default=100)
     conflicts.add_argument("--json", action="store_true", help="print JSON")
@@ -168,6 +177,9 @@ def _run(args: argparse.Namespace) -> int:
             f"{report.finishes} finishes, {report.files:,} files: {report.files_new:,} new, "
             f"{report.files_existing:,} already there), {report.conflicts} conflicts kept"
         )
+        purged = spool.purge_applied(args.keep_hours * 3600)
+        if purged:
+            console.print(f"deleted {purged:,} applied entries older than {args.keep_hours:g} h")
         return EXIT_PROBLEMS if report.conflicts else EXIT_OK
     finally:
         spool.close()

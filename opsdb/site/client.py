@@ -22,7 +22,7 @@ import asyncpg
 from pydantic import BaseModel, ValidationError
 
 from opsdb.db import Database
-from opsdb.errors import DatabaseUnavailableError, FieldProblem, InputValidationError, OpsdbError
+from opsdb.errors import DatabaseUnavailableError, FieldProblem, InputValidationError
 from opsdb.registration import Conflict, register_files
 from opsdb.registration.records import Batch, prepare
 from opsdb.schemas.execution import ExecutedObsUnitFinish, ExecutedObsUnitStart
@@ -312,4 +312,4 @@ def _ids_in_input_order(batch: Batch, count: int) -> list[UUID]:
     return [by_position[p] for p in range(count) if p in by_position]
 
 
-__all__ = ["LINK_ERRORS", "OpsdbError", "Outcome", "SiteClient", "WriteResult", "validated"]
+__all__ = ["LINK_ERRORS", "Outcome", "SiteClient", "WriteResult", "validated"]

@@ -180,21 +180,7 @@ async def check_site_invariants(conn: Connection, spool: Spool) -> list[tuple[st
         )
     ]
 
-    def spooled_rows() -> tuple[list[Any], list[Any]]:
-        db = spool._db
-        with spool._lock:
-            files = db.execute(
-                "SELECT f.id, f.instrument_module_id, f.executed_obs_unit_id, f.relative_path, f.size_bytes, "
-                "f.checksum, e.location_id FROM spooled_file f JOIN entry e ON e.seq = f.entry WHERE NOT EXISTS "
-                "(SELECT 1 FROM conflict c WHERE c.entry = f.entry AND c.position = f.position)"
-            ).fetchall()
-            entries = db.execute(
-                "SELECT kind, execution_id, payload FROM entry e WHERE kind IN ('start', 'finish') "
-                "AND NOT EXISTS (SELECT 1 FROM conflict c WHERE c.entry = e.seq)"
-            ).fetchall()
-        return files, entries
-
-    files, entries = await anyio.to_thread.run_sync(spooled_rows)
+    files, entries = await anyio.to_thread.run_sync(spool.spooled_for_check)
     ids = [UUID(row[0]) for row in files]
     stored = {
         row["id"]: row

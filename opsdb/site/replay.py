@@ -77,10 +77,10 @@ async def replay(
     spool: Spool,
     db: Database,
     *,
-    window_files: int = 100_000,
+    window_files: int = 200_000,
     window_entries: int = 2_000,
-    batch_size: int = 10_000,
-    connections: int = 4,
+    batch_size: int = 25_000,
+    connections: int = 8,
     on_progress: Callable[[ReplayProgress], object] | None = None,
     until_empty: bool = True,
 ) -> ReplayReport:

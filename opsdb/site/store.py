@@ -468,6 +468,23 @@ class Spool:
         )
         return [(row[0], _file_record(row[1:])) for row in rows]
 
+    def spooled_for_check(self) -> tuple[list[Any], list[Any]]:
+        """Every spooled file and start/finish that replay did not refuse (for the simulation's invariants).
+
+        Files as (id, module, execution, relative path, size, checksum, location); entries as
+        (kind, execution id, payload); ids as hex.
+        """
+        files = self._read(
+            "SELECT f.id, f.instrument_module_id, f.executed_obs_unit_id, f.relative_path, f.size_bytes, "
+            "f.checksum, e.location_id FROM spooled_file f JOIN entry e ON e.seq = f.entry WHERE NOT EXISTS "
+            "(SELECT 1 FROM conflict c WHERE c.entry = f.entry AND c.position = f.position)"
+        )
+        entries = self._read(
+            "SELECT kind, execution_id, payload FROM entry e WHERE kind IN ('start', 'finish') "
+            "AND NOT EXISTS (SELECT 1 FROM conflict c WHERE c.entry = e.seq)"
+        )
+        return files, entries
+
     def known_executions(self, ids: Sequence[UUID]) -> set[UUID]:
         """Those of `ids` whose start is in the spool (queued or applied)."""
         found: set[UUID] = set()
