@@ -153,7 +153,11 @@ async def test_bad_input_is_refused_at_spool_time_naming_record_and_field(basics
         with pytest.raises(InputValidationError) as caught:
             await site.finish_execution(uuid7(), {"status": "running", "end_time": T0})
         assert caught.value.problems[0].field == "status"
-    assert spool.status().queued_entries == 0
+        spooled = await site.start_execution({"obs_unit_id": basics.obs_unit_id, "start_time": T0})
+        with pytest.raises(InputValidationError) as caught:  # end before the (spooled) start
+            await site.finish_execution(spooled.ids[0], {"status": "completed", "end_time": T0 - timedelta(seconds=1)})
+        assert caught.value.problems[0].field == "end_time" and "before start_time" in str(caught.value)
+    assert spool.status().queued_entries == 1  # the start only
 
 
 async def test_references_are_checked_against_the_replica_at_spool_time(

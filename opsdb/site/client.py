@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
@@ -153,6 +154,18 @@ class SiteClient:
         """Finish an executed obs unit (same rules as a direct finish, checked at replay when spooled)."""
         finish = validated(ExecutedObsUnitFinish, data, "executed_obs_unit")
         await self._check_executions([execution_id], field_name="id")
+        started = await self._start_time(execution_id)
+        if started is not None and finish.end_time < started:
+            raise InputValidationError(
+                [
+                    FieldProblem(
+                        0,
+                        "end_time",
+                        f"{finish.end_time.isoformat()} is before start_time {started.isoformat()}"
+                        f" of executed_obs_unit {execution_id}",
+                    )
+                ]
+            )
 
         async def direct(db: Database) -> WriteResult:
             async with db.transaction() as uow:
@@ -259,6 +272,22 @@ class SiteClient:
         if missing:
             raise InputValidationError([FieldProblem(0, field_name, f"no executed obs unit {m}") for m in missing])
         self._started.update(unknown)
+
+    async def _start_time(self, execution_id: UUID) -> datetime | None:
+        """The execution's start time, from the spool or (with one) the replica; None if unknown here."""
+        start, _ = await anyio.to_thread.run_sync(self.spool.spooled_execution, execution_id)
+        if start is not None and start.payload is not None:
+            return ExecutedObsUnitStart.model_validate(start.payload).start_time
+        if self.reader is None:
+            return None
+        try:
+            async with self.reader.connection() as conn:
+                found: datetime | None = await conn.fetchval(
+                    "SELECT start_time FROM executed_obs_unit WHERE id = $1", execution_id
+                )
+                return found
+        except LINK_ERRORS:
+            return None
 
     async def _check_references(self, batch: Batch, location_id: int) -> None:
         """Modules, executions and the location of a registration, as the main database checks them."""
