@@ -84,7 +84,6 @@ async def test_replay_killed_at_random_points_applies_exactly_what_was_spooled(
     spool = Spool(path)
     rng = random.Random(15)
     first_night = [uuid7() for _ in range(16)]
-    later = [uuid7() for _ in range(4)]
     async with SiteClient(spool, _dead_dsn()) as site:
         await _spool_night(site, basics, first_night, 600)
         await site.start_execution({"obs_unit_id": 999_999, "start_time": T0})  # refused at replay
@@ -103,29 +102,30 @@ async def test_replay_killed_at_random_points_applies_exactly_what_was_spooled(
     kills = 0
     mid_replay = 0  # kills that found work left before and after
     runs = 0
-    arrived = False
-    while True:
-        runs += 1
+    later: list[UUID] = []
+    while mid_replay < KILLS and runs < 8 * KILLS:
         before = spool.status().queued_entries
-        process = _start_replay(path, database_dsn)
-        if kills < KILLS and before:
-            await _wait_for_replay_start(spool, process, runs)
-            await anyio.sleep(rng.uniform(0.0, 0.8))  # a random point of the replay (windows take ~0.1-0.5 s)
-            if process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                kills += 1
-            process.wait()
-            after = spool.status().queued_entries
-            mid_replay += 0 < after < before
-            if kills >= KILLS // 3 and not arrived:  # new writes arrive between kills
-                async with SiteClient(spool, _dead_dsn()) as site:
-                    await _spool_night(site, basics, later, 150)
-                arrived = True
+        if not before or (kills == KILLS // 3 and not later):
+            # new writes arrive between kills (and whenever a replay got through everything)
+            more = [uuid7() for _ in range(4)]
+            async with SiteClient(spool, _dead_dsn()) as site:
+                await _spool_night(site, basics, more, 150)
+            later += more
             continue
-        _, stderr = process.communicate(timeout=300)
-        assert process.returncode in (0, 1), stderr.decode()  # 1: conflicts found in this run
-        break
-    assert arrived and mid_replay >= KILLS // 2, f"{mid_replay} of {kills} kills landed mid-replay"
+        runs += 1
+        process = _start_replay(path, database_dsn)
+        await _wait_for_replay_start(spool, process, runs)
+        await anyio.sleep(rng.uniform(0.0, 0.6))  # a random point of the replay (windows take ~0.1-0.5 s)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait()
+        after = spool.status().queued_entries
+        mid_replay += 0 < after < before
+    assert mid_replay >= KILLS and later, f"{mid_replay} of {kills} kills landed mid-replay"
+    process = _start_replay(path, database_dsn)
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode in (0, 1), stderr.decode()  # 1: conflicts found in this run
     status = spool.status()
     assert status.queued_entries == 0
     kept = spool.conflicts()
@@ -134,7 +134,7 @@ async def test_replay_killed_at_random_points_applies_exactly_what_was_spooled(
     spooled = spool._db.execute(
         "SELECT id, instrument_module_id, executed_obs_unit_id, relative_path, size_bytes, checksum FROM spooled_file"
     ).fetchall()
-    assert len(spooled) == 16 * 600 + 4 * 150
+    assert len(spooled) == 16 * 600 + len(later) * 150
     expected = {(UUID(i), m, UUID(e), p, s, c) for i, m, e, p, s, c in spooled if p != clash["relative_path"]} | {
         (
             file_id(clash["instrument_module_id"], clash["relative_path"], clash["file_created_at"]),
