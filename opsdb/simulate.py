@@ -16,6 +16,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +46,7 @@ from opsdb.schemas.planning import (
     ObsUnitCreate,
     SolarSystemSourceCreate,
 )
+from opsdb.site.outage import SiteTelescope, check_site_invariants
 from opsdb.work import Claim, WorkKind
 
 DATABASE = "opsdb_simulate"
@@ -87,6 +89,8 @@ class SimulationConfig:
     work_seconds: float = 0.01
     """Upper bound of the simulated duration of one piece of work (nothing is copied)."""
     timeout_seconds: float = 600.0
+    outage: tuple[float, float] | None = None
+    """Site mode: the telescope writes through a link cut for this part of the night (opsdb.site.outage)."""
 
 
 @dataclass
@@ -386,6 +390,7 @@ class _Night:
         self._faults = random.Random(config.seed + 1)
         self._results = random.Random(config.seed + 2)
         self._registered = anyio.Lock()
+        self.site: SiteTelescope | None = None
 
     # telescope and instruments ------------------------------------------------------------
 
@@ -398,17 +403,24 @@ class _Night:
             obs_unit_id, instrument = self.obs.obs_units[rng.randrange(len(self.obs.obs_units))]
             start = night_start + n * duration
             execution_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-            async with self.db.transaction() as uow:
-                await uow.executions.start(
-                    ExecutedObsUnitStart(id=execution_id, obs_unit_id=obs_unit_id, start_time=start)
-                )
+            started = ExecutedObsUnitStart(id=execution_id, obs_unit_id=obs_unit_id, start_time=start)
+            finished = ExecutedObsUnitFinish(status=ExecutionStatus.COMPLETED, end_time=start + duration)
+            if self.site is not None:
+                self.site.before_execution(n)
+                await self.site.start(started)
+            else:
+                async with self.db.transaction() as uow:
+                    await uow.executions.start(started)
             self.counters.executions_started += 1
             await self.instrument(rng, instrument, execution_id, start, duration)
-            async with self.db.transaction() as uow:
-                await uow.executions.finish(
-                    execution_id, ExecutedObsUnitFinish(status=ExecutionStatus.COMPLETED, end_time=start + duration)
-                )
+            if self.site is not None:
+                await self.site.finish(execution_id, finished)
+            else:
+                async with self.db.transaction() as uow:
+                    await uow.executions.finish(execution_id, finished)
             self.counters.executions_finished += 1
+        if self.site is not None:
+            await self.site.drain()
         self.night_over = True
 
     async def instrument(
@@ -442,6 +454,11 @@ class _Night:
             self.counters.files_registered += p.new
 
         began = time.perf_counter()
+        if self.site is not None:
+            sent = await self.site.register(self.obs.source_locations[instrument], records)
+            self.counters.files_registered += sent.new
+            self.registration_seconds += time.perf_counter() - began
+            return
         report = await register_files(
             self.db,
             self.obs.source_locations[instrument],
@@ -640,14 +657,19 @@ async def run_simulation(dsn: str, config: SimulationConfig, counters: Counters 
     """
     counters = counters or Counters()
     pool_size = config.workers * len(SIMULATED_KINDS) + config.managers + 6
-    async with await Database.connect(dsn, min_size=2, max_size=pool_size) as db:
+    async with AsyncExitStack() as stack:
+        db = await stack.enter_async_context(await Database.connect(dsn, min_size=2, max_size=pool_size))
         observatory = await seed_observatory(db)
         night = _Night(db, config, observatory, counters)
+        if config.outage is not None:
+            night.site = await stack.enter_async_context(SiteTelescope(dsn, config.outage, config.executions))
         counters.phase = "observing"
         began = time.perf_counter()
         drained = False
         with anyio.move_on_after(config.timeout_seconds):
             async with anyio.create_task_group() as tg:
+                if night.site is not None:
+                    tg.start_soon(night.site.replayer, counters)
                 tg.start_soon(night.listener)
                 for n in range(config.managers):
                     tg.start_soon(night.manager, n)
@@ -662,6 +684,9 @@ async def run_simulation(dsn: str, config: SimulationConfig, counters: Counters 
         counters.phase = "checking"
         async with db.connection() as conn:
             invariants = await check_invariants(conn, journal=night.journal, files_sent=night.files_sent)
+            if night.site is not None:
+                invariants += [InvariantResult(*r) for r in await check_site_invariants(conn, night.site.spool)]
+                invariants.append(InvariantResult("site mode", True, night.site.summary()))
             totals = dict(await conn.fetchrow(query("simulate_counts")) or {})
             stages = dict(await conn.fetchrow(query("simulate_pipeline_files")) or {})
     completed = sum(counters.completed.values())

@@ -62,7 +62,7 @@ def _optional_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     """Commands whose modules may not exist in every build of the package."""
     import importlib
 
-    for name in ("register_cmd", "status_cmd", "token_cmd", "simulate_cmd", "history_cmd"):
+    for name in ("register_cmd", "status_cmd", "token_cmd", "simulate_cmd", "history_cmd", "spool_cmd"):
         try:
             module = importlib.import_module(f"opsdb.cli.{name}")
         except ModuleNotFoundError as exc:

@@ -20,6 +20,7 @@ from opsdb.config import dsn_from_env, redact_dsn
 from opsdb.db import Database
 from opsdb.errors import DatabaseUnavailableError
 from opsdb.simulate import DATABASE, Counters, SimulationConfig, SimulationResult, prepare_database, run_simulation
+from opsdb.site.outage import parse_outage
 from opsdb.status import Summary, summarize
 
 console = Console(highlight=False)
@@ -48,6 +49,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--timeout", type=float, default=defaults.timeout_seconds, help="give up after this many seconds"
     )
+    parser.add_argument(
+        "--outage",
+        type=_outage,
+        metavar="FROM-TO",
+        help="site mode: the telescope writes through a link cut for this part of the night (e.g. 0.3-0.6)",
+    )
     parser.add_argument("--no-live", action="store_true", help="no live progress display")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the result as JSON to PATH")
     parser.add_argument(
@@ -55,6 +62,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--database", default=DATABASE, help=f"name of the dedicated database (default {DATABASE})")
     parser.set_defaults(run=_run)
+
+
+def _outage(text: str) -> tuple[float, float]:
+    try:
+        return parse_outage(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _server_dsn(explicit: str | None) -> str:
@@ -168,6 +182,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         failure_rate=args.failure_rate,
         timeout_seconds=args.timeout,
+        outage=args.outage,
     )
     server = _server_dsn(args.dsn)
     try:

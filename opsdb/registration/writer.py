@@ -10,6 +10,7 @@ is looked up first and only its missing files are inserted. Nothing stored is ov
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import replace
 from itertools import repeat
 from typing import Any
@@ -28,6 +29,8 @@ _STAGE = "opsdb_registration_stage"
 _COPY_COLUMNS = ("type", "raw_data_file_id", "data_location_id", "status")
 
 Outcome = tuple[int, int, list[Conflict]]  # new, existing, conflicts
+_BINARY_JSONB: weakref.WeakSet[Any] = weakref.WeakSet()
+"""asyncpg connections that already have the binary jsonb codec."""
 
 
 def _jsonb_encode(value: Any) -> bytes:
@@ -56,10 +59,15 @@ class Writer:
             if not await self.conn.fetchval(query("registration_has_staging")):
                 await self.conn.execute(query("registration_create_staging"))
             # binary COPY of jsonb needs a binary jsonb codec: same values in and out (dicts),
-            # plus `Jsonb` (metadata the batch already encoded)
-            await self.conn.raw.set_type_codec(
-                "jsonb", schema="pg_catalog", format="binary", encoder=_jsonb_encode, decoder=_jsonb_decode
-            )
+            # plus `Jsonb` (metadata the batch already encoded). Set once per connection: setting
+            # it again costs an introspection query and empties the statement cache (over a long
+            # link, five round trips per batch: docs/site.md)
+            raw = getattr(self.conn.raw, "_con", self.conn.raw)  # (a pool hands out proxies)
+            if raw not in _BINARY_JSONB:
+                await self.conn.raw.set_type_codec(
+                    "jsonb", schema="pg_catalog", format="binary", encoder=_jsonb_encode, decoder=_jsonb_decode
+                )
+                _BINARY_JSONB.add(raw)
             self.ready = True
 
     async def write(self, batch: Batch) -> Outcome:
