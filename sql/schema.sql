@@ -2580,7 +2580,8 @@ CREATE TABLE public.physical_copy (
     CONSTRAINT physical_copy_status_valid CHECK ((status = ANY (ARRAY['present'::text, 'staged'::text, 'deletion_scheduled'::text, 'deletion_in_progress'::text, 'deletion_possible'::text, 'deleted'::text, 'deletion_failed'::text, 'lost'::text, 'corrupt'::text]))),
     CONSTRAINT physical_copy_type_columns CHECK ((((type = 'raw_data_file'::text) = (raw_data_file_id IS NOT NULL)) AND ((type = 'raw_data_package'::text) = (raw_data_package_id IS NOT NULL)) AND ((type = 'data_transfer_package'::text) = (data_transfer_package_id IS NOT NULL)))),
     CONSTRAINT physical_copy_type_valid CHECK ((type = ANY (ARRAY['raw_data_file'::text, 'raw_data_package'::text, 'data_transfer_package'::text])))
-);
+)
+WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.005', autovacuum_analyze_threshold='10000');
 
 -- Name: physical_copy_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 
@@ -2615,7 +2616,8 @@ CREATE TABLE public.raw_data_file (
     CONSTRAINT raw_data_file_name_nonempty CHECK ((name <> ''::text)),
     CONSTRAINT raw_data_file_relative_path_valid CHECK (public.opsdb_relative_path_valid(relative_path)),
     CONSTRAINT raw_data_file_size_nonnegative CHECK ((size_bytes >= 0))
-);
+)
+WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.005', autovacuum_analyze_threshold='10000');
 
 -- Name: raw_data_package; Type: TABLE; Schema: public; Owner: -
 
@@ -3373,6 +3375,10 @@ CREATE INDEX data_transfer_log_transfer_idx ON public.data_transfer_log USING bt
 
 CREATE INDEX data_transfer_package_running_idx ON public.data_transfer_package USING btree (origin_location_id) WHERE (status = 'in_progress'::text);
 
+-- Name: data_transfer_package_status_id_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_package_status_id_idx ON public.data_transfer_package USING btree (status, id);
+
 -- Name: data_transfer_package_work_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX data_transfer_package_work_idx ON public.data_transfer_package USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
@@ -3388,6 +3394,14 @@ CREATE INDEX data_transfer_running_idx ON public.data_transfer USING btree (orig
 -- Name: data_transfer_running_route_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX data_transfer_running_route_idx ON public.data_transfer USING btree (data_transfer_route_id) WHERE (status = 'in_progress'::text);
+
+-- Name: data_transfer_status_id_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_status_id_idx ON public.data_transfer USING btree (status, id);
+
+-- Name: data_transfer_unpack_status_id_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_unpack_status_id_idx ON public.data_transfer USING btree (unpack_status, id);
 
 -- Name: data_transfer_unpack_work_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3405,13 +3419,17 @@ CREATE INDEX data_transfer_unpacking_route_idx ON public.data_transfer USING btr
 
 CREATE INDEX data_transfer_work_idx ON public.data_transfer USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
 
--- Name: executed_obs_unit_obs_unit_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: executed_obs_unit_obs_unit_id_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX executed_obs_unit_obs_unit_idx ON public.executed_obs_unit USING btree (obs_unit_id);
+CREATE INDEX executed_obs_unit_obs_unit_id_idx ON public.executed_obs_unit USING btree (obs_unit_id, id);
 
 -- Name: executed_obs_unit_start_time_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX executed_obs_unit_start_time_idx ON public.executed_obs_unit USING btree (start_time);
+
+-- Name: executed_obs_unit_status_id_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX executed_obs_unit_status_id_idx ON public.executed_obs_unit USING btree (status, id);
 
 -- Name: long_term_archive_transfer_origin_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3420,6 +3438,10 @@ CREATE INDEX long_term_archive_transfer_origin_idx ON public.long_term_archive_t
 -- Name: long_term_archive_transfer_running_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX long_term_archive_transfer_running_idx ON public.long_term_archive_transfer USING btree (destination_location_id) WHERE (status = 'in_progress'::text);
+
+-- Name: long_term_archive_transfer_status_id_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX long_term_archive_transfer_status_id_idx ON public.long_term_archive_transfer USING btree (status, id);
 
 -- Name: long_term_archive_transfer_work_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3449,6 +3471,10 @@ CREATE UNIQUE INDEX physical_copy_dtp_location_key ON public.physical_copy USING
 
 CREATE UNIQUE INDEX physical_copy_file_location_key ON public.physical_copy USING btree (raw_data_file_id, data_location_id);
 
+-- Name: physical_copy_live_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX physical_copy_live_idx ON public.physical_copy USING btree (data_location_id, status, id) WHERE (status <> 'deleted'::text);
+
 -- Name: physical_copy_location_status_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX physical_copy_location_status_idx ON public.physical_copy USING btree (data_location_id, status) WHERE (type <> 'raw_data_file'::text);
@@ -3457,9 +3483,17 @@ CREATE INDEX physical_copy_location_status_idx ON public.physical_copy USING btr
 
 CREATE UNIQUE INDEX physical_copy_package_location_key ON public.physical_copy USING btree (raw_data_package_id, data_location_id) WHERE (type = 'raw_data_package'::text);
 
--- Name: raw_data_file_package_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: physical_copy_present_bundle_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX raw_data_file_package_idx ON public.raw_data_file USING btree (raw_data_package_id) WHERE (raw_data_package_id IS NOT NULL);
+CREATE INDEX physical_copy_present_bundle_idx ON public.physical_copy USING btree (data_transfer_package_id) WHERE ((type = 'data_transfer_package'::text) AND (status = 'present'::text));
+
+-- Name: raw_data_file_eou_id_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX raw_data_file_eou_id_idx ON public.raw_data_file USING btree (executed_obs_unit_id, id);
+
+-- Name: raw_data_file_package_id_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX raw_data_file_package_id_idx ON public.raw_data_file USING btree (raw_data_package_id, id) WHERE (raw_data_package_id IS NOT NULL);
 
 -- Name: raw_data_file_unpackaged_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3481,9 +3515,13 @@ CREATE INDEX raw_data_package_eou_module_idx ON public.raw_data_package USING bt
 
 CREATE INDEX raw_data_package_running_idx ON public.raw_data_package USING btree (origin_location_id) WHERE (status = 'in_progress'::text);
 
--- Name: raw_data_package_state_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: raw_data_package_state_id_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX raw_data_package_state_idx ON public.raw_data_package USING btree (state) WHERE (state <> 'archived'::text);
+CREATE INDEX raw_data_package_state_id_idx ON public.raw_data_package USING btree (state, id);
+
+-- Name: raw_data_package_status_id_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX raw_data_package_status_id_idx ON public.raw_data_package USING btree (status, id);
 
 -- Name: raw_data_package_work_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3505,9 +3543,13 @@ CREATE INDEX staging_job_package_package_idx ON public.staging_job_package USING
 
 CREATE INDEX staging_job_running_idx ON public.staging_job USING btree (destination_location_id) WHERE (status = 'in_progress'::text);
 
--- Name: staging_job_user_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: staging_job_status_id_idx; Type: INDEX; Schema: public; Owner: -
 
-CREATE INDEX staging_job_user_idx ON public.staging_job USING btree (user_account_id);
+CREATE INDEX staging_job_status_id_idx ON public.staging_job USING btree (status, id);
+
+-- Name: staging_job_user_id_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX staging_job_user_id_idx ON public.staging_job USING btree (user_account_id, id);
 
 -- Name: staging_job_work_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -4370,11 +4412,6 @@ GRANT ALL ON FUNCTION public.opsdb_guard_deletion() TO opsdb_writer;
 REVOKE ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_deletion_daemon;
-GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_packager;
-GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_transfer_daemon;
-GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_archive_daemon;
-GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_staging_daemon;
-GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_operator;
 
 -- Name: FUNCTION opsdb_notify_work(); Type: ACL; Schema: public; Owner: -
 
@@ -4391,6 +4428,7 @@ GRANT ALL ON FUNCTION public.opsdb_queue_archived_package() TO opsdb_writer;
 
 REVOKE ALL ON FUNCTION public.opsdb_queue_file_deletions(package_ids bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.opsdb_queue_file_deletions(package_ids bigint[]) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.opsdb_queue_file_deletions(package_ids bigint[]) TO opsdb_deletion_daemon;
 
 -- Name: FUNCTION opsdb_queue_packaged_files(); Type: ACL; Schema: public; Owner: -
 
@@ -4448,11 +4486,7 @@ GRANT ALL ON FUNCTION public.opsdb_touch_updated_at() TO opsdb_access_admin;
 
 REVOKE ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_writer;
-GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_packager;
-GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_transfer_daemon;
 GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_archive_daemon;
-GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_staging_daemon;
-GRANT ALL ON FUNCTION public.opsdb_withdraw_verification(copy_id bigint) TO opsdb_operator;
 
 -- Name: FUNCTION opsdb_work_cap_room(work_kind text, locations bigint[], routes bigint[], exact boolean); Type: ACL; Schema: public; Owner: -
 
@@ -5978,51 +6012,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 01:33:15.234629+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 01:29:30.256184+00', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 01:29:30.256184+00', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 01:29:30.256184+00', '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 01:29:30.256184+00', '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 01:33:15.234629+00', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 01:33:15.234629+00', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 01:33:15.234629+00', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 01:33:15.234629+00', '2026-11-29 01:33:15.234629+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 01:29:30.256184+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 01:29:30.256184+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 01:33:15.234629+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 
