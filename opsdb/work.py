@@ -234,6 +234,18 @@ def kind_sql(name: str, kind: WorkKind, result_sets: str = "", result_arrays: st
     return text
 
 
+def complete_sql(kind: WorkKind, columns: Sequence[str]) -> str:
+    """The completion of one claim writing `columns`: binds $1 item id, $2 token, then one per column."""
+    return kind_sql("work_complete", kind, "".join(f", {c} = ${i}" for i, c in enumerate(columns, start=3)))
+
+
+def complete_many_sql(kind: WorkKind, columns: Sequence[str]) -> str:
+    """The batched completion writing `columns`: binds $1 ids, $2 tokens, then one array per column."""
+    sets = "".join(f", {c} = c.{c}" for c in columns)
+    arrays = "".join(f", ${i}::{RESULT_TYPES[c]}[]" for i, c in enumerate(columns, start=3))
+    return kind_sql("work_complete_many", kind, sets, arrays, "".join(f", {c}" for c in columns))
+
+
 MIN_PRIORITY = -100
 MAX_PRIORITY = 100
 AGING_SECONDS_PER_POINT = 300
@@ -462,10 +474,9 @@ async def complete(conn: Connection, claim: Claim, **result: Any) -> WorkItem:
     """
     spec = KINDS[claim.kind]
     columns, effect_params = _check_results(claim.kind, list(result))
-    result_sets = "".join(f", {c} = ${i}" for i, c in enumerate(columns, start=3))
     async with conn.transaction():
         row = await conn.fetchrow(
-            kind_sql("work_complete", claim.kind, result_sets),
+            complete_sql(claim.kind, columns),
             claim.item_id,
             claim.token,
             *(result[c] for c in columns),
@@ -520,13 +531,10 @@ async def complete_many(
         if list(r) != keys:
             raise InputValidationError([FieldProblem(position, ",".join(r), f"every result needs the keys {keys}")])
     columns, effect_params = _check_results(kind, keys)
-    sets = "".join(f", {c} = c.{c}" for c in columns)
-    arrays = "".join(f", ${i}::{RESULT_TYPES[c]}[]" for i, c in enumerate(columns, start=3))
-    names = "".join(f", {c}" for c in columns)
     spec = KINDS[kind]
     async with conn.transaction():
         rows = await conn.fetch(
-            kind_sql("work_complete_many", kind, sets, arrays, names),
+            complete_many_sql(kind, columns),
             [c.item_id for c in claims],
             [c.token for c in claims],
             *([r[c] for r in rows_results] for c in columns),
