@@ -15,7 +15,9 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-FIELDS = ("kind", "item", "worker", "claim_token", "batch", "location", "count", "actor", "reason", "database")
+FIELDS = (
+    "kind", "item", "worker", "claim_token", "batch", "location", "count", "new", "conflicts", "actor", "reason",
+)  # fmt: skip
 """The structured fields opsdb's log calls use."""
 
 

@@ -8,6 +8,7 @@ written. Conflicts found by committed batches are reported even when a later lin
 from __future__ import annotations
 
 import argparse
+import logging
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
@@ -171,7 +172,14 @@ async def _register(
         ) as progress:
             task = progress.add_task("files", total=count_records(path))
 
+            log = logging.getLogger("opsdb.registration")
+
             def on_progress(p: BatchProgress) -> None:
+                log.info(
+                    "batch %s", "checked" if args.check else "registered",
+                    extra={"batch": p.batch, "count": p.size, "location": args.location,
+                           "new": p.new, "conflicts": p.conflicts},
+                )  # fmt: skip
                 progress.update(task, completed=p.done)
                 committed[0] = p.done
                 if not args.check:
