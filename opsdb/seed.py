@@ -97,7 +97,10 @@ class _Applier:
             return model.model_validate(dict(data))
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
-                loc = ".".join(str(p) for p in error["loc"] if not str(p).endswith("LocationCreate"))
+                parts = list(error["loc"])
+                if isinstance(model, TypeAdapter) and parts and parts[0] == data.get("type"):
+                    parts = parts[1:]  # the union's tag (disk, s3, fixed, ...), not a field
+                loc = ".".join(str(p) for p in parts)
                 self.problem(entry, loc or "(entry)", error["msg"])
             return None
 
