@@ -147,7 +147,7 @@ def test_two_first_time_commands_at_once_both_work() -> None:
             for args in (["status"], ["users", "list"])
         ]  # fmt: skip
         for proc in procs:
-            out, err = proc.communicate(timeout=300)
+            _out, err = proc.communicate(timeout=300)
             assert proc.returncode == 0, err
             assert "Traceback" not in err
     finally:
