@@ -8,16 +8,15 @@
 SELECT opsdb_fold_copy_deltas()
 
 -- report_at_risk_packages --
--- Packages with at most one verified copy, grouped by where their copy is (verified first; else any present copy; else where they were built).
+-- Packages with at most one verified copy, grouped by where their copy is (the verified one; else any copy not deleted; else where they were built).
 SELECT s.short_name AS site, l.name AS location, k.verified, count(*) AS packages,
        coalesce(sum(p.size_bytes), 0)::bigint AS bytes
 FROM package_copy_count k
 JOIN raw_data_package p ON p.id = k.raw_data_package_id
 LEFT JOIN LATERAL (
     SELECT c.data_location_id FROM physical_copy c
-    WHERE c.raw_data_package_id = k.raw_data_package_id AND c.type = 'raw_data_package'
-      AND c.status IN ('present', 'staged')
-    ORDER BY (c.checksum_verified_at IS NOT NULL) DESC LIMIT 1
+    WHERE c.raw_data_package_id = k.raw_data_package_id AND c.type = 'raw_data_package' AND c.status <> 'deleted'
+    ORDER BY (c.status IN ('present', 'staged') AND c.checksum_verified_at IS NOT NULL) DESC, c.id LIMIT 1
 ) c ON true
 JOIN data_location l ON l.id = coalesce(c.data_location_id, p.origin_location_id)
 JOIN site s ON s.id = l.site_id
