@@ -121,8 +121,8 @@ async def test_report_plans_never_scan_history(db: Database, world: World, datab
             world.execution_id, world.module_id, loc["ccat_source"],
         )  # fmt: skip
         await conn.execute(
-            "INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, name, relative_path, size_bytes,"
-            " checksum, checksum_algorithm, raw_data_package_id) "
+            "INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, name, relative_path, "
+            "size_bytes, checksum, checksum_algorithm, raw_data_package_id) "
             "SELECT gen_random_uuid(), $1, $2, 'f' || n, 'h/f' || n, 10, repeat('b', 64), 'sha256', "
             "(SELECT min(id) FROM raw_data_package) + n % 10000 FROM generate_series(1, 100000) n",
             world.module_id, world.execution_id,
