@@ -60,14 +60,21 @@ $$;
 
 CREATE OR REPLACE FUNCTION opsdb_copy_deltas_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- one set-based join per statement (a registration batch), not a lookup per row
     INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
     SELECT n.data_location_id, n.type, n.status, count(*),
-           sum(opsdb_copy_size(n.type, n.raw_data_file_id, n.raw_data_package_id, n.data_transfer_package_id))
-    FROM new_copies n GROUP BY 1, 2, 3;
-    INSERT INTO package_copy_delta (raw_data_package_id, verified)
-    SELECT n.raw_data_package_id, count(*) FROM new_copies n
-    WHERE n.type = 'raw_data_package' AND n.status IN ('present', 'staged') AND n.checksum_verified_at IS NOT NULL
-    GROUP BY 1;
+           coalesce(sum(coalesce(f.size_bytes, p.size_bytes, b.size_bytes)), 0)
+    FROM new_copies n
+    LEFT JOIN raw_data_file f ON n.type = 'raw_data_file' AND f.id = n.raw_data_file_id
+    LEFT JOIN raw_data_package p ON n.type = 'raw_data_package' AND p.id = n.raw_data_package_id
+    LEFT JOIN data_transfer_package b ON n.type = 'data_transfer_package' AND b.id = n.data_transfer_package_id
+    GROUP BY 1, 2, 3;
+    IF EXISTS (SELECT FROM new_copies WHERE type = 'raw_data_package') THEN
+        INSERT INTO package_copy_delta (raw_data_package_id, verified)
+        SELECT n.raw_data_package_id, count(*) FROM new_copies n
+        WHERE n.type = 'raw_data_package' AND n.status IN ('present', 'staged') AND n.checksum_verified_at IS NOT NULL
+        GROUP BY 1;
+    END IF;
     RETURN NULL;
 END
 $$;
