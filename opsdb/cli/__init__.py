@@ -207,17 +207,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def err_console() -> Console:
-    """The console for errors and notes (stderr)."""
-    from opsdb.cli.output import stderr
+class _LazyConsole:
+    """The stderr console, created on first use (rich is not imported for `--help`)."""
 
-    return stderr()
+    def __getattr__(self, name: str) -> Any:
+        from opsdb.cli.output import stderr
+
+        return getattr(stderr(), name)
+
+
+err_console: Console = _LazyConsole()  # type: ignore[assignment]
+"""The console for errors and notes (stderr); command modules may print to it."""
 
 
 def _error(message: str) -> None:
     from rich.markup import escape
 
-    err_console().print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+    err_console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
 
 
 def _sqlstate(exc: BaseException) -> str | None:
