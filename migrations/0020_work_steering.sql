@@ -9,7 +9,7 @@
 --  * an external job reference per work item (host/pid, transfer id, S3 upload id, tape
 --    request), written only under the claim token and handed to whoever takes over.
 -- New columns only: no new states, no change to the status columns.
--- depends: 0018_query_indexes
+-- depends: 0019_operations
 
 -- The claim order: the due time moved earlier by five minutes per priority point. Declared
 -- IMMUTABLE (so it can be indexed): subtracting a pure seconds interval does not depend on

@@ -1,18 +1,24 @@
 """opsdb: the operational database layer of the CCAT Data Center."""
 
-from opsdb.db import Connection, Database, UnitOfWork
-from opsdb.errors import (
-    CheckViolationError,
-    ClaimLostError,
-    ConflictError,
-    DatabaseUnavailableError,
-    InputValidationError,
-    InvalidReferenceError,
-    InvalidTransitionError,
-    NotFoundError,
-    OpsdbError,
-    PrivilegeError,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from opsdb.db import Connection, Database, UnitOfWork
+    from opsdb.errors import (
+        CheckViolationError,
+        ClaimLostError,
+        ConflictError,
+        DatabaseUnavailableError,
+        InputValidationError,
+        InvalidReferenceError,
+        InvalidTransitionError,
+        NotFoundError,
+        OpsdbError,
+        PrivilegeError,
+    )
 
 __version__ = "0.1.0"
 
@@ -31,3 +37,13 @@ __all__ = [
     "PrivilegeError",
     "UnitOfWork",
 ]
+
+
+_HOMES = {"Connection": "opsdb.db", "Database": "opsdb.db", "UnitOfWork": "opsdb.db"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names on first use, so that `import opsdb.cli` (and `opsdb --help`) stays fast."""
+    if name in __all__:
+        return getattr(importlib.import_module(_HOMES.get(name, "opsdb.errors")), name)
+    raise AttributeError(f"module 'opsdb' has no attribute {name!r}")

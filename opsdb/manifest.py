@@ -18,6 +18,28 @@ from opsdb.errors import FieldProblem, InputValidationError
 
 Format = Literal["jsonl", "csv"]
 
+MAX_DEPTH = 64
+"""Deepest nesting of objects and arrays a record may hold (metadata included)."""
+MAX_CSV_FIELD = 16 * 1024 * 1024
+"""Largest CSV cell read (bytes); csv's own default is 128 KiB."""
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of JSON-like data, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _check_depth(number: int, field: str, value: Any) -> None:
+    if _depth(value) > MAX_DEPTH:
+        raise ManifestError([FieldProblem(number, field, f"nested deeper than {MAX_DEPTH} levels")])
+
 
 class ManifestError(InputValidationError):
     """A manifest line that can't be read; `problems[i].position` is the line number."""
@@ -64,8 +86,11 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ManifestError([FieldProblem(number, "line", f"invalid JSON: {exc.msg}")]) from None
+            except RecursionError:
+                raise ManifestError([FieldProblem(number, "line", f"nested deeper than {MAX_DEPTH} levels")]) from None
             if not isinstance(record, dict):
                 raise ManifestError([FieldProblem(number, "line", "must be a JSON object")])
+            _check_depth(number, "line", record)
             yield number, record
 
 
@@ -77,9 +102,14 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, record
     except UnicodeDecodeError:
         raise ManifestError([FieldProblem(line + 1, "line", "not valid UTF-8 (at or after this line)")]) from None
+    except csv.Error as exc:
+        raise ManifestError(
+            [FieldProblem(line + 1, "line", f"unreadable CSV (at or after this line): {exc}")]
+        ) from None
 
 
 def _read_csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    csv.field_size_limit(MAX_CSV_FIELD)
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames:
@@ -94,6 +124,11 @@ def _read_csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     record["metadata"] = json.loads(record["metadata"])
                 except json.JSONDecodeError as exc:
                     raise ManifestError([FieldProblem(number, "metadata", f"invalid JSON: {exc.msg}")]) from None
+                except RecursionError:
+                    raise ManifestError(
+                        [FieldProblem(number, "metadata", f"nested deeper than {MAX_DEPTH} levels")]
+                    ) from None
+                _check_depth(number, "metadata", record["metadata"])
             yield number, record
 
 

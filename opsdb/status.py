@@ -1,4 +1,8 @@
-"""Read-only summaries of the database: counts per state and location, backlog, failures."""
+"""Read-only summaries of the database: counts per state and location, backlog, failures.
+
+Copies per location come from the counters the writes maintain (opsdb/reports.py), never a
+scan of the copy table; backlog and failed items read partial indexes of the live queues.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,10 @@ class Summary:
 
 
 async def summarize(conn: Connection, *, failed_limit: int = 20) -> Summary:
-    """Collect every summary in one repeatable-read snapshot."""
+    """Collect every summary in one repeatable-read snapshot (copy counters folded first)."""
+    from opsdb.reports import fold
+
+    await fold(conn)
     async with conn.transaction():
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         states = await conn.fetch(query("status_counts_by_table_state"))

@@ -29,6 +29,7 @@ import asyncpg
 
 from opsdb.db import Connection, Record, init_connection
 from opsdb.errors import ClaimLostError, FieldProblem, InputValidationError, InvalidTransitionError, NotFoundError
+from opsdb.metrics import observe
 from opsdb.queries import query
 
 CHANNEL = "opsdb_work"
@@ -393,6 +394,7 @@ async def claim(
         None if sites is None else list(sites),
         float(lease_seconds),
     )
+    observe("claimed", kind.value, len(rows), worker=worker_id)
     return [_claim_from_row(kind, r) for r in rows]
 
 
@@ -460,6 +462,7 @@ async def _explain_lost(conn: Connection, claim: Claim) -> ClaimLostError | NotF
     if row is None:
         return NotFoundError(KINDS[claim.kind].table, claim.item_id)
     item = WorkItem.from_row(claim.kind, row)
+    observe("claim_lost", claim.kind.value, item=claim.item_id, worker=claim.worker_id, claim_token=str(claim.token))
     return ClaimLostError(f"{_lost_message(claim)}: now {item.status}, claimed by {item.claimed_by}")
 
 
@@ -492,6 +495,7 @@ async def complete(conn: Connection, claim: Claim, **result: Any) -> WorkItem:
             raise await _explain_lost(conn, claim)
         if spec.effect_params is not None:
             await _apply_effects(conn, claim.kind, [claim.item_id], [result], effect_params)
+    observe("completed", claim.kind.value, item=claim.item_id, worker=claim.worker_id)
     return WorkItem.from_row(claim.kind, row)
 
 
@@ -604,7 +608,9 @@ async def fail(
     )
     if row is None:
         raise await _explain_lost(conn, claim)
-    return WorkItem.from_row(claim.kind, row)
+    failed = WorkItem.from_row(claim.kind, row)
+    observe("failed" if failed.status == KINDS[claim.kind].failed else "retried", claim.kind.value, item=claim.item_id)
+    return failed
 
 
 async def reset(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:

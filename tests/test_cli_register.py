@@ -159,11 +159,11 @@ async def test_a_csv_manifest_registers_like_json_lines(
         assert await conn.fetchval("SELECT metadata FROM raw_data_file WHERE name = $1", rows[0]["name"]) == {"scan": 1}
 
 
-async def test_an_unknown_location_exits_1_naming_it(database_dsn: str, seeded: Seeded, tmp_path: Path) -> None:
+async def test_an_unknown_location_exits_2_naming_it(database_dsn: str, seeded: Seeded, tmp_path: Path) -> None:
     manifest = _write_jsonl(tmp_path / "x.jsonl", _manifest_rows(seeded, 1))
     result = run_cli("register", str(manifest), "--location", "bench/nowhere", env={"OPSDB_DSN": database_dsn})
-    assert result.returncode == 1
-    assert "bench/nowhere" in result.stderr
+    assert result.returncode == 2
+    assert "location not found: bench/nowhere" in result.stderr
 
 
 async def test_status_counts_registered_copies_per_location(database_dsn: str, seeded: Seeded, tmp_path: Path) -> None:

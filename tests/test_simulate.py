@@ -237,13 +237,16 @@ def test_an_existing_database_the_simulation_did_not_make_is_never_dropped(serve
     name = f"opsdb_precious_{os.getpid()}"
     with psycopg.connect(server_dsn, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+    precious = with_database(server_dsn, name)
+    with psycopg.connect(precious, autocommit=True) as conn:  # data of its own: not empty
+        conn.execute("CREATE TABLE keep (x int); INSERT INTO keep VALUES (42)")
     try:
         with pytest.raises(ValueError, match="not made by `opsdb simulate`"):
             prepare_database(server_dsn, name)
         result = _simulate(server_dsn, name, "--executions", "1", "--no-live")
-        assert result.returncode == 2 and "refusing to drop it" in " ".join(result.stderr.split())
-        with psycopg.connect(server_dsn, autocommit=True) as admin:
-            assert admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+        assert result.returncode == 2 and "refusing to touch it" in " ".join(result.stderr.split())
+        with psycopg.connect(precious) as conn:
+            assert conn.execute("SELECT x FROM keep").fetchall() == [(42,)]
     finally:
         with psycopg.connect(server_dsn, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -4,36 +4,45 @@ from __future__ import annotations
 
 import argparse
 
-from rich.console import Console
-
-from opsdb import local
-from opsdb.cli import EXIT_OK
-
-console = Console(highlight=False)
+from opsdb.cli import EXIT_OK, add_command, add_yes, confirm
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("db", help="manage the local embedded PostgreSQL (used when OPSDB_DSN is unset)")
+    parser = add_command(
+        sub,
+        "db",
+        help="manage the local embedded PostgreSQL (used when OPSDB_DSN is unset)",
+        examples=["opsdb db up", "opsdb db dsn", "opsdb db down", "opsdb db reset --yes"],
+    )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, text in (
-        ("up", "start it (creating and migrating the database if needed)"),
-        ("down", "stop it"),
-        ("dsn", "print its DSN (starting it if needed)"),
-        ("reset", "stop it, delete its data and start afresh"),
+    for name, text, example in (
+        ("up", "start it (creating and migrating the database if needed)", "opsdb db up"),
+        ("down", "stop it", "opsdb db down"),
+        ("dsn", "print its DSN (starting it if needed)", 'psql "$(opsdb db dsn)"'),
+        ("reset", "stop it, delete all its data and start afresh (asks first)", "opsdb db reset --yes"),
     ):
-        actions.add_parser(name, help=text).set_defaults(run=_run, action=name)
+        action = add_command(actions, name, help=text, examples=[example])
+        if name == "reset":
+            add_yes(action)
+        action.set_defaults(run=_run, action=name)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from opsdb import local
+    from opsdb.cli.output import stdout
+
+    console = stdout()
+    database = args.database or local.DATABASE
     if args.action == "up":
-        dsn = local.up()
-        console.print(f"local database up: {dsn}\ndata: {local.data_dir()}")
+        dsn = local.up(database=database)
+        console.print(f"local database {database} up: {dsn}\ndata: {local.data_dir()}", markup=False)
     elif args.action == "down":
         stopped = local.down()
         console.print("local database stopped" if stopped else "local database was not running")
     elif args.action == "dsn":
-        print(local.up())
+        print(local.up(database=database))
     else:
+        confirm(f"delete every database of the local server in {local.data_dir()} (all its data)?", args.yes)
         dsn = local.reset()
-        console.print(f"local database reset: {dsn}")
+        console.print(f"local database reset: {dsn}", markup=False)
     return EXIT_OK

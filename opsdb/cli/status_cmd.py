@@ -3,57 +3,74 @@
 from __future__ import annotations
 
 import argparse
-import json
+from typing import TYPE_CHECKING
 
-import anyio
-from rich.console import Console
-from rich.table import Table
+from opsdb.cli import EXIT_OK, add_command, add_json, positive_int, run_async
 
-from opsdb.cli import EXIT_OK
-from opsdb.db import Database
-from opsdb.local import resolve_dsn
-from opsdb.status import Summary, summarize
+if TYPE_CHECKING:
+    from rich.console import Console
 
-console = Console(highlight=False)
+    from opsdb.status import Summary
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("status", help="counts per state and location, backlog, failed items")
-    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    parser.add_argument("--failed", type=int, default=20, help="how many failed items to list")
+    parser = add_command(
+        sub,
+        "status",
+        help="counts per state and location, backlog, failed items",
+        examples=["opsdb status", "opsdb status --json | jq .backlog", "opsdb status --database opsdb_simulate"],
+    )
+    add_json(parser)
+    parser.add_argument("--failed", type=positive_int, default=20, help="how many failed items to list (default 20)")
     parser.set_defaults(run=_run)
 
 
-async def _collect(failed: int) -> Summary:
-    async with await Database.connect(resolve_dsn(), max_size=1) as db, db.connection() as conn:
+async def _collect(dsn: str, failed: int) -> Summary:
+    from opsdb.db import Database
+    from opsdb.status import summarize
+
+    async with await Database.connect(dsn, max_size=1) as db, db.connection() as conn:
         return await summarize(conn, failed_limit=failed)
 
 
 def _run(args: argparse.Namespace) -> int:
-    summary = anyio.run(_collect, args.failed)
+    from opsdb.cli.output import print_json, stdout
+    from opsdb.cli.target import resolve
+
+    target = resolve(args)
+    summary: Summary = run_async(_collect, target.dsn, args.failed)
     if args.json:
-        print(json.dumps(summary.__dict__, default=str, indent=2))
+        print_json(summary.__dict__)
         return EXIT_OK
-    render(summary, console)
+    render(summary, stdout())
     return EXIT_OK
 
 
 def render(summary: Summary, out: Console) -> None:
-    """Print the summary as tables."""
-    states = Table("item", "field", "value", "count", title="States")
-    for r in summary.states:
-        states.add_row(r["item"], r["field"], r["value"], str(r["n"]))
-    copies = Table("site", "location", "type", "copy", "status", "count", title="Physical copies")
-    for r in summary.copies:
-        copies.add_row(r["site"], r["location"], r["location_type"], r["type"], r["status"], str(r["n"]))
-    backlog = Table("stage", "items", title="Pipeline backlog")
-    for r in summary.backlog:
-        backlog.add_row(r["stage"], str(r["n"]))
-    out.print(states, copies, backlog)
+    """Print the summary as tables (every value escaped)."""
+    from opsdb.cli import human
+    from opsdb.cli.output import table
+
+    out.print(
+        table(
+            "States",
+            ("item", "field", "value", "count"),
+            ((human(r["item"]), r["field"], r["value"], r["n"]) for r in summary.states),
+        ),
+        table(
+            "Physical copies",
+            ("site", "location", "type", "copy", "status", "count"),
+            ((r["site"], r["location"], r["location_type"], r["type"], r["status"], r["n"]) for r in summary.copies),
+        ),
+        table("Pipeline backlog", ("stage", "items"), ((r["stage"], r["n"]) for r in summary.backlog)),
+    )
     if summary.failed:
-        failed = Table("item", "id", "attempts", "last error", title="Failed items")
-        for r in summary.failed:
-            failed.add_row(r["item"], r["id"], str(r["attempts"]), (r["last_error"] or "")[:80])
-        out.print(failed)
+        out.print(
+            table(
+                "Failed items",
+                ("item", "id", "attempts", "last error"),
+                ((human(r["item"]), r["id"], r["attempts"], (r["last_error"] or "")[:200]) for r in summary.failed),
+            )
+        )
     else:
         out.print("no failed items")

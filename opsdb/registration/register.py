@@ -57,6 +57,7 @@ async def register_files(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_progress: Callable[[BatchProgress], object] | None = None,
     connections: int = DEFAULT_CONNECTIONS,
+    report: RegistrationReport | None = None,
 ) -> RegistrationReport:
     """Register raw files, each with a `present` physical copy at `location_id`.
 
@@ -72,14 +73,15 @@ async def register_files(
     Raises InputValidationError (naming each bad record's position and field; nothing of that
     batch written) for malformed records and unknown modules or executed obs units, and
     NotFoundError for an unknown location. Batches committed before the error stay committed:
-    re-sending the whole input is safe.
+    re-sending the whole input is safe. Pass `report` to see what those batches found (their
+    conflicts too) when such an error stops the input.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if connections < 1:
         raise ValueError("connections must be at least 1")
     started = time.perf_counter()
-    report = RegistrationReport()
+    report = report if report is not None else RegistrationReport()
     done = 0
 
     def finished(batch: Batch, outcome: tuple[int, int, list[Conflict]]) -> None:

@@ -1,0 +1,120 @@
+"""Operator reports whose cost follows the answer, not history: at-risk data, space, queue health.
+
+`at_risk` and `space` first fold the copy deltas the writes appended (migration 0019,
+Rucio-style counters), then read the counters; `queues` reads the partial indexes that hold
+exactly each work table's live queue and failed items. Every report runs in one read-only
+repeatable-read snapshot after the fold. `opsdb_rebuild_copy_counters()` recounts from the
+copies themselves (after a crash lost unfolded, unlogged deltas).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from opsdb.db import Connection
+from opsdb.queries import query
+
+log = logging.getLogger("opsdb.reports")
+
+FREEABLE = ("deletion_scheduled", "deletion_in_progress", "deletion_possible")
+"""Copy statuses whose bytes the deletion rule frees (scheduled, or cleared for deletion)."""
+
+
+async def fold(conn: Connection) -> int:
+    """Fold pending copy deltas into the counters (its own transaction); the deltas folded."""
+    folded = int(await conn.fetchval(query("report_fold")))
+    if folded:
+        log.info("copy deltas folded", extra={"count": folded})
+    return folded
+
+
+async def rebuild(conn: Connection) -> None:
+    """Recount every copy counter from the copies (a full scan: for repairs only)."""
+    await conn.execute("SELECT opsdb_rebuild_copy_counters()")
+
+
+async def _snapshot(
+    conn: Connection, *names: str, args: dict[str, tuple[Any, ...]] | None = None
+) -> list[list[dict[str, Any]]]:
+    await fold(conn)
+    out: list[list[dict[str, Any]]] = []
+    async with conn.transaction():
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        for name in names:
+            rows = await conn.fetch(query(name), *((args or {}).get(name, ())))
+            out.append([dict(r) for r in rows])
+    return out
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """Packages with at most one verified copy per location, and files not yet packaged."""
+
+    packages: list[dict[str, Any]] = field(default_factory=list)
+    """site, location, verified (0 or 1), packages, bytes"""
+    files: list[dict[str, Any]] = field(default_factory=list)
+    """site, location, files, bytes (unpackaged: only the source copy)"""
+    items: list[dict[str, Any]] = field(default_factory=list)
+    """the at-risk packages themselves, when asked for"""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def at_risk(conn: Connection, *, items: int = 0) -> AtRisk:
+    """What the data center would lose with one more failure: per site and location, with bytes."""
+    names = ["report_at_risk_packages", "report_at_risk_files"]
+    if items:
+        names.append("report_at_risk_package_list")
+    found = await _snapshot(conn, *names, args={"report_at_risk_package_list": (items,)})
+    return AtRisk(found[0], found[1], found[2] if items else [])
+
+
+@dataclass(frozen=True)
+class Space:
+    """Copies and bytes per location, copy type and status; what deletion would free now."""
+
+    rows: list[dict[str, Any]]
+    locations: list[dict[str, Any]]
+    """per location: site, location, location_type, copies, bytes held (present or staged), freeable bytes"""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+async def space(conn: Connection) -> Space:
+    """Space per location from the counters."""
+    (rows,) = await _snapshot(conn, "report_space")
+    per: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        entry = per.setdefault(
+            (r["site"], r["location"]),
+            {"site": r["site"], "location": r["location"], "location_type": r["location_type"],
+             "held_copies": 0, "held_bytes": 0, "freeable_copies": 0, "freeable_bytes": 0},
+        )  # fmt: skip
+        if r["status"] in ("present", "staged", *FREEABLE):
+            entry["held_copies"] += r["copies"]
+            entry["held_bytes"] += r["bytes"]
+        if r["status"] in FREEABLE:
+            entry["freeable_copies"] += r["copies"]
+            entry["freeable_bytes"] += r["bytes"]
+    return Space(rows, list(per.values()))
+
+
+async def queues(conn: Connection) -> list[dict[str, Any]]:
+    """Per kind and location: queued, running, expired leases, oldest queued age (s), failed."""
+    (rows,) = await _snapshot(conn, "report_queues")
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in rows:
+        key = (r["kind"], r["site"], r["location"])
+        entry = merged.setdefault(
+            key, {"kind": key[0], "site": key[1], "location": key[2], "queued": 0, "running": 0,
+                  "expired_leases": 0, "oldest_seconds": None, "failed": 0},
+        )  # fmt: skip
+        for name in ("queued", "running", "expired_leases", "failed"):
+            entry[name] += int(r[name])
+        if r["oldest_seconds"] is not None:
+            entry["oldest_seconds"] = max(entry["oldest_seconds"] or 0.0, float(r["oldest_seconds"]))
+    return sorted(merged.values(), key=lambda e: (e["kind"], e["site"], e["location"]))
