@@ -848,6 +848,76 @@ CREATE FUNCTION public.opsdb_copy_deletable(copy_id bigint) RETURNS boolean
     SELECT opsdb_archive_backed_deletable(copy_id) OR opsdb_staged_copy_expired(copy_id)
 $$;
 
+-- Name: opsdb_copy_deltas_insert(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_copy_deltas_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- one set-based join per statement (a registration batch), not a lookup per row
+    INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
+    SELECT n.data_location_id, n.type, n.status, count(*),
+           coalesce(sum(coalesce(f.size_bytes, p.size_bytes, b.size_bytes)), 0)
+    FROM new_copies n
+    LEFT JOIN raw_data_file f ON n.type = 'raw_data_file' AND f.id = n.raw_data_file_id
+    LEFT JOIN raw_data_package p ON n.type = 'raw_data_package' AND p.id = n.raw_data_package_id
+    LEFT JOIN data_transfer_package b ON n.type = 'data_transfer_package' AND b.id = n.data_transfer_package_id
+    GROUP BY 1, 2, 3;
+    IF EXISTS (SELECT FROM new_copies WHERE type = 'raw_data_package') THEN
+        INSERT INTO package_copy_delta (raw_data_package_id, verified)
+        SELECT n.raw_data_package_id, count(*) FROM new_copies n
+        WHERE n.type = 'raw_data_package' AND n.status IN ('present', 'staged') AND n.checksum_verified_at IS NOT NULL
+        GROUP BY 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Name: opsdb_copy_deltas_update(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_copy_deltas_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- only rows whose status or location moved (claims and lease renewals change neither)
+    INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
+    SELECT loc, t, s, sum(c), sum(b) FROM (
+        SELECT o.data_location_id AS loc, o.type AS t, o.status AS s, -1 AS c,
+               -opsdb_copy_size(o.type, o.raw_data_file_id, o.raw_data_package_id, o.data_transfer_package_id) AS b
+        FROM old_copies o JOIN new_copies n ON n.id = o.id
+        WHERE o.status IS DISTINCT FROM n.status OR o.data_location_id <> n.data_location_id
+        UNION ALL
+        SELECT n.data_location_id, n.type, n.status, 1,
+               opsdb_copy_size(n.type, n.raw_data_file_id, n.raw_data_package_id, n.data_transfer_package_id)
+        FROM old_copies o JOIN new_copies n ON n.id = o.id
+        WHERE o.status IS DISTINCT FROM n.status OR o.data_location_id <> n.data_location_id
+    ) moved GROUP BY 1, 2, 3 HAVING sum(c) <> 0 OR sum(b) <> 0;
+    INSERT INTO package_copy_delta (raw_data_package_id, verified)
+    SELECT pkg, sum(v) FROM (
+        SELECT o.raw_data_package_id AS pkg,
+               -(o.status IN ('present', 'staged') AND o.checksum_verified_at IS NOT NULL)::int AS v
+        FROM old_copies o WHERE o.type = 'raw_data_package'
+        UNION ALL
+        SELECT n.raw_data_package_id, (n.status IN ('present', 'staged') AND n.checksum_verified_at IS NOT NULL)::int
+        FROM new_copies n WHERE n.type = 'raw_data_package'
+    ) moved GROUP BY 1 HAVING sum(v) <> 0;
+    RETURN NULL;
+END
+$$;
+
+-- Name: opsdb_copy_size(text, uuid, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_copy_size(p_type text, p_file uuid, p_package bigint, p_bundle bigint) RETURNS bigint
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(CASE p_type
+        WHEN 'raw_data_file' THEN (SELECT size_bytes FROM raw_data_file WHERE id = p_file)
+        WHEN 'raw_data_package' THEN (SELECT size_bytes FROM raw_data_package WHERE id = p_package)
+        ELSE (SELECT size_bytes FROM data_transfer_package WHERE id = p_bundle) END, 0)
+$$;
+
 -- Name: opsdb_deletable(bigint[]); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_deletable(ids bigint[]) RETURNS SETOF bigint
@@ -1087,6 +1157,39 @@ BEGIN
 END;
 $$;
 
+-- Name: opsdb_fold_copy_deltas(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_fold_copy_deltas() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    space_rows bigint;
+    package_rows bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('opsdb_fold_copy_deltas'));
+    WITH d AS (DELETE FROM copy_space_delta RETURNING *),
+         s AS (SELECT data_location_id, type, status, sum(copies) AS copies, sum(bytes) AS bytes, count(*) AS n
+               FROM d GROUP BY 1, 2, 3),
+         up AS (INSERT INTO copy_space AS c (data_location_id, type, status, copies, bytes)
+                SELECT data_location_id, type, status, copies, bytes FROM s
+                ON CONFLICT (data_location_id, type, status)
+                DO UPDATE SET copies = c.copies + EXCLUDED.copies, bytes = c.bytes + EXCLUDED.bytes)
+    SELECT coalesce(sum(n), 0) INTO space_rows FROM s;
+    WITH d AS (DELETE FROM package_copy_delta RETURNING *),
+         s AS (SELECT raw_data_package_id, sum(verified) AS verified, count(*) AS n FROM d GROUP BY 1),
+         up AS (INSERT INTO package_copy_count AS c (raw_data_package_id, verified)
+                SELECT s.raw_data_package_id, s.verified FROM s
+                JOIN raw_data_package p ON p.id = s.raw_data_package_id
+                ON CONFLICT (raw_data_package_id) DO UPDATE SET verified = c.verified + EXCLUDED.verified)
+    SELECT coalesce(sum(n), 0) INTO package_rows FROM s;
+    IF space_rows > 0 THEN
+        DELETE FROM copy_space WHERE copies = 0 AND bytes = 0;  -- a few hundred rows at most
+    END IF;
+    RETURN space_rows + package_rows;
+END
+$$;
+
 -- Name: opsdb_guard_deletion(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_guard_deletion() RETURNS trigger
@@ -1191,6 +1294,19 @@ BEGIN
 END;
 $$;
 
+-- Name: opsdb_package_delta_insert(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_package_delta_insert() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- a new package has no verified copy yet: at risk until it has two
+    INSERT INTO package_copy_delta (raw_data_package_id, verified) SELECT n.id, 0 FROM new_packages n;
+    RETURN NULL;
+END
+$$;
+
 -- Name: opsdb_queue_archived_package(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_queue_archived_package() RETURNS trigger
@@ -1245,6 +1361,31 @@ BEGIN
         DETAIL = format('Key (%s)=(%s) is not present in table "%s".', columns, key, referenced),
         CONSTRAINT = constraint_name, TABLE = tbl;
 END;
+$$;
+
+-- Name: opsdb_rebuild_copy_counters(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rebuild_copy_counters() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('opsdb_fold_copy_deltas'));
+    LOCK TABLE physical_copy IN SHARE MODE;
+    DELETE FROM copy_space_delta;
+    DELETE FROM package_copy_delta;
+    DELETE FROM copy_space;
+    INSERT INTO copy_space (data_location_id, type, status, copies, bytes)
+    SELECT c.data_location_id, c.type, c.status, count(*),
+           sum(opsdb_copy_size(c.type, c.raw_data_file_id, c.raw_data_package_id, c.data_transfer_package_id))
+    FROM physical_copy c GROUP BY 1, 2, 3;
+    DELETE FROM package_copy_count;
+    INSERT INTO package_copy_count (raw_data_package_id, verified)
+    SELECT p.id, count(c.id) FILTER (WHERE c.status IN ('present', 'staged') AND c.checksum_verified_at IS NOT NULL)
+    FROM raw_data_package p
+    LEFT JOIN physical_copy c ON c.raw_data_package_id = p.id AND c.type = 'raw_data_package'
+    GROUP BY p.id;
+END
 $$;
 
 -- Name: opsdb_refuse_transition(text, text, text, text, text, bigint); Type: FUNCTION; Schema: public; Owner: -
@@ -2026,6 +2167,26 @@ ALTER TABLE public.api_token ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+-- Name: copy_space; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.copy_space (
+    data_location_id bigint NOT NULL,
+    type text NOT NULL,
+    status text NOT NULL,
+    copies bigint DEFAULT 0 NOT NULL,
+    bytes bigint DEFAULT 0 NOT NULL
+);
+
+-- Name: copy_space_delta; Type: TABLE; Schema: public; Owner: -
+
+CREATE UNLOGGED TABLE public.copy_space_delta (
+    data_location_id bigint NOT NULL,
+    type text NOT NULL,
+    status text NOT NULL,
+    copies bigint NOT NULL,
+    bytes bigint NOT NULL
+);
+
 -- Name: data_location; Type: TABLE; Schema: public; Owner: -
 
 CREATE TABLE public.data_location (
@@ -2518,6 +2679,35 @@ ALTER TABLE public.observing_program ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
     CACHE 1
 );
 
+-- Name: operator_action; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.operator_action (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    kind text NOT NULL,
+    item_id bigint NOT NULL,
+    from_status text NOT NULL,
+    to_status text NOT NULL,
+    reason text NOT NULL,
+    CONSTRAINT operator_action_action_check CHECK ((action = ANY (ARRAY['retry'::text, 'reset'::text, 'cancel'::text]))),
+    CONSTRAINT operator_action_actor_check CHECK (((length(actor) >= 1) AND (length(actor) <= 200))),
+    CONSTRAINT operator_action_kind_check CHECK (((length(kind) >= 1) AND (length(kind) <= 64))),
+    CONSTRAINT operator_action_reason_check CHECK (((length(reason) >= 1) AND (length(reason) <= 2000)))
+);
+
+-- Name: operator_action_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+
+ALTER TABLE public.operator_action ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.operator_action_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 -- Name: opsdb_role_default; Type: TABLE; Schema: public; Owner: -
 
 CREATE TABLE public.opsdb_role_default (
@@ -2525,6 +2715,20 @@ CREATE TABLE public.opsdb_role_default (
     setting text NOT NULL,
     value text NOT NULL,
     CONSTRAINT opsdb_role_default_setting_valid CHECK ((setting = ANY (ARRAY['statement_timeout'::text, 'idle_in_transaction_session_timeout'::text, 'lock_timeout'::text, 'connection_limit'::text])))
+);
+
+-- Name: package_copy_count; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.package_copy_count (
+    raw_data_package_id bigint NOT NULL,
+    verified integer DEFAULT 0 NOT NULL
+);
+
+-- Name: package_copy_delta; Type: TABLE; Schema: public; Owner: -
+
+CREATE UNLOGGED TABLE public.package_copy_delta (
+    raw_data_package_id bigint NOT NULL,
+    verified integer NOT NULL
 );
 
 -- Name: permission; Type: TABLE; Schema: public; Owner: -
@@ -3038,6 +3242,11 @@ ALTER TABLE ONLY public.api_token
 ALTER TABLE ONLY public.api_token
     ADD CONSTRAINT api_token_user_name_key UNIQUE (user_account_id, name);
 
+-- Name: copy_space copy_space_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.copy_space
+    ADD CONSTRAINT copy_space_pkey PRIMARY KEY (data_location_id, type, status);
+
 -- Name: data_location data_location_id_site_key; Type: CONSTRAINT; Schema: public; Owner: -
 
 ALTER TABLE ONLY public.data_location
@@ -3193,10 +3402,20 @@ ALTER TABLE ONLY public.observing_program
 ALTER TABLE ONLY public.observing_program
     ADD CONSTRAINT observing_program_short_name_key UNIQUE (short_name);
 
+-- Name: operator_action operator_action_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.operator_action
+    ADD CONSTRAINT operator_action_pkey PRIMARY KEY (id);
+
 -- Name: opsdb_role_default opsdb_role_default_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 
 ALTER TABLE ONLY public.opsdb_role_default
     ADD CONSTRAINT opsdb_role_default_pkey PRIMARY KEY (group_role, setting);
+
+-- Name: package_copy_count package_copy_count_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.package_copy_count
+    ADD CONSTRAINT package_copy_count_pkey PRIMARY KEY (raw_data_package_id);
 
 -- Name: permission permission_name_key; Type: CONSTRAINT; Schema: public; Owner: -
 
@@ -3367,9 +3586,21 @@ ALTER TABLE ONLY public.work_cap
 
 CREATE INDEX data_location_location_type_idx ON public.data_location USING btree (location_type, priority) WHERE active;
 
+-- Name: data_transfer_failed_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_failed_idx ON public.data_transfer USING btree (origin_location_id) WHERE (status = 'failed'::text);
+
 -- Name: data_transfer_log_transfer_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX data_transfer_log_transfer_idx ON public.data_transfer_log USING btree (data_transfer_id, created_at);
+
+-- Name: data_transfer_package_failed_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_package_failed_idx ON public.data_transfer_package USING btree (origin_location_id) WHERE (status = 'failed'::text);
+
+-- Name: data_transfer_package_queue_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_package_queue_idx ON public.data_transfer_package USING btree (origin_location_id, created_at) WHERE (status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text]));
 
 -- Name: data_transfer_package_running_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3382,6 +3613,10 @@ CREATE INDEX data_transfer_package_status_id_idx ON public.data_transfer_package
 -- Name: data_transfer_package_work_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX data_transfer_package_work_idx ON public.data_transfer_package USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'in_progress'::text]));
+
+-- Name: data_transfer_queue_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_queue_idx ON public.data_transfer USING btree (origin_location_id, created_at) WHERE (status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text]));
 
 -- Name: data_transfer_route_origin_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3398,6 +3633,14 @@ CREATE INDEX data_transfer_running_route_idx ON public.data_transfer USING btree
 -- Name: data_transfer_status_id_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX data_transfer_status_id_idx ON public.data_transfer USING btree (status, id);
+
+-- Name: data_transfer_unpack_failed_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_unpack_failed_idx ON public.data_transfer USING btree (destination_location_id) WHERE (unpack_status = 'failed'::text);
+
+-- Name: data_transfer_unpack_queue_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX data_transfer_unpack_queue_idx ON public.data_transfer USING btree (destination_location_id, completed_at) WHERE ((status = 'completed'::text) AND (unpack_status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text])));
 
 -- Name: data_transfer_unpack_status_id_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3431,9 +3674,17 @@ CREATE INDEX executed_obs_unit_start_time_idx ON public.executed_obs_unit USING 
 
 CREATE INDEX executed_obs_unit_status_id_idx ON public.executed_obs_unit USING btree (status, id);
 
+-- Name: long_term_archive_transfer_failed_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX long_term_archive_transfer_failed_idx ON public.long_term_archive_transfer USING btree (destination_location_id) WHERE (status = 'failed'::text);
+
 -- Name: long_term_archive_transfer_origin_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX long_term_archive_transfer_origin_idx ON public.long_term_archive_transfer USING btree (raw_data_package_id, origin_location_id) WHERE (status <> 'completed'::text);
+
+-- Name: long_term_archive_transfer_queue_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX long_term_archive_transfer_queue_idx ON public.long_term_archive_transfer USING btree (destination_location_id, created_at) WHERE (status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text]));
 
 -- Name: long_term_archive_transfer_running_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3458,6 +3709,22 @@ CREATE INDEX obs_unit_observing_program_idx ON public.obs_unit USING btree (obse
 -- Name: obs_unit_source_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX obs_unit_source_idx ON public.obs_unit USING btree (source_id);
+
+-- Name: operator_action_item_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX operator_action_item_idx ON public.operator_action USING btree (kind, item_id, at);
+
+-- Name: package_copy_count_at_risk_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX package_copy_count_at_risk_idx ON public.package_copy_count USING btree (raw_data_package_id) WHERE (verified <= 1);
+
+-- Name: physical_copy_deletion_failed_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX physical_copy_deletion_failed_idx ON public.physical_copy USING btree (data_location_id) WHERE (status = 'deletion_failed'::text);
+
+-- Name: physical_copy_deletion_queue_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX physical_copy_deletion_queue_idx ON public.physical_copy USING btree (data_location_id, updated_at) WHERE (status = ANY (ARRAY['deletion_scheduled'::text, 'deletion_in_progress'::text]));
 
 -- Name: physical_copy_deletion_work_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3511,6 +3778,14 @@ CREATE INDEX raw_data_package_dtp_idx ON public.raw_data_package USING btree (da
 
 CREATE INDEX raw_data_package_eou_module_idx ON public.raw_data_package USING btree (executed_obs_unit_id, instrument_module_id);
 
+-- Name: raw_data_package_failed_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX raw_data_package_failed_idx ON public.raw_data_package USING btree (origin_location_id) WHERE (status = 'failed'::text);
+
+-- Name: raw_data_package_queue_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX raw_data_package_queue_idx ON public.raw_data_package USING btree (origin_location_id, created_at) WHERE (status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text]));
+
 -- Name: raw_data_package_running_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX raw_data_package_running_idx ON public.raw_data_package USING btree (origin_location_id) WHERE (status = 'in_progress'::text);
@@ -3535,9 +3810,17 @@ CREATE INDEX role_permission_permission_idx ON public.role_permission USING btre
 
 CREATE INDEX source_fixed_dec_idx ON public.source USING btree (dec_deg) WHERE (type = 'fixed'::text);
 
+-- Name: staging_job_failed_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX staging_job_failed_idx ON public.staging_job USING btree (destination_location_id) WHERE (status = 'failed'::text);
+
 -- Name: staging_job_package_package_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX staging_job_package_package_idx ON public.staging_job_package USING btree (raw_data_package_id);
+
+-- Name: staging_job_queue_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX staging_job_queue_idx ON public.staging_job USING btree (destination_location_id, created_at) WHERE (status = ANY (ARRAY['pending'::text, 'scheduled'::text, 'in_progress'::text]));
 
 -- Name: staging_job_running_idx; Type: INDEX; Schema: public; Owner: -
 
@@ -3783,6 +4066,14 @@ CREATE TRIGGER physical_copy_deletion_notify AFTER UPDATE OF status ON public.ph
 
 CREATE TRIGGER physical_copy_deletion_priority BEFORE UPDATE OF status ON public.physical_copy FOR EACH ROW WHEN (((new.status = 'deletion_scheduled'::text) AND (old.status <> ALL (ARRAY['deletion_scheduled'::text, 'deletion_in_progress'::text])))) EXECUTE FUNCTION public.opsdb_deletion_priority_default();
 
+-- Name: physical_copy physical_copy_deltas_insert; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER physical_copy_deltas_insert AFTER INSERT ON public.physical_copy REFERENCING NEW TABLE AS new_copies FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_copy_deltas_insert();
+
+-- Name: physical_copy physical_copy_deltas_update; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER physical_copy_deltas_update AFTER UPDATE ON public.physical_copy REFERENCING OLD TABLE AS old_copies NEW TABLE AS new_copies FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_copy_deltas_update();
+
 -- Name: physical_copy physical_copy_references_inserted; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER physical_copy_references_inserted AFTER INSERT ON public.physical_copy REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.physical_copy_check_inserted();
@@ -3842,6 +4133,10 @@ CREATE TRIGGER raw_data_package_archived_insert_queue AFTER INSERT ON public.raw
 -- Name: raw_data_package raw_data_package_archived_queue; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER raw_data_package_archived_queue AFTER UPDATE OF state ON public.raw_data_package FOR EACH ROW WHEN (((new.state = 'archived'::text) AND (old.state <> 'archived'::text))) EXECUTE FUNCTION public.opsdb_queue_archived_package();
+
+-- Name: raw_data_package raw_data_package_delta_insert; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER raw_data_package_delta_insert AFTER INSERT ON public.raw_data_package REFERENCING NEW TABLE AS new_packages FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_package_delta_insert();
 
 -- Name: raw_data_package_metadata raw_data_package_metadata_touch; Type: TRIGGER; Schema: public; Owner: -
 
@@ -4370,6 +4665,21 @@ GRANT ALL ON FUNCTION public.opsdb_copy_deletable(copy_id bigint) TO opsdb_reade
 GRANT ALL ON FUNCTION public.opsdb_copy_deletable(copy_id bigint) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_copy_deletable(copy_id bigint) TO opsdb_access_admin;
 
+-- Name: FUNCTION opsdb_copy_deltas_insert(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_copy_deltas_insert() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_copy_deltas_insert() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_copy_deltas_update(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_copy_deltas_update() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_copy_deltas_update() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_copy_size(p_type text, p_file uuid, p_package bigint, p_bundle bigint); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_copy_size(p_type text, p_file uuid, p_package bigint, p_bundle bigint) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_copy_size(p_type text, p_file uuid, p_package bigint, p_bundle bigint) TO opsdb_writer;
+
 -- Name: FUNCTION opsdb_deletable(ids bigint[]); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.opsdb_deletable(ids bigint[]) TO opsdb_reader;
@@ -4402,6 +4712,11 @@ GRANT ALL ON FUNCTION public.opsdb_deletion_priority_default() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows integer) TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows integer) TO opsdb_writer;
 
+-- Name: FUNCTION opsdb_fold_copy_deltas(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_fold_copy_deltas() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_fold_copy_deltas() TO opsdb_writer;
+
 -- Name: FUNCTION opsdb_guard_deletion(); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.opsdb_guard_deletion() TO opsdb_reader;
@@ -4418,6 +4733,11 @@ GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_
 GRANT ALL ON FUNCTION public.opsdb_notify_work() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_notify_work() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_notify_work() TO opsdb_access_admin;
+
+-- Name: FUNCTION opsdb_package_delta_insert(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_package_delta_insert() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_package_delta_insert() TO opsdb_writer;
 
 -- Name: FUNCTION opsdb_queue_archived_package(); Type: ACL; Schema: public; Owner: -
 
@@ -4440,6 +4760,11 @@ GRANT ALL ON FUNCTION public.opsdb_queue_packaged_files() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_raise_missing_reference(tbl text, constraint_name text, columns text, key text, referenced text) TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_raise_missing_reference(tbl text, constraint_name text, columns text, key text, referenced text) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_raise_missing_reference(tbl text, constraint_name text, columns text, key text, referenced text) TO opsdb_access_admin;
+
+-- Name: FUNCTION opsdb_rebuild_copy_counters(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rebuild_copy_counters() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rebuild_copy_counters() TO opsdb_writer;
 
 -- Name: FUNCTION opsdb_refuse_transition(tbl text, item text, col text, from_state text, to_state text, n bigint); Type: ACL; Schema: public; Owner: -
 
@@ -4656,6 +4981,16 @@ GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_archive_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_staging_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_deletion_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_operator;
+
+-- Name: TABLE copy_space; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.copy_space TO opsdb_reader;
+GRANT SELECT ON TABLE public.copy_space TO opsdb_writer;
+
+-- Name: TABLE copy_space_delta; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.copy_space_delta TO opsdb_reader;
+GRANT SELECT ON TABLE public.copy_space_delta TO opsdb_writer;
 
 -- Name: TABLE data_location; Type: ACL; Schema: public; Owner: -
 
@@ -5339,9 +5674,30 @@ GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_staging_
 GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_deletion_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_operator;
 
+-- Name: TABLE operator_action; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.operator_action TO opsdb_reader;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.operator_action TO opsdb_writer;
+GRANT SELECT,INSERT ON TABLE public.operator_action TO opsdb_operator;
+
+-- Name: SEQUENCE operator_action_id_seq; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT,USAGE ON SEQUENCE public.operator_action_id_seq TO opsdb_writer;
+GRANT SELECT,USAGE ON SEQUENCE public.operator_action_id_seq TO opsdb_operator;
+
 -- Name: TABLE opsdb_role_default; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.opsdb_role_default TO opsdb_reader;
+
+-- Name: TABLE package_copy_count; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.package_copy_count TO opsdb_reader;
+GRANT SELECT ON TABLE public.package_copy_count TO opsdb_writer;
+
+-- Name: TABLE package_copy_delta; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.package_copy_delta TO opsdb_reader;
+GRANT SELECT ON TABLE public.package_copy_delta TO opsdb_writer;
 
 -- Name: TABLE permission; Type: ACL; Schema: public; Owner: -
 
@@ -6012,51 +6368,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 01:35:22.9369+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 01:33:15.234629+00', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 01:33:15.234629+00', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 01:33:15.234629+00', '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 01:33:15.234629+00', '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 01:35:22.9369+00', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 01:35:22.9369+00', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 01:35:22.9369+00', '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 01:35:22.9369+00', '2026-11-29 01:35:22.9369+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 01:33:15.234629+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 01:33:15.234629+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 01:35:22.9369+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 01:35:22.9369+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 
