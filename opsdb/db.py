@@ -85,6 +85,21 @@ def is_replica_safe(fn: object) -> bool:
     return bool(getattr(fn, "__opsdb_replica_safe__", False))
 
 
+def _dead(raw: asyncpg.Connection) -> bool:
+    """Closed, or detached from its pool (asyncpg releases a pooled connection when it is lost)."""
+    try:
+        return bool(raw.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+def _in_transaction(raw: asyncpg.Connection) -> bool:
+    try:
+        return bool(raw.is_in_transaction())
+    except asyncpg.InterfaceError:
+        return False
+
+
 async def init_connection(conn: asyncpg.Connection) -> None:
     """Per-connection setup: jsonb and json travel as Python objects."""
     for name in ("jsonb", "json"):
@@ -126,6 +141,15 @@ class Connection:
         old, self.raw = self.raw, await self._source.acquire_raw()
         await self._source.release_raw(old)
 
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on this connection (False on a lost one)."""
+        return _in_transaction(self.raw)
+
+    async def ensure_alive(self) -> None:
+        """Between transactions: swap a connection the pool found lost for a fresh one (no-op otherwise)."""
+        if self._source is not None and not _in_transaction(self.raw) and _dead(self.raw):
+            await self._swap()
+
     async def replace(self) -> None:
         """Swap the raw connection for a fresh one from the pool (after a lost connection)."""
         if self._source is None:
@@ -134,17 +158,17 @@ class Connection:
 
     async def _call(self, op: Callable[[asyncpg.Connection], Awaitable[T]], retry: bool) -> T:
         source = self._source
-        if source is None or self.raw.is_in_transaction():
+        if source is None or _in_transaction(self.raw):
             async with self._translated():
                 return await op(self.raw)
-        if self.raw.is_closed():
+        if _dead(self.raw):
             await self._swap()  # found dead before anything was sent: always safe
         if not (retry or _IDEMPOTENT.get()):
             async with self._translated():
                 return await op(self.raw)
         async for attempt in retrying(source.settings, idempotent=True):
             with attempt:
-                if self.raw.is_closed():
+                if _dead(self.raw):
                     await self._swap()
                 async with self._translated():
                     return await op(self.raw)
@@ -176,7 +200,7 @@ class Connection:
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[None]:
         """A transaction, or a savepoint when one is already open."""
-        if self._source is not None and not self.raw.is_in_transaction() and self.raw.is_closed():
+        if self._source is not None and not _in_transaction(self.raw) and _dead(self.raw):
             await self._swap()
         async with self._translated(), self.raw.transaction(readonly=readonly):
             yield

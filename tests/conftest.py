@@ -22,6 +22,7 @@ import pytest
 from opsdb import embedded, migrate
 from opsdb.config import with_database
 from opsdb.db import Database
+from tests.cluster_support import Cluster, free_port
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -128,3 +129,44 @@ async def db(database_dsn: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+# -- clusters the tests control (restart, stop, replicate): tests/cluster_support.py --------
+
+
+@pytest.fixture(scope="module")
+def own_cluster() -> Iterator[Cluster]:
+    """A server of the suite's PostgreSQL version that this module may stop and restart, with a
+    migrated template database `opsdb_tpl`."""
+    cluster = Cluster.create(free_port())
+    try:
+        cluster.start()
+        _migrated_template(cluster.dsn())
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def _migrated_template(admin_dsn: str) -> None:
+    with _admin(admin_dsn) as admin:
+        admin.execute('CREATE DATABASE "opsdb_tpl"')
+    migrate.apply(with_database(admin_dsn, "opsdb_tpl"))
+    with _admin(admin_dsn) as admin:
+        admin.execute('ALTER DATABASE "opsdb_tpl" IS_TEMPLATE true')
+
+
+@pytest.fixture
+def own_dsn(own_cluster: Cluster) -> Iterator[str]:
+    """A fresh migrated database on `own_cluster` (the server is running again afterwards)."""
+    if not own_cluster.running():
+        own_cluster.start()
+    own_cluster.wait_ready()
+    name = f"opsdb_own_{next(_names)}"
+    with _admin(own_cluster.dsn()) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "opsdb_tpl"')
+    yield with_database(own_cluster.dsn(), name)
+    if not own_cluster.running():
+        own_cluster.start()
+    own_cluster.wait_ready()
+    with _admin(own_cluster.dsn()) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

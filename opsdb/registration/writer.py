@@ -95,6 +95,7 @@ class Writer:
         A deadlock, a serialization failure, or a file deleted by someone else between two of
         the batch's statements rolls the batch back and runs it again (up to `_RETRIES` times).
         """
+        await self.conn.ensure_alive()
         await self._ensure_codec()
         self.xid = self.pending = None
         failure: Exception | None = None
@@ -121,7 +122,7 @@ class Writer:
         conn = self.conn
         if not batch.positions:
             return 0, 0, list(batch.conflicts)
-        nested = conn.raw.is_in_transaction()
+        nested = conn.in_transaction()
         self.xid = self.pending = None
         async with conn.transaction():
             resent = await self._lock_references(batch)
