@@ -545,7 +545,9 @@ class Database:
         """Wait (bounded) until the replica has replayed `after`."""
         delay = 0.005
         while True:
-            replayed = await conn.raw.fetchval("SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, true)", after)
+            replayed = await conn.raw.fetchval(
+                "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, true)", after
+            )
             if replayed:
                 return True
             if time.monotonic() + delay > deadline:

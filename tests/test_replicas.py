@@ -64,9 +64,7 @@ async def db(pair: Pair) -> AsyncIterator[Database]:
 
 async def _new_site(db: Database, name: str) -> int:
     async with db.transaction() as uow:
-        site_id: int = await uow.conn.fetchval(
-            "INSERT INTO site (name, short_name) VALUES ($1, $1) RETURNING id", name
-        )
+        site_id: int = await uow.conn.fetchval("INSERT INTO site (name, short_name) VALUES ($1, $1) RETURNING id", name)
         return site_id
 
 
