@@ -5,6 +5,12 @@ testcontainers' PostgreSQL when `OPSDB_TEST_CONTAINERS=1` and a Docker engine an
 a throwaway embedded PostgreSQL 18 started once per session. Isolation: the migrations are
 applied once to a template database; each test gets its own copy (CREATE DATABASE ...
 TEMPLATE, ~50 ms) and may commit, open several connections and race them.
+
+Pooled runs: with `OPSDB_TEST_POOLER_DSN` (a PgBouncer in transaction mode in front of the
+`OPSDB_TEST_DSN` server, any database name: e.g. `postgresql://postgres@127.0.0.1:6432/`),
+`database_dsn` and `db` of the registration, work-protocol, CLI and simulation modules go
+through the pooler, as an operator's OPSDB_DSN would. Tests of what needs a direct connection
+by design (migrations, LISTEN) keep the direct one (`_needs_direct`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import signal
 import sys
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -109,10 +116,29 @@ def _fresh_database(server_dsn: str, template: str | None) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+POOLED_MODULES = ("test_registration", "test_work", "test_cli", "test_simulate")
+_DIRECT_BY_DESIGN = ("migrate", "notify", "listen")
+
+
+def _pooled_dsn(request: pytest.FixtureRequest, direct: str) -> str:
+    """The pooler's DSN for the same database when this test runs pooled (see module docstring)."""
+    pooler = os.environ.get("OPSDB_TEST_POOLER_DSN", "").strip()
+    module = request.node.module.__name__.rpartition(".")[2]
+    if not pooler or not module.startswith(POOLED_MODULES) or any(w in request.node.name for w in _DIRECT_BY_DESIGN):
+        return direct
+    return with_database(pooler, urlsplit(direct).path.lstrip("/"))
+
+
 @pytest.fixture
-def database_dsn(server_dsn: str, template_db: str) -> Iterator[str]:
-    """DSN of a fresh, fully migrated database for this test only."""
+def direct_dsn(server_dsn: str, template_db: str) -> Iterator[str]:
+    """DSN of a fresh, fully migrated database for this test only, never through a pooler."""
     yield from _fresh_database(server_dsn, template_db)
+
+
+@pytest.fixture
+def database_dsn(direct_dsn: str, request: pytest.FixtureRequest) -> str:
+    """DSN of a fresh, fully migrated database for this test only (pooled in pooled runs)."""
+    return _pooled_dsn(request, direct_dsn)
 
 
 @pytest.fixture

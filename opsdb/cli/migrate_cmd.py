@@ -12,6 +12,7 @@ from opsdb import migrate
 from opsdb.cli import EXIT_OK, positive_int
 from opsdb.config import dsn_from_env, redact_dsn
 from opsdb.errors import DatabaseUnavailableError
+from opsdb.settings import Settings, secret
 
 console = Console(highlight=False)
 
@@ -29,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _dsn() -> str:
-    configured = dsn_from_env()
+    configured = secret(Settings().migrate_dsn) or dsn_from_env()
     if configured:
         return configured
     from opsdb import local
@@ -39,12 +40,13 @@ def _dsn() -> str:
 
 def _run(args: argparse.Namespace) -> int:
     dsn = _dsn()
+    timeout = Settings().migrate_lock_timeout
     try:
         if args.action == "apply":
-            applied = migrate.apply(dsn)
+            applied = migrate.apply(dsn, lock_timeout=timeout)
             console.print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
         elif args.action == "rollback":
-            undone = migrate.rollback(dsn, count=None if args.all else args.count)
+            undone = migrate.rollback(dsn, count=None if args.all else args.count, lock_timeout=timeout)
             console.print(f"rolled back {len(undone)} migration(s)" + (": " + ", ".join(undone) if undone else ""))
         else:
             table = Table("migration", "applied")
