@@ -86,7 +86,7 @@ class Writer:
         xid, outcome = self.xid, self.pending
         if xid is None or outcome is None:
             return None
-        status = await self.conn.fetchval("SELECT pg_xact_status($1::xid8)", xid, retry=True)
+        status = await self.conn.fetchval("SELECT pg_xact_status($1::text::xid8)", xid, retry=True)
         return outcome if status == "committed" else None
 
     async def write(self, batch: Batch) -> Outcome:
