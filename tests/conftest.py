@@ -117,7 +117,14 @@ def _fresh_database(server_dsn: str, template: str | None) -> Iterator[str]:
 
 
 POOLED_MODULES = ("test_registration", "test_work", "test_cli", "test_simulate")
-_DIRECT_BY_DESIGN = ("migrate", "notify", "listen")
+_DIRECT_BY_DESIGN = (
+    "migrate",
+    "rollback",
+    "notify",
+    "listen",
+    # holds session state (SET lock_timeout) on a raw asyncpg connection of its own
+    "test_deleting_an_executed_obs_unit_waits_for_a_registration_that_uses_it",
+)
 
 
 def _pooled_dsn(request: pytest.FixtureRequest, direct: str) -> str:
