@@ -218,3 +218,19 @@ async def test_a_held_deploy_lock_times_out_naming_its_holder(own_dsn: str) -> N
     finally:
         await squatter.close()
     assert migrate.apply(own_dsn, lock_timeout=1.0) == []  # released: the next deploy goes ahead
+
+
+async def test_listen_uses_opsdb_listen_dsn_beside_a_pooled_opsdb_dsn(
+    pooled_dsn: str, own_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPSDB_DSN", pooled_dsn)
+    async with work.listen(None, [BUILD], poll_interval=0.1) as hints:
+        assert not hints.connected and hints.problem is not None  # only the pooled DSN: says so
+    monkeypatch.setenv("OPSDB_LISTEN_DSN", own_dsn)
+    async with work.listen(None, [BUILD], poll_interval=5) as hints:
+        assert hints.connected and hints.problem is None
+        async with await Database.connect(pooled_dsn) as db, db.connection() as conn:
+            world = await seed_world(conn)
+            await add_packages(conn, world, 1)
+        with anyio.fail_after(5):
+            assert await hints.wait() == {BUILD}  # a write through the pooler wakes the direct listener
