@@ -42,7 +42,7 @@ import asyncpg
 from opsdb.config import redact_dsn
 from opsdb.errors import ConfigurationError, DatabaseUnavailableError, OpsdbError, translate_any
 from opsdb.retrying import retrying
-from opsdb.settings import Settings, secret, split_dsn_options
+from opsdb.settings import Settings, load_settings, secret, split_dsn_options
 
 Record: TypeAlias = Mapping[str, Any]
 """A result row (an asyncpg.Record: read by column name)."""
@@ -288,7 +288,7 @@ def _unavailable(dsn: str, exc: BaseException) -> OpsdbError:
 
 async def is_pooled(dsn: str, settings: Settings | None = None) -> bool:
     """Whether `dsn` goes through a pooler (honours a `pooler` DSN option or `OPSDB_POOLER`)."""
-    settings = settings or Settings()
+    settings = settings or load_settings()
     plain, options = split_dsn_options(dsn)
     mode = options.get("pooler", settings.pooler)
     if mode != "auto":
@@ -444,7 +444,7 @@ class Database:
     ) -> Self:
         """Open a pool on `dsn` (default: `OPSDB_DSN`) and lazy pools on the replicas
         (default: `OPSDB_REPLICA_DSNS`); every other setting from `settings` (default: the environment)."""
-        settings = settings or Settings()
+        settings = settings or load_settings()
         dsn = dsn or secret(settings.dsn)
         if not dsn:
             raise ConfigurationError("no database configured: set OPSDB_DSN")

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from opsdb.config import check_dsn
+from opsdb.errors import ConfigurationError
 
 # query parameters opsdb reads from a DSN itself (asyncpg would send them to the server as
 # startup parameters, which PgBouncer refuses)
@@ -98,6 +99,19 @@ class Settings(BaseSettings):
             for name in ("statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"):
                 out[name] = str(int(getattr(self, name) * 1000))
         return out
+
+
+def load_settings() -> Settings:
+    """`Settings()` from the environment; a bad value is a ConfigurationError naming the
+    variable (never echoing its value: it may hold a password)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"OPSDB_{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise ConfigurationError(f"invalid setting: {problems}") from None
 
 
 def split_dsn_options(dsn: str) -> tuple[str, dict[str, str]]:

@@ -35,7 +35,7 @@ from opsdb.errors import (
     NotFoundError,
 )
 from opsdb.queries import query
-from opsdb.settings import Settings, secret, split_dsn_options
+from opsdb.settings import load_settings, secret, split_dsn_options
 
 log = logging.getLogger("opsdb.work")
 
@@ -656,7 +656,7 @@ class WorkListener:
 
 def listen_dsn() -> str:
     """Where LISTEN connects: `OPSDB_LISTEN_DSN`, else `OPSDB_DSN` (checked: not a pooler)."""
-    settings = Settings()
+    settings = load_settings()
     dsn = secret(settings.listen_dsn) or secret(settings.dsn)
     if not dsn:
         raise ConfigurationError("no database configured for LISTEN: set OPSDB_LISTEN_DSN or OPSDB_DSN")

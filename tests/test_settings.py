@@ -6,8 +6,8 @@ import anyio
 import pytest
 
 from opsdb.db import Database
-from opsdb.errors import ConnectionLostError, DatabaseUnavailableError, QueryTimeoutError
-from opsdb.settings import Settings, split_dsn_options
+from opsdb.errors import ConfigurationError, ConnectionLostError, DatabaseUnavailableError, QueryTimeoutError
+from opsdb.settings import Settings, load_settings, split_dsn_options
 
 pytestmark = pytest.mark.anyio
 
@@ -74,3 +74,11 @@ async def test_an_idle_transaction_is_ended_by_the_server(database_dsn: str) -> 
                 await uow.conn.fetchval("SELECT 2")
         async with db.connection() as conn:  # the pool carries on with a fresh session
             assert await conn.fetchval("SELECT 3") == 3
+
+
+def test_a_bad_setting_is_a_configuration_error_that_never_echoes_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPSDB_DSN", "postgresql://ops:hunter2@db/opsdb")
+    monkeypatch.setenv("OPSDB_POOL_MAX_SIZE", "hunter2")
+    with pytest.raises(ConfigurationError, match="OPSDB_POOL_MAX_SIZE") as raised:
+        load_settings()
+    assert "hunter2" not in str(raised.value)

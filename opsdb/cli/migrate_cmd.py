@@ -12,7 +12,7 @@ from opsdb import migrate
 from opsdb.cli import EXIT_OK, positive_int
 from opsdb.config import dsn_from_env, redact_dsn
 from opsdb.errors import DatabaseUnavailableError
-from opsdb.settings import Settings, secret
+from opsdb.settings import load_settings, secret
 
 console = Console(highlight=False)
 
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _dsn() -> str:
-    configured = secret(Settings().migrate_dsn) or dsn_from_env()
+    configured = secret(load_settings().migrate_dsn) or dsn_from_env()
     if configured:
         return configured
     from opsdb import local
@@ -40,7 +40,7 @@ def _dsn() -> str:
 
 def _run(args: argparse.Namespace) -> int:
     dsn = _dsn()
-    timeout = Settings().migrate_lock_timeout
+    timeout = load_settings().migrate_lock_timeout
     try:
         if args.action == "apply":
             applied = migrate.apply(dsn, lock_timeout=timeout)
