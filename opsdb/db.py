@@ -349,7 +349,9 @@ class _Pool:
         async for attempt in retrying(self.settings):
             with attempt:
                 try:
-                    return await self.pool.acquire(timeout=self.settings.connect_timeout)
+                    # waiting for a free slot is normal load and not bounded; opening a new
+                    # connection is (connect_timeout, given to the pool)
+                    return await self.pool.acquire()
                 except Exception as exc:
                     raise _unavailable(self.dsn, exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
