@@ -141,6 +141,11 @@ class Connection:
         old, self.raw = self.raw, await self._source.acquire_raw()
         await self._source.release_raw(old)
 
+    @property
+    def pooled(self) -> bool:
+        """Whether this connection goes through a transaction pooler (no session state may last)."""
+        return self._source is not None and self._source.pooled
+
     def in_transaction(self) -> bool:
         """Whether a transaction is open on this connection (False on a lost one)."""
         return _in_transaction(self.raw)

@@ -2,8 +2,9 @@
 
 A batch whose first file is not stored is COPYed straight into `raw_data_file` and
 `physical_copy` inside a savepoint; if a unique key refuses it, the batch goes through the
-staging table instead (a temporary table dropped at commit, so the writer keeps no session
-state and works through a transaction pooler): COPY into it, insert the files that are free, classify the rest as
+staging table instead (a temporary table: per session on a direct connection; created in the
+batch's transaction and dropped at commit behind a transaction pooler, where no session state
+may outlive a transaction): COPY into it, insert the files that are free, classify the rest as
 identical (already registered) or conflicting. A batch whose first file is stored (a re-send)
 is looked up first and only its missing files are inserted. Nothing stored is overwritten.
 """
@@ -57,6 +58,7 @@ class Writer:
         self.conn = conn
         self.location_id = location_id
         self._ready: object = None  # the raw connection whose jsonb codec is set
+        self._staging: object = None  # the raw connection that has the session staging tables
         self.xid: str | None = None
         """Transaction id of the batch being written (set before its commit)."""
         self.pending: Outcome | None = None
@@ -71,9 +73,18 @@ class Writer:
             )
             self._ready = self.conn.raw
 
+    async def _ensure_session_staging(self) -> None:
+        """Direct connections: session staging tables, created once per raw connection."""
+        if self._staging is not self.conn.raw:
+            if not await self.conn.fetchval(query("registration_has_staging")):
+                await self.conn.execute(query("registration_create_session_staging"))
+            self._staging = self.conn.raw
+
     async def _stage(self, nested: bool) -> None:
-        """Create the staging tables in this transaction (dropped at commit); emptied if they exist."""
-        await self.conn.execute(query("registration_create_staging"))
+        """Behind a pooler: create the staging tables in this transaction (dropped at commit).
+        Inside a caller's transaction: empty them first."""
+        if self.conn.pooled:
+            await self.conn.execute(query("registration_create_staging"))
         if nested:
             await self.conn.execute(query("registration_clear_staging"))
 
@@ -97,6 +108,8 @@ class Writer:
         """
         await self.conn.ensure_alive()
         await self._ensure_codec()
+        if not self.conn.pooled:
+            await self._ensure_session_staging()
         self.xid = self.pending = None
         failure: Exception | None = None
         for attempt in range(_RETRIES + 1):
