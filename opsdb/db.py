@@ -40,7 +40,13 @@ import anyio
 import asyncpg
 
 from opsdb.config import redact_dsn
-from opsdb.errors import ConfigurationError, DatabaseUnavailableError, OpsdbError, translate_any
+from opsdb.errors import (
+    ConfigurationError,
+    ConnectionLostError,
+    DatabaseUnavailableError,
+    OpsdbError,
+    translate_any,
+)
 from opsdb.retrying import retrying
 from opsdb.settings import Settings, load_settings, secret, split_dsn_options
 
@@ -520,6 +526,9 @@ class Database:
         try:
             async with conn.transaction(readonly=True):
                 yield UnitOfWork(conn, on_replica=True)
+        except (ConnectionLostError, DatabaseUnavailableError) as exc:
+            self._mark_down(source, exc)  # the read may simply run again: the primary answers it
+            raise
         finally:
             await source.release_raw(conn.raw)
 

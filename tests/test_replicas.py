@@ -16,7 +16,7 @@ import pytest
 from opsdb import migrate
 from opsdb.config import with_database
 from opsdb.db import Database, is_replica_safe
-from opsdb.errors import OpsdbError
+from opsdb.errors import ConnectionLostError, OpsdbError
 from opsdb.settings import Settings
 from tests.cluster_support import Cluster, free_port
 from tests.work_seed import seed_world
@@ -134,3 +134,23 @@ async def test_without_replicas_reads_go_to_the_primary(pair: Pair) -> None:
         async with db.read() as uow:
             assert not uow.on_replica
             assert await uow.conn.fetchval("SELECT count(*) FROM site") >= 3
+
+
+async def test_a_replica_lost_mid_read_is_left_out_and_the_read_runs_again(db: Database, pair: Pair) -> None:
+    with pytest.raises(ConnectionLostError):
+        async with db.read() as uow:
+            assert uow.on_replica
+            pid = await uow.conn.fetchval("SELECT pg_backend_pid()")
+            with psycopg.connect(pair.replica_dsn, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            await uow.conn.fetchval("SELECT count(*) FROM site")
+    slow = Settings(replica_retry_after=60.0)
+    async with await Database.connect(pair.primary_dsn, replicas=[pair.replica_dsn], settings=slow) as db2:
+        async with db2.read() as uow:
+            assert uow.on_replica
+            pid = await uow.conn.fetchval("SELECT pg_backend_pid()")
+        with psycopg.connect(pair.replica_dsn, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await anyio.sleep(0.2)
+        async with db2.read() as uow:  # the pooled connection was lost: swapped, still the replica
+            assert await uow.conn.fetchval("SELECT 1") == 1
