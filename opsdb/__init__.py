@@ -10,36 +10,56 @@ if TYPE_CHECKING:
     from opsdb.errors import (
         CheckViolationError,
         ClaimLostError,
+        ConfigurationError,
         ConflictError,
+        ConnectionLostError,
+        DatabaseError,
         DatabaseUnavailableError,
+        DeadlockError,
+        DeployLockTimeoutError,
         InputValidationError,
         InvalidReferenceError,
         InvalidTransitionError,
         NotFoundError,
         OpsdbError,
         PrivilegeError,
+        QueryTimeoutError,
+        RegistrationIncompleteError,
+        SerializationFailureError,
+        TransientError,
     )
+    from opsdb.settings import Settings
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CheckViolationError",
     "ClaimLostError",
+    "ConfigurationError",
     "ConflictError",
     "Connection",
+    "ConnectionLostError",
     "Database",
+    "DatabaseError",
     "DatabaseUnavailableError",
+    "DeadlockError",
+    "DeployLockTimeoutError",
     "InputValidationError",
     "InvalidReferenceError",
     "InvalidTransitionError",
     "NotFoundError",
     "OpsdbError",
     "PrivilegeError",
+    "QueryTimeoutError",
+    "RegistrationIncompleteError",
+    "SerializationFailureError",
+    "Settings",
+    "TransientError",
     "UnitOfWork",
 ]
 
 
-_HOMES = {"Connection": "opsdb.db", "Database": "opsdb.db", "UnitOfWork": "opsdb.db"}
+_HOMES = {"Connection": "opsdb.db", "Database": "opsdb.db", "UnitOfWork": "opsdb.db", "Settings": "opsdb.settings"}
 
 
 def __getattr__(name: str) -> Any:

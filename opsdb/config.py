@@ -22,16 +22,21 @@ def dsn_from_env() -> str | None:
     can echo a piece of the password in its own error.
     """
     value = os.environ.get(DSN_ENV, "").strip()
-    if value and _URL.match(value):
+    return check_dsn(value, DSN_ENV) if value else None
+
+
+def check_dsn(value: str, name: str = DSN_ENV) -> str:
+    """`value` if drivers read it as meant; else DatabaseUnavailableError naming `name`, redacted."""
+    if _URL.match(value):
         try:
             parts = urlsplit(value)
             _ = parts.port, parts.hostname
         except ValueError:
             raise DatabaseUnavailableError(
-                f"{DSN_ENV} is not a valid PostgreSQL URL ({redact_dsn(value)}): percent-encode "
+                f"{name} is not a valid PostgreSQL URL ({redact_dsn(value)}): percent-encode "
                 "'@', ':', '/', '?' and '#' in the user name and password"
             ) from None
-    return value or None
+    return value
 
 
 def redact_dsn(dsn: str) -> str:

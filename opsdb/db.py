@@ -1,27 +1,109 @@
-"""Connection pool, unit of work and the error-translating connection repositories use.
+"""Connection pools, unit of work, read replicas, and the error-translating connection repositories use.
 
 A daemon needs three lines::
 
-    async with await Database.connect() as db:          # OPSDB_DSN
+    async with await Database.connect() as db:          # OPSDB_DSN (opsdb.settings.Settings)
         async with db.transaction() as uow:              # commits or rolls back as a whole
             site = await uow.sites.get_site_by_short_name("ccat")
+
+Every driver, pool and OS error leaves as an `opsdb.errors` type (translated here, at the
+edge). Opening and acquiring connections is retried (opsdb/retrying.py); so are statements of
+calls marked `@idempotent` or `@replica_safe` that run outside a transaction.
+
+Read replicas (`OPSDB_REPLICA_DSNS`) and read-your-writes::
+
+    async with db.transaction() as uow:
+        await uow.files.create(...)
+    seen = await db.write_position()                     # WAL position after the commit
+    async with db.read(after=seen) as uow:               # a replica that replayed it, else the primary
+        await uow.files.get(...)
+
+`db.read()` without `after` takes any live replica (round robin), or the primary when there is
+none. A replica that cannot be reached is left out for `replica_retry_after` seconds. Which
+repository calls may run there: the ones marked `@replica_safe` (`is_replica_safe`).
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import itertools
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
 from types import TracebackType
-from typing import Any, Self, TypeAlias
+from typing import Any, ParamSpec, Self, TypeAlias, TypeVar
 
+import anyio
 import asyncpg
 
-from opsdb.config import dsn_from_env, redact_dsn
-from opsdb.errors import DatabaseUnavailableError, OpsdbError, translate
+from opsdb.config import redact_dsn
+from opsdb.errors import (
+    ConfigurationError,
+    ConnectionLostError,
+    DatabaseUnavailableError,
+    OpsdbError,
+    translate_any,
+)
+from opsdb.retrying import retrying
+from opsdb.settings import Settings, load_settings, secret, split_dsn_options
 
 Record: TypeAlias = Mapping[str, Any]
 """A result row (an asyncpg.Record: read by column name)."""
+
+log = logging.getLogger("opsdb.db")
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_IDEMPOTENT: contextvars.ContextVar[bool] = contextvars.ContextVar("opsdb_idempotent", default=False)
+
+
+def idempotent(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Mark an async call whose statements may run again after a lost connection.
+
+    Statements it sends outside a transaction, on a pooled `Connection`, are retried (a new
+    connection from the pool) on a lost connection, an unreachable server or a rollback.
+    """
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        token = _IDEMPOTENT.set(True)
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            _IDEMPOTENT.reset(token)
+
+    return wrapper
+
+
+def replica_safe(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Mark a repository call as a pure read: it may run on a replica (`db.read()`) and is idempotent."""
+    wrapped = idempotent(fn)
+    wrapped.__opsdb_replica_safe__ = True  # type: ignore[attr-defined]
+    return wrapped
+
+
+def is_replica_safe(fn: object) -> bool:
+    """Whether a (bound or plain) call is marked `@replica_safe`."""
+    return bool(getattr(fn, "__opsdb_replica_safe__", False))
+
+
+def _dead(raw: asyncpg.Connection) -> bool:
+    """Closed, or detached from its pool (asyncpg releases a pooled connection when it is lost)."""
+    try:
+        return bool(raw.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+def _in_transaction(raw: asyncpg.Connection) -> bool:
+    try:
+        return bool(raw.is_in_transaction())
+    except asyncpg.InterfaceError:
+        return False
 
 
 async def init_connection(conn: asyncpg.Connection) -> None:
@@ -31,12 +113,18 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 
 class Connection:
-    """An asyncpg connection whose errors arrive as `opsdb.errors` exceptions."""
+    """An asyncpg connection whose errors arrive as `opsdb.errors` exceptions.
 
-    __slots__ = ("raw",)
+    From `Database.connection()` it can replace its raw connection when that is found dead
+    between transactions (nothing was sent on it) or, inside `@idempotent` calls, after a
+    statement outside a transaction lost it.
+    """
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
+    __slots__ = ("_source", "raw")
+
+    def __init__(self, raw: asyncpg.Connection, source: _Pool | None = None) -> None:
         self.raw = raw
+        self._source = source
 
     def __repr__(self) -> str:
         return "<opsdb.Connection>"
@@ -45,50 +133,102 @@ class Connection:
     async def _translated(self) -> AsyncIterator[None]:
         try:
             yield
-        except asyncpg.PostgresError as exc:
-            mapped = translate(exc)
+        except OpsdbError:
+            raise
+        except Exception as exc:
+            mapped = translate_any(exc)
             if mapped is None:
                 raise
             raise mapped from exc
 
-    async def fetch(self, query: str, *args: Any) -> list[Record]:
-        async with self._translated():
-            return list(await self.raw.fetch(query, *args))
+    async def _swap(self) -> None:
+        """Give the dead raw connection back to the pool (it is discarded) and take a fresh one."""
+        assert self._source is not None
+        old, self.raw = self.raw, await self._source.acquire_raw()
+        await self._source.release_raw(old)
 
-    async def fetchrow(self, query: str, *args: Any) -> Record | None:
-        async with self._translated():
-            row: Record | None = await self.raw.fetchrow(query, *args)
-            return row
+    @property
+    def pooled(self) -> bool:
+        """Whether this connection goes through a transaction pooler (no session state may last)."""
+        return self._source is not None and self._source.pooled
 
-    async def fetchval(self, query: str, *args: Any) -> Any:
-        async with self._translated():
-            return await self.raw.fetchval(query, *args)
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on this connection (False on a lost one)."""
+        return _in_transaction(self.raw)
 
-    async def execute(self, query: str, *args: Any) -> str:
-        async with self._translated():
-            result: str = await self.raw.execute(query, *args)
-            return result
+    async def ensure_alive(self) -> None:
+        """Between transactions: swap a connection the pool found lost for a fresh one (no-op otherwise)."""
+        if self._source is not None and not _in_transaction(self.raw) and _dead(self.raw):
+            await self._swap()
+
+    async def replace(self) -> None:
+        """Swap the raw connection for a fresh one from the pool (after a lost connection)."""
+        if self._source is None:
+            raise ConfigurationError("this connection does not come from a Database: it cannot be replaced")
+        await self._swap()
+
+    async def _call(self, op: Callable[[asyncpg.Connection], Awaitable[T]], retry: bool) -> T:
+        source = self._source
+        if source is None or _in_transaction(self.raw):
+            async with self._translated():
+                return await op(self.raw)
+        if _dead(self.raw):
+            await self._swap()  # found dead before anything was sent: always safe
+        if not (retry or _IDEMPOTENT.get()):
+            async with self._translated():
+                return await op(self.raw)
+        async for attempt in retrying(source.settings, idempotent=True):
+            with attempt:
+                if _dead(self.raw):
+                    await self._swap()
+                async with self._translated():
+                    return await op(self.raw)
+        raise AssertionError("unreachable")  # pragma: no cover (tenacity re-raises)
+
+    async def fetch(self, query: str, *args: Any, retry: bool = False) -> list[Record]:
+        return await self._call(lambda raw: raw.fetch(query, *args), retry)
+
+    async def fetchrow(self, query: str, *args: Any, retry: bool = False) -> Record | None:
+        row: Record | None = await self._call(lambda raw: raw.fetchrow(query, *args), retry)
+        return row
+
+    async def fetchval(self, query: str, *args: Any, retry: bool = False) -> Any:
+        return await self._call(lambda raw: raw.fetchval(query, *args), retry)
+
+    async def execute(self, query: str, *args: Any, retry: bool = False) -> str:
+        result: str = await self._call(lambda raw: raw.execute(query, *args), retry)
+        return result
 
     async def executemany(self, query: str, args: Iterable[Sequence[Any]]) -> None:
-        async with self._translated():
-            await self.raw.executemany(query, args)
+        await self._call(lambda raw: raw.executemany(query, args), False)
 
     async def copy_records(self, table: str, records: Iterable[Sequence[Any]], columns: Sequence[str]) -> str:
-        async with self._translated():
-            result: str = await self.raw.copy_records_to_table(table, records=records, columns=list(columns))
-            return result
+        result: str = await self._call(
+            lambda raw: raw.copy_records_to_table(table, records=records, columns=list(columns)), False
+        )
+        return result
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[None]:
         """A transaction, or a savepoint when one is already open."""
-        async with self._translated(), self.raw.transaction():
+        if self._source is not None and not _in_transaction(self.raw) and _dead(self.raw):
+            await self._swap()
+        async with self._translated(), self.raw.transaction(readonly=readonly):
             yield
+
+    async def commit_position(self) -> str:
+        """The primary's WAL insert position now: after a commit on this connection, at or past it."""
+        position: str = await self.fetchval("SELECT pg_current_wal_insert_lsn()::text")
+        return position
 
 
 class UnitOfWork:
-    """Every repository, bound to one connection inside one transaction."""
+    """Every repository, bound to one connection inside one transaction.
 
-    def __init__(self, conn: Connection) -> None:
+    `on_replica` tells whether it reads from a replica (`Database.read`).
+    """
+
+    def __init__(self, conn: Connection, *, on_replica: bool = False) -> None:
         from opsdb.repositories import (
             copies,
             executions,
@@ -106,6 +246,7 @@ class UnitOfWork:
         )
 
         self.conn = conn
+        self.on_replica = on_replica
         self.observatories = observatories.ObservatoryRepository(conn)
         self.programs = programs.ProgramRepository(conn)
         self.sources = sources.SourceRepository(conn)
@@ -121,36 +262,222 @@ class UnitOfWork:
         self.tokens = tokens.TokenRepository(conn)
 
 
-class Database:
-    """A connection pool for one PostgreSQL database."""
+async def _probe_pooled(dsn: str, settings: Settings) -> bool:
+    """Whether `dsn` leads through a pooler: the backend pid the server reports differs from the
+    one in the connection's start-up (PgBouncer sends its own cancel key)."""
+    async for attempt in retrying(settings):
+        with attempt:
+            try:
+                conn = await asyncpg.connect(
+                    dsn,
+                    statement_cache_size=0,
+                    timeout=settings.connect_timeout,
+                    server_settings={"application_name": settings.application_name},
+                )
+            except Exception as exc:
+                raise _unavailable(dsn, exc) from None
+    try:
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        return bool(backend != conn.get_server_pid())
+    except Exception as exc:
+        raise _unavailable(dsn, exc) from None
+    finally:
+        with suppress(Exception):
+            await conn.close()
 
-    def __init__(self, pool: asyncpg.Pool, dsn: str) -> None:
+
+def _unavailable(dsn: str, exc: BaseException) -> OpsdbError:
+    mapped = translate_any(exc, connecting=True)
+    if isinstance(mapped, DatabaseUnavailableError) and not isinstance(mapped, ConfigurationError):
+        return DatabaseUnavailableError(f"cannot connect to {redact_dsn(dsn)}: {redact_dsn(str(mapped))}")
+    if mapped is not None:
+        return mapped
+    return DatabaseUnavailableError(
+        f"cannot connect to {redact_dsn(dsn)}: {type(exc).__name__}: {redact_dsn(str(exc))}"
+    )
+
+
+async def is_pooled(dsn: str, settings: Settings | None = None) -> bool:
+    """Whether `dsn` goes through a pooler (honours a `pooler` DSN option or `OPSDB_POOLER`)."""
+    settings = settings or load_settings()
+    plain, options = split_dsn_options(dsn)
+    mode = options.get("pooler", settings.pooler)
+    if mode != "auto":
+        return mode == "transaction"
+    return await _probe_pooled(plain, settings)
+
+
+class _Pool:
+    """One asyncpg pool (the primary's or a replica's), with retried acquire and translated errors."""
+
+    def __init__(self, pool: asyncpg.Pool, dsn: str, settings: Settings, pooled: bool) -> None:
         self.pool = pool
-        self._dsn = dsn
+        self.dsn = dsn
+        self.settings = settings
+        self.pooled = pooled
+        self.down_until = 0.0
+
+    @classmethod
+    async def open(cls, dsn: str, settings: Settings, *, min_size: int, max_size: int, lazy: bool = False) -> _Pool:
+        plain, options = split_dsn_options(dsn)
+        mode = options.get("pooler", settings.pooler)
+        pooled = mode == "transaction"
+        if mode == "auto":
+            try:
+                probe = settings.model_copy(update={"retry_attempts": 1}) if lazy else settings
+                pooled = await _probe_pooled(plain, probe)
+            except DatabaseUnavailableError:
+                if not lazy:
+                    raise
+                pooled = True  # a replica down at start: the pooler-safe settings work either way
+        cache = options.get("statement_cache_size")
+        if cache is not None:
+            cache_size = int(cache)
+        elif settings.statement_cache_size is not None:
+            cache_size = settings.statement_cache_size
+        else:
+            cache_size = 0 if pooled else 100
+        async for attempt in retrying(settings):
+            with attempt:
+                pool = asyncpg.create_pool(
+                    plain,
+                    min_size=0 if lazy else min_size,
+                    max_size=max_size,
+                    init=init_connection,
+                    statement_cache_size=cache_size,
+                    server_settings=settings.server_settings(pooled=pooled),
+                    timeout=settings.connect_timeout,
+                )
+                try:
+                    await pool
+                except Exception as exc:
+                    with suppress(Exception):
+                        pool.terminate()
+                    raise _unavailable(plain, exc) from None
+        return cls(pool, dsn, settings, pooled)
+
+    async def acquire_raw(self) -> asyncpg.Connection:
+        async for attempt in retrying(self.settings):
+            with attempt:
+                try:
+                    # waiting for a free slot is normal load and not bounded; opening a new
+                    # connection is (connect_timeout, given to the pool)
+                    return await self.pool.acquire()
+                except Exception as exc:
+                    raise _unavailable(self.dsn, exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def release_raw(self, raw: asyncpg.Connection) -> None:
+        # a connection broken mid-use fails its reset; asyncpg then discards it, and the work
+        # of the caller (committed or rolled back already) is not affected
+        with suppress(Exception):
+            await self.pool.release(raw)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        conn = Connection(await self.acquire_raw(), self)
+        try:
+            yield conn
+        finally:
+            await self.release_raw(conn.raw)
+
+    @asynccontextmanager
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Connection]:
+        """A connection inside a fresh transaction; a connection found dead at BEGIN is replaced."""
+        async for attempt in retrying(self.settings, idempotent=True):
+            with attempt:
+                raw = await self.acquire_raw()
+                tx = raw.transaction(readonly=readonly)
+                try:
+                    await tx.start()
+                except Exception as exc:
+                    await self.release_raw(raw)
+                    mapped = translate_any(exc)
+                    if mapped is None:
+                        raise
+                    raise mapped from exc
+        conn = Connection(raw, self)
+        try:
+            try:
+                yield conn
+            except BaseException:
+                with suppress(Exception):
+                    await tx.rollback()
+                raise
+            try:
+                await tx.commit()
+            except Exception as exc:
+                mapped = translate_any(exc)
+                if mapped is None:
+                    raise
+                raise mapped from exc
+        finally:
+            await self.release_raw(conn.raw)
+
+    async def close(self) -> None:
+        with suppress(Exception):
+            await self.pool.close()
+
+
+class Database:
+    """A connection pool for one PostgreSQL primary, plus optional streaming replicas for reads."""
+
+    def __init__(self, primary: _Pool, replicas: Sequence[_Pool] = (), settings: Settings | None = None) -> None:
+        self._primary = primary
+        self._replicas = list(replicas)
+        self._turn = itertools.count()
+        self.settings = settings or primary.settings
 
     def __repr__(self) -> str:
-        return f"<opsdb.Database {redact_dsn(self._dsn)}>"
+        return f"<opsdb.Database {redact_dsn(self._primary.dsn)} replicas={len(self._replicas)}>"
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The primary's asyncpg pool."""
+        return self._primary.pool
 
     @property
     def dsn(self) -> str:
-        return self._dsn
+        return self._primary.dsn
+
+    @property
+    def pooled(self) -> bool:
+        """Whether the primary DSN goes through a transaction pooler (detected or configured)."""
+        return self._primary.pooled
 
     @classmethod
-    async def connect(cls, dsn: str | None = None, *, min_size: int = 1, max_size: int = 10) -> Self:
-        """Open a pool on `dsn` (default: `OPSDB_DSN`)."""
-        dsn = dsn or dsn_from_env()
-        if dsn is None:
-            raise DatabaseUnavailableError("no database configured: set OPSDB_DSN")
+    async def connect(
+        cls,
+        dsn: str | None = None,
+        *,
+        min_size: int | None = None,
+        max_size: int | None = None,
+        replicas: Sequence[str] | None = None,
+        settings: Settings | None = None,
+    ) -> Self:
+        """Open a pool on `dsn` (default: `OPSDB_DSN`) and lazy pools on the replicas
+        (default: `OPSDB_REPLICA_DSNS`); every other setting from `settings` (default: the environment)."""
+        settings = settings or load_settings()
+        dsn = dsn or secret(settings.dsn)
+        if not dsn:
+            raise ConfigurationError("no database configured: set OPSDB_DSN")
+        min_size = settings.pool_min_size if min_size is None else min_size
+        max_size = settings.pool_max_size if max_size is None else max_size
+        primary = await _Pool.open(dsn, settings, min_size=min_size, max_size=max_size)
+        replica_dsns = [secret(r) or "" for r in settings.replica_dsns] if replicas is None else list(replicas)
+        pools = []
         try:
-            pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init_connection)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise DatabaseUnavailableError(
-                f"cannot connect to {redact_dsn(dsn)}: {type(exc).__name__}: {redact_dsn(str(exc))}"
-            ) from None
-        return cls(pool, dsn)
+            for replica in replica_dsns:
+                pools.append(await _Pool.open(replica, settings, min_size=0, max_size=max_size, lazy=True))
+        except BaseException:
+            for opened in [primary, *pools]:
+                await opened.close()
+            raise
+        return cls(primary, pools, settings)
 
     async def close(self) -> None:
-        await self.pool.close()
+        for pool in [self._primary, *self._replicas]:
+            await pool.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -162,17 +489,107 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        """A pooled connection without an enclosing transaction (each statement commits)."""
-        async with self.pool.acquire() as raw:
-            yield Connection(raw)
+        """A pooled connection on the primary without an enclosing transaction (each statement commits)."""
+        async with self._primary.connection() as conn:
+            yield conn
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work: every repository call inside commits together or not at all."""
-        async with self.pool.acquire() as raw:
-            conn = Connection(raw)
-            async with conn.transaction():
-                yield UnitOfWork(conn)
+        """A unit of work on the primary: every repository call inside commits together or not at all."""
+        async with self._primary.transaction() as conn:
+            yield UnitOfWork(conn)
+
+    async def write_position(self) -> str:
+        """The primary's WAL position now (text, e.g. '0/3A1B2C8'): at or past every commit so far.
+
+        Take it after a commit and pass it to `read(after=...)` to read that write back.
+        """
+        async with self.connection() as conn:
+            position: str = await conn.fetchval("SELECT pg_current_wal_insert_lsn()::text", retry=True)
+            return position
+
+    @asynccontextmanager
+    async def read(self, *, after: str | None = None) -> AsyncIterator[UnitOfWork]:
+        """A read-only unit of work on a replica, or on the primary when no replica serves.
+
+        With `after` (a `write_position()`), only a replica that has replayed that position
+        serves; one that lags is waited for up to `replica_max_wait` seconds, then the primary
+        answers. Only `@replica_safe` calls belong here (a write fails: read-only transaction).
+        """
+        conn = await self._replica_connection(after)
+        if conn is None:
+            async with self._primary.transaction(readonly=True) as primary:
+                yield UnitOfWork(primary, on_replica=False)
+            return
+        source = conn._source
+        assert source is not None
+        try:
+            async with conn.transaction(readonly=True):
+                yield UnitOfWork(conn, on_replica=True)
+        except (ConnectionLostError, DatabaseUnavailableError) as exc:
+            self._mark_down(source, exc)  # the read may simply run again: the primary answers it
+            raise
+        finally:
+            await source.release_raw(conn.raw)
+
+    async def _replica_connection(self, after: str | None) -> Connection | None:
+        """A connection to a live replica that has replayed `after`; None: use the primary."""
+        if not self._replicas:
+            return None
+        now = time.monotonic()
+        start = next(self._turn)
+        order = [self._replicas[(start + i) % len(self._replicas)] for i in range(len(self._replicas))]
+        deadline = now + self.settings.replica_max_wait
+        for replica in order:
+            if replica.down_until > now:
+                continue
+            try:
+                raw = await replica.pool.acquire(timeout=self.settings.connect_timeout)
+            except Exception as exc:
+                self._mark_down(replica, exc)
+                continue
+            conn = Connection(raw, replica)
+            try:
+                if after is None or await self._caught_up(conn, after, deadline):
+                    return conn
+            except Exception as exc:
+                self._mark_down(replica, exc)
+            await replica.release_raw(raw)
+        return None
+
+    async def _caught_up(self, conn: Connection, after: str, deadline: float) -> bool:
+        """Wait (bounded) until the replica has replayed `after`."""
+        delay = 0.005
+        while True:
+            replayed = await conn.raw.fetchval(
+                "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, true)", after
+            )
+            if replayed:
+                return True
+            if time.monotonic() + delay > deadline:
+                return False
+            await anyio.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+    def _mark_down(self, replica: _Pool, exc: BaseException) -> None:
+        replica.down_until = time.monotonic() + self.settings.replica_retry_after
+        log.warning(
+            "replica %s unavailable (%s); reading from the primary for %.0f s",
+            redact_dsn(replica.dsn),
+            type(exc).__name__,
+            self.settings.replica_retry_after,
+        )
 
 
-__all__ = ["Connection", "Database", "OpsdbError", "Record", "UnitOfWork", "init_connection"]
+__all__ = [
+    "Connection",
+    "Database",
+    "OpsdbError",
+    "Record",
+    "UnitOfWork",
+    "idempotent",
+    "init_connection",
+    "is_pooled",
+    "is_replica_safe",
+    "replica_safe",
+]

@@ -1,13 +1,44 @@
-"""The exception family callers see; raw driver errors never leave opsdb.
+"""The exception family callers see; raw driver, pool and OS errors never leave opsdb.
 
-`translate` maps asyncpg's PostgreSQL errors onto it, naming the constraint or key.
+Every class carries `retry_safe` (a class attribute): True when the failed call certainly did
+not take effect, so running it again cannot apply anything twice. opsdb already retried what
+it safely could (opsdb/retrying.py) before an error reaches the caller.
+
+    OpsdbError                       retry_safe  meaning
+      DatabaseUnavailableError       True        nothing reached the database: refused, unreachable,
+                                                 starting up or shutting down, no free slot, connect timeout
+        ConfigurationError           False       no or malformed DSN / setting; a pooled DSN where a
+                                                 direct connection is needed (LISTEN, migrations)
+      ConnectionLostError            False       the connection broke during a call (backend terminated,
+                                                 server restart, network, pool misuse after a lost
+                                                 connection): a COMMIT in flight may have happened
+      TransientError                 True        the server rolled the transaction back; run it again
+        DeadlockError                True
+        SerializationFailureError    True
+      QueryTimeoutError              True        statement_timeout / lock wait ran out: rolled back
+      DeployLockTimeoutError         True        another session holds the deploy lock (names it)
+      NotFoundError                  False       no row with that id or natural key
+      ConflictError                  False       a unique key (or a row lock) is held by another row/session
+      InvalidReferenceError          False
+      CheckViolationError            False
+      PrivilegeError                 False
+      InvalidTransitionError         False
+      ClaimLostError                 False
+      InputValidationError           False
+      DatabaseError                  False       any other PostgreSQL error (`sqlstate` says which)
+      RegistrationIncompleteError    True        register_files gave up; carries what committed
+
+`translate` maps asyncpg's PostgreSQL errors onto it, naming the constraint or key;
+`translate_any` also maps the driver's, the pool's and the operating system's errors.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import asyncpg
 
@@ -15,9 +46,82 @@ import asyncpg
 class OpsdbError(Exception):
     """Base of every error opsdb raises on purpose."""
 
+    retry_safe: ClassVar[bool] = False
+    """True when the failed call certainly had no effect: running it again is safe."""
+
 
 class DatabaseUnavailableError(OpsdbError):
-    """The database could not be reached (the message never shows a password)."""
+    """The database could not be reached; nothing was sent (the message never shows a password)."""
+
+    retry_safe = True
+
+
+class ConfigurationError(DatabaseUnavailableError):
+    """No or malformed configuration (a DSN, a setting, a pooled DSN where a direct one is needed)."""
+
+    retry_safe = False
+
+
+class ConnectionLostError(OpsdbError):
+    """The connection broke during a call; whether a COMMIT in flight happened is unknown.
+
+    Re-read the state (or repeat an idempotent call); the pool replaces the connection.
+    """
+
+
+class TransientError(OpsdbError):
+    """The server rolled the transaction back (deadlock, serialization failure): run it again."""
+
+    retry_safe = True
+
+
+class DeadlockError(TransientError):
+    """PostgreSQL broke a deadlock by rolling this transaction back."""
+
+
+class SerializationFailureError(TransientError):
+    """A concurrent transaction's change made this one impossible; it was rolled back."""
+
+
+class QueryTimeoutError(OpsdbError):
+    """A statement ran past `statement_timeout` (or was cancelled); its transaction rolled back."""
+
+    retry_safe = True
+
+
+class DeployLockTimeoutError(OpsdbError):
+    """Another session held the deploy lock longer than the timeout; the message names it."""
+
+    retry_safe = True
+
+
+class RegistrationIncompleteError(OpsdbError):
+    """`register_files` gave up after retrying; the batches in `committed` stay committed.
+
+    `committed`: position ranges of the committed batches; `report`: their RegistrationReport;
+    `cause`: the last error. Resume with `register_files(..., skip=exc.committed)` on the same
+    input and batch size: committed ranges are not sent again (re-sending all is safe too).
+    """
+
+    retry_safe = True
+
+    def __init__(self, cause: OpsdbError, committed: Sequence[range], report: object) -> None:
+        done = sum(len(r) for r in committed)
+        super().__init__(
+            f"registration stopped with {len(committed)} batch(es) ({done} records) committed: "
+            f"{type(cause).__name__}: {cause}"
+        )
+        self.cause = cause
+        self.committed = sorted(committed, key=lambda r: r.start)
+        self.report = report
+
+
+class DatabaseError(OpsdbError):
+    """A PostgreSQL error with no more precise opsdb type; `sqlstate` is the server's code."""
+
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
 
 
 class NotFoundError(OpsdbError):
@@ -155,4 +259,58 @@ def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:
         return ConflictError(f"locked by another session{where}")
     if isinstance(exc, asyncpg.InvalidTextRepresentationError | asyncpg.DataError):
         return CheckViolationError(f"invalid value: {exc.args[0] if exc.args else exc}")
+    message = exc.args[0] if exc.args else str(exc)
+    if isinstance(exc, asyncpg.DeadlockDetectedError):
+        return DeadlockError(f"deadlock, transaction rolled back: {message}")
+    if isinstance(exc, asyncpg.TransactionRollbackError):
+        return SerializationFailureError(f"serialization failure, transaction rolled back: {message}")
+    if isinstance(exc, asyncpg.CannotConnectNowError | asyncpg.TooManyConnectionsError):
+        return DatabaseUnavailableError(f"database unavailable: {message}")
+    if isinstance(exc, asyncpg.QueryCanceledError):
+        return QueryTimeoutError(f"statement cancelled: {message}")
+    if isinstance(exc, _CONNECTION_LOST):
+        return ConnectionLostError(f"connection lost: {type(exc).__name__}: {message}")
+    return None
+
+
+# the server ended the session: terminated backend, shutdown, crash, idle-in-transaction timeout
+_CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.IdleInTransactionSessionTimeoutError,
+)
+_CONNECT_TIMEOUT = (TimeoutError, asyncio.TimeoutError)
+
+
+def translate_any(exc: BaseException, *, connecting: bool = False) -> OpsdbError | None:
+    """Map any error met on the way to the database onto the family; None for other errors.
+
+    `connecting`: raised while opening or acquiring a connection, before any statement was
+    sent (so a lost or refused connection means nothing happened: DatabaseUnavailableError).
+    """
+    if isinstance(exc, OpsdbError):
+        return exc
+    if isinstance(exc, asyncpg.PostgresError):
+        mapped = translate(exc)
+        if mapped is None:
+            sqlstate = getattr(exc, "sqlstate", None)
+            mapped = DatabaseError(f"{type(exc).__name__}: {exc.args[0] if exc.args else exc}", sqlstate)
+        if connecting and isinstance(mapped, ConnectionLostError | DatabaseError):
+            return DatabaseUnavailableError(f"cannot connect: {mapped}")
+        return mapped
+    if isinstance(exc, _CONNECT_TIMEOUT):
+        if connecting:
+            return DatabaseUnavailableError("cannot connect: timed out")
+        return QueryTimeoutError("statement timed out on the client (command_timeout)")
+    if isinstance(exc, OSError):  # ConnectionRefusedError, ConnectionResetError, socket errors
+        if connecting:
+            return DatabaseUnavailableError(f"cannot connect: {type(exc).__name__}: {exc}")
+        return ConnectionLostError(f"connection lost: {type(exc).__name__}: {exc}")
+    if isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError):
+        # a closed connection, a released one used again, a protocol state broken by a lost link
+        if connecting:
+            return DatabaseUnavailableError(f"cannot connect: {type(exc).__name__}: {exc}")
+        return ConnectionLostError(f"connection unusable: {type(exc).__name__}: {exc}")
     return None

@@ -24,13 +24,12 @@ from urllib.parse import urlsplit
 
 import anyio
 import psycopg
-from asyncpg.exceptions import TransactionRollbackError
 from psycopg import sql
 
 from opsdb import migrate, pipeline, work
 from opsdb.config import with_database
 from opsdb.db import Connection, Database
-from opsdb.errors import ClaimLostError, InvalidTransitionError
+from opsdb.errors import ClaimLostError, InvalidTransitionError, TransientError
 from opsdb.history import history_check
 from opsdb.queries import query
 from opsdb.registration import register_files
@@ -513,7 +512,7 @@ class _Night:
             try:
                 async with self.db.connection() as conn:
                     await self._manager_round(conn, n)
-            except TransactionRollbackError:  # deadlock or serialization failure: next round
+            except TransientError:  # deadlock or serialization failure: next round
                 self.counters.transient_errors += 1
             await anyio.sleep(0.1)
 
@@ -603,7 +602,7 @@ class _Night:
                             self.counters.claims_lost += 1
                         settled.append(c)
                     await self._complete(conn, kind, done, settled)
-            except TransactionRollbackError:  # deadlock or serialization failure: as a real daemon, go on
+            except TransientError:  # deadlock or serialization failure: as a real daemon, go on
                 self.counters.transient_errors += 1
                 self.counters.claims_abandoned += len(failed) + len(done) - len(settled)
 

@@ -15,6 +15,7 @@ Protocol and diagrams: docs/workflows.md.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -27,10 +28,21 @@ from uuid import UUID
 import anyio
 import asyncpg
 
-from opsdb.db import Connection, Record, init_connection
-from opsdb.errors import ClaimLostError, FieldProblem, InputValidationError, InvalidTransitionError, NotFoundError
+from opsdb.config import redact_dsn
+from opsdb.db import Connection, Record, idempotent, init_connection
+from opsdb.errors import (
+    ClaimLostError,
+    ConfigurationError,
+    FieldProblem,
+    InputValidationError,
+    InvalidTransitionError,
+    NotFoundError,
+)
 from opsdb.metrics import observe
 from opsdb.queries import query
+from opsdb.settings import load_settings, secret, split_dsn_options
+
+log = logging.getLogger("opsdb.work")
 
 CHANNEL = "opsdb_work"
 """The NOTIFY channel; the payload is a WorkKind value."""
@@ -362,6 +374,7 @@ def _positive(name: str, value: float) -> None:
         raise ValueError(f"{name} must be positive, got {value!r}")
 
 
+@idempotent  # a claim lost in transit expires with its lease: the statement may run again
 async def claim(
     conn: Connection,
     kind: WorkKind,
@@ -776,19 +789,24 @@ async def list_caps(conn: Connection) -> list[WorkCap]:
 
 
 class WorkListener:
-    """Waits for NOTIFY hints on a dedicated connection; falls back to polling.
+    """Waits for NOTIFY hints on a dedicated, direct connection; falls back to polling.
 
     A hint only says "look now": the caller always claims (a lost hint costs at most one
-    poll interval, and a hint without work costs one empty claim).
+    poll interval, and a hint without work costs one empty claim). LISTEN needs a session of
+    its own: behind a transaction pooler it would hear nothing, so a pooled DSN is detected
+    (the backend pid differs from the start-up one), logged, and the listener polls;
+    `problem` then says why.
     """
 
     def __init__(self, dsn: str, kinds: Sequence[WorkKind], poll_interval: float) -> None:
-        self._dsn = dsn
+        self._dsn, _ = split_dsn_options(dsn)
         self._kinds = frozenset(kinds)
         self._poll_interval = poll_interval
         self._conn: asyncpg.Connection | None = None
         self._pending: set[WorkKind] = set()
         self._event = anyio.Event()
+        self.problem: str | None = None
+        """Why the listener only polls (unreachable, or behind a pooler); None while it listens."""
 
     @property
     def connected(self) -> bool:
@@ -808,16 +826,35 @@ class WorkListener:
         self._event.set()  # wake the waiter: it reconnects or polls
 
     async def _connect(self) -> None:
-        """(Re)open the dedicated connection; on failure stay in polling mode."""
+        """(Re)open the dedicated connection; on failure, or behind a pooler, stay in polling mode."""
         try:
-            conn = await asyncpg.connect(self._dsn)
+            conn = await asyncpg.connect(
+                self._dsn, statement_cache_size=0, server_settings={"application_name": "opsdb-listen"}
+            )
+        except Exception as exc:
+            self._conn = None
+            self.problem = f"cannot connect ({type(exc).__name__}): polling every {self._poll_interval:g} s"
+            return
+        try:
+            if await conn.fetchval("SELECT pg_backend_pid()") != conn.get_server_pid():
+                self.problem = (
+                    f"{redact_dsn(self._dsn)} goes through a connection pooler, where LISTEN hears nothing: "
+                    f"set OPSDB_LISTEN_DSN to a direct connection; polling every {self._poll_interval:g} s"
+                )
+                log.warning("work listener: %s", self.problem)
+                await conn.close()
+                return
             await init_connection(conn)
             await conn.add_listener(CHANNEL, self._on_notify)
             conn.add_termination_listener(self._on_terminate)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except Exception as exc:
             self._conn = None
+            self.problem = f"cannot listen ({type(exc).__name__}): polling every {self._poll_interval:g} s"
+            with suppress(Exception):
+                await conn.close()
             return
         self._conn = conn
+        self.problem = None
 
     async def wait(self, max_wait: float | None = None) -> set[WorkKind]:
         """The kinds hinted since the last call; empty when `max_wait` (default: the poll interval) passed first.
@@ -840,15 +877,24 @@ class WorkListener:
                 await conn.close()
 
 
+def listen_dsn() -> str:
+    """Where LISTEN connects: `OPSDB_LISTEN_DSN`, else `OPSDB_DSN` (checked: not a pooler)."""
+    settings = load_settings()
+    dsn = secret(settings.listen_dsn) or secret(settings.dsn)
+    if not dsn:
+        raise ConfigurationError("no database configured for LISTEN: set OPSDB_LISTEN_DSN or OPSDB_DSN")
+    return dsn
+
+
 @asynccontextmanager
 async def listen(
-    dsn: str, kinds: Sequence[WorkKind] = tuple(WorkKind), *, poll_interval: float = 30.0
+    dsn: str | None = None, kinds: Sequence[WorkKind] = tuple(WorkKind), *, poll_interval: float = 30.0
 ) -> AsyncIterator[WorkListener]:
-    """A WorkListener on its own connection to `dsn` (never through a transaction pooler).
+    """A WorkListener on its own direct connection to `dsn` (default: `listen_dsn()`).
 
     Typical daemon loop::
 
-        async with listen(dsn, [WorkKind.DATA_TRANSFER]) as hints:
+        async with listen(None, [WorkKind.DATA_TRANSFER]) as hints:
             while True:
                 claims = await claim(conn, WorkKind.DATA_TRANSFER, me, limit=4)
                 if not claims:
@@ -856,7 +902,7 @@ async def listen(
                 ...
     """
     _positive("poll_interval", poll_interval)
-    listener = WorkListener(dsn, kinds, poll_interval)
+    listener = WorkListener(dsn or listen_dsn(), kinds, poll_interval)
     await listener._connect()
     try:
         yield listener

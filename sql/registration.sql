@@ -1,9 +1,31 @@
 -- Bulk raw-file registration (opsdb/registration.py). Per batch, in one transaction:
--- lock the referenced rows, COPY the batch into a per-session staging table, insert the new
+-- lock the referenced rows, COPY the batch into a staging table, insert the new
 -- files and their source copies in one statement, then classify whatever was not new.
 
 -- registration_create_staging --
--- Per-session staging tables (emptied at every commit); created once per connection.
+-- Per-transaction staging tables, dropped at commit (nothing outlives the transaction, so a
+-- transaction pooler may hand the session to anyone next): created when a pooled batch first
+-- stages. Costs ~15-40 ms of catalog work per staged batch, so direct connections use the
+-- session variant below.
+CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_stage (
+    position             bigint NOT NULL,
+    id                   uuid NOT NULL,
+    instrument_module_id bigint NOT NULL,
+    executed_obs_unit_id uuid NOT NULL,
+    name                 text, -- NULL in a re-send's lookup, which stages the compared columns only
+    relative_path        text COLLATE "C" NOT NULL,
+    size_bytes           bigint NOT NULL,
+    checksum_algorithm   text NOT NULL,
+    checksum             text NOT NULL,
+    file_type            text,
+    file_created_at      timestamptz,
+    metadata             jsonb NOT NULL DEFAULT '{}'
+) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_new (id uuid NOT NULL) ON COMMIT DROP;
+
+-- registration_create_session_staging --
+-- Per-session staging tables (emptied at every commit), created once per connection: the
+-- direct-connection variant (no catalog churn per batch).
 CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_stage (
     position             bigint NOT NULL,
     id                   uuid NOT NULL,
@@ -21,7 +43,7 @@ CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_stage (
 CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_new (id uuid NOT NULL) ON COMMIT DELETE ROWS;
 
 -- registration_has_staging --
--- Whether this session already has its staging tables.
+-- Whether this session already has its (session) staging tables.
 SELECT to_regclass('pg_temp.opsdb_registration_stage') IS NOT NULL
    AND to_regclass('pg_temp.opsdb_registration_new') IS NOT NULL
 
@@ -30,7 +52,7 @@ SELECT to_regclass('pg_temp.opsdb_registration_stage') IS NOT NULL
 TRUNCATE opsdb_registration_stage, opsdb_registration_new
 
 -- registration_lock_references --
--- Lock the batch's modules, executed obs units and location against deletion until commit; return those that exist, and whether file $4 is already stored (a re-send).
+-- Lock the batch's modules, executed obs units and location against deletion until commit; return those that exist, whether file $4 is already stored (a re-send), and the transaction id (to learn after a lost connection whether the batch committed).
 WITH modules AS (
     SELECT id FROM instrument_module WHERE id = ANY($1::bigint[]) ORDER BY id FOR KEY SHARE
 ), units AS (
@@ -41,7 +63,8 @@ WITH modules AS (
 SELECT (SELECT coalesce(array_agg(id), '{}') FROM modules) AS modules,
        (SELECT coalesce(array_agg(id), '{}') FROM units) AS units,
        EXISTS (SELECT FROM location) AS location,
-       EXISTS (SELECT FROM raw_data_file WHERE id = $4) AS resent
+       EXISTS (SELECT FROM raw_data_file WHERE id = $4) AS resent,
+       pg_current_xact_id()::text AS xid
 
 -- registration_insert_new --
 -- Insert the staged files whose id and module+path are both free, each with a present copy at location $1; returns how many.

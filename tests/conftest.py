@@ -5,6 +5,12 @@ testcontainers' PostgreSQL when `OPSDB_TEST_CONTAINERS=1` and a Docker engine an
 a throwaway embedded PostgreSQL 18 started once per session. Isolation: the migrations are
 applied once to a template database; each test gets its own copy (CREATE DATABASE ...
 TEMPLATE, ~50 ms) and may commit, open several connections and race them.
+
+Pooled runs: with `OPSDB_TEST_POOLER_DSN` (a PgBouncer in transaction mode in front of the
+`OPSDB_TEST_DSN` server, any database name: e.g. `postgresql://postgres@127.0.0.1:6432/`),
+`database_dsn` and `db` of the registration, work-protocol, CLI and simulation modules go
+through the pooler, as an operator's OPSDB_DSN would. Tests of what needs a direct connection
+by design (migrations, LISTEN) keep the direct one (`_needs_direct`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import signal
 import sys
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -22,6 +29,7 @@ import pytest
 from opsdb import embedded, migrate
 from opsdb.config import with_database
 from opsdb.db import Database
+from tests.cluster_support import Cluster, free_port
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,10 +116,36 @@ def _fresh_database(server_dsn: str, template: str | None) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+POOLED_MODULES = ("test_registration", "test_work", "test_cli", "test_simulate")
+_DIRECT_BY_DESIGN = (
+    "migrate",
+    "rollback",
+    "notify",
+    "listen",
+    # holds session state (SET lock_timeout) on a raw asyncpg connection of its own
+    "test_deleting_an_executed_obs_unit_waits_for_a_registration_that_uses_it",
+)
+
+
+def _pooled_dsn(request: pytest.FixtureRequest, direct: str) -> str:
+    """The pooler's DSN for the same database when this test runs pooled (see module docstring)."""
+    pooler = os.environ.get("OPSDB_TEST_POOLER_DSN", "").strip()
+    module = request.node.module.__name__.rpartition(".")[2]
+    if not pooler or not module.startswith(POOLED_MODULES) or any(w in request.node.name for w in _DIRECT_BY_DESIGN):
+        return direct
+    return with_database(pooler, urlsplit(direct).path.lstrip("/"))
+
+
 @pytest.fixture
-def database_dsn(server_dsn: str, template_db: str) -> Iterator[str]:
-    """DSN of a fresh, fully migrated database for this test only."""
+def direct_dsn(server_dsn: str, template_db: str) -> Iterator[str]:
+    """DSN of a fresh, fully migrated database for this test only, never through a pooler."""
     yield from _fresh_database(server_dsn, template_db)
+
+
+@pytest.fixture
+def database_dsn(direct_dsn: str, request: pytest.FixtureRequest) -> str:
+    """DSN of a fresh, fully migrated database for this test only (pooled in pooled runs)."""
+    return _pooled_dsn(request, direct_dsn)
 
 
 @pytest.fixture
@@ -128,3 +162,44 @@ async def db(database_dsn: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+# -- clusters the tests control (restart, stop, replicate): tests/cluster_support.py --------
+
+
+@pytest.fixture(scope="module")
+def own_cluster() -> Iterator[Cluster]:
+    """A server of the suite's PostgreSQL version that this module may stop and restart, with a
+    migrated template database `opsdb_tpl`."""
+    cluster = Cluster.create(free_port())
+    try:
+        cluster.start()
+        _migrated_template(cluster.dsn())
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+def _migrated_template(admin_dsn: str) -> None:
+    with _admin(admin_dsn) as admin:
+        admin.execute('CREATE DATABASE "opsdb_tpl"')
+    migrate.apply(with_database(admin_dsn, "opsdb_tpl"))
+    with _admin(admin_dsn) as admin:
+        admin.execute('ALTER DATABASE "opsdb_tpl" IS_TEMPLATE true')
+
+
+@pytest.fixture
+def own_dsn(own_cluster: Cluster) -> Iterator[str]:
+    """A fresh migrated database on `own_cluster` (the server is running again afterwards)."""
+    if not own_cluster.running():
+        own_cluster.start()
+    own_cluster.wait_ready()
+    name = f"opsdb_own_{next(_names)}"
+    with _admin(own_cluster.dsn()) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "opsdb_tpl"')
+    yield with_database(own_cluster.dsn(), name)
+    if not own_cluster.running():
+        own_cluster.start()
+    own_cluster.wait_ready()
+    with _admin(own_cluster.dsn()) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -45,13 +45,16 @@ def _run(args: argparse.Namespace) -> int:
     from opsdb.cli.target import resolve
     from opsdb.config import redact_dsn
     from opsdb.errors import DatabaseUnavailableError
+    from opsdb.settings import load_settings, secret
 
+    settings = load_settings()
     target = resolve(args, apply_migrations=False)
-    dsn = target.dsn
+    dsn = secret(settings.migrate_dsn) or target.dsn  # OPSDB_MIGRATE_DSN: a direct connection past a pooler
+    timeout = settings.migrate_lock_timeout
     console = stdout()
     try:
         if args.action == "apply":
-            applied = migrate.apply(dsn)
+            applied = migrate.apply(dsn, lock_timeout=timeout)
             console.print(
                 f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""), markup=False
             )
@@ -63,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
                 return EXIT_OK
             what = "every migration (this drops every table and all data)" if args.all else ", ".join(chosen)
             confirm(f"roll back {what} in database {target.label}?", args.yes)
-            undone = migrate.rollback(dsn, count=None if args.all else args.count)
+            undone = migrate.rollback(dsn, count=None if args.all else args.count, lock_timeout=timeout)
             console.print(
                 f"rolled back {len(undone)} migration(s)" + (": " + ", ".join(undone) if undone else ""), markup=False
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, Iterable
 from itertools import islice
 from typing import Any
 
@@ -11,33 +11,72 @@ import anyio
 import anyio.abc
 
 from opsdb.db import Connection, Database
+from opsdb.errors import (
+    ConnectionLostError,
+    DatabaseUnavailableError,
+    QueryTimeoutError,
+    RegistrationIncompleteError,
+    TransientError,
+)
 from opsdb.registration.records import Batch, prepare
 from opsdb.registration.report import BatchProgress, Conflict, RegistrationReport
-from opsdb.registration.writer import Writer
+from opsdb.registration.writer import Outcome, Writer
+from opsdb.retrying import retrying
+from opsdb.settings import Settings
+
+_INTERRUPTED = (ConnectionLostError, DatabaseUnavailableError, TransientError, QueryTimeoutError)
+"""Failures that stop a registration without saying anything about its input."""
 
 DEFAULT_BATCH_SIZE = 10_000
 DEFAULT_CONNECTIONS = 3  # on 2 cores, a third backend works while another waits on its commit or the client
 
 
 async def _batches(
-    records: Iterable[Any] | AsyncIterable[Any], batch_size: int
+    records: Iterable[Any] | AsyncIterable[Any], batch_size: int, skip: Collection[range] = ()
 ) -> AsyncIterator[tuple[int, int, list[Any]]]:
-    """(batch index, first position, records) in input order, holding one batch at a time."""
+    """(batch index, first position, records) in input order, holding one batch at a time;
+    batches whose position range is in `skip` (committed by an earlier, interrupted run) are left out."""
     index = first = 0
     if isinstance(records, AsyncIterable):
         chunk: list[Any] = []
         async for record in records:
             chunk.append(record)
             if len(chunk) >= batch_size:
-                yield index, first, chunk
+                if range(first, first + len(chunk)) not in skip:
+                    yield index, first, chunk
                 index, first, chunk = index + 1, first + len(chunk), []
-        if chunk:
+        if chunk and range(first, first + len(chunk)) not in skip:
             yield index, first, chunk
         return
     iterator = iter(records)
     while chunk := list(islice(iterator, batch_size)):
-        yield index, first, chunk
+        if range(first, first + len(chunk)) not in skip:
+            yield index, first, chunk
         index, first = index + 1, first + len(chunk)
+
+
+async def _write_resilient(writer: Writer, batch: Batch, settings: Settings) -> Outcome:
+    """Write one batch on a pooled connection, retrying (bounded, with jitter) until it commits.
+
+    After a lost connection the batch's transaction id tells whether its commit went through
+    (then its outcome counts, and it is not sent again); otherwise it is written again on a
+    fresh connection.
+    """
+    in_doubt = False
+    async for attempt in retrying(settings, idempotent=True):
+        with attempt:
+            if in_doubt:
+                await writer.conn.replace()
+                outcome = await writer.committed()
+                in_doubt = False
+                if outcome is not None:
+                    return outcome
+            try:
+                return await writer.write(batch)
+            except ConnectionLostError:
+                in_doubt = True
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover (tenacity re-raises)
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -58,6 +97,7 @@ async def register_files(
     on_progress: Callable[[BatchProgress], object] | None = None,
     connections: int = DEFAULT_CONNECTIONS,
     report: RegistrationReport | None = None,
+    skip: Collection[range] = (),
 ) -> RegistrationReport:
     """Register raw files, each with a `present` physical copy at `location_id`.
 
@@ -75,6 +115,12 @@ async def register_files(
     NotFoundError for an unknown location. Batches committed before the error stay committed:
     re-sending the whole input is safe. Pass `report` to see what those batches found (their
     conflicts too) when such an error stops the input.
+
+    With a `Database`, a batch interrupted by a lost connection, a restarting server or a
+    deadlock is retried on a fresh connection (`OPSDB_RETRY_*` bounds it); a batch whose
+    commit went through before the connection broke is not sent again. When the retries run
+    out, RegistrationIncompleteError carries the committed position ranges and their report:
+    pass `skip=exc.committed` with the same input and `batch_size` to send only the rest.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -83,6 +129,7 @@ async def register_files(
     started = time.perf_counter()
     report = report if report is not None else RegistrationReport()
     done = 0
+    committed: list[range] = []
 
     def finished(batch: Batch, outcome: tuple[int, int, list[Conflict]]) -> None:
         nonlocal done
@@ -92,12 +139,13 @@ async def register_files(
         report.conflicts.extend(conflicts)
         report.batches += 1
         done += batch.size
+        committed.append(range(batch.first, batch.first + batch.size))
         if on_progress is not None:
             on_progress(BatchProgress(batch.index, batch.first, batch.size, new, existing, len(conflicts), done))
 
     if isinstance(db_or_conn, Connection):
         writer = Writer(db_or_conn, location_id)
-        async for index, first, chunk in _batches(records, batch_size):
+        async for index, first, chunk in _batches(records, batch_size, skip):
             batch = await anyio.to_thread.run_sync(prepare, chunk, index, first)
             finished(batch, await writer.write(batch))
     else:
@@ -109,7 +157,7 @@ async def register_files(
             # still commit (the writers finish what they hold)
             async with send:
                 try:
-                    async for index, first, chunk in _batches(records, batch_size):
+                    async for index, first, chunk in _batches(records, batch_size, skip):
                         batch = await anyio.to_thread.run_sync(prepare, chunk, index, first)
                         await send.send(batch)
                 except Exception as exc:  # re-raised once the writers are done
@@ -119,7 +167,7 @@ async def register_files(
             async with batches, db_or_conn.connection() as conn:
                 writer = Writer(conn, location_id)
                 async for batch in batches:
-                    finished(batch, await writer.write(batch))
+                    finished(batch, await _write_resilient(writer, batch, db_or_conn.settings))
 
         try:
             async with anyio.create_task_group() as tg:
@@ -128,7 +176,12 @@ async def register_files(
                     tg.start_soon(consume, receive.clone())
                 receive.close()
         except BaseExceptionGroup as group:
-            raise _first_error(group) from None
+            error = _first_error(group)
+            if isinstance(error, _INTERRUPTED):
+                report.conflicts.sort(key=lambda c: c.position)
+                report.seconds = time.perf_counter() - started
+                raise RegistrationIncompleteError(error, committed, report) from error
+            raise error from None
         if invalid:
             raise invalid[0]
 

@@ -2,7 +2,9 @@
 
 A batch whose first file is not stored is COPYed straight into `raw_data_file` and
 `physical_copy` inside a savepoint; if a unique key refuses it, the batch goes through the
-staging table instead: COPY into it, insert the files that are free, classify the rest as
+staging table instead (a temporary table: per session on a direct connection; created in the
+batch's transaction and dropped at commit behind a transaction pooler, where no session state
+may outlive a transaction): COPY into it, insert the files that are free, classify the rest as
 identical (already registered) or conflicting. A batch whose first file is stored (a re-send)
 is looked up first and only its missing files are inserted. Nothing stored is overwritten.
 """
@@ -16,10 +18,16 @@ from itertools import repeat
 from typing import Any
 
 import anyio
-import asyncpg
 
 from opsdb.db import Connection
-from opsdb.errors import ConflictError, FieldProblem, InputValidationError, InvalidReferenceError, NotFoundError
+from opsdb.errors import (
+    ConflictError,
+    FieldProblem,
+    InputValidationError,
+    InvalidReferenceError,
+    NotFoundError,
+    TransientError,
+)
 from opsdb.queries import query
 from opsdb.registration.records import Batch, Jsonb, to_jsonb
 from opsdb.registration.report import COMPARED_FIELDS, Conflict
@@ -52,12 +60,15 @@ class Writer:
     def __init__(self, conn: Connection, location_id: int) -> None:
         self.conn = conn
         self.location_id = location_id
-        self.ready = False
+        self._ready: object = None  # the raw connection whose jsonb codec is set
+        self._staging: object = None  # the raw connection that has the session staging tables
+        self.xid: str | None = None
+        """Transaction id of the batch being written (set before its commit)."""
+        self.pending: Outcome | None = None
+        """The batch's outcome, known before its commit is confirmed."""
 
-    async def _ensure_staging(self) -> None:
-        if not self.ready:
-            if not await self.conn.fetchval(query("registration_has_staging")):
-                await self.conn.execute(query("registration_create_staging"))
+    async def _ensure_codec(self) -> None:
+        if self._ready is not self.conn.raw:
             # binary COPY of jsonb needs a binary jsonb codec: same values in and out (dicts),
             # plus `Jsonb` (metadata the batch already encoded). Set once per connection: setting
             # it again costs an introspection query and empties the statement cache (over a long
@@ -68,7 +79,34 @@ class Writer:
                     "jsonb", schema="pg_catalog", format="binary", encoder=_jsonb_encode, decoder=_jsonb_decode
                 )
                 _BINARY_JSONB.add(raw)
-            self.ready = True
+            self._ready = self.conn.raw
+
+    async def _ensure_session_staging(self) -> None:
+        """Direct connections: session staging tables, created once per raw connection."""
+        if self._staging is not self.conn.raw:
+            if not await self.conn.fetchval(query("registration_has_staging")):
+                await self.conn.execute(query("registration_create_session_staging"))
+            self._staging = self.conn.raw
+
+    async def _stage(self, nested: bool) -> None:
+        """Behind a pooler: create the staging tables in this transaction (dropped at commit).
+        Inside a caller's transaction: empty them first."""
+        if self.conn.pooled:
+            await self.conn.execute(query("registration_create_staging"))
+        if nested:
+            await self.conn.execute(query("registration_clear_staging"))
+
+    async def committed(self) -> Outcome | None:
+        """After a lost connection: the outcome of the batch in flight if its commit went through.
+
+        Asks the server (on the connection's replacement) for the status of the batch's
+        transaction id; None when it did not commit (or never got that far).
+        """
+        xid, outcome = self.xid, self.pending
+        if xid is None or outcome is None:
+            return None
+        status = await self.conn.fetchval("SELECT pg_xact_status($1::text::xid8)", xid, retry=True)
+        return outcome if status == "committed" else None
 
     async def write(self, batch: Batch) -> Outcome:
         """(new, existing, conflicts) of the batch, committed.
@@ -76,14 +114,18 @@ class Writer:
         A deadlock, a serialization failure, or a file deleted by someone else between two of
         the batch's statements rolls the batch back and runs it again (up to `_RETRIES` times).
         """
-        await self._ensure_staging()
+        await self.conn.ensure_alive()
+        await self._ensure_codec()
+        if not self.conn.pooled:
+            await self._ensure_session_staging()
+        self.xid = self.pending = None
         failure: Exception | None = None
         for attempt in range(_RETRIES + 1):
             if attempt:
                 await anyio.sleep(0.01 * attempt)
             try:
                 return await self._write_once(batch)
-            except (Unresolved, asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
+            except (Unresolved, TransientError) as exc:
                 failure = exc
             except InvalidReferenceError as exc:
                 if exc.constraint != "physical_copy_raw_data_file_id_fkey":
@@ -101,17 +143,18 @@ class Writer:
         conn = self.conn
         if not batch.positions:
             return 0, 0, list(batch.conflicts)
-        nested = conn.raw.is_in_transaction()
+        nested = conn.in_transaction()
+        self.xid = self.pending = None
         async with conn.transaction():
-            if nested:
-                await conn.execute(query("registration_clear_staging"))
             resent = await self._lock_references(batch)
             others: list[Any] = []
             if resent:
+                await self._stage(nested)
                 new, others = await self._lookup_then_insert(batch)
             elif await self._copy_new(batch):
                 new = len(batch)
             else:
+                await self._stage(nested)
                 await conn.copy_records(_STAGE, batch.staged_rows(), ("position", *batch.columns))
                 new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
                 others = [] if new == len(batch) else await self._classify()
@@ -126,9 +169,8 @@ class Writer:
             ]
             conflicts = [*batch.conflicts, *with_stored.values(), *repeated]
             existing = len(batch) - new - len(others) + len(batch.repeats) - len(repeated)
-            if nested:
-                await conn.execute(query("registration_clear_staging"))
-        conflicts.sort(key=lambda c: c.position)
+            conflicts.sort(key=lambda c: c.position)
+            self.pending = (new, existing, conflicts)
         return new, existing, conflicts
 
     async def _copy_new(self, batch: Batch) -> bool:
@@ -181,6 +223,7 @@ class Writer:
             query("registration_lock_references"), sorted(modules), sorted(units), self.location_id, batch.ids[0]
         )
         assert found is not None
+        self.xid = found["xid"]
         if not found["location"]:
             raise NotFoundError("data_location", self.location_id)
         missing_modules = modules - set(found["modules"])

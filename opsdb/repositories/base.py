@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import inspect
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from opsdb.db import Connection, Record
+from opsdb.db import Connection, Record, replica_safe
 from opsdb.errors import NotFoundError
 from opsdb.queries import query, query_for
 
@@ -22,8 +23,28 @@ def page_limit(limit: int) -> int:
     return min(limit, MAX_PAGE)
 
 
+REPLICA_SAFE_PREFIXES = ("get_", "list_", "count_")
+
+
 class Repository:
-    """Base class: holds the connection (inside the caller's transaction, if any)."""
+    """Base class: holds the connection (inside the caller's transaction, if any).
+
+    Which calls may read from a replica (`Database.read`): every `get_*`, `list_*` and
+    `count_*` method (pure reads by convention) is marked `@replica_safe`, except those a
+    subclass names in `PRIMARY_ONLY` (reads that must never be stale, e.g. token checks).
+    """
+
+    PRIMARY_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, member in list(vars(cls).items()):
+            if (
+                name.startswith(REPLICA_SAFE_PREFIXES)
+                and name not in cls.PRIMARY_ONLY
+                and inspect.iscoroutinefunction(member)
+            ):
+                setattr(cls, name, replica_safe(member))
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn

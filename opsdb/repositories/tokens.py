@@ -170,6 +170,8 @@ class TokenUsage:
 class TokenRepository(Repository):
     """API tokens (only hashes are stored)."""
 
+    PRIMARY_ONLY = frozenset({"get_token", "get_token_by_hash", "list_tokens_of_user"})  # never a stale revocation
+
     last_use_interval: float = 60.0
     """Seconds between two recorded uses of one token when no `TokenUsage` is given."""
 
