@@ -1,9 +1,10 @@
-"""Authorization: `action:resource` permission matching and the `can` question.
+"""Permissions: `action:resource` matching, and the refusals of authentication and authorization.
 
 A grant (a role's permission or a token's scope) covers a requested permission when each
 part is equal or the grant's part is `*`: `read:*` covers `read:files`, `*:*` covers
 everything. A token may do something only when its scopes AND its user's roles allow it.
-Authentication errors live here too; their messages never contain a token's plaintext.
+Authentication errors live here too; their messages never contain a token's plaintext. The
+`can` question, which asks the database, is in opsdb/authorization.py.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from opsdb.db import Connection
-from opsdb.errors import NotFoundError, OpsdbError
+from opsdb.errors import OpsdbError
 
 _PERMISSION = re.compile(r"^([a-z][a-z_]*|\*):([a-z][a-z_]*|\*)$")
 
@@ -76,30 +76,3 @@ def any_covers(grants: Iterable[str], permission: str) -> bool:
     """Whether any of `grants` covers `permission`."""
     parse_permission(permission)
     return any(grant_covers(grant, permission) for grant in grants)
-
-
-async def can(conn: Connection, *, user_id: int | None = None, token: str | None = None, permission: str) -> bool:
-    """Whether a user (by id) or a token (by plaintext) may do `permission`.
-
-    A user needs an active account whose roles cover it; a token must be valid and both its
-    scopes and its user's roles must cover it. Unknown users and bad tokens get False.
-    Checking does not count as using the token (no usage is recorded).
-    """
-    from opsdb.repositories.tokens import TokenRepository
-    from opsdb.repositories.users import UserRepository
-
-    if (user_id is None) == (token is None):
-        raise ValueError("give exactly one of user_id or token")
-    parse_permission(permission)
-    if user_id is not None:
-        try:
-            granted = await UserRepository(conn).permissions_of_user(user_id)
-        except NotFoundError:
-            return False
-        return any_covers(granted, permission)
-    assert token is not None
-    try:
-        await TokenRepository(conn).verify(token, permission, record_use=False)
-    except AccessDeniedError:
-        return False
-    return True

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from opsdb.auth import any_covers, can, grant_covers, parse_permission
+from opsdb.auth import any_covers, grant_covers, parse_permission
+from opsdb.authorization import can
 from opsdb.db import Database
 from opsdb.schemas.access import ApiTokenCreate, UserCreate, UserUpdate
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from opsdb.cli import EXIT_OK, add_command, add_yes, confirm
+from opsdb.cli.common import EXIT_OK, add_command, add_yes, confirm
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
-import anyio
-from rich.console import Console
-from rich.table import Table
+from opsdb.cli.common import EXIT_OK, add_command, positive_int, run_async
 
-from opsdb.cli import EXIT_OK, positive_int
-from opsdb.db import Database
-from opsdb.history import HistoryEntry, item_history, item_key, resolve_table
-from opsdb.local import resolve_dsn
+if TYPE_CHECKING:
+    from rich.console import Console
 
-console = Console(highlight=False)
+    from opsdb.history import HistoryEntry
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("history", help="one item's state changes: when, from -> to, by whom")
+    parser = add_command(
+        sub,
+        "history",
+        help="one item's state changes: when, from -> to, by whom",
+        examples=["opsdb history copy 42", "opsdb history package 7 --json", "opsdb history copy 42 --after 1000"],
+    )
     parser.add_argument("table", help="physical_copy, raw_data_package, ... or copy, package, bundle, transfer, ...")
     parser.add_argument("item_id", help="the item's id (a UUID for executed_obs_unit)")
     parser.add_argument("--after", type=int, default=0, metavar="ID", help="only history rows after this history id")
@@ -28,25 +30,35 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 async def _fetch(table: str, item_id: str, after: int, limit: int) -> list[HistoryEntry]:
+    from opsdb.db import Database
+    from opsdb.history import item_history
+    from opsdb.local import resolve_dsn
+
     async with await Database.connect(resolve_dsn(), max_size=1) as db, db.connection() as conn:
         return await item_history(conn, table, item_id, after_id=after, limit=limit)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from opsdb.cli.output import stdout
+    from opsdb.history import item_key, resolve_table
+
     table = resolve_table(args.table)  # bad input fails before any database is opened
     item = item_key(table, args.item_id)
-    entries = anyio.run(_fetch, table, item, args.after, args.limit)
+    entries = run_async(_fetch, table, item, args.after, args.limit)
     if args.json:
         print(json.dumps([e.__dict__ for e in entries], default=str, indent=2))
         return EXIT_OK
-    render(table, item, entries, console, page=args.limit)
+    render(table, item, entries, stdout(), page=args.limit)
     return EXIT_OK
 
 
 def render(table: str, item: str, entries: list[HistoryEntry], out: Console, *, page: int = 100) -> None:
     """Print the history as a table (or say there is none)."""
+    from rich.markup import escape
+    from rich.table import Table
+
     if not entries:
-        out.print(f"no history for {table} {item}")
+        out.print(f"no history for {table} {item}", markup=False)
         return
     rows = Table("id", "time", "column", "from", "to", "role", "login", "application", "worker", "claim", "repair")
     rows.title = f"History of {table} {item}"
@@ -59,8 +71,8 @@ def render(table: str, item: str, entries: list[HistoryEntry], out: Console, *, 
             e.to_state,
             e.db_role,
             e.session_role,
-            e.application_name or "",
-            e.claimed_by or "",
+            escape(e.application_name or ""),
+            escape(e.claimed_by or ""),
             str(e.claim_ref)[:8] if e.claim_ref else "",
             "yes" if e.repair else "",
         )

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from opsdb.cli import EXIT_OK, UsageError, add_command, add_json, positive_int, run_async
+from opsdb.cli.common import EXIT_OK, UsageError, add_command, add_json, positive_int, run_async
 
 
 def timestamp(text: str) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from opsdb.cli import EXIT_OK, UsageError, add_command
+from opsdb.cli.common import EXIT_OK, UsageError, add_command
 
 
 def _port(text: str) -> int:
@@ -40,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
     import sys
     import time
 
-    from opsdb.cli import Interrupted
+    from opsdb.cli.common import Interrupted
     from opsdb.cli.target import resolve
 
     try:

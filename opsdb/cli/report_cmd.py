@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from opsdb.cli import EXIT_OK, add_command, add_json, add_yes, confirm, run_async
+from opsdb.cli.common import EXIT_OK, add_command, add_json, add_yes, confirm, run_async
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from opsdb.cli import EXIT_OK, Interrupted, UsageError, add_command, add_json, run_async
+from opsdb.cli.common import EXIT_OK, Interrupted, UsageError, add_command, add_json, run_async
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

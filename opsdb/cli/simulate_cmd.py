@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from opsdb.cli import EXIT_OK, EXIT_PROBLEMS, Interrupted, UsageError, add_command, positive_int
+from opsdb.cli.common import EXIT_OK, EXIT_PROBLEMS, Interrupted, UsageError, add_command, positive_int
 
 if TYPE_CHECKING:
     from rich.console import Console

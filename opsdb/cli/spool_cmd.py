@@ -9,21 +9,23 @@ import time
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anyio
-from rich.console import Console
-from rich.table import Table
+from opsdb.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, add_command, positive_int, run_async
 
-from opsdb.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, err_console, positive_int
-from opsdb.config import dsn_from_env, redact_dsn
-from opsdb.db import Database
-from opsdb.errors import DatabaseUnavailableError
-from opsdb.site.client import LINK_ERRORS
-from opsdb.site.replay import ReplayProgress, ReplayReport, replay
-from opsdb.site.store import Spool, SpoolStatus
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from opsdb.site.replay import ReplayReport
+    from opsdb.site.store import Spool, SpoolStatus
 
 SPOOL_ENV = "OPSDB_SPOOL"
-console = Console(highlight=False)
+
+
+def _console() -> Console:
+    from opsdb.cli.output import stdout
+
+    return stdout()
 
 
 def default_spool_path() -> Path:
@@ -37,9 +39,15 @@ def default_spool_path() -> Path:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "spool",
         help="the site spool: backlog, replay to the main database, kept conflicts",
+        examples=[
+            "opsdb spool status",
+            "OPSDB_DSN=postgresql://ops@db.example.org/opsdb opsdb spool replay",
+            "opsdb spool conflicts --json",
+        ],
         description=f"The site spool holds instrument writes made while the main database was out of reach "
         f"(docs/site.md). Its file: --spool, else {SPOOL_ENV}, else site-spool.sqlite beside the local data.",
     )
@@ -84,6 +92,8 @@ def _when(stamp: float | None) -> str:
 
 def render_status(status: SpoolStatus, out: Console) -> None:
     """The backlog at a glance (what a long outage looks like without reading logs)."""
+    from rich.table import Table
+
     table = Table("", "", title=f"site spool {status.path}")
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(status.queued_by_kind.items())) or "none"
     table.add_row("queued entries", f"{status.queued_entries:,} ({kinds})")
@@ -108,30 +118,38 @@ def _status(spool: Spool, as_json: bool) -> int:
     status = spool.status()
     if as_json:
         data = asdict(status) | {"oldest_age_seconds": status.oldest_age_seconds}
-        console.print_json(json.dumps(data))
+        _console().print_json(json.dumps(data))
     else:
-        render_status(status, console)
+        render_status(status, _console())
     return EXIT_OK
 
 
 def _conflicts(spool: Spool, limit: int, as_json: bool) -> int:
+    from rich.table import Table
+
     kept = spool.conflicts(limit=limit)
     if as_json:
-        console.print_json(json.dumps([asdict(c) for c in kept]))
+        _console().print_json(json.dumps([asdict(c) for c in kept]))
         return EXIT_OK
     if not kept:
-        console.print("no kept conflicts")
+        _console().print("no kept conflicts")
         return EXIT_OK
     table = Table("entry", "position", "kind", "reason", "record", "found", "detail", title="kept conflicts")
     for c in kept:
         table.add_row(str(c.entry), str(c.position), c.kind, c.reason, c.record_id, _when(c.found_at), c.detail)
-    console.print(table)
+    _console().print(table)
     return EXIT_OK
 
 
 async def _replay(spool: Spool, dsn: str, args: argparse.Namespace) -> ReplayReport:
+    from opsdb.config import redact_dsn
+    from opsdb.db import Database
+    from opsdb.errors import DatabaseUnavailableError
+    from opsdb.site.client import LINK_ERRORS
+    from opsdb.site.replay import ReplayProgress, replay
+
     def progress(p: ReplayProgress) -> None:
-        console.print(
+        _console().print(
             f"replayed {p.entries:,} entries, {p.files:,} files ({p.files_per_second:,.0f} files/s), "
             f"{p.conflicts} conflicts kept; {p.queued_entries:,} entries queued"
         )
@@ -160,6 +178,9 @@ async def _replay(spool: Spool, dsn: str, args: argparse.Namespace) -> ReplayRep
 
 
 def _run(args: argparse.Namespace) -> int:
+    from opsdb.config import dsn_from_env
+    from opsdb.site.store import Spool
+
     spool = Spool(args.spool or default_spool_path())
     try:
         if args.spool_command == "status":
@@ -168,18 +189,17 @@ def _run(args: argparse.Namespace) -> int:
             return _conflicts(spool, args.limit, args.json)
         dsn = args.dsn or dsn_from_env()
         if not dsn:
-            err_console.print("[red]error:[/] replay needs the main database: set OPSDB_DSN or pass --dsn")
-            return EXIT_USAGE
+            raise UsageError("replay needs the main database: set OPSDB_DSN or pass --dsn")
         began = time.perf_counter()
-        report = anyio.run(_replay, spool, dsn, args)
-        console.print(
+        report = run_async(_replay, spool, dsn, args)
+        _console().print(
             f"replay done in {time.perf_counter() - began:.1f} s: {report.entries:,} entries ({report.starts} starts, "
             f"{report.finishes} finishes, {report.files:,} files: {report.files_new:,} new, "
             f"{report.files_existing:,} already there), {report.conflicts} conflicts kept"
         )
         purged = spool.purge_applied(args.keep_hours * 3600)
         if purged:
-            console.print(f"deleted {purged:,} applied entries older than {args.keep_hours:g} h")
+            _console().print(f"deleted {purged:,} applied entries older than {args.keep_hours:g} h")
         return EXIT_PROBLEMS if report.conflicts else EXIT_OK
     finally:
         spool.close()

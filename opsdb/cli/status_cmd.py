@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from opsdb.cli import EXIT_OK, add_command, add_json, positive_int, run_async
+from opsdb.cli.common import EXIT_OK, add_command, add_json, positive_int, run_async
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def render(summary: Summary, out: Console) -> None:
     """Print the summary as tables (every value escaped)."""
-    from opsdb.cli import human
+    from opsdb.cli.common import human
     from opsdb.cli.output import table
 
     out.print(

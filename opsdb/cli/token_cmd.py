@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from opsdb.cli import EXIT_OK, UsageError, add_command, add_json, positive_days, positive_int, run_async
+from opsdb.cli.common import EXIT_OK, UsageError, add_command, add_json, positive_days, positive_int, run_async
 
 _SCOPE = re.compile(r"^([a-z][a-z_]*|\*):([a-z][a-z_]*|\*)$")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from opsdb.cli import (
+from opsdb.cli.common import (
     EXIT_OK,
     EXIT_PROBLEMS,
     Interrupted,

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from opsdb.db import Connection, Record, replica_safe
+from opsdb.connection import Connection, Record, replica_safe
 from opsdb.errors import NotFoundError
 from opsdb.queries import query, query_for
 

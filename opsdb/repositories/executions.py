@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from opsdb.db import Record
+from opsdb.connection import Record
 from opsdb.errors import ConflictError, FieldProblem, InputValidationError, InvalidTransitionError, NotFoundError
 from opsdb.queries import query
 from opsdb.repositories.base import Repository, page_limit

@@ -36,7 +36,7 @@ from opsdb.auth import (
     any_covers,
     parse_permission,
 )
-from opsdb.db import Connection, Database
+from opsdb.connection import Connection, ConnectionFactory
 from opsdb.errors import InvalidTransitionError, NotFoundError
 from opsdb.queries import query
 from opsdb.repositories.base import Repository, page_limit
@@ -154,7 +154,7 @@ class TokenUsage:
             raise
         return len(rows)
 
-    async def run(self, db: Database, *, interval: float = 10.0) -> None:
+    async def run(self, db: ConnectionFactory, *, interval: float = 10.0) -> None:
         """Flush every `interval` seconds until cancelled, then flush once more."""
         try:
             while True:
