@@ -15,10 +15,9 @@ from contextlib import asynccontextmanager
 from typing import TypeVar
 
 import anyio
-import asyncpg
 
-from opsdb.db import Connection
-from opsdb.errors import ClaimLostError, TransientConflictError
+from opsdb.db import Connection, idempotent
+from opsdb.errors import ClaimLostError, TransientError
 from opsdb.queries import query
 from opsdb.work import Claim, WorkKind, _claim_from_row, complete
 
@@ -38,23 +37,16 @@ async def _retrying(conn: Connection, action: Callable[[], Awaitable[_T]]) -> _T
     """Run `action`, again on a deadlock or serialization failure (rare: evidence writers and
     completions may hold archive copies a claim waits for; docs/workflows.md). Inside a caller's
     transaction nothing is retried: the caller's transaction is already aborted."""
-    if conn.raw.is_in_transaction():
-        return await _translated_transient(action)
+    if conn.in_transaction():
+        return await action()
     for attempt in range(1, RETRY_ATTEMPTS + 1):
         try:
-            return await _translated_transient(action)
-        except TransientConflictError:
+            return await action()
+        except TransientError:  # DeadlockError, SerializationFailureError
             if attempt == RETRY_ATTEMPTS:
                 raise
             await anyio.sleep(random.uniform(0, 0.01 * 2**attempt))
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-async def _translated_transient(action: Callable[[], Awaitable[_T]]) -> _T:
-    try:
-        return await action()
-    except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:
-        raise TransientConflictError(f"deletion: {exc.__class__.__name__}: {exc}") from exc
 
 
 async def deletion_candidates(
@@ -77,6 +69,7 @@ async def schedule_deletions(
     return await _retrying(conn, run)
 
 
+@idempotent  # a claim lost in transit expires with its lease: the statement may run again
 async def claim_deletions(
     conn: Connection,
     worker_id: str,
@@ -92,8 +85,8 @@ async def claim_deletions(
     archive copies it rests on; refused copies step aside for a minute, and an expired claim
     whose copy the rule no longer allows becomes deletion_failed (its bytes may be partly
     gone: an operator checks it). Before removing bytes, call `confirm_deletion` (or use
-    `deleting`). A deadlock victim is retried here; after RETRY_ATTEMPTS,
-    TransientConflictError.
+    `deleting`). A deadlock victim is retried here; after RETRY_ATTEMPTS, DeadlockError (a
+    TransientError: trying again later is safe). A lost connection is retried like any claim.
     """
     if not worker_id:
         raise ValueError("worker_id must not be empty")

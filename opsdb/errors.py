@@ -23,6 +23,7 @@ it safely could (opsdb/retrying.py) before an error reaches the caller.
       CheckViolationError            False
       PrivilegeError                 False
       InvalidTransitionError         False
+        DeletionRefusedError         False       the safe-deletion rule does not hold: do not remove bytes
       ClaimLostError                 False
       InputValidationError           False
       DatabaseError                  False       any other PostgreSQL error (`sqlstate` says which)
@@ -180,11 +181,6 @@ class DeletionRefusedError(InvalidTransitionError):
         self.item = message.split(":", 1)[0]
         self.current = None
         self.target = "deleted"
-
-
-class TransientConflictError(OpsdbError):
-    """PostgreSQL aborted the statement as a deadlock victim or serialization failure, and the
-    retries inside opsdb did not get it through; trying again later is safe."""
 
 
 class ClaimLostError(OpsdbError):

@@ -11,7 +11,7 @@ from tests_support import run_cli
 
 from opsdb.db import Database
 from opsdb.queries import query
-from tests.work_seed import World, add_files, add_package_copy, add_packages, seed_world
+from tests.work_seed import World, add_files, add_package_copy, add_packages, repair, seed_world
 
 pytestmark = pytest.mark.anyio
 
@@ -48,8 +48,10 @@ async def test_at_risk_space_and_queues_as_the_operator_sees_them(
             await add_package_copy(conn, p, loc["us_lta"], verified=True)
         copy = await add_package_copy(conn, none[0], loc["ccat_buffer"])  # unverified
         await conn.execute("UPDATE physical_copy SET status = 'deletion_scheduled' WHERE id = $1", copy)
-        await conn.execute(
-            "UPDATE raw_data_package SET status = 'failed', last_error = 'disk [red]full[/]' WHERE id = $1", one[0]
+        await repair(  # a failed build, made directly (completed -> failed is no transition)
+            conn,
+            "UPDATE raw_data_package SET status = 'failed', last_error = 'disk [red]full[/]' WHERE id = $1",
+            one[0],
         )
     env = {"OPSDB_DSN": database_dsn}
     risk = run_cli("report", "at-risk", "--items", "10", "--json", env=env)

@@ -103,11 +103,14 @@ async def test_replay_killed_at_random_points_applies_exactly_what_was_spooled(
     mid_replay = 0  # kills that found work left before and after
     runs = 0
     later: list[UUID] = []
-    while mid_replay < KILLS and runs < 8 * KILLS:
+    # kill at a random point in [earliest, latest] s after the replay began: the window moves
+    # later while kills land before anything committed, earlier while replays finish first
+    earliest, latest = 0.0, 0.6
+    while mid_replay < KILLS and runs < 16 * KILLS:
         before = spool.status().queued_entries
         if not before or (kills == KILLS // 3 and not later):
             # new writes arrive between kills (and whenever a replay got through everything)
-            more = [uuid7() for _ in range(4)]
+            more = [uuid7() for _ in range(8)]
             async with SiteClient(spool, _dead_dsn()) as site:
                 await _spool_night(site, basics, more, 150)
             later += more
@@ -115,13 +118,17 @@ async def test_replay_killed_at_random_points_applies_exactly_what_was_spooled(
         runs += 1
         process = _start_replay(path, database_dsn)
         await _wait_for_replay_start(spool, process, runs)
-        await anyio.sleep(rng.uniform(0.0, 0.6))  # a random point of the replay (windows take ~0.1-0.5 s)
+        await anyio.sleep(rng.uniform(earliest, latest))  # a random point of the replay (windows take ~0.1-0.5 s)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             kills += 1
         process.wait()
         after = spool.status().queued_entries
         mid_replay += 0 < after < before
+        if after == 0:  # the replay finished first (a faster machine): aim earlier
+            latest = max(earliest + 0.05, latest * 0.8)
+        elif after == before:  # killed before its first window committed: aim later
+            earliest = min(latest - 0.05, earliest + 0.05)
     assert mid_replay >= KILLS and later, f"{mid_replay} of {kills} kills landed mid-replay"
     process = _start_replay(path, database_dsn)
     _, stderr = process.communicate(timeout=300)

@@ -149,18 +149,16 @@ def _dispatch(args: argparse.Namespace) -> int:
         _error(f"{human(exc.entity)} not found: {exc.key}")
         return EXIT_USAGE
     except OpsdbError as exc:
+        if _sqlstate(exc) in _NOT_MIGRATED:
+            return _not_migrated(args)
         _error(redact_dsn(str(exc)))
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         raise
     except Exception as exc:
         state = _sqlstate(exc)
-        if state in ("42P01", "3F000", "42883"):  # undefined table, schema or function
-            _error(
-                f"the database {_database_name(args)} is not migrated (or is older than this opsdb): "
-                "run `opsdb migrate apply`"
-            )
-            return EXIT_UNAVAILABLE
+        if state in _NOT_MIGRATED:
+            return _not_migrated(args)
         if isinstance(exc, OSError) and not state:
             _error(f"{exc.strerror or type(exc).__name__}: {exc.filename or exc}")
             return EXIT_USAGE
@@ -174,6 +172,17 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise
         _error(f"internal error: {type(exc).__name__}: {redact_dsn(str(exc))} (set OPSDB_DEBUG=1 for the traceback)")
         return EXIT_INTERNAL
+
+
+_NOT_MIGRATED = ("42P01", "3F000", "42883")
+"""SQLSTATEs of an undefined table, schema or function: the database lacks (some of) the schema."""
+
+
+def _not_migrated(args: argparse.Namespace) -> int:
+    _error(
+        f"the database {_database_name(args)} is not migrated (or is older than this opsdb): run `opsdb migrate apply`"
+    )
+    return EXIT_UNAVAILABLE
 
 
 def _database_name(args: argparse.Namespace) -> str:

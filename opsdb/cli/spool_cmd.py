@@ -52,9 +52,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         f"(docs/site.md). Its file: --spool, else {SPOOL_ENV}, else site-spool.sqlite beside the local data.",
     )
     actions = parser.add_subparsers(dest="spool_command", required=True, metavar="ACTION")
-    status = actions.add_parser("status", help="queued writes, oldest entry's age, replay rate and errors")
+    status = add_command(
+        actions,
+        "status",
+        help="queued writes, oldest entry's age, replay rate and errors",
+        examples=["opsdb spool status", "opsdb spool status --json --spool /var/lib/opsdb/site-spool.sqlite"],
+    )
     status.add_argument("--json", action="store_true", help="print JSON")
-    replay_cmd = actions.add_parser("replay", help="replay the queued writes to the main database now")
+    replay_cmd = add_command(
+        actions,
+        "replay",
+        help="replay the queued writes to the main database now",
+        examples=["OPSDB_DSN=postgresql://ops@db.example.org/opsdb opsdb spool replay", "opsdb spool replay --dsn …"],
+    )
     replay_cmd.add_argument("--dsn", help="main database (default: OPSDB_DSN; required)")
     replay_cmd.add_argument("--batch-size", type=positive_int, default=25_000, help="files per transaction")
     replay_cmd.add_argument(
@@ -68,7 +78,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="then delete applied entries older than this (those with conflicts stay; site reads "
         "merge applied entries until the replica has them)",
     )
-    conflicts = actions.add_parser("conflicts", help="conflicts and refusals replay found, kept for inspection")
+    conflicts = add_command(
+        actions,
+        "conflicts",
+        help="conflicts and refusals replay found, kept for inspection",
+        examples=["opsdb spool conflicts", "opsdb spool conflicts --limit 20 --json"],
+    )
     conflicts.add_argument("--limit", type=positive_int, default=100)
     conflicts.add_argument("--json", action="store_true", help="print JSON")
     for action in (status, replay_cmd, conflicts):
