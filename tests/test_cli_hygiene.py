@@ -191,7 +191,8 @@ def test_ctrl_c_says_what_committed(ccat: tuple[dict[str, str], str], tmp_path: 
          "--batch-size", "500", "--connections", "1", "--no-progress"],
         env=base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    with psycopg.connect(env["OPSDB_DSN"], autocommit=True) as conn:
+    # prepare_threshold=None: no server-side prepared statements (the pooled CI run goes through PgBouncer)
+    with psycopg.connect(env["OPSDB_DSN"], autocommit=True, prepare_threshold=None) as conn:
         deadline = time.monotonic() + 60
         while conn.execute("SELECT count(*) FROM raw_data_file").fetchone() == (0,) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -201,6 +202,6 @@ def test_ctrl_c_says_what_committed(ccat: tuple[dict[str, str], str], tmp_path: 
     assert "Traceback" not in err and "Warning" not in err
     said = re.search(r"interrupted: (\d+) records in committed batches are registered", err)
     assert said, err
-    with psycopg.connect(env["OPSDB_DSN"]) as conn:
+    with psycopg.connect(env["OPSDB_DSN"], prepare_threshold=None) as conn:
         stored = conn.execute("SELECT count(*) FROM raw_data_file").fetchone()
     assert stored is not None and stored[0] >= int(said.group(1)) > 0
