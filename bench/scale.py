@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -289,27 +289,53 @@ async def sizes(conn: Connection, files: int) -> dict[str, Any]:
     return out
 
 
+def _kept_layout(server: str, name: str) -> Layout | None:
+    """The layout of a database an earlier `--keep` run built, or None when there is none."""
+    with psycopg.connect(server, autocommit=True) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            return None
+    with psycopg.connect(with_database(server, name), autocommit=True) as db:
+        if db.execute("SELECT to_regclass('bench_scale_layout')").fetchone() == (None,):
+            return None
+        row = db.execute("SELECT layout FROM bench_scale_layout").fetchone()
+    if row is None:
+        return None
+    value = json.loads(row[0]) if isinstance(row[0], str) else row[0]  # (stored through opsdb's jsonb codec)
+    return Layout(**value)
+
+
 async def bench_size(
-    server: str, files: int, calls: int, slow: float, statement_timeout: float, seed: int
+    server: str, files: int, calls: int, slow: float, statement_timeout: float, seed: int, reuse: bool = False
 ) -> dict[str, Any]:
     name = f"opsdb_scale_{files}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
     dsn = with_database(server, name)
-    migrate.apply(dsn)
     result: dict[str, Any] = {"files": files}
+    lay = _kept_layout(server, name) if reuse else None
+    result["reused"] = lay is not None
+    if lay is None:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    started = time.perf_counter()
+    migrate.apply(dsn)  # a kept database gets the migrations added since it was built
     async with await Database.connect(dsn, min_size=1, max_size=2) as db, db.connection() as conn:
-        started = time.perf_counter()
-        await conn.execute("SET synchronous_commit = off")
-        await conn.execute("SET maintenance_work_mem = '512MB'")
-        saved: list[str] = []
-        await _rebuild_bulk_indexes(conn, True, saved)
-        lay = await populate(conn, files)
-        await _rebuild_bulk_indexes(conn, False, saved)
+        if lay is None:
+            await conn.execute("SET synchronous_commit = off")
+            await conn.execute("SET statement_timeout = 0")  # OPSDB_STATEMENT_TIMEOUT is for daemons
+            await conn.execute("SET maintenance_work_mem = '512MB'")
+            saved: list[str] = []
+            await _rebuild_bulk_indexes(conn, True, saved)
+            lay = await populate(conn, files)
+            await _rebuild_bulk_indexes(conn, False, saved)
+            await conn.execute(
+                "CREATE TABLE bench_scale_layout (layout jsonb NOT NULL); REVOKE ALL ON bench_scale_layout FROM PUBLIC"
+            )
+            await conn.execute("INSERT INTO bench_scale_layout VALUES ($1::jsonb)", json.dumps(asdict(lay)))
         await conn.execute("VACUUM ANALYZE")
-        result["build_seconds"] = round(time.perf_counter() - started, 1)
-        print(f"  {files:,} files built in {result['build_seconds']} s", file=sys.stderr)
+        result["build_seconds" if not result.get("reused") else "migrate_seconds"] = round(
+            time.perf_counter() - started, 1
+        )
+        print(f"  {files:,} files ready in {round(time.perf_counter() - started, 1)} s", file=sys.stderr)
         result["sizes"] = await sizes(conn, lay.files)
         rng = random.Random(seed)
         result["queries"] = {}
@@ -395,10 +421,15 @@ async def index_cost(server: str, files: int, runs: int) -> dict[str, Any]:
 
 
 @contextmanager
-def _server(parent: Path | None) -> Iterator[str]:
-    """A fresh embedded server with default durability (fsync on), stopped and deleted on exit."""
+def _server(parent: Path | None, keep: Path | None = None) -> Iterator[str]:
+    """A fresh embedded server with default durability (fsync on), stopped and deleted on exit;
+    with `keep`, the server in that directory (created when missing), stopped but kept."""
     # own prefix and owner file: embedded.reap_stale (tests, other benchmarks) must not take it for stale
-    directory = Path(tempfile.mkdtemp(prefix="opsdb-scale-bench-", dir=parent))
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        directory = keep
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="opsdb-scale-bench-", dir=parent))
     (directory / embedded.OWNER_FILE).write_text(str(os.getpid()))
     directory.chmod(0o755)
     data_dir = directory / "pgdata"
@@ -408,7 +439,8 @@ def _server(parent: Path | None) -> Iterator[str]:
     finally:
         server.cleanup()
         embedded.stop(data_dir)
-        shutil.rmtree(directory, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -421,6 +453,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--dir", type=Path, help="where the embedded server's directory goes (default: /tmp)")
     parser.add_argument("--dsn", help="an existing server instead of an embedded one (admin DSN)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the embedded server in this directory and reuse the databases it already holds"
+        " (pending migrations are applied first): build 20M once, time it after every change",
+    )
     parser.add_argument("--index-cost", action="store_true", help="measure what 0018's indexes cost registration")
     parser.add_argument("--files", type=int, default=200_000, help="files per run of --index-cost")
     parser.add_argument("--runs", type=int, default=3, help="runs of --index-cost")
@@ -432,14 +470,18 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         for files in (int(s) for s in args.sizes.split(",")):
             print(f"building {files:,} files ...", file=sys.stderr)
-            results.append(anyio.run(bench_size, server, files, args.calls, args.slow, args.timeout, args.seed))
+            results.append(
+                anyio.run(
+                    bench_size, server, files, args.calls, args.slow, args.timeout, args.seed, args.keep is not None
+                )
+            )
         print_table(results)
         return {"sizes": results}
 
     if args.dsn:
         out = run(args.dsn)
     else:
-        with _server(args.dir) as server:
+        with _server(args.dir, args.keep) as server:
             out = run(server)
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, default=str))
