@@ -4,7 +4,7 @@
 -- insert_api_token --
 -- Store a new token's hash and display prefix; returns the row without the hash.
 INSERT INTO api_token (user_account_id, name, token_hash, prefix, scopes, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+VALUES (:user_account_id, :name, :token_hash, :prefix, :scopes, :expires_at)
 RETURNING id, user_account_id, name, prefix, scopes, active, expires_at, last_used_at, last_used_ip,
           usage_count, created_at, updated_at
 
