@@ -124,9 +124,12 @@ class ModelBinding:
     that the statement's parameters are exactly the fields of all `models` plus `extra`, and every
     model's fields are parameters: a renamed, added or dropped field is an error at import, and a
     reordered one changes nothing. The per-model bind order is computed here, not per call.
+    `register=False` keeps a declaration out of `BINDINGS` (tests declare throwaway ones).
     """
 
-    def __init__(self, statement: str, *models: type[BaseModel], extra: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, statement: str, *models: type[BaseModel], extra: tuple[str, ...] = (), register: bool = True
+    ) -> None:
         self.statement = statement
         self.text = query(statement)
         self.params = params(statement)
@@ -136,7 +139,8 @@ class ModelBinding:
         if problems:
             raise ValueError(f"query {statement!r} and {[m.__name__ for m in models]}: {'; '.join(problems)}")
         self._fields = {m: tuple(p if p in m.model_fields else None for p in self.params) for m in models}
-        BINDINGS[statement] = self
+        if register:
+            BINDINGS[statement] = self
 
     async def fetchrow(self, conn: Connection, data: BaseModel, **extra: object) -> Record | None:
         """Run the statement on `conn` with `data` (and `extra`) bound by name; its one row."""

@@ -1,4 +1,7 @@
-"""What every repository shares: the bound connection, row mapping and partial updates."""
+"""What every repository shares: the bound connection, row mapping and partial updates.
+
+No SQL of an aggregate (each subclass runs its own `sql/<name>.sql`) and no transactions (the caller's).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Observing modes and obs units (with their instrument module configurations)."""
+"""Observing modes and obs units (with their instrument module configurations).
+
+Rows and look-ups; what the telescope executed is repositories/executions.py.
+"""
 
 from __future__ import annotations
 

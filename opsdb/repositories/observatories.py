@@ -1,4 +1,7 @@
-"""Observatories, telescopes, instruments, instrument modules and their configurations; observation configurations."""
+"""Observatories, telescopes, instruments, instrument modules and their configurations; observation configurations.
+
+Rows and look-ups only; seeding a whole observatory from a file is opsdb/seed.py.
+"""
 
 from __future__ import annotations
 

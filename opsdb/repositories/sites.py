@@ -1,4 +1,8 @@
-"""Sites, data locations (disk / s3 / tape) and transfer routes."""
+"""Sites, data locations (disk / s3 / tape) and transfer routes.
+
+Rows and look-ups only; copies held at a location are repositories/copies.py, transfers along a
+route repositories/transfers.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Sources (fixed / solar_system / constant_elevation) and cone search."""
+"""Sources (fixed / solar_system / constant_elevation) and cone search.
+
+Rows, look-ups and the cone search; which obs units observe a source is repositories/obs_units.py.
+"""
 
 from __future__ import annotations
 
