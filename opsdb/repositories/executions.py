@@ -13,7 +13,7 @@ from uuid import UUID
 
 from opsdb.connection import Record
 from opsdb.errors import ConflictError, FieldProblem, InputValidationError, InvalidTransitionError, NotFoundError
-from opsdb.queries import args, query
+from opsdb.queries import query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.enums import ExecutionStatus
 from opsdb.schemas.execution import ExecutedObsUnit, ExecutedObsUnitFinish, ExecutedObsUnitStart
@@ -198,15 +198,12 @@ class ExecutionRepository(Repository):
         """Executions filtered by obs unit, status and start time in [started_from, started_before)."""
         rows = await self._fetch_page(
             "list_executed_obs_units",
-            *args(
-                "list_executed_obs_units",
-                obs_unit_id=obs_unit_id,
-                status=status,
-                started_from=started_from,
-                started_before=started_before,
-                after_id=after_id,
-                limit=page_limit(limit),
-            ),
+            obs_unit_id=obs_unit_id,
+            status=status,
+            started_from=started_from,
+            started_before=started_before,
+            after_id=after_id,
+            limit=page_limit(limit),
         )
         return [ExecutedObsUnit.from_row(r) for r in rows]
 

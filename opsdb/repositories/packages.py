@@ -16,7 +16,7 @@ from opsdb.errors import (
     InvalidReferenceError,
     InvalidTransitionError,
 )
-from opsdb.queries import ModelBinding, args, query
+from opsdb.queries import ModelBinding, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.data import (
     DataTransferPackage,
@@ -132,16 +132,13 @@ class PackageRepository(Repository):
     ) -> list[RawDataPackage]:
         rows = await self._fetch_page(
             "list_raw_data_packages",
-            *args(
-                "list_raw_data_packages",
-                executed_obs_unit_id=executed_obs_unit_id,
-                instrument_module_id=instrument_module_id,
-                state=state,
-                status=status,
-                data_transfer_package_id=data_transfer_package_id,
-                after_id=after_id,
-                limit=page_limit(limit),
-            ),
+            executed_obs_unit_id=executed_obs_unit_id,
+            instrument_module_id=instrument_module_id,
+            state=state,
+            status=status,
+            data_transfer_package_id=data_transfer_package_id,
+            after_id=after_id,
+            limit=page_limit(limit),
         )
         return [RawDataPackage.from_row(r) for r in rows]
 
