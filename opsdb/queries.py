@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
+from typing import get_args
 
 from pydantic import BaseModel
 
@@ -138,7 +139,14 @@ class ModelBinding:
         problems = binding_problems(self.params, models, self.extra)
         if problems:
             raise ValueError(f"query {statement!r} and {[m.__name__ for m in models]}: {'; '.join(problems)}")
-        self._fields = {m: tuple(p if p in m.model_fields else None for p in self.params) for m in models}
+        # per model, per parameter: (its field or None, whether the field may hold an Enum)
+        self._fields = {
+            m: tuple(
+                (p, _may_hold_enum(m.model_fields[p].annotation)) if p in m.model_fields else (None, False)
+                for p in self.params
+            )
+            for m in models
+        }
         if register:
             BINDINGS[statement] = self
 
@@ -154,10 +162,20 @@ class ModelBinding:
             raise TypeError(f"query {self.statement!r} is not declared for {type(data).__name__}") from None
         if extra.keys() != self.extra:
             raise ValueError(f"query {self.statement!r}: give exactly {sorted(self.extra)}, got {sorted(extra)}")
+        values = data.__dict__
         return tuple(
-            _db_value(getattr(data, field)) if field is not None else extra.get(param)
-            for param, field in zip(self.params, fields, strict=True)
+            (_db_value(values[field]) if enum else values[field]) if field is not None else extra.get(param)
+            for param, (field, enum) in zip(self.params, fields, strict=True)
         )
+
+
+def _may_hold_enum(annotation: object) -> bool:
+    """Whether a field of this annotation may hold an Enum member (an Enum type, or a Literal of members)."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, Enum)
+    if isinstance(annotation, Enum):
+        return True
+    return any(_may_hold_enum(arg) for arg in get_args(annotation))
 
 
 def binding_problems(
