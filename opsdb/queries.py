@@ -121,7 +121,8 @@ class ModelBinding:
 
     Each parameter takes the model field of its name; `extra` names the parameters the caller
     passes itself (a key, a computed hash). A parameter no field of the given model carries (the
-    other subtypes' columns, when `models` are the members of a union) is NULL. Declaring checks
+    other subtypes' columns, when `models` are the members of a union) is NULL; the table's CHECKs
+    on each type's columns refuse a row that lacks one its type needs. Declaring checks
     that the statement's parameters are exactly the fields of all `models` plus `extra`, and every
     model's fields are parameters: a renamed, added or dropped field is an error at import, and a
     reordered one changes nothing. The per-model bind order is computed here, not per call.
