@@ -1,4 +1,7 @@
-"""Where opsdb finds its database: the `OPSDB_DSN` environment variable, and DSN helpers."""
+"""Where opsdb finds its database: the `OPSDB_DSN` environment variable, and DSN helpers.
+
+Settings as a whole are opsdb/settings.py; connecting is opsdb/connection.py and opsdb/db.py.
+"""
 
 from __future__ import annotations
 

@@ -214,7 +214,7 @@ class InputValidationError(OpsdbError):
 _RESTRICT_VIOLATION: type[Exception] = getattr(asyncpg, "RestrictViolationError", asyncpg.ForeignKeyViolationError)
 
 
-# raised by the database's state-machine guards (migration 0015), DETAIL = the item as JSON
+# raised by the database's state-machine guards (opsdb_refuse_transition in sql/schema.sql), DETAIL = the item as JSON
 INVALID_TRANSITION_SQLSTATE = "OPS01"
 
 
@@ -234,7 +234,7 @@ def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:
     table = getattr(exc, "table_name", None)
     detail = getattr(exc, "detail", None) or ""
     where = f" on {table}" if table else ""
-    if getattr(exc, "sqlstate", None) == "OP001":  # the deletion guard (migrations/0016)
+    if getattr(exc, "sqlstate", None) == "OP001":  # the deletion guard (opsdb_guard_deletion in sql/schema.sql)
         return DeletionRefusedError(str(exc.args[0]) if exc.args else str(exc))
     if isinstance(exc, asyncpg.UniqueViolationError):
         return ConflictError(f"already exists{where} ({constraint}): {detail}".rstrip(": "), constraint)

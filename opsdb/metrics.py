@@ -43,8 +43,10 @@ EVENTS = Events()
 class DatabaseCollector:
     """A prometheus-client collector that queries the database at each scrape (psycopg, sync)."""
 
-    def __init__(self, dsn: str, *, timeout_seconds: float = 10.0) -> None:
+    def __init__(self, dsn: str, *, queues_sql: str, timeout_seconds: float = 10.0) -> None:
         self.dsn = dsn
+        self.queues_sql = queues_sql
+        """`opsdb.reports.QUEUES_SQL`, passed in: opsdb.work records into this module, so it cannot import it."""
         self.timeout_seconds = timeout_seconds
 
     def collect(self) -> Iterator[Any]:
@@ -79,7 +81,7 @@ class DatabaseCollector:
                 )
                 conn.execute(query("report_fold"))
                 cur = conn.cursor(row_factory=dict_row)
-                for r in cur.execute(query("report_queues")).fetchall():
+                for r in cur.execute(self.queues_sql).fetchall():
                     key = [r["kind"], r["site"], r["location"]]
                     if r["failed"]:
                         failed.add_metric(key, r["failed"])
@@ -124,21 +126,21 @@ class EventCollector:
         yield family
 
 
-def registry(dsn: str) -> Any:
+def registry(dsn: str, *, queues_sql: str) -> Any:
     """A prometheus-client registry with the database and event collectors."""
     from prometheus_client import CollectorRegistry
 
     reg = CollectorRegistry()
-    reg.register(DatabaseCollector(dsn))
+    reg.register(DatabaseCollector(dsn, queues_sql=queues_sql))
     reg.register(EventCollector())
     return reg
 
 
-def serve(dsn: str, port: int, address: str = "127.0.0.1") -> tuple[Any, Any]:
+def serve(dsn: str, port: int, address: str = "127.0.0.1", *, queues_sql: str) -> tuple[Any, Any]:
     """Serve /metrics in a background thread; returns (server, thread)."""
     from prometheus_client import start_http_server
 
-    server, thread = start_http_server(port, addr=address, registry=registry(dsn))
+    server, thread = start_http_server(port, addr=address, registry=registry(dsn, queues_sql=queues_sql))
     return server, thread
 
 

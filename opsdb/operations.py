@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from opsdb.db import Connection
 from opsdb.errors import InvalidTransitionError
-from opsdb.queries import query
+from opsdb.queries import args, query
 from opsdb.work import KINDS, WorkKind, get, kind_sql
 
 log = logging.getLogger("opsdb.operations")
@@ -54,13 +54,16 @@ async def list_work(
     values = sorted({v for s in states for v in states_of(kind, s)})
     rows = await conn.fetch(
         kind_sql("ops_list_work", kind),
-        values,
-        states == ["expired"],
-        site,
-        location_id,
-        older_than_seconds,
-        after_id,
-        limit,
+        *args(
+            "ops_list_work",
+            states=values,
+            expired_only=states == ["expired"],
+            site=site,
+            location_id=location_id,
+            older_than_seconds=older_than_seconds,
+            after_id=after_id,
+            limit=limit,
+        ),
     )
     return [{"kind": kind.value, **dict(r)} for r in rows]
 
@@ -89,18 +92,28 @@ async def act(
     else:
         name = f"ops_{action}"
     text = query(name) if name == "ops_cancel_deletion" else kind_sql(name, kind)
-    args: tuple[Any, ...] = (
+    item_args: tuple[Any, ...] = (
         (item_id, f"cancelled by {actor}: {reason}"[:4000]) if name == "ops_cancel_job" else (item_id,)
     )
     async with conn.transaction():
-        row = await conn.fetchrow(text, *args)
+        row = await conn.fetchrow(text, *item_args)
         if row is None:
             current = await get(conn, kind, item_id)  # NotFoundError when absent
             raise InvalidTransitionError(
                 f"{spec.table} {item_id} ({kind}): cannot {action}", current.status, _target(kind, action)
             )
         recorded = await conn.fetchrow(
-            query("ops_record_action"), actor, action, kind.value, item_id, row["old_status"], row["status"], reason
+            query("ops_record_action"),
+            *args(
+                "ops_record_action",
+                actor=actor,
+                action=action,
+                kind=kind,
+                item_id=item_id,
+                from_status=row["old_status"],
+                to_status=row["status"],
+                reason=reason,
+            ),
         )
     assert recorded is not None
     log.info(

@@ -1,5 +1,7 @@
 """What the pipeline managers ask the database, and their atomic creation steps.
 
+Not the work protocol (opsdb/work.py), nor the deletion rule (opsdb/deletion.py, in the database).
+
 Managers find what is ready (files to package, packages to bundle, bundles to send, packages
 to archive, copies to delete) and create the work daemons then claim through
 opsdb/work.py. Every creation step is one transaction or one statement: it happens

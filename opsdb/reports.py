@@ -1,25 +1,64 @@
 """Operator reports whose cost follows the answer, not history: at-risk data, space, queue health.
 
-`at_risk` and `space` first fold the copy deltas the writes appended (migration 0019,
-Rucio-style counters), then read the counters; `queues` reads the partial indexes that hold
-exactly each work table's live queue and failed items. Every report runs in one read-only
-repeatable-read snapshot after the fold. `opsdb_rebuild_copy_counters()` recounts from the
-copies themselves (after a crash lost unfolded, unlogged deltas).
+Holds the report functions and the queue-health statement rendered per kind of work
+(`QUEUES_SQL`); not their SQL text (sql/reports.sql) nor the command line (opsdb/cli/report_cmd.py).
+
+`at_risk` and `space` first fold the copy deltas the writes appended (Rucio-style counters:
+copy_space, package_copy_count and `opsdb_fold_copy_deltas` in sql/schema.sql), then read the
+counters; `queues` reads the partial indexes that hold exactly each work table's live queue and
+failed items. Every report runs in one read-only repeatable-read snapshot after the fold.
+`opsdb_rebuild_copy_counters()` recounts from the copies themselves (after a crash lost
+unfolded, unlogged deltas).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from opsdb.db import Connection
+from opsdb.operations import states_of
 from opsdb.queries import query
+from opsdb.work import KINDS, WorkKind
 
 log = logging.getLogger("opsdb.reports")
 
 FREEABLE = ("deletion_scheduled", "deletion_in_progress", "deletion_possible")
 """Copy statuses whose bytes the deletion rule frees (scheduled, or cleared for deletion)."""
+
+
+_QUEUED_SINCE: dict[WorkKind, str] = {
+    WorkKind.DATA_TRANSFER_UNPACK: "completed_at",  # an unpack queues when its transfer completes
+    WorkKind.PHYSICAL_COPY_DELETION: "updated_at",  # a deletion queues when it is scheduled
+}
+"""The column a queued item's age counts from, where it is not `created_at`."""
+
+
+def _queue_health(kind: WorkKind) -> str:
+    """The template report_queue_of_kind filled with `kind`'s static names from KINDS."""
+    spec = KINDS[kind]
+    names = {
+        "kind": kind.value,
+        "table": spec.table,
+        "location": spec.location,
+        "status": spec.column("status"),
+        "lease_until": spec.column("lease_until"),
+        "queued": ", ".join(f"'{state}'" for state in states_of(kind, "queued")),
+        "running": spec.running,
+        "failed": spec.failed,
+        "since": _QUEUED_SINCE.get(kind, "created_at"),
+        # the unpack queue holds completed transfers only (its claim condition); a deletion's
+        # claim condition (never at an archive) is left out, so a copy stuck there still shows
+        "live": spec.extra if kind is WorkKind.DATA_TRANSFER_UNPACK else "",
+    }
+    template = "\n".join(line for line in query("report_queue_of_kind").splitlines() if not line.startswith("--"))
+    return re.sub(r"\{([a-z_]+)\}", lambda m: names[m.group(1)], template)
+
+
+QUEUES_SQL = "\nUNION ALL\n".join(_queue_health(kind) for kind in KINDS)
+"""Queue health of every kind of work, per location (one row set for the queue, one for failed items)."""
 
 
 async def fold(conn: Connection) -> int:
@@ -43,7 +82,8 @@ async def _snapshot(
     async with conn.transaction():
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         for name in names:
-            rows = await conn.fetch(query(name), *((args or {}).get(name, ())))
+            text = QUEUES_SQL if name == "report_queues" else query(name)
+            rows = await conn.fetch(text, *((args or {}).get(name, ())))
             out.append([dict(r) for r in rows])
     return out
 

@@ -2,7 +2,7 @@
 
 Pure data and one check; the guarded UPDATEs themselves live in opsdb/work.py and
 opsdb/pipeline.py (their WHERE clause names the expected current state). The database holds
-the same table (`state_transition`, migration 0015) and its triggers refuse any other
+the same table (`state_transition` in sql/schema.sql) and its `<table>_state_updated` triggers refuse any other
 transition whoever sends the statement; tests/test_state_machines_db.py checks that both
 agree. Diagrams: docs/workflows.md.
 """

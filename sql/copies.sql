@@ -4,7 +4,8 @@
 -- Record a copy of any type; the table's CHECK forces exactly the type's own item column.
 INSERT INTO physical_copy (type, raw_data_file_id, raw_data_package_id, data_transfer_package_id,
                            data_location_id, status, checksum_verified_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES (:type, :raw_data_file_id, :raw_data_package_id, :data_transfer_package_id, :data_location_id,
+        :status, :checksum_verified_at)
 RETURNING *
 
 -- get_physical_copy --

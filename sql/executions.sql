@@ -51,12 +51,12 @@ WHERE e.id = f.id AND e.status = 'running' AND e.start_time <= f.end_time
 RETURNING e.*
 
 -- list_executed_obs_units --
--- Executions filtered by obs unit, status and start-time window [$3, $4) (NULL = any), in id order, keyset-paged.
+-- Executions filtered by obs unit, status and start-time window [started_from, started_before) (NULL = any), in id order, keyset-paged.
 SELECT * FROM executed_obs_unit
-WHERE ($1::bigint IS NULL OR obs_unit_id = $1)
-  AND ($2::text IS NULL OR status = $2)
-  AND ($3::timestamptz IS NULL OR start_time >= $3)
-  AND ($4::timestamptz IS NULL OR start_time < $4)
-  AND ($5::uuid IS NULL OR id > $5)
+WHERE (:obs_unit_id::bigint IS NULL OR obs_unit_id = :obs_unit_id)
+  AND (:status::text IS NULL OR status = :status)
+  AND (:started_from::timestamptz IS NULL OR start_time >= :started_from)
+  AND (:started_before::timestamptz IS NULL OR start_time < :started_before)
+  AND (:after_id::uuid IS NULL OR id > :after_id)
 ORDER BY id
-LIMIT $6
+LIMIT :limit

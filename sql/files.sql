@@ -4,7 +4,8 @@
 -- Register one raw file (the id is client-made or derived from module, path and creation time).
 INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, name, relative_path, size_bytes,
                            checksum_algorithm, checksum, file_type, file_created_at, metadata)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+VALUES (:id, :instrument_module_id, :executed_obs_unit_id, :name, :relative_path, :size_bytes,
+        :checksum_algorithm, :checksum, :file_type, :file_created_at, :metadata)
 RETURNING *
 
 -- get_raw_data_file --

@@ -18,16 +18,18 @@ SELECT * FROM obs_mode WHERE name = $1
 SELECT * FROM obs_mode WHERE id > $1 ORDER BY id LIMIT $2
 
 -- insert_obs_unit --
--- Create an obs unit and link its instrument module configurations ($12), all in one statement.
+-- Create an obs unit and link its instrument module configurations, all in one statement.
 WITH unit AS (
     INSERT INTO obs_unit (name, observing_program_id, sub_observing_program_id, source_id, obs_mode_id,
                           observation_configuration_id, priority, requested_duration_s, min_elevation_deg,
                           max_elevation_deg, active)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    VALUES (:name, :observing_program_id, :sub_observing_program_id, :source_id, :obs_mode_id,
+            :observation_configuration_id, :priority, :requested_duration_s, :min_elevation_deg,
+            :max_elevation_deg, :active)
     RETURNING *
 ), links AS (
     INSERT INTO obs_unit_instrument_module_configuration (obs_unit_id, instrument_module_configuration_id)
-    SELECT unit.id, configuration_id FROM unit CROSS JOIN unnest($12::bigint[]) AS configuration_id
+    SELECT unit.id, configuration_id FROM unit CROSS JOIN unnest(:instrument_module_configuration_ids::bigint[]) AS configuration_id
 )
 SELECT * FROM unit
 
@@ -42,13 +44,13 @@ SELECT * FROM obs_unit WHERE name = $1
 -- list_obs_units --
 -- Obs units filtered by program, sub-program, source and active flag (NULL = any), in id order, keyset-paged.
 SELECT * FROM obs_unit
-WHERE ($1::bigint IS NULL OR observing_program_id = $1)
-  AND ($2::bigint IS NULL OR sub_observing_program_id = $2)
-  AND ($3::bigint IS NULL OR source_id = $3)
-  AND ($4::boolean IS NULL OR active = $4)
-  AND id > $5
+WHERE (:program_id::bigint IS NULL OR observing_program_id = :program_id)
+  AND (:sub_program_id::bigint IS NULL OR sub_observing_program_id = :sub_program_id)
+  AND (:source_id::bigint IS NULL OR source_id = :source_id)
+  AND (:active::boolean IS NULL OR active = :active)
+  AND id > :after_id
 ORDER BY id
-LIMIT $6
+LIMIT :limit
 
 -- link_obs_unit_configuration --
 -- Link an instrument module configuration to an obs unit; no row when already linked.

@@ -20,7 +20,7 @@ SELECT * FROM observatory WHERE id > $1 ORDER BY id LIMIT $2
 -- insert_telescope --
 -- Create a telescope of an observatory.
 INSERT INTO telescope (observatory_id, name, description, latitude_deg, longitude_deg, elevation_m)
-VALUES ($1, $2, $3, $4, $5, $6)
+VALUES (:observatory_id, :name, :description, :latitude_deg, :longitude_deg, :elevation_m)
 RETURNING *
 
 -- get_telescope --
@@ -64,7 +64,7 @@ LIMIT $4
 -- Create a module of an instrument.
 INSERT INTO instrument_module (instrument_id, name, description, pixel_count, frequency_min_ghz, frequency_max_ghz,
                                available)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES (:instrument_id, :name, :description, :pixel_count, :frequency_min_ghz, :frequency_max_ghz, :available)
 RETURNING *
 
 -- get_instrument_module --

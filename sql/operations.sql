@@ -4,21 +4,21 @@
 -- (old_*) and after, so the caller records the transition.
 
 -- ops_list_work --
--- Work items of a kind: states $1, only expired leases $2, site $3, location id $4, unchanged for $5 seconds, after id $6, limit $7.
+-- Work items of a kind in the listed states, optionally only expired leases, of a site or location, unchanged for some seconds; keyset-paged.
 SELECT t.id, t.{status} AS status, t.{attempts} AS attempts, t.{max_attempts} AS max_attempts,
        t.{last_error} AS last_error, t.{next_attempt_at} AS next_attempt_at, t.{claimed_by} AS claimed_by,
        t.{lease_until} AS lease_until, t.updated_at, s.short_name AS site, l.name AS location
 FROM {table} t
 JOIN data_location l ON l.id = t.{location}
 JOIN site s ON s.id = l.site_id
-WHERE t.{status} = ANY($1::text[]) {extra}
-  AND (NOT $2::boolean OR (t.{status} = '{running}' AND t.{lease_until} < now()))
-  AND ($3::text IS NULL OR s.short_name = $3)
-  AND ($4::bigint IS NULL OR t.{location} = $4)
-  AND ($5::float8 IS NULL OR t.updated_at < now() - make_interval(secs => $5))
-  AND t.id > $6
+WHERE t.{status} = ANY(:states::text[]) {extra}
+  AND (NOT :expired_only::boolean OR (t.{status} = '{running}' AND t.{lease_until} < now()))
+  AND (:site::text IS NULL OR s.short_name = :site)
+  AND (:location_id::bigint IS NULL OR t.{location} = :location_id)
+  AND (:older_than_seconds::float8 IS NULL OR t.updated_at < now() - make_interval(secs => :older_than_seconds))
+  AND t.id > :after_id
 ORDER BY t.id
-LIMIT $7
+LIMIT :limit
 
 -- ops_retry --
 -- Retry ($1): a failed item back to pending with fresh attempts, or a pending one in backoff due now.
@@ -56,9 +56,9 @@ WHERE t.id = old.id AND t.status IN ('deletion_scheduled', 'deletion_failed')
 RETURNING old.old_status, t.status
 
 -- ops_record_action --
--- Record an operator's action: actor $1, action $2, kind $3, item $4, from $5, to $6, reason $7.
+-- Record an operator's action on an item: who, which action, the transition it made and why.
 INSERT INTO operator_action (actor, action, kind, item_id, from_status, to_status, reason)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES (:actor, :action, :kind, :item_id, :from_status, :to_status, :reason)
 RETURNING id, at
 
 -- ops_actions_of_item --

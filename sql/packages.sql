@@ -4,7 +4,8 @@
 -- Create a raw data package of one (executed obs unit, module); its build is pending.
 INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, origin_location_id,
                               size_bytes, checksum_algorithm, checksum, max_attempts)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+VALUES (:name, :relative_path, :executed_obs_unit_id, :instrument_module_id, :origin_location_id,
+        :size_bytes, :checksum_algorithm, :checksum, :max_attempts)
 RETURNING *
 
 -- file_raw_data_files_into_package --
@@ -53,21 +54,23 @@ SELECT * FROM raw_data_package WHERE name = $1
 -- list_raw_data_packages --
 -- Packages filtered by executed obs unit, module, state, build status and bundle (NULL = any), keyset-paged.
 SELECT * FROM raw_data_package
-WHERE ($1::uuid IS NULL OR executed_obs_unit_id = $1)
-  AND ($2::bigint IS NULL OR instrument_module_id = $2)
-  AND ($3::text IS NULL OR state = $3)
-  AND ($4::text IS NULL OR status = $4)
-  AND ($5::bigint IS NULL OR data_transfer_package_id = $5)
-  AND id > $6
+WHERE (:executed_obs_unit_id::uuid IS NULL OR executed_obs_unit_id = :executed_obs_unit_id)
+  AND (:instrument_module_id::bigint IS NULL OR instrument_module_id = :instrument_module_id)
+  AND (:state::text IS NULL OR state = :state)
+  AND (:status::text IS NULL OR status = :status)
+  AND (:data_transfer_package_id::bigint IS NULL OR data_transfer_package_id = :data_transfer_package_id)
+  AND id > :after_id
 ORDER BY id
-LIMIT $7
+LIMIT :limit
 
 -- upsert_raw_data_package_metadata --
 -- Create or replace the ObsCore metadata row of a package.
 INSERT INTO raw_data_package_metadata (raw_data_package_id, obs_id, obs_collection, obs_publisher_did,
     dataproduct_type, calib_level, target_name, s_ra, s_dec, s_fov, t_min, t_max, t_exptime, em_min, em_max,
     em_res_power, pol_states, o_ucd, facility_name, instrument_name, extra)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+VALUES (:raw_data_package_id, :obs_id, :obs_collection, :obs_publisher_did, :dataproduct_type, :calib_level,
+        :target_name, :s_ra, :s_dec, :s_fov, :t_min, :t_max, :t_exptime, :em_min, :em_max, :em_res_power,
+        :pol_states, :o_ucd, :facility_name, :instrument_name, :extra)
 ON CONFLICT (raw_data_package_id) DO UPDATE SET
     obs_id = EXCLUDED.obs_id, obs_collection = EXCLUDED.obs_collection,
     obs_publisher_did = EXCLUDED.obs_publisher_did, dataproduct_type = EXCLUDED.dataproduct_type,
@@ -86,7 +89,8 @@ SELECT * FROM raw_data_package_metadata WHERE raw_data_package_id = $1
 -- Create a data transfer package (bundle); its build is pending.
 INSERT INTO data_transfer_package (name, relative_path, origin_location_id, size_bytes, checksum_algorithm,
                                    checksum, max_attempts)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES (:name, :relative_path, :origin_location_id, :size_bytes, :checksum_algorithm, :checksum,
+        :max_attempts)
 RETURNING *
 
 -- get_data_transfer_package --

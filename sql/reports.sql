@@ -1,5 +1,5 @@
--- Reports for operators (opsdb/reports.py). Each reads counters kept by the writes (migration
--- 0019: copy_space, package_copy_count, folded from their delta tables first) or a partial
+-- Reports for operators (opsdb/reports.py). Each reads counters kept by the writes (copy_space,
+-- package_copy_count in sql/schema.sql, folded from their delta tables first) or a partial
 -- index holding exactly the rows of the answer (live queues, failed items, unpackaged files):
 -- none scans history. tests/test_cli_reports.py proves the plans with EXPLAIN.
 
@@ -53,109 +53,19 @@ JOIN site s ON s.id = l.site_id
 WHERE c.copies <> 0 OR c.bytes <> 0
 ORDER BY 1, 2, 4, 5
 
--- report_queues --
--- Depth, running, expired leases, oldest queued age and failed items per kind and location, from the partial queue and failed indexes.
-SELECT 'raw_data_package_build' AS kind, s.short_name AS site, l.name AS location,
-       count(*) FILTER (WHERE t.status IN ('pending', 'scheduled')) AS queued,
-       count(*) FILTER (WHERE t.status = 'in_progress') AS running,
-       count(*) FILTER (WHERE t.status = 'in_progress' AND t.lease_until < now()) AS expired_leases,
-       extract(epoch FROM now() - min(t.created_at))::float8 AS oldest_seconds,
+-- report_queue_of_kind --
+-- Template, one kind of work: depth, running, expired leases and oldest queued age, then failed items, per location, from the partial queue and failed indexes. opsdb/reports.py fills the names in braces for each kind from opsdb.work.KINDS (static SQL, never values) and joins the kinds with UNION ALL.
+SELECT '{kind}' AS kind, s.short_name AS site, l.name AS location,
+       count(*) FILTER (WHERE t.{status} IN ({queued})) AS queued,
+       count(*) FILTER (WHERE t.{status} = '{running}') AS running,
+       count(*) FILTER (WHERE t.{status} = '{running}' AND t.{lease_until} < now()) AS expired_leases,
+       extract(epoch FROM now() - min(t.{since}))::float8 AS oldest_seconds,
        0::bigint AS failed
-FROM raw_data_package t JOIN data_location l ON l.id = t.origin_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status IN ('pending', 'scheduled', 'in_progress') 
+FROM {table} t JOIN data_location l ON l.id = t.{location} JOIN site s ON s.id = l.site_id
+WHERE t.{status} IN ({queued}, '{running}') {live}
 GROUP BY 1, 2, 3
 UNION ALL
-SELECT 'raw_data_package_build', s.short_name, l.name, 0, 0, 0, NULL, count(*)
-FROM raw_data_package t JOIN data_location l ON l.id = t.origin_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status = 'failed'
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'data_transfer_package_build' AS kind, s.short_name AS site, l.name AS location,
-       count(*) FILTER (WHERE t.status IN ('pending', 'scheduled')) AS queued,
-       count(*) FILTER (WHERE t.status = 'in_progress') AS running,
-       count(*) FILTER (WHERE t.status = 'in_progress' AND t.lease_until < now()) AS expired_leases,
-       extract(epoch FROM now() - min(t.created_at))::float8 AS oldest_seconds,
-       0::bigint AS failed
-FROM data_transfer_package t JOIN data_location l ON l.id = t.origin_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status IN ('pending', 'scheduled', 'in_progress') 
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'data_transfer_package_build', s.short_name, l.name, 0, 0, 0, NULL, count(*)
-FROM data_transfer_package t JOIN data_location l ON l.id = t.origin_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status = 'failed'
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'data_transfer' AS kind, s.short_name AS site, l.name AS location,
-       count(*) FILTER (WHERE t.status IN ('pending', 'scheduled')) AS queued,
-       count(*) FILTER (WHERE t.status = 'in_progress') AS running,
-       count(*) FILTER (WHERE t.status = 'in_progress' AND t.lease_until < now()) AS expired_leases,
-       extract(epoch FROM now() - min(t.created_at))::float8 AS oldest_seconds,
-       0::bigint AS failed
-FROM data_transfer t JOIN data_location l ON l.id = t.origin_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status IN ('pending', 'scheduled', 'in_progress') 
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'data_transfer', s.short_name, l.name, 0, 0, 0, NULL, count(*)
-FROM data_transfer t JOIN data_location l ON l.id = t.origin_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status = 'failed'
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'data_transfer_unpack' AS kind, s.short_name AS site, l.name AS location,
-       count(*) FILTER (WHERE t.unpack_status IN ('pending', 'scheduled')) AS queued,
-       count(*) FILTER (WHERE t.unpack_status = 'in_progress') AS running,
-       count(*) FILTER (WHERE t.unpack_status = 'in_progress' AND t.unpack_lease_until < now()) AS expired_leases,
-       extract(epoch FROM now() - min(t.completed_at))::float8 AS oldest_seconds,
-       0::bigint AS failed
-FROM data_transfer t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
-WHERE t.unpack_status IN ('pending', 'scheduled', 'in_progress') AND t.status = 'completed'
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'data_transfer_unpack', s.short_name, l.name, 0, 0, 0, NULL, count(*)
-FROM data_transfer t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
-WHERE t.unpack_status = 'failed'
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'long_term_archive_transfer' AS kind, s.short_name AS site, l.name AS location,
-       count(*) FILTER (WHERE t.status IN ('pending', 'scheduled')) AS queued,
-       count(*) FILTER (WHERE t.status = 'in_progress') AS running,
-       count(*) FILTER (WHERE t.status = 'in_progress' AND t.lease_until < now()) AS expired_leases,
-       extract(epoch FROM now() - min(t.created_at))::float8 AS oldest_seconds,
-       0::bigint AS failed
-FROM long_term_archive_transfer t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status IN ('pending', 'scheduled', 'in_progress') 
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'long_term_archive_transfer', s.short_name, l.name, 0, 0, 0, NULL, count(*)
-FROM long_term_archive_transfer t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status = 'failed'
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'staging_job' AS kind, s.short_name AS site, l.name AS location,
-       count(*) FILTER (WHERE t.status IN ('pending', 'scheduled')) AS queued,
-       count(*) FILTER (WHERE t.status = 'in_progress') AS running,
-       count(*) FILTER (WHERE t.status = 'in_progress' AND t.lease_until < now()) AS expired_leases,
-       extract(epoch FROM now() - min(t.created_at))::float8 AS oldest_seconds,
-       0::bigint AS failed
-FROM staging_job t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status IN ('pending', 'scheduled', 'in_progress') 
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'staging_job', s.short_name, l.name, 0, 0, 0, NULL, count(*)
-FROM staging_job t JOIN data_location l ON l.id = t.destination_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status = 'failed'
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'physical_copy_deletion' AS kind, s.short_name AS site, l.name AS location,
-       count(*) FILTER (WHERE t.status = 'deletion_scheduled'),
-       count(*) FILTER (WHERE t.status = 'deletion_in_progress'),
-       count(*) FILTER (WHERE t.status = 'deletion_in_progress' AND t.lease_until < now()),
-       extract(epoch FROM now() - min(t.updated_at))::float8,
-       0::bigint
-FROM physical_copy t JOIN data_location l ON l.id = t.data_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status IN ('deletion_scheduled', 'deletion_in_progress')
-GROUP BY 1, 2, 3
-UNION ALL
-SELECT 'physical_copy_deletion', s.short_name, l.name, 0, 0, 0, NULL, count(*)
-FROM physical_copy t JOIN data_location l ON l.id = t.data_location_id JOIN site s ON s.id = l.site_id
-WHERE t.status = 'deletion_failed'
+SELECT '{kind}', s.short_name, l.name, 0, 0, 0, NULL, count(*)
+FROM {table} t JOIN data_location l ON l.id = t.{location} JOIN site s ON s.id = l.site_id
+WHERE t.{status} = '{failed}'
 GROUP BY 1, 2, 3

@@ -20,7 +20,8 @@ SELECT * FROM site WHERE id > $1 ORDER BY id LIMIT $2
 -- Create a storage location of any type; the table's CHECKs enforce each type's columns.
 INSERT INTO data_location (type, site_id, name, location_type, priority, active, host, root_path,
                            endpoint_url, bucket, prefix, region, library_name, media_pool)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+VALUES (:type, :site_id, :name, :location_type, :priority, :active, :host, :root_path, :endpoint_url,
+        :bucket, :prefix, :region, :library_name, :media_pool)
 RETURNING *
 
 -- get_data_location --
@@ -45,7 +46,8 @@ LIMIT $5
 -- Create a transfer route.
 INSERT INTO data_transfer_route (name, origin_site_id, destination_site_id, route_type, method, relay_site_id,
                                  origin_location_id, destination_location_id, priority, active)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+VALUES (:name, :origin_site_id, :destination_site_id, :route_type, :method, :relay_site_id,
+        :origin_location_id, :destination_location_id, :priority, :active)
 RETURNING *
 
 -- get_route --

@@ -4,7 +4,8 @@
 -- Create a source of any type; the table's CHECKs enforce each type's columns.
 INSERT INTO source (type, name, description, ra_deg, dec_deg, frame, ephemeris_body,
                     ra_min_deg, ra_max_deg, dec_min_deg, dec_max_deg, elevation_deg)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+VALUES (:type, :name, :description, :ra_deg, :dec_deg, :frame, :ephemeris_body, :ra_min_deg, :ra_max_deg,
+        :dec_min_deg, :dec_max_deg, :elevation_deg)
 RETURNING *
 
 -- get_source --

@@ -13,7 +13,7 @@ UNION ALL SELECT 'staging_job', 'status', status, count(*) FROM staging_job GROU
 ORDER BY 1, 2, 3
 
 -- status_copies_by_location --
--- Physical copies per (site, location, copy type, status), from the counters of migration 0019 (fold first).
+-- Physical copies per (site, location, copy type, status), from the counters (copy_space; fold first).
 SELECT s.short_name AS site, l.name AS location, l.location_type, c.type, c.status, c.copies AS n
 FROM copy_space c
 JOIN data_location l ON l.id = c.data_location_id

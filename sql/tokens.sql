@@ -4,7 +4,7 @@
 -- insert_api_token --
 -- Store a new token's hash and display prefix; returns the row without the hash.
 INSERT INTO api_token (user_account_id, name, token_hash, prefix, scopes, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+VALUES (:user_account_id, :name, :token_hash, :prefix, :scopes, :expires_at)
 RETURNING id, user_account_id, name, prefix, scopes, active, expires_at, last_used_at, last_used_ip,
           usage_count, created_at, updated_at
 
@@ -55,11 +55,11 @@ RETURNING id, user_account_id, name, prefix, scopes, active, expires_at, last_us
 -- Record one use of the token with hash $1 from $2, but only when the last recorded use is
 -- older than $3 seconds: a token used a thousand times a second costs one write per interval,
 -- not one per request. A row another transaction is recording right now is skipped rather than
--- waited for. Usage fields change only through record_token_use (migrations/0017).
+-- waited for. Usage fields change only through record_token_use (sql/schema.sql).
 SELECT record_token_use($1, $2, $3) AS id
 
 -- flush_api_token_usage --
 -- Add accumulated uses ($1 ids, $2 counts, $3 last times, $4 last addresses) to many tokens at
--- once (record_token_uses, migrations/0017): rows locked in id order so two flushing processes
+-- once (record_token_uses, sql/schema.sql): rows locked in id order so two flushing processes
 -- cannot deadlock; counts only grow, a last use moves only forward and never past now().
 SELECT id FROM record_token_uses($1, $2, $3, $4) AS id

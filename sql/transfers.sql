@@ -4,7 +4,8 @@
 -- Create the transfer of a data transfer package to one destination.
 INSERT INTO data_transfer (data_transfer_package_id, data_transfer_route_id, origin_location_id,
                            destination_location_id, method, max_attempts, unpack_max_attempts)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES (:data_transfer_package_id, :data_transfer_route_id, :origin_location_id, :destination_location_id,
+        :method, :max_attempts, :unpack_max_attempts)
 RETURNING *
 
 -- get_data_transfer --

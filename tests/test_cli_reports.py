@@ -11,6 +11,7 @@ from tests_support import run_cli
 
 from opsdb.db import Database
 from opsdb.queries import query
+from opsdb.reports import QUEUES_SQL
 from tests.work_seed import World, add_files, add_package_copy, add_packages, repair, seed_world
 
 pytestmark = pytest.mark.anyio
@@ -148,7 +149,7 @@ async def test_report_plans_never_scan_history(db: Database, world: World, datab
                      "status_copies_by_location", "status_backlog", "status_failed_items",
                      "report_at_risk_package_list"):  # fmt: skip
             args = (100,) if name in ("status_failed_items", "report_at_risk_package_list") else ()
-            text = query(name)
+            text = QUEUES_SQL if name == "report_queues" else query(name)
             raw = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {text}", *args)
             plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
             scans = [n for n in _plan_nodes(plan) if n["Node Type"] == "Seq Scan" and n.get("Relation Name") in BIG]

@@ -1,4 +1,7 @@
-"""`opsdb db up | down | dsn | reset`: the persistent local PostgreSQL for development."""
+"""`opsdb db up | down | dsn | reset`: the persistent local PostgreSQL for development.
+
+Argument parsing and printing only; the server is opsdb/local.py and opsdb/embedded.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""`opsdb metrics serve`: Prometheus metrics over HTTP (needs the extra `opsdb[metrics]`)."""
+"""`opsdb metrics serve`: Prometheus metrics over HTTP (needs the extra `opsdb[metrics]`).
+
+Argument parsing only; the collectors are opsdb/metrics.py.
+"""
 
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from opsdb.cli.common import Interrupted
     from opsdb.cli.target import resolve
+    from opsdb.reports import QUEUES_SQL
 
     try:
         from opsdb.metrics import serve
@@ -53,7 +57,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("metrics need the extra: pip install 'opsdb[metrics]'") from None
     target = resolve(args)
     try:
-        server, _thread = serve(target.dsn, args.port, args.address)
+        server, _thread = serve(target.dsn, args.port, args.address, queues_sql=QUEUES_SQL)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.address}:{args.port}: {exc.strerror}") from None
     print(f"serving metrics on http://{args.address}:{server.server_port}/metrics", flush=True)

@@ -1,4 +1,7 @@
-"""`opsdb migrate apply | rollback | list`: schema migrations, safe when two deploys race."""
+"""`opsdb migrate apply | rollback | list`: schema migrations, safe when two deploys race.
+
+Argument parsing and printing only; migrating is opsdb/migrate.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""`opsdb report at-risk | space | queues | rebuild`: what an operator checks, cheaply."""
+"""`opsdb report at-risk | space | queues | rebuild`: what an operator checks, cheaply.
+
+Argument parsing and printing only; the reports and their SQL are opsdb/reports.py and sql/reports.sql.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""`opsdb seed FILE`: apply a declarative observatory description (TOML), idempotently."""
+"""`opsdb seed FILE`: apply a declarative observatory description (TOML), idempotently.
+
+Argument parsing and printing only; seeding is opsdb/seed.py.
+"""
 
 from __future__ import annotations
 

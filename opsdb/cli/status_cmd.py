@@ -1,4 +1,7 @@
-"""`opsdb status`: counts per state and per location, the pipeline backlog, failed items."""
+"""`opsdb status`: counts per state and per location, the pipeline backlog, failed items.
+
+Argument parsing and printing only; the summaries are opsdb/status.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""`opsdb token create | list | revoke`: API tokens; the plaintext is shown once, only its hash is kept."""
+"""`opsdb token create | list | revoke`: API tokens; the plaintext is shown once, only its hash is kept.
+
+Argument parsing and printing only; tokens are opsdb/repositories/tokens.py.
+"""
 
 from __future__ import annotations
 

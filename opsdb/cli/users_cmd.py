@@ -1,4 +1,7 @@
-"""`opsdb users ...` and `opsdb roles ...`: accounts, their roles, and the roles' permissions."""
+"""`opsdb users ...` and `opsdb roles ...`: accounts, their roles, and the roles' permissions.
+
+Argument parsing and printing only; accounts and roles are opsdb/repositories/users.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""`opsdb work list | show | retry | reset | cancel`: operator controls for failed or stuck work."""
+"""`opsdb work list | show | retry | reset | cancel`: operator controls for failed or stuck work.
+
+Argument parsing and printing only; the guarded actions are opsdb/operations.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""What every repository shares: the bound connection, row mapping and partial updates."""
+"""What every repository shares: the bound connection, row mapping and partial updates.
+
+No SQL of an aggregate (each subclass runs its own `sql/<name>.sql`) and no transactions (the caller's).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from pydantic import BaseModel
 
 from opsdb.connection import Connection, Record, replica_safe
 from opsdb.errors import NotFoundError
-from opsdb.queries import query, query_for
+from opsdb.queries import ordered, query, query_for
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -56,8 +59,13 @@ class Repository:
             raise NotFoundError(entity, key)
         return row
 
-    async def _fetch_page(self, name: str, *args: Any) -> list[Record]:
-        """Run a named list query specialised to the filters given (opsdb.queries.query_for)."""
+    async def _fetch_page(self, name: str, *args: Any, **named: Any) -> list[Record]:
+        """Run a named list query specialised to the filters given (opsdb.queries.query_for);
+        its values by position (`$n` statements) or by name (`:name` statements), not both."""
+        if named:
+            if args:
+                raise TypeError("give a list query's values by position or by name, not both")
+            args = ordered(name, named)
         return await self.conn.fetch(query_for(name, *args), *args)
 
     async def _update(self, table: str, key: object, changes: BaseModel, *, entity: str) -> Record:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from opsdb.queries import query
+from opsdb.queries import ModelBinding, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.base import subtype_from_row
 from opsdb.schemas.copies import (
@@ -22,6 +22,9 @@ from opsdb.schemas.copies import (
 )
 from opsdb.schemas.enums import CopyType, PhysicalCopyStatus
 
+_INSERT_COPY = ModelBinding(
+    "insert_physical_copy", RawDataFileCopyCreate, RawDataPackageCopyCreate, DataTransferPackageCopyCreate
+)
 _AT_LOCATION_QUERY = {
     CopyType.RAW_DATA_FILE: "get_raw_data_file_copy_at_location",
     CopyType.RAW_DATA_PACKAGE: "get_raw_data_package_copy_at_location",
@@ -39,16 +42,7 @@ class PhysicalCopyRepository(Repository):
 
     async def create_copy(self, data: PhysicalCopyCreate) -> PhysicalCopy:
         """Record a copy of any type; a second copy of an item at one location is a ConflictError."""
-        row = await self.conn.fetchrow(
-            query("insert_physical_copy"),
-            data.type,
-            data.raw_data_file_id if isinstance(data, RawDataFileCopyCreate) else None,
-            data.raw_data_package_id if isinstance(data, RawDataPackageCopyCreate) else None,
-            data.data_transfer_package_id if isinstance(data, DataTransferPackageCopyCreate) else None,
-            data.data_location_id,
-            data.status.value,
-            data.checksum_verified_at,
-        )
+        row = await _INSERT_COPY.fetchrow(self.conn, data)
         return subtype_from_row(PHYSICAL_COPY_MODELS, row)  # type: ignore[no-any-return]
 
     async def get_copy(self, copy_id: int) -> PhysicalCopy:

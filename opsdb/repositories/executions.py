@@ -198,12 +198,12 @@ class ExecutionRepository(Repository):
         """Executions filtered by obs unit, status and start time in [started_from, started_before)."""
         rows = await self._fetch_page(
             "list_executed_obs_units",
-            obs_unit_id,
-            status.value if status else None,
-            started_from,
-            started_before,
-            after_id,
-            page_limit(limit),
+            obs_unit_id=obs_unit_id,
+            status=status,
+            started_from=started_from,
+            started_before=started_before,
+            after_id=after_id,
+            limit=page_limit(limit),
         )
         return [ExecutedObsUnit.from_row(r) for r in rows]
 

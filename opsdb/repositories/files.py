@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from opsdb.queries import query
+from opsdb.queries import ModelBinding, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.data import RawDataFile, RawDataFileCreate
+
+_INSERT_FILE = ModelBinding("insert_raw_data_file", RawDataFileCreate)
 
 
 class FileRepository(Repository):
@@ -14,20 +16,7 @@ class FileRepository(Repository):
 
     async def create_file(self, data: RawDataFileCreate) -> RawDataFile:
         """Register one file; a second file at the same (module, path) is a ConflictError."""
-        row = await self.conn.fetchrow(
-            query("insert_raw_data_file"),
-            data.id,
-            data.instrument_module_id,
-            data.executed_obs_unit_id,
-            data.name,
-            data.relative_path,
-            data.size_bytes,
-            data.checksum_algorithm.value,
-            data.checksum,
-            data.file_type,
-            data.file_created_at,
-            data.metadata,
-        )
+        row = await _INSERT_FILE.fetchrow(self.conn, data)
         return RawDataFile.from_row(row)
 
     async def get_file(self, file_id: UUID) -> RawDataFile:

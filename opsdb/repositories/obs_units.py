@@ -1,8 +1,11 @@
-"""Observing modes and obs units (with their instrument module configurations)."""
+"""Observing modes and obs units (with their instrument module configurations).
+
+Rows and look-ups; what the telescope executed is repositories/executions.py.
+"""
 
 from __future__ import annotations
 
-from opsdb.queries import query
+from opsdb.queries import ModelBinding, args, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.infrastructure import InstrumentModuleConfiguration
 from opsdb.schemas.planning import (
@@ -13,6 +16,8 @@ from opsdb.schemas.planning import (
     ObsUnitCreate,
     ObsUnitUpdate,
 )
+
+_INSERT_OBS_UNIT = ModelBinding("insert_obs_unit", ObsUnitCreate)
 
 
 class ObsUnitRepository(Repository):
@@ -38,21 +43,7 @@ class ObsUnitRepository(Repository):
     # -- obs units --
     async def create_obs_unit(self, data: ObsUnitCreate) -> ObsUnit:
         """Create the obs unit and link its instrument module configurations in one statement."""
-        row = await self.conn.fetchrow(
-            query("insert_obs_unit"),
-            data.name,
-            data.observing_program_id,
-            data.sub_observing_program_id,
-            data.source_id,
-            data.obs_mode_id,
-            data.observation_configuration_id,
-            data.priority,
-            data.requested_duration_s,
-            data.min_elevation_deg,
-            data.max_elevation_deg,
-            data.active,
-            data.instrument_module_configuration_ids,
-        )
+        row = await _INSERT_OBS_UNIT.fetchrow(self.conn, data)
         return ObsUnit.from_row(row)
 
     async def get_obs_unit(self, obs_unit_id: int) -> ObsUnit:
@@ -75,7 +66,16 @@ class ObsUnitRepository(Repository):
         limit: int = 100,
     ) -> list[ObsUnit]:
         rows = await self.conn.fetch(
-            query("list_obs_units"), program_id, sub_program_id, source_id, active, after_id, page_limit(limit)
+            query("list_obs_units"),
+            *args(
+                "list_obs_units",
+                program_id=program_id,
+                sub_program_id=sub_program_id,
+                source_id=source_id,
+                active=active,
+                after_id=after_id,
+                limit=page_limit(limit),
+            ),
         )
         return [ObsUnit.from_row(r) for r in rows]
 

@@ -1,9 +1,12 @@
-"""Observatories, telescopes, instruments, instrument modules and their configurations; observation configurations."""
+"""Observatories, telescopes, instruments, instrument modules and their configurations; observation configurations.
+
+Rows and look-ups only; seeding a whole observatory from a file is opsdb/seed.py.
+"""
 
 from __future__ import annotations
 
 from opsdb.errors import ConflictError, NotFoundError
-from opsdb.queries import query
+from opsdb.queries import ModelBinding, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.infrastructure import (
     Instrument,
@@ -25,6 +28,9 @@ from opsdb.schemas.infrastructure import (
     TelescopeCreate,
     TelescopeUpdate,
 )
+
+_INSERT_TELESCOPE = ModelBinding("insert_telescope", TelescopeCreate)
+_INSERT_MODULE = ModelBinding("insert_instrument_module", InstrumentModuleCreate)
 
 
 class ObservatoryRepository(Repository):
@@ -52,15 +58,7 @@ class ObservatoryRepository(Repository):
 
     # -- telescopes --
     async def create_telescope(self, data: TelescopeCreate) -> Telescope:
-        row = await self.conn.fetchrow(
-            query("insert_telescope"),
-            data.observatory_id,
-            data.name,
-            data.description,
-            data.latitude_deg,
-            data.longitude_deg,
-            data.elevation_m,
-        )
+        row = await _INSERT_TELESCOPE.fetchrow(self.conn, data)
         return Telescope.from_row(row)
 
     async def get_telescope(self, telescope_id: int) -> Telescope:
@@ -107,16 +105,7 @@ class ObservatoryRepository(Repository):
 
     # -- instrument modules --
     async def create_module(self, data: InstrumentModuleCreate) -> InstrumentModule:
-        row = await self.conn.fetchrow(
-            query("insert_instrument_module"),
-            data.instrument_id,
-            data.name,
-            data.description,
-            data.pixel_count,
-            data.frequency_min_ghz,
-            data.frequency_max_ghz,
-            data.available,
-        )
+        row = await _INSERT_MODULE.fetchrow(self.conn, data)
         return InstrumentModule.from_row(row)
 
     async def get_module(self, module_id: int) -> InstrumentModule:

@@ -16,7 +16,7 @@ from opsdb.errors import (
     InvalidReferenceError,
     InvalidTransitionError,
 )
-from opsdb.queries import query
+from opsdb.queries import ModelBinding, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.data import (
     DataTransferPackage,
@@ -31,6 +31,12 @@ from opsdb.schemas.enums import ChecksumAlgorithm, PackageState, Status
 
 _SHOWN_IDS = 20
 
+_INSERT_PACKAGE = ModelBinding("insert_raw_data_package", RawDataPackageCreate)
+_UPSERT_METADATA = ModelBinding(
+    "upsert_raw_data_package_metadata", RawDataPackageMetadataUpsert, extra=("raw_data_package_id",)
+)
+_INSERT_TRANSFER_PACKAGE = ModelBinding("insert_data_transfer_package", DataTransferPackageCreate)
+
 
 def _ids(ids: list[UUID]) -> str:
     shown = ", ".join(str(i) for i in ids[:_SHOWN_IDS])
@@ -43,18 +49,7 @@ class PackageRepository(Repository):
     # -- raw data packages --
     async def create_package(self, data: RawDataPackageCreate) -> RawDataPackage:
         """Create a package with no files yet (see create_package_with_files)."""
-        row = await self.conn.fetchrow(
-            query("insert_raw_data_package"),
-            data.name,
-            data.relative_path,
-            data.executed_obs_unit_id,
-            data.instrument_module_id,
-            data.origin_location_id,
-            data.size_bytes,
-            data.checksum_algorithm.value if data.checksum_algorithm else None,
-            data.checksum,
-            data.max_attempts,
-        )
+        row = await _INSERT_PACKAGE.fetchrow(self.conn, data)
         return RawDataPackage.from_row(row)
 
     async def create_package_with_files(self, data: RawDataPackageCreate, file_ids: Iterable[UUID]) -> RawDataPackage:
@@ -137,24 +132,20 @@ class PackageRepository(Repository):
     ) -> list[RawDataPackage]:
         rows = await self._fetch_page(
             "list_raw_data_packages",
-            executed_obs_unit_id,
-            instrument_module_id,
-            state.value if state else None,
-            status.value if status else None,
-            data_transfer_package_id,
-            after_id,
-            page_limit(limit),
+            executed_obs_unit_id=executed_obs_unit_id,
+            instrument_module_id=instrument_module_id,
+            state=state,
+            status=status,
+            data_transfer_package_id=data_transfer_package_id,
+            after_id=after_id,
+            limit=page_limit(limit),
         )
         return [RawDataPackage.from_row(r) for r in rows]
 
     # -- IVOA metadata --
     async def upsert_metadata(self, package_id: int, data: RawDataPackageMetadataUpsert) -> RawDataPackageMetadata:
         """Create or replace (all fields) the ObsCore metadata of a package."""
-        row = await self.conn.fetchrow(
-            query("upsert_raw_data_package_metadata"),
-            package_id,
-            *data.model_dump(mode="python").values(),  # field order = the query's column order
-        )
+        row = await _UPSERT_METADATA.fetchrow(self.conn, data, raw_data_package_id=package_id)
         return RawDataPackageMetadata.from_row(row)
 
     async def get_metadata(self, package_id: int) -> RawDataPackageMetadata:
@@ -165,16 +156,7 @@ class PackageRepository(Repository):
 
     # -- data transfer packages --
     async def create_transfer_package(self, data: DataTransferPackageCreate) -> DataTransferPackage:
-        row = await self.conn.fetchrow(
-            query("insert_data_transfer_package"),
-            data.name,
-            data.relative_path,
-            data.origin_location_id,
-            data.size_bytes,
-            data.checksum_algorithm.value if data.checksum_algorithm else None,
-            data.checksum,
-            data.max_attempts,
-        )
+        row = await _INSERT_TRANSFER_PACKAGE.fetchrow(self.conn, data)
         return DataTransferPackage.from_row(row)
 
     async def get_transfer_package(self, package_id: int) -> DataTransferPackage:

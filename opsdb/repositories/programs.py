@@ -1,4 +1,7 @@
-"""Observing programs and sub-programs."""
+"""Observing programs and sub-programs.
+
+Rows and look-ups only; their obs units are repositories/obs_units.py.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,12 @@
-"""Sites, data locations (disk / s3 / tape) and transfer routes."""
+"""Sites, data locations (disk / s3 / tape) and transfer routes.
+
+Rows and look-ups only; copies held at a location are repositories/copies.py, transfers along a
+route repositories/transfers.py.
+"""
 
 from __future__ import annotations
 
-from opsdb.queries import query
+from opsdb.queries import ModelBinding, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.base import subtype_from_row
 from opsdb.schemas.enums import LocationType
@@ -19,7 +23,11 @@ from opsdb.schemas.locations import (
     Site,
     SiteCreate,
     SiteUpdate,
+    TapeLocationCreate,
 )
+
+_INSERT_LOCATION = ModelBinding("insert_data_location", DiskLocationCreate, S3LocationCreate, TapeLocationCreate)
+_INSERT_ROUTE = ModelBinding("insert_route", DataTransferRouteCreate)
 
 
 class SiteRepository(Repository):
@@ -46,26 +54,8 @@ class SiteRepository(Repository):
 
     # -- data locations --
     async def create_location(self, data: DataLocationCreate) -> DataLocation:
-        disk = data if isinstance(data, DiskLocationCreate) else None
-        s3 = data if isinstance(data, S3LocationCreate) else None
-        tape = None if disk or s3 else data
-        row = await self.conn.fetchrow(
-            query("insert_data_location"),
-            data.type,
-            data.site_id,
-            data.name,
-            data.location_type.value,
-            data.priority,
-            data.active,
-            disk.host if disk else None,
-            disk.root_path if disk else None,
-            s3.endpoint_url if s3 else None,
-            s3.bucket if s3 else None,
-            s3.prefix if s3 else None,
-            s3.region if s3 else None,
-            getattr(tape, "library_name", None),
-            getattr(tape, "media_pool", None),
-        )
+        """Create a location of any type (the other types' columns are NULL)."""
+        row = await _INSERT_LOCATION.fetchrow(self.conn, data)
         return subtype_from_row(DATA_LOCATION_MODELS, row)  # type: ignore[no-any-return]
 
     async def get_location(self, location_id: int) -> DataLocation:
@@ -107,19 +97,7 @@ class SiteRepository(Repository):
 
     # -- routes --
     async def create_route(self, data: DataTransferRouteCreate) -> DataTransferRoute:
-        row = await self.conn.fetchrow(
-            query("insert_route"),
-            data.name,
-            data.origin_site_id,
-            data.destination_site_id,
-            data.route_type.value,
-            data.method,
-            data.relay_site_id,
-            data.origin_location_id,
-            data.destination_location_id,
-            data.priority,
-            data.active,
-        )
+        row = await _INSERT_ROUTE.fetchrow(self.conn, data)
         return DataTransferRoute.from_row(row)
 
     async def get_route(self, route_id: int) -> DataTransferRoute:

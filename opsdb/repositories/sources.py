@@ -1,11 +1,14 @@
-"""Sources (fixed / solar_system / constant_elevation) and cone search."""
+"""Sources (fixed / solar_system / constant_elevation) and cone search.
+
+Rows, look-ups and the cone search; which obs units observe a source is repositories/obs_units.py.
+"""
 
 from __future__ import annotations
 
 import math
 
 from opsdb.errors import FieldProblem, InputValidationError
-from opsdb.queries import query
+from opsdb.queries import ModelBinding, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.base import subtype_from_row
 from opsdb.schemas.enums import FrameType, SourceType
@@ -14,9 +17,14 @@ from opsdb.schemas.planning import (
     ConeSearchHit,
     ConstantElevationSourceCreate,
     FixedSourceCreate,
+    SolarSystemSourceCreate,
     Source,
     SourceCreate,
     SourceUpdate,
+)
+
+_INSERT_SOURCE = ModelBinding(
+    "insert_source", FixedSourceCreate, SolarSystemSourceCreate, ConstantElevationSourceCreate
 )
 
 # ICRS and FK5 (J2000) agree to well under 0.1 arcsec: one cone search covers both.
@@ -42,23 +50,8 @@ class SourceRepository(Repository):
     """Sources (fixed / solar_system / constant_elevation) and cone search."""
 
     async def create_source(self, data: SourceCreate) -> Source:
-        fixed = data if isinstance(data, FixedSourceCreate) else None
-        region = data if isinstance(data, ConstantElevationSourceCreate) else None
-        row = await self.conn.fetchrow(
-            query("insert_source"),
-            data.type,
-            data.name,
-            data.description,
-            fixed.ra_deg if fixed else None,
-            fixed.dec_deg if fixed else None,
-            fixed.frame.value if fixed else None,
-            getattr(data, "ephemeris_body", None),
-            region.ra_min_deg if region else None,
-            region.ra_max_deg if region else None,
-            region.dec_min_deg if region else None,
-            region.dec_max_deg if region else None,
-            region.elevation_deg if region else None,
-        )
+        """Create a source of any type (the other types' columns are NULL)."""
+        row = await _INSERT_SOURCE.fetchrow(self.conn, data)
         return subtype_from_row(SOURCE_MODELS, row)  # type: ignore[no-any-return]
 
     async def get_source(self, source_id: int) -> Source:

@@ -38,7 +38,7 @@ from opsdb.auth import (
 )
 from opsdb.connection import Connection, ConnectionFactory
 from opsdb.errors import InvalidTransitionError, NotFoundError
-from opsdb.queries import query
+from opsdb.queries import args, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.access import TOKEN_HASH_PATTERN, ApiToken, ApiTokenCreate, ApiTokenInfo
 
@@ -180,12 +180,15 @@ class TokenRepository(Repository):
         plaintext = generate_token()
         row = await self.conn.fetchrow(
             query("insert_api_token"),
-            data.user_account_id,
-            data.name,
-            hash_token(plaintext),
-            display_prefix(plaintext),
-            list(data.scopes),
-            data.expires_at,
+            *args(
+                "insert_api_token",
+                user_account_id=data.user_account_id,
+                name=data.name,
+                token_hash=hash_token(plaintext),
+                prefix=display_prefix(plaintext),
+                scopes=list(data.scopes),
+                expires_at=data.expires_at,
+            ),
         )
         return IssuedToken(ApiTokenInfo.from_row(row), plaintext)
 

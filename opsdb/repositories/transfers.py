@@ -5,7 +5,7 @@ Rows and look-ups only; claiming, completing and retrying transfers is the work 
 
 from __future__ import annotations
 
-from opsdb.queries import query
+from opsdb.queries import ModelBinding, query
 from opsdb.repositories.base import Repository, page_limit
 from opsdb.schemas.enums import Status
 from opsdb.schemas.transfers import (
@@ -17,6 +17,8 @@ from opsdb.schemas.transfers import (
     LongTermArchiveTransferCreate,
 )
 
+_INSERT_TRANSFER = ModelBinding("insert_data_transfer", DataTransferCreate)
+
 
 class TransferRepository(Repository):
     """Data transfers (+ logs) and long-term-archive transfers."""
@@ -24,16 +26,7 @@ class TransferRepository(Repository):
     # -- data transfers --
     async def create_transfer(self, data: DataTransferCreate) -> DataTransfer:
         """Create the transfer of a bundle to one destination (one per bundle and destination)."""
-        row = await self.conn.fetchrow(
-            query("insert_data_transfer"),
-            data.data_transfer_package_id,
-            data.data_transfer_route_id,
-            data.origin_location_id,
-            data.destination_location_id,
-            data.method,
-            data.max_attempts,
-            data.unpack_max_attempts,
-        )
+        row = await _INSERT_TRANSFER.fetchrow(self.conn, data)
         return DataTransfer.from_row(row)
 
     async def get_transfer(self, transfer_id: int) -> DataTransfer:

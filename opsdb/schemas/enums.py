@@ -1,4 +1,4 @@
-"""Every enumeration of the domain; values match the CHECK constraints in migrations/."""
+"""Every enumeration of the domain; values match the CHECK constraints (sql/schema.sql)."""
 
 from __future__ import annotations
 

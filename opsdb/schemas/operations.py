@@ -1,4 +1,5 @@
-"""Records of operator actions and of the copy counters behind the reports (migration 0019)."""
+"""Records of operator actions and of the copy counters behind the reports (copy_space, package_copy_count:
+sql/schema.sql)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Per-role session defaults of the database roles (migrations/0017, docs/security.md)."""
+"""Per-role session defaults of the database roles (`opsdb_apply_actor_grants` in sql/schema.sql, docs/security.md)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from opsdb.errors import OpsdbError
-from opsdb.registration.records import EMPTY_JSONB, Batch, Jsonb
+from opsdb.registration.records import EMPTY_JSONB, FILE_COLUMNS, Batch, Jsonb
 
 SCHEMA_VERSION = 1
 
@@ -83,20 +83,6 @@ CREATE TABLE IF NOT EXISTS replay_run (
     error      TEXT
 );
 """
-
-FILE_COLUMNS = (
-    "id",
-    "instrument_module_id",
-    "executed_obs_unit_id",
-    "name",
-    "relative_path",
-    "size_bytes",
-    "checksum_algorithm",
-    "checksum",
-    "file_type",
-    "file_created_at",
-    "metadata",
-)
 
 
 class SpoolError(OpsdbError):
