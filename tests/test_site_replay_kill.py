@@ -20,7 +20,7 @@ from opsdb.db import Database
 from opsdb.ids import file_id, uuid7
 from opsdb.registration import register_files
 from opsdb.site import SiteClient, Spool
-from tests.seed import T0, Basics, seed_basics
+from opsdb.testing import T0, World, seed_world
 from tests.test_site_spool import _dead_dsn, files
 
 pytestmark = pytest.mark.anyio
@@ -63,12 +63,12 @@ async def _wait_for_replay_start(spool: Spool, process: subprocess.Popen[bytes],
         await anyio.sleep(0.02)
 
 
-async def _spool_night(site: SiteClient, basics: Basics, executions: list[UUID], per_execution: int) -> None:
+async def _spool_night(site: SiteClient, basics: World, executions: list[UUID], per_execution: int) -> None:
     for execution in executions:
         await site.start_execution({"id": execution, "obs_unit_id": basics.obs_unit_id, "start_time": T0})
         records = files(basics, execution, per_execution)
         for first in range(0, per_execution, 60):
-            await site.register_files(basics.ccat_source_location_id, records[first : first + 60])
+            await site.register_files(basics.locations["ccat_source"], records[first : first + 60])
         await site.finish_execution(
             execution, {"status": "completed", "end_time": T0 + timedelta(hours=1), "notes": "done"}
         )
@@ -79,7 +79,7 @@ async def test_replay_killed_at_random_points_applies_exactly_what_was_spooled(
     db: Database, database_dsn: str, tmp_path: Path
 ) -> None:
     async with db.connection() as conn:
-        basics = await seed_basics(conn)
+        basics = await seed_world(conn, modules=2, running=2)
     path = tmp_path / "spool.sqlite"
     spool = Spool(path)
     rng = random.Random(15)
@@ -97,7 +97,7 @@ async def test_replay_killed_at_random_points_applies_exactly_what_was_spooled(
             basics.obs_unit_id,
             T0,
         )
-        await register_files(conn, basics.ccat_source_location_id, [clash])
+        await register_files(conn, basics.locations["ccat_source"], [clash])
 
     kills = 0
     mid_replay = 0  # kills that found work left before and after

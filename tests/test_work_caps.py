@@ -12,8 +12,9 @@ import pytest
 from opsdb import work
 from opsdb.db import Database
 from opsdb.errors import InputValidationError, NotFoundError, OpsdbError
+from opsdb.testing import World, add_bundle, add_packages, add_route
+from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
-from tests.work_seed import World, add_bundle, add_packages, add_route, seed_world
 
 pytestmark = pytest.mark.anyio
 
@@ -25,11 +26,6 @@ RUNNING_PER_LOCATION = """
 SELECT origin_location_id, count(*) AS n FROM raw_data_package
 WHERE status = 'in_progress' GROUP BY origin_location_id
 """
-
-
-async def _world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
 
 
 async def test_location_cap_limits_items_in_progress(db: Database) -> None:

@@ -15,8 +15,8 @@ import pytest
 from opsdb import work
 from opsdb.db import Connection, Database
 from opsdb.errors import ClaimLostError, InputValidationError
+from opsdb.testing import World, add_bundle, add_packages, add_route, seed_world
 from opsdb.work import WorkKind
-from tests.work_seed import World, add_bundle, add_packages, add_route, seed_world
 
 pytestmark = pytest.mark.anyio
 
