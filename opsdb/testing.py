@@ -323,6 +323,28 @@ async def add_bundle(
     return bundle
 
 
+async def add_transfer(
+    conn: Connection,
+    world: World,
+    bundle_id: int,
+    route_id: int,
+    *,
+    origin: str = "ccat_buffer",
+    destination: str = "cologne_buffer",
+) -> int:
+    """A pending transfer of a bundle along a route, between two of the world's locations."""
+    value: int = await _id(
+        conn,
+        "INSERT INTO data_transfer (data_transfer_package_id, data_transfer_route_id, origin_location_id, "
+        "destination_location_id) VALUES ($1, $2, $3, $4) RETURNING id",
+        bundle_id,
+        route_id,
+        world.locations[origin],
+        world.locations[destination],
+    )
+    return value
+
+
 async def add_bundle_copy(conn: Connection, bundle_id: int, location_id: int) -> int:
     """A present copy of a bundle at `location_id` (where a transfer delivered it)."""
     value: int = await _id(

@@ -152,6 +152,12 @@ def database_dsn(direct_dsn: str, request: pytest.FixtureRequest) -> str:
     return _pooled_dsn(request, direct_dsn)
 
 
+@pytest.fixture(scope="module")
+def module_dsn(server_dsn: str, template_db: str) -> Iterator[str]:
+    """DSN of a fresh, fully migrated database shared by one module's tests (a large fill built once)."""
+    yield from _fresh_database(server_dsn, template_db)
+
+
 @pytest.fixture
 def empty_dsn(server_dsn: str) -> Iterator[str]:
     """DSN of a fresh database with no schema at all (migration tests)."""

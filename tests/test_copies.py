@@ -24,7 +24,7 @@ from opsdb.schemas.copies import (
     RawDataPackageCopy,
 )
 from opsdb.schemas.enums import CopyType, PhysicalCopyStatus
-from opsdb.testing import T0, World, insert, rejects, seed_world
+from opsdb.testing import T0, World, add_bundle, add_packages, insert, rejects, seed_world
 
 pytestmark = pytest.mark.anyio
 
@@ -55,23 +55,9 @@ async def items(db: Database) -> Items:
             checksum_algorithm="md5",
             checksum=MD5,
         )
-        package = await insert(
-            conn,
-            "raw_data_package",
-            name="pkg",
-            relative_path="pkg.tar",
-            executed_obs_unit_id=b.running[0],
-            instrument_module_id=b.module_id,
-            origin_location_id=b.locations["ccat_source"],
-        )
-        bundle = await insert(
-            conn,
-            "data_transfer_package",
-            name="dtp",
-            relative_path="dtp.tar",
-            origin_location_id=b.locations["ccat_buffer"],
-        )
-        return Items(b, file["id"], package["id"], bundle["id"])
+        [package] = await add_packages(conn, b, 1)
+        bundle = await add_bundle(conn, b, [], status="pending")
+        return Items(b, file["id"], package, bundle)
 
 
 def copy_input(kind: str, item_id: Any, location_id: int, **extra: Any) -> Any:

@@ -12,7 +12,7 @@ from opsdb.errors import CheckViolationError, InvalidReferenceError, NotFoundErr
 from opsdb.ids import uuid7
 from opsdb.schemas.enums import Status
 from opsdb.schemas.transfers import StagingJobCreate
-from opsdb.testing import T0, World, insert, rejects, seed_world
+from opsdb.testing import T0, World, add_packages, insert, rejects, seed_world
 
 pytestmark = pytest.mark.anyio
 
@@ -28,19 +28,8 @@ class Staged:
 async def world(db: Database) -> Staged:
     async with db.connection() as conn:
         b = await seed_world(conn, modules=2, running=2)
-        packages = [
-            await insert(
-                conn,
-                "raw_data_package",
-                name=f"pkg_{i}",
-                relative_path=f"pkg_{i}.tar",
-                executed_obs_unit_id=b.running[0],
-                instrument_module_id=b.module_id,
-                origin_location_id=b.locations["ccat_source"],
-            )
-            for i in range(3)
-        ]
-        return Staged(b, [p["id"] for p in packages])
+        packages = await add_packages(conn, b, 3)
+        return Staged(b, packages)
 
 
 def job_input(w: Staged, package_ids: list[int], **changes: Any) -> StagingJobCreate:

@@ -12,7 +12,7 @@ from opsdb.errors import CheckViolationError, ConflictError, InvalidReferenceErr
 from opsdb.ids import uuid7
 from opsdb.schemas.enums import LogLevel, Status
 from opsdb.schemas.transfers import DataTransferCreate, DataTransferLogCreate, LongTermArchiveTransferCreate
-from opsdb.testing import T0, World, insert, rejects, seed_world
+from opsdb.testing import T0, World, add_bundle, add_packages, add_route, insert, rejects, seed_world
 
 pytestmark = pytest.mark.anyio
 
@@ -28,31 +28,10 @@ class Bundled:
 async def world(db: Database) -> Bundled:
     async with db.connection() as conn:
         b = await seed_world(conn, modules=2, running=2)
-        bundle = await insert(
-            conn,
-            "data_transfer_package",
-            name="dtp",
-            relative_path="dtp.tar",
-            origin_location_id=b.locations["ccat_buffer"],
-        )
-        package = await insert(
-            conn,
-            "raw_data_package",
-            name="pkg",
-            relative_path="pkg.tar",
-            executed_obs_unit_id=b.running[0],
-            instrument_module_id=b.module_id,
-            origin_location_id=b.locations["ccat_source"],
-        )
-        route = await insert(
-            conn,
-            "data_transfer_route",
-            name="ccat_to_cologne",
-            origin_site_id=b.sites["ccat"],
-            destination_site_id=b.sites["cologne"],
-            route_type="direct",
-        )
-        return Bundled(b, bundle["id"], package["id"], route["id"])
+        bundle = await add_bundle(conn, b, [], status="pending")
+        [package] = await add_packages(conn, b, 1)
+        route = await add_route(conn, "ccat_to_cologne", b.sites["ccat"], b.sites["cologne"])
+        return Bundled(b, bundle, package, route)
 
 
 def transfer_input(w: Bundled, **changes: Any) -> DataTransferCreate:

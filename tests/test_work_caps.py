@@ -12,7 +12,7 @@ import pytest
 from opsdb import work
 from opsdb.db import Database
 from opsdb.errors import InputValidationError, NotFoundError, OpsdbError
-from opsdb.testing import World, add_bundle, add_packages, add_route
+from opsdb.testing import World, add_bundle, add_packages, add_route, add_transfer
 from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
 
@@ -88,16 +88,7 @@ async def _transfers(db: Database, world: World, sizes: list[int]) -> tuple[int,
             (package,) = await add_packages(conn, world, 1, status="completed", name=f"p{n}")
             bundle = await add_bundle(conn, world, [package], name=f"dtp{n}")
             await conn.execute("UPDATE data_transfer_package SET size_bytes = $2 WHERE id = $1", bundle, size)
-            transfers.append(
-                await conn.fetchval(
-                    "INSERT INTO data_transfer (data_transfer_package_id, data_transfer_route_id, origin_location_id, "
-                    "destination_location_id) VALUES ($1, $2, $3, $4) RETURNING id",
-                    bundle,
-                    route,
-                    world.locations["ccat_buffer"],
-                    world.locations["cologne_buffer"],
-                )
-            )
+            transfers.append(await add_transfer(conn, world, bundle, route))
     return route, transfers
 
 
