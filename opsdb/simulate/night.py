@@ -372,9 +372,7 @@ class Night:
         if not self.night_over:
             return False
         async with self.db.connection() as conn:
-            row = await conn.fetchrow(query("simulate_unfinished"))
-            assert row is not None
-            if row["unpackaged_files"] or row["unarchived_packages"] or row["open_work"]:
+            if await conn.fetchval(query("simulate_busy")):
                 return False
             if await pipeline.bundles_needing_transfer(conn, limit=1):
                 return False
