@@ -391,32 +391,19 @@ class Seeded:
     """A world as registration tests and benchmarks name its parts: files from `modules` and
     running `units` go to the SOURCE `location` (`other_location` is a second place for copies)."""
 
-    world: World
-
-    @property
-    def modules(self) -> list[int]:
-        return self.world.modules
-
-    @property
-    def units(self) -> list[UUID]:
-        return self.world.running
-
-    @property
-    def location(self) -> int:
-        return self.world.locations["ccat_source"]
-
-    @property
-    def other_location(self) -> int:
-        return self.world.locations["ccat_buffer"]
-
-    @property
-    def obs_unit(self) -> int:
-        return self.world.obs_unit_id
+    modules: list[int]
+    location: int
+    other_location: int
+    obs_unit: int
+    units: list[UUID]
 
 
 async def seed_registration(conn: Connection, *, modules: int = 4, units: int = 4, name: str = "") -> Seeded:
     """A world with `modules` modules and `units` running executions, seen by registration."""
-    return Seeded(await seed_world(conn, modules=modules, running=units, name=name))
+    world = await seed_world(conn, modules=modules, running=units, name=name)
+    return Seeded(
+        world.modules, world.locations["ccat_source"], world.locations["ccat_buffer"], world.obs_unit_id, world.running
+    )
 
 
 def file_records(seeded: Seeded, count: int, *, start: int = 0, prefix: str = "scan") -> list[dict[str, object]]:

@@ -169,21 +169,23 @@ class Night:
         count = self.config.files_per_execution
         step = duration / max(count, 1)
         records = []
+        # formatted once per execution, not per file (the loop blocks the event loop the workers share)
+        stamp = f"{start:%Y%m%dT%H%M}"
+        folders = {name: f"{instrument}/{name}/{start:%Y%m%d}/{execution_id}/" for _, name in modules}
         for n in range(count):
             module_id, module_name = modules[n % len(modules)]
-            created = start + n * step
-            name = f"{instrument}_{module_name}_{start:%Y%m%dT%H%M}_{n:06d}.fits"
+            name = f"{instrument}_{module_name}_{stamp}_{n:06d}.fits"
             records.append(
                 {
                     "instrument_module_id": module_id,
                     "executed_obs_unit_id": execution_id,
                     "name": name,
-                    "relative_path": f"{instrument}/{module_name}/{start:%Y%m%d}/{execution_id}/{name}",
+                    "relative_path": folders[module_name] + name,
                     "size_bytes": rng.randint(5 * 10**6, 200 * 10**6),
                     "checksum_algorithm": "sha256",
                     "checksum": _hex(rng),
                     "file_type": "fits",
-                    "file_created_at": created,
+                    "file_created_at": start + n * step,
                 }
             )
         self.files_sent += count
