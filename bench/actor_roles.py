@@ -16,11 +16,11 @@ from collections import defaultdict
 
 import psycopg
 
-from bench.registration_data import file_records, seed
 from opsdb import embedded, migrate
 from opsdb.config import with_database
 from opsdb.db import Database
 from opsdb.registration import register_files
+from opsdb.testing import file_records, seed_registration
 
 LOGIN = "opsdb_bench_instrument"
 
@@ -32,7 +32,7 @@ def _as_user(dsn: str, user: str) -> str:
 
 async def _run(dsn: str, owner_dsn: str, files: int, start: int) -> float:
     async with await Database.connect(owner_dsn) as owner, owner.connection() as conn:
-        seeded = await seed(conn, modules=4, units=4, name=f"b{start}")
+        seeded = await seed_registration(conn, modules=4, units=4, name=f"b{start}")
     records = file_records(seeded, files, start=start, prefix=f"s{start}")
     async with await Database.connect(dsn, min_size=2, max_size=4) as db:
         began = time.perf_counter()

@@ -27,12 +27,12 @@ from typing import Any
 import anyio
 
 from bench.claims import RESULT, SEED_ITEMS, SEED_WORLD
-from bench.registration_data import file_records, seed
 from opsdb import embedded, migrate, work
 from opsdb.config import with_database
 from opsdb.db import Connection, Database
 from opsdb.registration import register_files
 from opsdb.states import MACHINE_COLUMNS
+from opsdb.testing import file_records, seed_registration
 from opsdb.work import WorkKind
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -62,7 +62,7 @@ async def _bench(dsn: str, files: int, items: int, rounds: int) -> dict[str, Any
         "claims": {"guarded": [], "unguarded": []},
     }
     async with await Database.connect(dsn, min_size=1, max_size=1) as db, db.connection() as conn:
-        seeded = await seed(conn, modules=4, units=64)
+        seeded = await seed_registration(conn, modules=4, units=64)
         world = dict(await conn.fetchrow(SEED_WORLD) or {})
         n = 0
         for r in range(rounds):

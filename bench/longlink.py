@@ -31,13 +31,13 @@ from typing import Any
 import anyio
 import asyncpg
 
-from bench.registration_data import Seeded, file_records, iter_file_records, seed
 from opsdb import embedded, migrate
 from opsdb.config import with_database
 from opsdb.db import Database
 from opsdb.registration import register_files
 from opsdb.site import SiteClient, Spool, replay
 from opsdb.site.link import upstream_of, via
+from opsdb.testing import Seeded, file_records, iter_file_records, seed_registration
 
 
 def start_link(upstream: str, rtt_ms: float, loss: float) -> tuple[subprocess.Popen[str], int]:
@@ -164,7 +164,7 @@ async def replay_run(path: Path, dsn: str, batch: int, connections: int, window:
 
 async def _bench(dsn: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     async with await Database.connect(dsn, min_size=1, max_size=2) as db, db.connection() as conn:
-        seeded = await seed(conn, modules=4, units=64)
+        seeded = await seed_registration(conn, modules=4, units=64)
     records = file_records(seeded, args.files)
     out: dict[str, Any] = {
         "machine": {

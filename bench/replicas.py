@@ -32,8 +32,8 @@ from opsdb.config import with_database
 from opsdb.db import Database
 from opsdb.registration import register_files
 from opsdb.settings import Settings
+from opsdb.testing import seed_world
 from tests.cluster_support import Cluster, free_port
-from tests.work_seed import seed_world
 
 QUERY = "SELECT count(*), sum(size_bytes) FROM raw_data_file WHERE size_bytes BETWEEN $1 AND $1 + 5000"
 

@@ -20,6 +20,18 @@ SELECT
   + (SELECT count(*) FROM long_term_archive_transfer WHERE status = 'failed')
   + (SELECT count(*) FROM physical_copy WHERE status = 'deletion_failed') AS failed_items
 
+-- simulate_busy --
+-- Whether the pipeline is still busy (what simulate_unfinished counts, as booleans): open deletions first, the usual last work of a night; stops at the first row found.
+SELECT EXISTS (SELECT 1 FROM physical_copy
+               WHERE status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_possible'))
+    OR EXISTS (SELECT 1 FROM long_term_archive_transfer WHERE status IN ('pending', 'scheduled', 'in_progress'))
+    OR EXISTS (SELECT 1 FROM data_transfer WHERE status IN ('pending', 'scheduled', 'in_progress')
+                  OR (status = 'completed' AND unpack_status IN ('pending', 'scheduled', 'in_progress')))
+    OR EXISTS (SELECT 1 FROM data_transfer_package WHERE status IN ('pending', 'scheduled', 'in_progress'))
+    OR EXISTS (SELECT 1 FROM raw_data_package WHERE status IN ('pending', 'scheduled', 'in_progress'))
+    OR EXISTS (SELECT 1 FROM raw_data_package WHERE state <> 'archived')
+    OR EXISTS (SELECT 1 FROM raw_data_file WHERE raw_data_package_id IS NULL) AS busy
+
 -- simulate_deleted_without_archive --
 -- Deleted copies not backed, when deleted, by a present, verified archive copy of every package they held (or deleted outside source/buffer).
 WITH deleted AS (

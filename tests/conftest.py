@@ -29,6 +29,7 @@ import pytest
 from opsdb import embedded, migrate
 from opsdb.config import with_database
 from opsdb.db import Database
+from opsdb.testing import World, build_world
 from tests.cluster_support import Cluster, free_port
 
 
@@ -151,6 +152,12 @@ def database_dsn(direct_dsn: str, request: pytest.FixtureRequest) -> str:
     return _pooled_dsn(request, direct_dsn)
 
 
+@pytest.fixture(scope="module")
+def module_dsn(server_dsn: str, template_db: str) -> Iterator[str]:
+    """DSN of a fresh, fully migrated database shared by one module's tests (a large fill built once)."""
+    yield from _fresh_database(server_dsn, template_db)
+
+
 @pytest.fixture
 def empty_dsn(server_dsn: str) -> Iterator[str]:
     """DSN of a fresh database with no schema at all (migration tests)."""
@@ -165,6 +172,18 @@ async def db(database_dsn: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    """The one test world (`opsdb.testing.seed_world`) in this test's database."""
+    return await build_world(db)
+
+
+@pytest.fixture
+async def observing_world(db: Database) -> World:
+    """The one test world while observing: two modules (LFA, HFA) and two running executions."""
+    return await build_world(db, modules=2, running=2)
 
 
 # -- clusters the tests control (restart, stop, replicate): tests/cluster_support.py --------

@@ -11,18 +11,17 @@ import asyncpg
 import pytest
 from tests_support import run_cli
 
-from bench.registration_data import file_records
-from bench.registration_data import seed as seed_registration
 from opsdb import pipeline, work
 from opsdb.db import Connection, Database
 from opsdb.errors import InputValidationError, PrivilegeError
 from opsdb.history import HistoryEntry, claim_ref, history_check, item_history
 from opsdb.registration import register_files
 from opsdb.simulate import history_invariant
+from opsdb.testing import add_packages, file_records, repair, seed_registration
+from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
 from tests import roles_support
 from tests.roles_support import LoginAs
-from tests.work_seed import World, add_packages, repair, seed_world
 
 pytestmark = pytest.mark.anyio
 login_as = roles_support.login_as  # the fixture
@@ -30,11 +29,6 @@ login_as = roles_support.login_as  # the fixture
 BUILD = WorkKind.RAW_DATA_PACKAGE_BUILD
 DELETION = WorkKind.PHYSICAL_COPY_DELETION
 CHECKSUM = {"size_bytes": 10, "checksum": "c" * 64, "checksum_algorithm": "sha256"}
-
-
-async def _world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
 
 
 async def _changes(conn: Connection, table: str, item: object) -> list[tuple[str, str | None, str]]:

@@ -12,15 +12,9 @@ import urllib.request
 import pytest
 
 from opsdb.db import Database
-from tests.work_seed import World, add_packages, seed_world
+from opsdb.testing import World, add_packages
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
 
 
 async def test_metrics_serve_is_scraped_over_http(db: Database, world: World, database_dsn: str) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from tests_support import run_cli
 
-from bench.registration_data import Seeded, file_records, seed
 from opsdb.db import Database
+from opsdb.testing import Seeded, file_records, seed_registration
 
 pytestmark = pytest.mark.anyio
 
@@ -19,14 +19,14 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def seeded(db: Database) -> Seeded:
     async with db.connection() as conn:
-        return await seed(conn, modules=2, units=2)
+        return await seed_registration(conn, modules=2, units=2)
 
 
 def _manifest_rows(seeded: Seeded, count: int) -> list[dict[str, Any]]:
     rows = []
     for record in file_records(seeded, count):
         record = dict(record)
-        record["module"] = f"bench/module-{seeded.modules.index(record.pop('instrument_module_id')) + 1}"
+        record["module"] = f"CHAI/{['LFA', 'HFA'][seeded.modules.index(record.pop('instrument_module_id'))]}"
         record["executed_obs_unit_id"] = str(record["executed_obs_unit_id"])
         record["file_created_at"] = record["file_created_at"].isoformat()  # type: ignore[union-attr]
         rows.append(record)
@@ -48,11 +48,11 @@ async def test_register_then_register_again_reports_new_then_present(
 ) -> None:
     manifest = _write_jsonl(tmp_path / "night.jsonl", _manifest_rows(seeded, 250))
     env = {"OPSDB_DSN": database_dsn}
-    first = run_cli("register", str(manifest), "--location", "bench/raw", "--batch-size", "100", env=env)
+    first = run_cli("register", str(manifest), "--location", "ccat/source", "--batch-size", "100", env=env)
     assert first.returncode == 0, first.stderr
     assert "250" in first.stdout
     assert await _files(db) == 250
-    again = run_cli("register", str(manifest), "--location", "bench/raw", env=env)
+    again = run_cli("register", str(manifest), "--location", "ccat/source", env=env)
     assert again.returncode == 0, again.stderr
     assert await _files(db) == 250
     row = next(line for line in again.stdout.splitlines() if "250" in line)
@@ -67,12 +67,12 @@ async def test_a_conflicting_line_is_reported_by_line_number_and_exits_1(
     env = {"OPSDB_DSN": database_dsn}
     assert (
         run_cli(
-            "register", str(_write_jsonl(tmp_path / "a.jsonl", rows)), "--location", "bench/raw", env=env
+            "register", str(_write_jsonl(tmp_path / "a.jsonl", rows)), "--location", "ccat/source", env=env
         ).returncode
         == 0
     )
     rows[3]["checksum"] = "f" * 16
-    result = run_cli("register", str(_write_jsonl(tmp_path / "b.jsonl", rows)), "--location", "bench/raw", env=env)
+    result = run_cli("register", str(_write_jsonl(tmp_path / "b.jsonl", rows)), "--location", "ccat/source", env=env)
     assert result.returncode == 1
     assert "Conflicts" in result.stdout and "checksum" in result.stdout
     conflict_row = next(line for line in result.stdout.splitlines() if "checksum" in line and "│" in line)
@@ -85,7 +85,7 @@ async def test_a_conflicting_line_is_reported_by_line_number_and_exits_1(
         (3, {"size_bytes": -1}, "size_bytes"),
         (2, {"checksum": "XYZ"}, "checksum"),
         (4, {"relative_path": "../escape.fits"}, "relative_path"),
-        (1, {"module": "bench/nope"}, "module"),
+        (1, {"module": "CHAI/nope"}, "module"),
     ],
 )
 async def test_a_bad_line_is_named_and_nothing_of_its_batch_is_written(
@@ -94,7 +94,7 @@ async def test_a_bad_line_is_named_and_nothing_of_its_batch_is_written(
     rows = _manifest_rows(seeded, 5)
     rows[line - 1].update(change)
     result = run_cli(
-        "register", str(_write_jsonl(tmp_path / "bad.jsonl", rows)), "--location", "bench/raw",
+        "register", str(_write_jsonl(tmp_path / "bad.jsonl", rows)), "--location", "ccat/source",
         env={"OPSDB_DSN": database_dsn},
     )  # fmt: skip
     assert result.returncode == 2, result.stdout + result.stderr
@@ -105,7 +105,7 @@ async def test_a_bad_line_is_named_and_nothing_of_its_batch_is_written(
 async def test_invalid_json_names_the_line(db: Database, database_dsn: str, seeded: Seeded, tmp_path: Path) -> None:
     manifest = tmp_path / "broken.jsonl"
     manifest.write_text(json.dumps(_manifest_rows(seeded, 1)[0]) + "\n{not json\n")
-    result = run_cli("register", str(manifest), "--location", "bench/raw", env={"OPSDB_DSN": database_dsn})
+    result = run_cli("register", str(manifest), "--location", "ccat/source", env={"OPSDB_DSN": database_dsn})
     assert result.returncode == 2
     assert "line 2" in result.stderr and "invalid JSON" in result.stderr
 
@@ -124,7 +124,7 @@ async def test_a_bad_line_mid_file_keeps_every_earlier_batch_and_says_so(
     else:
         manifest.write_text(text + bad)
     result = run_cli(
-        "register", str(manifest), "--location", "bench/raw", "--batch-size", "5", "--no-progress",
+        "register", str(manifest), "--location", "ccat/source", "--batch-size", "5", "--no-progress",
         env={"OPSDB_DSN": database_dsn},
     )  # fmt: skip
     assert result.returncode == 2, result.stdout + result.stderr
@@ -138,7 +138,7 @@ async def test_nonsense_numbers_are_usage_errors(
     database_dsn: str, seeded: Seeded, tmp_path: Path, option: list[str]
 ) -> None:
     manifest = _write_jsonl(tmp_path / "ok.jsonl", _manifest_rows(seeded, 1))
-    result = run_cli("register", str(manifest), "--location", "bench/raw", *option, env={"OPSDB_DSN": database_dsn})
+    result = run_cli("register", str(manifest), "--location", "ccat/source", *option, env={"OPSDB_DSN": database_dsn})
     assert result.returncode == 2 and "must be at least 1" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -152,7 +152,7 @@ async def test_a_csv_manifest_registers_like_json_lines(
         writer = csv.DictWriter(f, fieldnames=sorted({k for r in rows for k in r}))
         writer.writeheader()
         writer.writerows(rows)
-    result = run_cli("register", str(manifest), "--location", "bench/raw", env={"OPSDB_DSN": database_dsn})
+    result = run_cli("register", str(manifest), "--location", "ccat/source", env={"OPSDB_DSN": database_dsn})
     assert result.returncode == 0, result.stderr
     assert await _files(db) == 20
     async with db.connection() as conn:
@@ -161,20 +161,20 @@ async def test_a_csv_manifest_registers_like_json_lines(
 
 async def test_an_unknown_location_exits_2_naming_it(database_dsn: str, seeded: Seeded, tmp_path: Path) -> None:
     manifest = _write_jsonl(tmp_path / "x.jsonl", _manifest_rows(seeded, 1))
-    result = run_cli("register", str(manifest), "--location", "bench/nowhere", env={"OPSDB_DSN": database_dsn})
+    result = run_cli("register", str(manifest), "--location", "ccat/nowhere", env={"OPSDB_DSN": database_dsn})
     assert result.returncode == 2
-    assert "location not found: bench/nowhere" in result.stderr
+    assert "location not found: ccat/nowhere" in result.stderr
 
 
 async def test_status_counts_registered_copies_per_location(database_dsn: str, seeded: Seeded, tmp_path: Path) -> None:
     env = {"OPSDB_DSN": database_dsn}
     manifest = _write_jsonl(tmp_path / "n.jsonl", _manifest_rows(seeded, 30))
-    assert run_cli("register", str(manifest), "--location", "bench/raw", env=env).returncode == 0
+    assert run_cli("register", str(manifest), "--location", "ccat/source", env=env).returncode == 0
     result = run_cli("status", "--json", env=env)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     copies = [(c["site"], c["location"], c["type"], c["status"], c["n"]) for c in summary["copies"]]
-    assert copies == [("bench", "raw", "raw_data_file", "present", 30)]
+    assert copies == [("ccat", "source", "raw_data_file", "present", 30)]
     backlog = {b["stage"]: b["n"] for b in summary["backlog"]}
     assert backlog["files not yet packaged"] == 30
     assert summary["failed"] == []

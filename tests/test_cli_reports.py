@@ -12,15 +12,9 @@ from tests_support import run_cli
 from opsdb.db import Database
 from opsdb.queries import query
 from opsdb.reports import QUEUES_SQL
-from tests.work_seed import World, add_files, add_package_copy, add_packages, repair, seed_world
+from opsdb.testing import World, add_files, add_package_copy, add_packages, repair
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
 
 
 def _counters_match_a_recount(dsn: str) -> None:

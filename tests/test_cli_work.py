@@ -9,15 +9,9 @@ import pytest
 from tests_support import run_cli
 
 from opsdb.db import Database
-from tests.work_seed import World, add_package_copy, add_packages, seed_world
+from opsdb.testing import World, add_package_copy, add_packages
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-async def world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
 
 
 async def test_list_filters_by_kind_state_site_location_and_age(db: Database, world: World, database_dsn: str) -> None:

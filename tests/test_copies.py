@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from seed import T0, Basics, insert, rejects, seed_basics
 
 from opsdb.db import Database
 from opsdb.errors import (
@@ -25,6 +24,7 @@ from opsdb.schemas.copies import (
     RawDataPackageCopy,
 )
 from opsdb.schemas.enums import CopyType, PhysicalCopyStatus
+from opsdb.testing import T0, World, add_bundle, add_packages, insert, rejects, seed_world
 
 pytestmark = pytest.mark.anyio
 
@@ -35,43 +35,29 @@ S = PhysicalCopyStatus
 class Items:
     """One file, one package and one bundle to make copies of."""
 
-    def __init__(self, basics: Basics, file_id: Any, package_id: int, bundle_id: int) -> None:
+    def __init__(self, basics: World, file_id: Any, package_id: int, bundle_id: int) -> None:
         self.basics, self.file_id, self.package_id, self.bundle_id = basics, file_id, package_id, bundle_id
 
 
 @pytest.fixture
 async def items(db: Database) -> Items:
     async with db.connection() as conn:
-        b = await seed_basics(conn)
+        b = await seed_world(conn, modules=2, running=2)
         file = await insert(
             conn,
             "raw_data_file",
             id=uuid7(),
             instrument_module_id=b.module_id,
-            executed_obs_unit_id=b.executed_obs_unit_id,
+            executed_obs_unit_id=b.running[0],
             name="a.fits",
             relative_path="a.fits",
             size_bytes=1,
             checksum_algorithm="md5",
             checksum=MD5,
         )
-        package = await insert(
-            conn,
-            "raw_data_package",
-            name="pkg",
-            relative_path="pkg.tar",
-            executed_obs_unit_id=b.executed_obs_unit_id,
-            instrument_module_id=b.module_id,
-            origin_location_id=b.ccat_source_location_id,
-        )
-        bundle = await insert(
-            conn,
-            "data_transfer_package",
-            name="dtp",
-            relative_path="dtp.tar",
-            origin_location_id=b.ccat_buffer_location_id,
-        )
-        return Items(b, file["id"], package["id"], bundle["id"])
+        [package] = await add_packages(conn, b, 1)
+        bundle = await add_bundle(conn, b, [], status="pending")
+        return Items(b, file["id"], package, bundle)
 
 
 def copy_input(kind: str, item_id: Any, location_id: int, **extra: Any) -> Any:
@@ -83,12 +69,12 @@ def copy_input(kind: str, item_id: Any, location_id: int, **extra: Any) -> Any:
 async def test_every_copy_type_round_trips_as_its_subtype(db: Database, items: Items) -> None:
     b = items.basics
     async with db.transaction() as uow:
-        file_copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.ccat_source_location_id))
+        file_copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.locations["ccat_source"]))
         package_copy = await uow.copies.create_copy(
-            copy_input("raw_data_package", items.package_id, b.ccat_buffer_location_id, checksum_verified_at=T0)
+            copy_input("raw_data_package", items.package_id, b.locations["ccat_buffer"], checksum_verified_at=T0)
         )
         bundle_copy = await uow.copies.create_copy(
-            copy_input("data_transfer_package", items.bundle_id, b.cologne_buffer_location_id)
+            copy_input("data_transfer_package", items.bundle_id, b.locations["cologne_buffer"])
         )
         assert isinstance(file_copy, RawDataFileCopy) and file_copy.raw_data_file_id == items.file_id
         assert isinstance(package_copy, RawDataPackageCopy) and package_copy.checksum_verified_at == T0
@@ -99,18 +85,18 @@ async def test_every_copy_type_round_trips_as_its_subtype(db: Database, items: I
         for copy in (file_copy, package_copy, bundle_copy):
             assert await uow.copies.get_copy(copy.id) == copy
         assert (
-            await uow.copies.get_copy_at_location(CopyType.RAW_DATA_FILE, items.file_id, b.ccat_source_location_id)
+            await uow.copies.get_copy_at_location(CopyType.RAW_DATA_FILE, items.file_id, b.locations["ccat_source"])
             == file_copy
         )
         assert (
             await uow.copies.get_copy_at_location(
-                CopyType.RAW_DATA_PACKAGE, items.package_id, b.ccat_buffer_location_id
+                CopyType.RAW_DATA_PACKAGE, items.package_id, b.locations["ccat_buffer"]
             )
             == package_copy
         )
         assert (
             await uow.copies.get_copy_at_location(
-                CopyType.DATA_TRANSFER_PACKAGE, items.bundle_id, b.cologne_buffer_location_id
+                CopyType.DATA_TRANSFER_PACKAGE, items.bundle_id, b.locations["cologne_buffer"]
             )
             == bundle_copy
         )
@@ -119,10 +105,10 @@ async def test_every_copy_type_round_trips_as_its_subtype(db: Database, items: I
 async def test_copy_look_up_at_another_location_is_not_found(db: Database, items: Items) -> None:
     b = items.basics
     async with db.transaction() as uow:
-        await uow.copies.create_copy(copy_input("raw_data_package", items.package_id, b.ccat_buffer_location_id))
+        await uow.copies.create_copy(copy_input("raw_data_package", items.package_id, b.locations["ccat_buffer"]))
         with pytest.raises(NotFoundError, match=f"raw_data_package {items.package_id} at location"):
             await uow.copies.get_copy_at_location(
-                CopyType.RAW_DATA_PACKAGE, items.package_id, b.cologne_buffer_location_id
+                CopyType.RAW_DATA_PACKAGE, items.package_id, b.locations["cologne_buffer"]
             )
         with pytest.raises(NotFoundError, match="physical_copy not found"):
             await uow.copies.get_copy(10**9)
@@ -131,13 +117,13 @@ async def test_copy_look_up_at_another_location_is_not_found(db: Database, items
 async def test_listing_filters_by_location_status_and_type(db: Database, items: Items) -> None:
     b = items.basics
     async with db.transaction() as uow:
-        f = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.ccat_source_location_id))
-        p = await uow.copies.create_copy(copy_input("raw_data_package", items.package_id, b.ccat_source_location_id))
+        f = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.locations["ccat_source"]))
+        p = await uow.copies.create_copy(copy_input("raw_data_package", items.package_id, b.locations["ccat_source"]))
         staged = await uow.copies.create_copy(
-            copy_input("raw_data_package", items.package_id, b.cologne_processing_location_id, status="staged")
+            copy_input("raw_data_package", items.package_id, b.locations["cologne_processing"], status="staged")
         )
         assert [c.id for c in await uow.copies.list_copies()] == [f.id, p.id, staged.id]
-        at_source = await uow.copies.list_copies(data_location_id=b.ccat_source_location_id)
+        at_source = await uow.copies.list_copies(data_location_id=b.locations["ccat_source"])
         assert [c.id for c in at_source] == [f.id, p.id]
         assert [c.id for c in await uow.copies.list_copies(status=S.STAGED)] == [staged.id]
         packages = await uow.copies.list_copies(copy_type=CopyType.RAW_DATA_PACKAGE, limit=1)
@@ -156,10 +142,10 @@ async def test_second_copy_of_an_item_at_one_location_is_a_conflict(db: Database
     ]
     for kind, item_id, constraint in cases:
         async with db.transaction() as uow:
-            await uow.copies.create_copy(copy_input(kind, item_id, b.cologne_buffer_location_id))
+            await uow.copies.create_copy(copy_input(kind, item_id, b.locations["cologne_buffer"]))
         with pytest.raises(ConflictError) as err:
             async with db.transaction() as uow:
-                await uow.copies.create_copy(copy_input(kind, item_id, b.cologne_buffer_location_id))
+                await uow.copies.create_copy(copy_input(kind, item_id, b.locations["cologne_buffer"]))
         assert err.value.constraint == constraint
 
 
@@ -167,7 +153,7 @@ async def test_copy_of_unknown_item_or_location_is_an_invalid_reference(db: Data
     b = items.basics
     async with db.transaction() as uow:
         with pytest.raises(InvalidReferenceError) as err:
-            await uow.copies.create_copy(copy_input("raw_data_file", uuid7(), b.ccat_source_location_id))
+            await uow.copies.create_copy(copy_input("raw_data_file", uuid7(), b.locations["ccat_source"]))
         assert err.value.constraint == "physical_copy_raw_data_file_id_fkey"
     async with db.transaction() as uow:
         with pytest.raises(InvalidReferenceError) as err:
@@ -216,7 +202,9 @@ def test_copy_input_of_unknown_type_is_refused() -> None:
 async def test_status_change_happens_only_from_the_expected_status(db: Database, items: Items) -> None:
     b = items.basics
     async with db.transaction() as uow:
-        copy = await uow.copies.create_copy(copy_input("raw_data_package", items.package_id, b.ccat_source_location_id))
+        copy = await uow.copies.create_copy(
+            copy_input("raw_data_package", items.package_id, b.locations["ccat_source"])
+        )
         await set_copy_status(uow.conn, copy.id, S.PRESENT, S.DELETION_SCHEDULED)
         scheduled = await uow.copies.get_copy(copy.id)
         assert isinstance(scheduled, RawDataPackageCopy) and scheduled.status is S.DELETION_SCHEDULED
@@ -242,7 +230,7 @@ def test_the_repository_has_no_second_way_to_change_a_status() -> None:
 async def test_deleted_sets_deleted_at_and_is_final(db: Database, items: Items) -> None:
     b = items.basics
     async with db.transaction() as uow:
-        copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.ccat_source_location_id))
+        copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.locations["ccat_source"]))
         await set_copy_status(uow.conn, copy.id, S.PRESENT, S.DELETION_SCHEDULED)
         # the deleter's path: a claim, then completion (the status needs a claim's columns); the
         # file is in no archived package, so the deletion rule (migration 0016) would refuse it:
@@ -266,7 +254,7 @@ async def test_deleted_sets_deleted_at_and_is_final(db: Database, items: Items) 
 async def test_status_change_to_the_same_status_or_of_a_missing_copy_is_refused(db: Database, items: Items) -> None:
     b = items.basics
     async with db.transaction() as uow:
-        copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.ccat_source_location_id))
+        copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.locations["ccat_source"]))
         with pytest.raises(InvalidTransitionError, match="present -> present"):
             await set_copy_status(uow.conn, copy.id, S.PRESENT, S.PRESENT)
         with pytest.raises(NotFoundError):
@@ -276,7 +264,7 @@ async def test_status_change_to_the_same_status_or_of_a_missing_copy_is_refused(
 async def test_status_needing_a_claim_is_refused_by_the_database(db: Database, items: Items) -> None:
     b = items.basics
     async with db.transaction() as uow:
-        copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.ccat_source_location_id))
+        copy = await uow.copies.create_copy(copy_input("raw_data_file", items.file_id, b.locations["ccat_source"]))
         await set_copy_status(uow.conn, copy.id, S.PRESENT, S.DELETION_SCHEDULED)
         with pytest.raises(CheckViolationError) as err:
             await uow.conn.execute("UPDATE physical_copy SET status = 'deletion_in_progress' WHERE id = $1", copy.id)
@@ -288,7 +276,7 @@ async def test_status_needing_a_claim_is_refused_by_the_database(db: Database, i
 
 async def test_database_refuses_bad_copy_rows(db: Database, items: Items) -> None:
     b = items.basics
-    loc = b.cologne_buffer_location_id
+    loc = b.locations["cologne_buffer"]
     file_copy = {"type": "raw_data_file", "raw_data_file_id": items.file_id, "data_location_id": loc}
     claim = {"claimed_by": "deleter@cologne", "claim_token": uuid7(), "lease_until": T0}
     cases: list[tuple[str, dict[str, Any]]] = [

@@ -15,7 +15,6 @@ import psycopg
 import pytest
 from yoyo import get_backend, read_migrations
 
-from bench.registration_data import seed as seed_registration
 from opsdb import migrate
 from opsdb.config import with_database, yoyo_url
 from opsdb.db import Database
@@ -23,6 +22,7 @@ from opsdb.errors import PrivilegeError
 from opsdb.resources import migrations_dir
 from opsdb.schemas.access import ApiTokenCreate, UserCreate
 from opsdb.schemas.locations import SiteCreate
+from opsdb.testing import seed_registration
 from tests import roles_support
 from tests.roles_support import LoginAs
 
@@ -244,12 +244,12 @@ async def test_rollback_revokes_here_but_keeps_roles_other_databases_use(
 
 
 async def test_writer_registers_files_and_daemons_claim_work(db: Database, login_as: LoginAs) -> None:
-    from bench.registration_data import file_records, seed
     from opsdb import work
     from opsdb.registration import register_files
+    from opsdb.testing import file_records, seed_registration
 
     async with db.connection() as conn:
-        seeded = await seed(conn, modules=1, units=1)
+        seeded = await seed_registration(conn, modules=1, units=1)
     async with await Database.connect(await login_as("opsdb_writer")) as writer:
         report = await register_files(writer, seeded.location, file_records(seeded, 50), batch_size=20)
         assert report.new == 50

@@ -12,8 +12,7 @@ from opsdb import pipeline, work
 from opsdb.db import Connection, Database
 from opsdb.errors import InvalidTransitionError
 from opsdb.schemas.enums import PackageState, PhysicalCopyStatus
-from opsdb.work import WorkKind
-from tests.work_seed import (
+from opsdb.testing import (
     World,
     add_bundle,
     add_bundle_copy,
@@ -22,17 +21,15 @@ from tests.work_seed import (
     add_packages,
     add_route,
     repair,
-    seed_world,
 )
+from opsdb.testing import (
+    build_world as _world,
+)
+from opsdb.work import WorkKind
 
 pytestmark = pytest.mark.anyio
 
 DELETION = WorkKind.PHYSICAL_COPY_DELETION
-
-
-async def _world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
 
 
 async def _archived_package(

@@ -12,6 +12,8 @@ from opsdb import deletion, evidence, pipeline, work
 from opsdb.db import Connection, Database
 from opsdb.errors import ClaimLostError, DeletionRefusedError, InvalidTransitionError, NotFoundError
 from opsdb.schemas.enums import PhysicalCopyStatus
+from opsdb.testing import World, add_bundle, add_bundle_copy, add_files, add_package_copy, add_route, repair
+from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
 from tests.test_deletion import (
     _archived_package,
@@ -20,9 +22,7 @@ from tests.test_deletion import (
     _staged_only,
     _status,
     _transfer,
-    _world,
 )
-from tests.work_seed import World, add_bundle, add_bundle_copy, add_files, add_package_copy, add_route, repair
 
 pytestmark = pytest.mark.anyio
 

@@ -9,15 +9,12 @@ the buffers each call touches are compared before and after.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import psycopg
 import pytest
 
 from bench.deletion import build_history
-from opsdb.config import with_database
 from opsdb.db import Connection, Database
 from opsdb.queries import query
 
@@ -44,20 +41,8 @@ SELECT 'raw_data_file', f.id, $3, 'deleted', now() FROM f
 
 
 @pytest.fixture(scope="module")
-def history_dsn(server_dsn: str, template_db: str) -> Iterator[str]:
-    name = f"opsdb_plans_{os.getpid()}"
-    with psycopg.connect(server_dsn, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    try:
-        yield with_database(server_dsn, name)
-    finally:
-        with psycopg.connect(server_dsn, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="module")
-async def history(history_dsn: str) -> AsyncIterator[tuple[Database, dict[str, Any]]]:
-    db = await Database.connect(history_dsn, min_size=1, max_size=2)
+async def history(module_dsn: str) -> AsyncIterator[tuple[Database, dict[str, Any]]]:
+    db = await Database.connect(module_dsn, min_size=1, max_size=2)
     async with db.connection() as conn:
         world = await build_history(conn, packages=PACKAGES, files=FILES, deleted=0.5, scheduled=0.45)
     try:

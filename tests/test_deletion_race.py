@@ -13,9 +13,9 @@ import pytest
 from opsdb import deletion, evidence, work
 from opsdb.db import Connection, Database
 from opsdb.errors import InvalidTransitionError
+from opsdb.testing import World, add_package_copy, add_packages, repair
+from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
-from tests.test_deletion import _world
-from tests.work_seed import World, add_package_copy, add_packages, repair
 
 pytestmark = pytest.mark.anyio
 

@@ -27,9 +27,9 @@ from opsdb.errors import (
 )
 from opsdb.registration import BatchProgress, register_files
 from opsdb.settings import Settings
+from opsdb.testing import World, add_packages, seed_world
 from opsdb.work import WorkKind
 from tests.cluster_support import Cluster
-from tests.work_seed import World, add_packages, seed_world
 
 pytestmark = pytest.mark.anyio
 

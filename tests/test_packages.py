@@ -9,7 +9,6 @@ from uuid import UUID
 import anyio
 import pytest
 from pydantic import ValidationError
-from seed import T0, Basics, insert, rejects, seed_basics
 
 from opsdb.db import Database, UnitOfWork
 from opsdb.errors import (
@@ -29,6 +28,7 @@ from opsdb.schemas.data import (
     RawDataPackageMetadataUpsert,
 )
 from opsdb.schemas.enums import ChecksumAlgorithm, PackageState, Status
+from opsdb.testing import T0, World, insert, rejects
 
 pytestmark = pytest.mark.anyio
 
@@ -36,21 +36,15 @@ MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
-@pytest.fixture
-async def basics(db: Database) -> Basics:
-    async with db.connection() as conn:
-        return await seed_basics(conn)
-
-
 async def register(
-    uow: UnitOfWork, b: Basics, count: int, *, module_id: int | None = None, run: UUID | None = None, prefix: str = "f"
+    uow: UnitOfWork, b: World, count: int, *, module_id: int | None = None, run: UUID | None = None, prefix: str = "f"
 ) -> list[UUID]:
     ids = []
     for i in range(count):
         created = await uow.files.create_file(
             RawDataFileCreate(
                 instrument_module_id=module_id or b.module_id,
-                executed_obs_unit_id=run or b.executed_obs_unit_id,
+                executed_obs_unit_id=run or b.running[0],
                 name=f"{prefix}{i}.fits",
                 relative_path=f"{prefix}/{i}.fits",
                 size_bytes=10,
@@ -63,36 +57,36 @@ async def register(
     return ids
 
 
-def package_input(b: Basics, name: str = "pkg_1", **changes: Any) -> RawDataPackageCreate:
+def package_input(b: World, name: str = "pkg_1", **changes: Any) -> RawDataPackageCreate:
     data: dict[str, Any] = {
         "name": name,
         "relative_path": f"packages/{name}.tar",
-        "executed_obs_unit_id": b.executed_obs_unit_id,
+        "executed_obs_unit_id": b.running[0],
         "instrument_module_id": b.module_id,
-        "origin_location_id": b.ccat_source_location_id,
+        "origin_location_id": b.locations["ccat_source"],
     }
     data.update(changes)
     return RawDataPackageCreate.model_validate(data)
 
 
-def package_row(b: Basics, **changes: Any) -> dict[str, Any]:
+def package_row(b: World, **changes: Any) -> dict[str, Any]:
     """Column values of a valid raw_data_package row, for raw INSERTs past pydantic."""
     row: dict[str, Any] = {
         "name": f"raw_{uuid7()}",
         "relative_path": "p.tar",
-        "executed_obs_unit_id": b.executed_obs_unit_id,
+        "executed_obs_unit_id": b.running[0],
         "instrument_module_id": b.module_id,
-        "origin_location_id": b.ccat_source_location_id,
+        "origin_location_id": b.locations["ccat_source"],
     }
     row.update(changes)
     return row
 
 
-def bundle_row(b: Basics, **changes: Any) -> dict[str, Any]:
+def bundle_row(b: World, **changes: Any) -> dict[str, Any]:
     row: dict[str, Any] = {
         "name": f"dtp_{uuid7()}",
         "relative_path": "b.tar",
-        "origin_location_id": b.ccat_buffer_location_id,
+        "origin_location_id": b.locations["ccat_buffer"],
     }
     row.update(changes)
     return row
@@ -101,40 +95,42 @@ def bundle_row(b: Basics, **changes: Any) -> dict[str, Any]:
 # -- raw data packages ---------------------------------------------------------------------
 
 
-async def test_package_round_trips_and_lists_by_filters(db: Database, basics: Basics) -> None:
+async def test_package_round_trips_and_lists_by_filters(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
-        lfa = await uow.packages.create_package(package_input(basics, "lfa_1"))
+        lfa = await uow.packages.create_package(package_input(observing_world, "lfa_1"))
         hfa = await uow.packages.create_package(
-            package_input(basics, "hfa_1", instrument_module_id=basics.other_module_id)
+            package_input(observing_world, "hfa_1", instrument_module_id=observing_world.modules[1])
         )
         assert lfa.status is Status.PENDING and lfa.state is PackageState.WAITING and lfa.checksum is None
         assert await uow.packages.get_package(lfa.id) == lfa
         assert await uow.packages.get_package_by_name("hfa_1") == hfa
         assert [p.id for p in await uow.packages.list_packages()] == [lfa.id, hfa.id]
-        assert [p.id for p in await uow.packages.list_packages(instrument_module_id=basics.other_module_id)] == [hfa.id]
+        assert [p.id for p in await uow.packages.list_packages(instrument_module_id=observing_world.modules[1])] == [
+            hfa.id
+        ]
         assert [p.id for p in await uow.packages.list_packages(after_id=lfa.id, limit=5)] == [hfa.id]
-        assert await uow.packages.list_packages(executed_obs_unit_id=basics.other_executed_obs_unit_id) == []
+        assert await uow.packages.list_packages(executed_obs_unit_id=observing_world.running[1]) == []
         assert len(await uow.packages.list_packages(state=PackageState.WAITING, status=Status.PENDING)) == 2
         assert await uow.packages.list_packages(status=Status.COMPLETED) == []
 
 
-async def test_duplicate_package_name_is_a_conflict(db: Database, basics: Basics) -> None:
+async def test_duplicate_package_name_is_a_conflict(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
-        await uow.packages.create_package(package_input(basics))
+        await uow.packages.create_package(package_input(observing_world))
     with pytest.raises(ConflictError) as err:
         async with db.transaction() as uow:
-            await uow.packages.create_package(package_input(basics))
+            await uow.packages.create_package(package_input(observing_world))
     assert err.value.constraint == "raw_data_package_name_key"
 
 
-async def test_package_at_unknown_location_is_an_invalid_reference(db: Database, basics: Basics) -> None:
+async def test_package_at_unknown_location_is_an_invalid_reference(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
         with pytest.raises(InvalidReferenceError) as err:
-            await uow.packages.create_package(package_input(basics, origin_location_id=10**9))
+            await uow.packages.create_package(package_input(observing_world, origin_location_id=10**9))
     assert err.value.constraint == "raw_data_package_origin_location_id_fkey"
 
 
-async def test_missing_package_is_not_found(db: Database, basics: Basics) -> None:
+async def test_missing_package_is_not_found(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
         with pytest.raises(NotFoundError, match="raw_data_package not found: 42"):
             await uow.packages.get_package(42)
@@ -166,46 +162,50 @@ def test_package_input_errors_name_the_field() -> None:
 # -- filing files into a package -----------------------------------------------------------
 
 
-async def test_package_is_created_with_exactly_its_files(db: Database, basics: Basics) -> None:
+async def test_package_is_created_with_exactly_its_files(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
-        files = await register(uow, basics, 4)
-        package = await uow.packages.create_package_with_files(package_input(basics), files[:3])
+        files = await register(uow, observing_world, 4)
+        package = await uow.packages.create_package_with_files(package_input(observing_world), files[:3])
         packaged = await uow.files.list_files(raw_data_package_id=package.id)
         assert [f.id for f in packaged] == sorted(files[:3])
-        waiting = await uow.files.list_unpackaged_files(basics.executed_obs_unit_id, basics.module_id)
+        waiting = await uow.files.list_unpackaged_files(observing_world.running[0], observing_world.module_id)
         assert [f.id for f in waiting] == [files[3]]
 
 
-async def test_filing_an_already_packaged_file_writes_nothing_and_names_it(db: Database, basics: Basics) -> None:
+async def test_filing_an_already_packaged_file_writes_nothing_and_names_it(
+    db: Database, observing_world: World
+) -> None:
     async with db.transaction() as uow:
-        files = await register(uow, basics, 3)
-        first = await uow.packages.create_package_with_files(package_input(basics, "first"), files[:1])
+        files = await register(uow, observing_world, 3)
+        first = await uow.packages.create_package_with_files(package_input(observing_world, "first"), files[:1])
     with pytest.raises(ConflictError, match=f"already packaged: {files[0]}") as err:
         async with db.transaction() as uow:
-            await uow.packages.create_package_with_files(package_input(basics, "second"), files)
+            await uow.packages.create_package_with_files(package_input(observing_world, "second"), files)
     assert str(files[1]) not in str(err.value)
     async with db.transaction() as uow:
         assert [p.id for p in await uow.packages.list_packages()] == [first.id]
-        waiting = await uow.files.list_unpackaged_files(basics.executed_obs_unit_id, basics.module_id)
+        waiting = await uow.files.list_unpackaged_files(observing_world.running[0], observing_world.module_id)
         assert [f.id for f in waiting] == sorted(files[1:])
 
 
-async def test_of_two_concurrent_packagers_sharing_files_the_second_gets_nothing(db: Database, basics: Basics) -> None:
+async def test_of_two_concurrent_packagers_sharing_files_the_second_gets_nothing(
+    db: Database, observing_world: World
+) -> None:
     async with db.transaction() as uow:
-        files = await register(uow, basics, 4)
+        files = await register(uow, observing_world, 4)
     refused: list[ConflictError] = []
 
     async def second() -> None:
         try:
             async with db.transaction() as uow:
-                await uow.packages.create_package_with_files(package_input(basics, "second"), files[2:])
+                await uow.packages.create_package_with_files(package_input(observing_world, "second"), files[2:])
         except ConflictError as exc:
             refused.append(exc)
 
     async with db.connection() as conn, db.connection() as observer:
         first = conn.raw.transaction()
         await first.start()
-        await PackageRepository(conn).create_package_with_files(package_input(basics, "first"), files[:3])
+        await PackageRepository(conn).create_package_with_files(package_input(observing_world, "first"), files[:3])
         with anyio.fail_after(60):  # a guard against hanging, not a timing assertion
             async with anyio.create_task_group() as tg:
                 tg.start_soon(second)
@@ -221,43 +221,43 @@ async def test_of_two_concurrent_packagers_sharing_files_the_second_gets_nothing
         assert (await uow.files.get_file(files[3])).raw_data_package_id is None
 
 
-async def test_filing_files_of_another_execution_or_module_is_refused(db: Database, basics: Basics) -> None:
+async def test_filing_files_of_another_execution_or_module_is_refused(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
-        own = await register(uow, basics, 2)
-        other_run = await register(uow, basics, 1, run=basics.other_executed_obs_unit_id, prefix="run2")
-        other_module = await register(uow, basics, 1, module_id=basics.other_module_id, prefix="hfa")
+        own = await register(uow, observing_world, 2)
+        other_run = await register(uow, observing_world, 1, run=observing_world.running[1], prefix="run2")
+        other_module = await register(uow, observing_world, 1, module_id=observing_world.modules[1], prefix="hfa")
     for foreign in (other_run, other_module):
         with pytest.raises(
             InvalidReferenceError, match=f"another executed obs unit or instrument module: {foreign[0]}"
         ):
             async with db.transaction() as uow:
-                await uow.packages.create_package_with_files(package_input(basics), own + foreign)
+                await uow.packages.create_package_with_files(package_input(observing_world), own + foreign)
     async with db.transaction() as uow:
         assert await uow.packages.list_packages() == []
-        assert len(await uow.files.list_unpackaged_files(basics.executed_obs_unit_id, basics.module_id)) == 2
+        assert len(await uow.files.list_unpackaged_files(observing_world.running[0], observing_world.module_id)) == 2
 
 
-async def test_filing_an_unknown_file_is_refused(db: Database, basics: Basics) -> None:
+async def test_filing_an_unknown_file_is_refused(db: Database, observing_world: World) -> None:
     ghost = uuid7()
     async with db.transaction() as uow:
-        own = await register(uow, basics, 1)
+        own = await register(uow, observing_world, 1)
         with pytest.raises(InvalidReferenceError, match=f"unknown: {ghost}"):
-            await uow.packages.create_package_with_files(package_input(basics), [*own, ghost])
+            await uow.packages.create_package_with_files(package_input(observing_world), [*own, ghost])
         with pytest.raises(InputValidationError, match="file_ids"):
-            await uow.packages.create_package_with_files(package_input(basics), [])
+            await uow.packages.create_package_with_files(package_input(observing_world), [])
         # the refusals rolled back only their own savepoint: the caller's transaction goes on
-        package = await uow.packages.create_package_with_files(package_input(basics), own)
+        package = await uow.packages.create_package_with_files(package_input(observing_world), own)
         assert (await uow.files.get_file(own[0])).raw_data_package_id == package.id
 
 
 async def test_database_refuses_a_file_in_a_package_of_another_execution_or_module(
-    db: Database, basics: Basics
+    db: Database, observing_world: World
 ) -> None:
     async with db.transaction() as uow:
-        package = await uow.packages.create_package(package_input(basics))
-        own = await register(uow, basics, 1)
-        other_run = await register(uow, basics, 1, run=basics.other_executed_obs_unit_id, prefix="run2")
-        other_module = await register(uow, basics, 1, module_id=basics.other_module_id, prefix="hfa")
+        package = await uow.packages.create_package(package_input(observing_world))
+        own = await register(uow, observing_world, 1)
+        other_run = await register(uow, observing_world, 1, run=observing_world.running[1], prefix="run2")
+        other_module = await register(uow, observing_world, 1, module_id=observing_world.modules[1], prefix="hfa")
     async with db.connection() as conn:
         for file_ids in (other_run, other_module):
             with pytest.raises(InvalidReferenceError) as err:
@@ -271,9 +271,9 @@ async def test_database_refuses_a_file_in_a_package_of_another_execution_or_modu
 # -- finishing a build ---------------------------------------------------------------------
 
 
-async def test_finalize_records_size_and_checksum_once(db: Database, basics: Basics) -> None:
+async def test_finalize_records_size_and_checksum_once(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
-        package = await uow.packages.create_package(package_input(basics))
+        package = await uow.packages.create_package(package_input(observing_world))
         done = await uow.packages.finalize_package(package.id, 4096, "sha256", SHA256)
         assert done.status is Status.COMPLETED and done.size_bytes == 4096
         assert done.checksum_algorithm is ChecksumAlgorithm.SHA256 and done.checksum == SHA256
@@ -283,13 +283,13 @@ async def test_finalize_records_size_and_checksum_once(db: Database, basics: Bas
         assert (await uow.packages.get_package(package.id)).size_bytes == 4096
 
 
-async def test_finalize_takes_a_claimed_build_and_releases_the_claim(db: Database, basics: Basics) -> None:
+async def test_finalize_takes_a_claimed_build_and_releases_the_claim(db: Database, observing_world: World) -> None:
     async with db.connection() as conn:
         row = await insert(
             conn,
             "raw_data_package",
             **package_row(
-                basics, status="in_progress", claimed_by="packager@ccat", claim_token=uuid7(), lease_until=T0
+                observing_world, status="in_progress", claimed_by="packager@ccat", claim_token=uuid7(), lease_until=T0
             ),
         )
     async with db.transaction() as uow:
@@ -298,10 +298,10 @@ async def test_finalize_takes_a_claimed_build_and_releases_the_claim(db: Databas
 
 
 async def test_finalize_refuses_a_failed_build_a_bad_checksum_and_a_missing_package(
-    db: Database, basics: Basics
+    db: Database, observing_world: World
 ) -> None:
     async with db.connection() as conn:
-        failed = await insert(conn, "raw_data_package", **package_row(basics, status="failed"))
+        failed = await insert(conn, "raw_data_package", **package_row(observing_world, status="failed"))
     async with db.transaction() as uow:
         with pytest.raises(InvalidTransitionError, match="failed -> completed"):
             await uow.packages.finalize_package(failed["id"], 10, "md5", MD5)
@@ -315,9 +315,9 @@ async def test_finalize_refuses_a_failed_build_a_bad_checksum_and_a_missing_pack
 # -- ObsCore metadata ----------------------------------------------------------------------
 
 
-async def test_metadata_upsert_creates_then_replaces(db: Database, basics: Basics) -> None:
+async def test_metadata_upsert_creates_then_replaces(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
-        package = await uow.packages.create_package(package_input(basics))
+        package = await uow.packages.create_package(package_input(observing_world))
         # every field set, each to a distinct value, so a column mix-up cannot go unseen
         full = RawDataPackageMetadataUpsert(
             obs_id="orion_map_1", obs_collection="CCAT/CHAI", obs_publisher_did="ivo://ccat/raw?1",
@@ -334,7 +334,7 @@ async def test_metadata_upsert_creates_then_replaces(db: Database, basics: Basic
         assert second.created_at == first.created_at
 
 
-async def test_metadata_of_unknown_package_is_refused_or_not_found(db: Database, basics: Basics) -> None:
+async def test_metadata_of_unknown_package_is_refused_or_not_found(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
         with pytest.raises(NotFoundError, match="raw_data_package_metadata"):
             await uow.packages.get_metadata(10**9)
@@ -363,9 +363,9 @@ def test_metadata_input_errors_name_the_field(changes: dict[str, Any], field: st
     assert [e["loc"][0] for e in err.value.errors()] == [field]
 
 
-async def test_database_refuses_out_of_range_metadata(db: Database, basics: Basics) -> None:
+async def test_database_refuses_out_of_range_metadata(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
-        package = await uow.packages.create_package(package_input(basics))
+        package = await uow.packages.create_package(package_input(observing_world))
     table, pid = "raw_data_package_metadata", package.id
     cases: dict[str, dict[str, Any]] = {
         "raw_data_package_metadata_calib_level_range": {"calib_level": 5},
@@ -388,7 +388,7 @@ async def test_database_refuses_out_of_range_metadata(db: Database, basics: Basi
 # -- the package tables' CHECK constraints -------------------------------------------------
 
 
-async def test_database_refuses_bad_package_rows(db: Database, basics: Basics) -> None:
+async def test_database_refuses_bad_package_rows(db: Database, observing_world: World) -> None:
     token = {"claimed_by": "w", "claim_token": uuid7(), "lease_until": T0}
     cases: dict[str, dict[str, Any]] = {
         "raw_data_package_name_nonempty": {"name": ""},
@@ -404,20 +404,22 @@ async def test_database_refuses_bad_package_rows(db: Database, basics: Basics) -
     }
     async with db.connection() as conn:
         for constraint, values in cases.items():
-            await rejects(conn, CheckViolationError, constraint, "raw_data_package", **package_row(basics, **values))
+            await rejects(
+                conn, CheckViolationError, constraint, "raw_data_package", **package_row(observing_world, **values)
+            )
         await rejects(
             conn,
             CheckViolationError,
             "raw_data_package_checksum_valid",
             "raw_data_package",
-            **package_row(basics, checksum_algorithm="md5", checksum=SHA256),
+            **package_row(observing_world, checksum_algorithm="md5", checksum=SHA256),
         )
-        done = package_row(basics, status="completed", size_bytes=1, checksum_algorithm="md5", checksum=MD5)
+        done = package_row(observing_world, status="completed", size_bytes=1, checksum_algorithm="md5", checksum=MD5)
         await insert(conn, "raw_data_package", **done)
-        await insert(conn, "raw_data_package", **package_row(basics, status="in_progress", **token))
+        await insert(conn, "raw_data_package", **package_row(observing_world, status="in_progress", **token))
 
 
-async def test_database_refuses_bad_data_transfer_package_rows(db: Database, basics: Basics) -> None:
+async def test_database_refuses_bad_data_transfer_package_rows(db: Database, observing_world: World) -> None:
     cases: dict[str, dict[str, Any]] = {
         "data_transfer_package_name_nonempty": {"name": ""},
         "data_transfer_package_relative_path_valid": {"relative_path": "/abs.tar"},
@@ -432,27 +434,29 @@ async def test_database_refuses_bad_data_transfer_package_rows(db: Database, bas
     async with db.connection() as conn:
         for constraint, values in cases.items():
             await rejects(
-                conn, CheckViolationError, constraint, "data_transfer_package", **bundle_row(basics, **values)
+                conn, CheckViolationError, constraint, "data_transfer_package", **bundle_row(observing_world, **values)
             )
-        done = bundle_row(basics, status="completed", size_bytes=0, checksum_algorithm="sha256", checksum=SHA256)
+        done = bundle_row(
+            observing_world, status="completed", size_bytes=0, checksum_algorithm="sha256", checksum=SHA256
+        )
         await insert(conn, "data_transfer_package", **done)
 
 
 # -- data transfer packages ----------------------------------------------------------------
 
 
-async def test_data_transfer_package_round_trips_and_lists(db: Database, basics: Basics) -> None:
+async def test_data_transfer_package_round_trips_and_lists(db: Database, observing_world: World) -> None:
     async with db.transaction() as uow:
         bundle = await uow.packages.create_transfer_package(
             DataTransferPackageCreate(
                 name="ccat_20261101_001", relative_path="bundles/ccat_20261101_001.tar",
-                origin_location_id=basics.ccat_buffer_location_id,
+                origin_location_id=observing_world.locations["ccat_buffer"],
             )
         )  # fmt: skip
         built = await uow.packages.create_transfer_package(
             DataTransferPackageCreate(
                 name="ccat_20261101_002", relative_path="bundles/ccat_20261101_002.tar",
-                origin_location_id=basics.cologne_buffer_location_id, size_bytes=7,
+                origin_location_id=observing_world.locations["cologne_buffer"], size_bytes=7,
                 checksum_algorithm=ChecksumAlgorithm.SHA256, checksum=SHA256, max_attempts=2,
             )
         )  # fmt: skip
@@ -460,7 +464,9 @@ async def test_data_transfer_package_round_trips_and_lists(db: Database, basics:
         assert await uow.packages.get_transfer_package(bundle.id) == bundle
         assert await uow.packages.get_transfer_package_by_name("ccat_20261101_002") == built
         assert [b.id for b in await uow.packages.list_transfer_packages()] == [bundle.id, built.id]
-        by_origin = await uow.packages.list_transfer_packages(origin_location_id=basics.cologne_buffer_location_id)
+        by_origin = await uow.packages.list_transfer_packages(
+            origin_location_id=observing_world.locations["cologne_buffer"]
+        )
         assert [b.id for b in by_origin] == [built.id]
         assert [b.id for b in await uow.packages.list_transfer_packages(after_id=bundle.id)] == [built.id]
         assert await uow.packages.list_transfer_packages(status=Status.FAILED) == []

@@ -9,9 +9,7 @@ from opsdb import pipeline, work
 from opsdb.db import Database
 from opsdb.errors import InvalidTransitionError
 from opsdb.schemas.enums import PackageState
-from opsdb.work import WorkKind
-from tests.work_seed import (
-    World,
+from opsdb.testing import (
     add_bundle,
     add_execution,
     add_files,
@@ -19,21 +17,17 @@ from tests.work_seed import (
     add_package_copy,
     add_packages,
     add_route,
-    seed_world,
+    build_world,
 )
+from opsdb.work import WorkKind
 
 pytestmark = pytest.mark.anyio
 
 CHECKSUM = {"size_bytes": 10, "checksum": "c" * 64, "checksum_algorithm": "sha256"}
 
 
-async def _world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
-
-
 async def test_unpackaged_files_are_grouped_once_the_execution_finished(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     async with db.connection() as conn:
         await add_files(conn, world, 5, size=100)
         running = await add_execution(conn, world.obs_unit_id, finished=False)
@@ -45,7 +39,7 @@ async def test_unpackaged_files_are_grouped_once_the_execution_finished(db: Data
 
 
 async def test_package_creation_assigns_the_files_with_a_pending_build(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     async with db.connection() as conn:
         files = await add_files(conn, world, 5, size=100)
         created = await pipeline.create_raw_data_package(
@@ -70,7 +64,7 @@ async def test_package_creation_assigns_the_files_with_a_pending_build(db: Datab
 
 
 async def test_racing_packagers_never_put_a_file_in_two_packages(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     async with db.connection() as conn:
         await add_files(conn, world, 200)
     results: list[pipeline.CreatedPackage | None] = []
@@ -99,7 +93,7 @@ async def test_racing_packagers_never_put_a_file_in_two_packages(db: Database) -
 
 
 async def test_no_package_for_a_running_execution(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     async with db.connection() as conn:
         running = await add_execution(conn, world.obs_unit_id, finished=False)
         await add_files(conn, world, 2, execution_id=running)
@@ -115,7 +109,7 @@ async def test_no_package_for_a_running_execution(db: Database) -> None:
 
 
 async def test_finished_build_records_the_copy_at_the_buffer(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     async with db.connection() as conn:
         (package,) = await add_packages(conn, world, 1)
         (c,) = await work.claim(conn, WorkKind.RAW_DATA_PACKAGE_BUILD, "builder")
@@ -129,7 +123,7 @@ async def test_finished_build_records_the_copy_at_the_buffer(db: Database) -> No
 
 
 async def test_bundling_is_all_or_nothing(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     async with db.connection() as conn:
         good = await add_packages(conn, world, 2, status="completed", name="good")
         (unbuilt,) = await add_packages(conn, world, 1, status="pending", name="unbuilt")
@@ -163,7 +157,7 @@ async def test_bundling_is_all_or_nothing(db: Database) -> None:
 
 
 async def test_direct_and_relay_routes_resolve_to_destination_buffers(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     s, loc = world.sites, world.locations
     async with db.connection() as conn:
         await add_route(conn, "ccat_to_cologne", s["ccat"], s["cologne"])
@@ -190,7 +184,7 @@ async def test_direct_and_relay_routes_resolve_to_destination_buffers(db: Databa
 
 
 async def test_route_priority_active_flags_and_custom_overrides(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     s, loc = world.sites, world.locations
     async with db.connection() as conn:
         fast = await add_location(conn, s["cologne"], "fast", "buffer", priority=5)
@@ -216,7 +210,7 @@ async def test_route_priority_active_flags_and_custom_overrides(db: Database) ->
 
 
 async def test_racing_managers_create_each_transfer_once(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     s = world.sites
     async with db.connection() as conn:
         await add_route(conn, "ccat_to_cologne", s["ccat"], s["cologne"])
@@ -240,7 +234,7 @@ async def test_racing_managers_create_each_transfer_once(db: Database) -> None:
 
 
 async def test_archive_transfer_archives_the_package_with_a_verified_copy(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     loc = world.locations
     async with db.connection() as conn:
         (package,) = await add_packages(conn, world, 1, status="completed", state="transferring")
@@ -265,7 +259,7 @@ async def test_archive_transfer_archives_the_package_with_a_verified_copy(db: Da
 
 
 async def test_archiving_a_failed_package_is_refused_and_nothing_is_written(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     loc = world.locations
     async with db.connection() as conn:
         (package,) = await add_packages(conn, world, 1, status="completed", state="transferring")
@@ -284,7 +278,7 @@ async def test_archiving_a_failed_package_is_refused_and_nothing_is_written(db: 
 
 
 async def test_staging_request_stages_from_the_archive(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     loc = world.locations
     async with db.connection() as conn:
         packages = await add_packages(conn, world, 2, status="completed", state="archived")
@@ -309,7 +303,7 @@ async def test_staging_request_stages_from_the_archive(db: Database) -> None:
 
 
 async def test_guarded_package_state_change(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     async with db.connection() as conn:
         (package,) = await add_packages(conn, world, 1)
         await pipeline.set_package_state(conn, package, PackageState.WAITING, PackageState.TRANSFERRING)
@@ -320,7 +314,7 @@ async def test_guarded_package_state_change(db: Database) -> None:
 
 
 async def test_finished_transfers_are_listed_for_unpacking_at_their_destination(db: Database) -> None:
-    world = await _world(db)
+    world = await build_world(db)
     loc = world.locations
     async with db.connection() as conn:
         await add_route(conn, "ccat_to_cologne", world.sites["ccat"], world.sites["cologne"])

@@ -28,10 +28,10 @@ from opsdb.config import with_database
 from opsdb.db import Database, is_pooled
 from opsdb.errors import ConfigurationError, DeployLockTimeoutError
 from opsdb.registration import register_files
+from opsdb.testing import add_packages, build_world, seed_world
 from opsdb.work import WorkKind
 from tests.cluster_support import Cluster, free_port
 from tests.tests_support import run_cli
-from tests.work_seed import World, add_packages, seed_world
 
 pytestmark = pytest.mark.anyio
 
@@ -95,11 +95,6 @@ async def pooled(pooled_dsn: str) -> AsyncIterator[Database]:
         await db.close()
 
 
-async def _world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
-
-
 async def test_the_pooler_is_detected_and_a_direct_connection_is_not(pooled_dsn: str, own_dsn: str) -> None:
     assert await is_pooled(pooled_dsn)
     assert not await is_pooled(own_dsn)
@@ -109,7 +104,7 @@ async def test_the_pooler_is_detected_and_a_direct_connection_is_not(pooled_dsn:
 
 async def test_concurrent_claim_rounds_all_succeed_through_the_pooler(pooled: Database) -> None:
     assert pooled.pooled
-    world = await _world(pooled)
+    world = await build_world(pooled)
     async with pooled.connection() as conn:
         await add_packages(conn, world, 60)
     claimed: list[int] = []
@@ -130,7 +125,7 @@ async def test_concurrent_claim_rounds_all_succeed_through_the_pooler(pooled: Da
 
 
 async def test_concurrent_registrations_and_resends_work_through_the_pooler(pooled: Database) -> None:
-    world = await _world(pooled)
+    world = await build_world(pooled)
     location = world.locations["ccat_source"]
 
     def files(run: int) -> list[dict[str, object]]:

@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 
 from bench.scale_data import FILES_PER_GROUP, MODULES, InFlight, Layout, execution_uuid, file_uuid, populate
-from opsdb.config import with_database
 from opsdb.db import Connection, Database
 from opsdb.queries import query, query_for
 from opsdb.work import WorkKind, kind_sql
@@ -43,20 +41,8 @@ class Plans:
 
 
 @pytest.fixture(scope="module")
-def scale_dsn(server_dsn: str, template_db: str) -> Iterator[str]:
-    name = f"opsdb_plans_{os.getpid()}"
-    with psycopg.connect(server_dsn, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    try:
-        yield with_database(server_dsn, name)
-    finally:
-        with psycopg.connect(server_dsn, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="module")
-async def plans(scale_dsn: str) -> AsyncIterator[Plans]:
-    database = await Database.connect(scale_dsn, min_size=1, max_size=2)
+async def plans(module_dsn: str) -> AsyncIterator[Plans]:
+    database = await Database.connect(module_dsn, min_size=1, max_size=2)
     try:
         async with database.connection() as conn:
             layout = await populate(conn, FILES, TAIL)

@@ -11,10 +11,10 @@ import anyio
 import asyncpg
 import pytest
 
-from bench.registration_data import Seeded, seed
 from opsdb.db import Database
 from opsdb.errors import InvalidReferenceError
 from opsdb.ids import uuid7
+from opsdb.testing import Seeded, seed_registration
 
 pytestmark = pytest.mark.anyio
 
@@ -42,7 +42,7 @@ SELECT (SELECT count(*) FROM raw_data_file f
 @pytest.fixture
 async def seeded(db: Database) -> Seeded:
     async with db.connection() as conn:
-        return await seed(conn, modules=2, units=4)
+        return await seed_registration(conn, modules=2, units=4)
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ async def test_removing_under_repeatable_read_is_refused(db: Database, seeded: S
         with pytest.raises(asyncpg.ObjectNotInPrerequisiteStateError, match="READ COMMITTED"):
             async with conn.raw.transaction(isolation="repeatable_read"):
                 await conn.raw.execute("DELETE FROM executed_obs_unit WHERE id = $1", seeded.units[3])
-        assert await conn.fetchval("SELECT count(*) FROM executed_obs_unit") == 4
+        assert await conn.fetchval("SELECT count(*) FROM executed_obs_unit WHERE id = $1", seeded.units[3]) == 1
 
 
 # concurrency: two sessions, each order ------------------------------------------------------

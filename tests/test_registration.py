@@ -12,11 +12,11 @@ import anyio
 import asyncpg
 import pytest
 
-from bench.registration_data import Seeded, file_records, seed
 from opsdb.db import Database
 from opsdb.errors import InputValidationError, NotFoundError
 from opsdb.ids import file_id
 from opsdb.registration import BatchProgress, register_files
+from opsdb.testing import Seeded, file_records, seed_registration
 
 pytestmark = pytest.mark.anyio
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def seeded(db: Database) -> Seeded:
     async with db.connection() as conn:
-        return await seed(conn, modules=3, units=3)
+        return await seed_registration(conn, modules=3, units=3)
 
 
 async def _counts(db: Database) -> tuple[int, int]:

@@ -18,8 +18,8 @@ from opsdb.config import with_database
 from opsdb.db import Database, is_replica_safe
 from opsdb.errors import ConnectionLostError, OpsdbError
 from opsdb.settings import Settings
+from opsdb.testing import seed_world
 from tests.cluster_support import Cluster, free_port
-from tests.work_seed import seed_world
 
 pytestmark = pytest.mark.anyio
 

@@ -15,7 +15,7 @@ import pytest
 from opsdb.config import with_database
 from opsdb.db import Database
 from opsdb.simulate import SimulationConfig, check_invariants, run_simulation
-from tests.work_seed import add_files, add_package_copy, add_packages, repair, seed_world
+from opsdb.testing import add_files, add_package_copy, add_packages, repair, seed_world
 
 EXECUTIONS, FILES = 3, 240
 

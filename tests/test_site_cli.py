@@ -12,7 +12,7 @@ from opsdb.db import Database
 from opsdb.ids import uuid7
 from opsdb.registration import register_files
 from opsdb.site import SiteClient, Spool
-from tests.seed import T0, seed_basics
+from opsdb.testing import T0, World
 from tests.test_site_spool import _dead_dsn, files
 from tests.tests_support import run_cli
 
@@ -20,20 +20,20 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_status_shows_the_backlog_replay_applies_it_and_conflicts_are_listed(
-    db: Database, database_dsn: str, tmp_path: Path
+    db: Database, database_dsn: str, tmp_path: Path, observing_world: World
 ) -> None:
-    async with db.connection() as conn:
-        basics = await seed_basics(conn)
     path = tmp_path / "spool.sqlite"
     spool = Spool(path)
-    execution = basics.executed_obs_unit_id
+    execution = observing_world.running[0]
     async with SiteClient(spool, _dead_dsn()) as site:
-        await site.register_files(basics.ccat_source_location_id, files(basics, execution, 30))
-        await site.start_execution({"id": uuid7(), "obs_unit_id": basics.obs_unit_id, "start_time": T0})
+        await site.register_files(observing_world.locations["ccat_source"], files(observing_world, execution, 30))
+        await site.start_execution({"id": uuid7(), "obs_unit_id": observing_world.obs_unit_id, "start_time": T0})
         await site.finish_execution(execution, {"status": "completed", "end_time": T0 + timedelta(hours=1)})
     spool.close()
     async with db.connection() as conn:  # registered meanwhile with another checksum
-        await register_files(conn, basics.ccat_source_location_id, [files(basics, execution, 30, checksum="ff")[4]])
+        await register_files(
+            conn, observing_world.locations["ccat_source"], [files(observing_world, execution, 30, checksum="ff")[4]]
+        )
     env = {"OPSDB_SPOOL": str(path)}
 
     status = run_cli("spool", "status", "--json", env=env)

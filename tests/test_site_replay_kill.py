@@ -20,7 +20,7 @@ from opsdb.db import Database
 from opsdb.ids import file_id, uuid7
 from opsdb.registration import register_files
 from opsdb.site import SiteClient, Spool
-from tests.seed import T0, Basics, seed_basics
+from opsdb.testing import T0, World
 from tests.test_site_spool import _dead_dsn, files
 
 pytestmark = pytest.mark.anyio
@@ -63,12 +63,12 @@ async def _wait_for_replay_start(spool: Spool, process: subprocess.Popen[bytes],
         await anyio.sleep(0.02)
 
 
-async def _spool_night(site: SiteClient, basics: Basics, executions: list[UUID], per_execution: int) -> None:
+async def _spool_night(site: SiteClient, observing_world: World, executions: list[UUID], per_execution: int) -> None:
     for execution in executions:
-        await site.start_execution({"id": execution, "obs_unit_id": basics.obs_unit_id, "start_time": T0})
-        records = files(basics, execution, per_execution)
+        await site.start_execution({"id": execution, "obs_unit_id": observing_world.obs_unit_id, "start_time": T0})
+        records = files(observing_world, execution, per_execution)
         for first in range(0, per_execution, 60):
-            await site.register_files(basics.ccat_source_location_id, records[first : first + 60])
+            await site.register_files(observing_world.locations["ccat_source"], records[first : first + 60])
         await site.finish_execution(
             execution, {"status": "completed", "end_time": T0 + timedelta(hours=1), "notes": "done"}
         )
@@ -76,28 +76,26 @@ async def _spool_night(site: SiteClient, basics: Basics, executions: list[UUID],
 
 @pytest.mark.slow
 async def test_replay_killed_at_random_points_applies_exactly_what_was_spooled(
-    db: Database, database_dsn: str, tmp_path: Path
+    db: Database, database_dsn: str, tmp_path: Path, observing_world: World
 ) -> None:
-    async with db.connection() as conn:
-        basics = await seed_basics(conn)
     path = tmp_path / "spool.sqlite"
     spool = Spool(path)
     rng = random.Random(15)
     first_night = [uuid7() for _ in range(16)]
     async with SiteClient(spool, _dead_dsn()) as site:
-        await _spool_night(site, basics, first_night, 600)
+        await _spool_night(site, observing_world, first_night, 600)
         await site.start_execution({"obs_unit_id": 999_999, "start_time": T0})  # refused at replay
     # Cologne started one of the executions too (the same start) and registered one of its files
     # meanwhile, with another checksum
-    clash = files(basics, first_night[2], 600, checksum="ee")[17]
+    clash = files(observing_world, first_night[2], 600, checksum="ee")[17]
     async with db.connection() as conn:
         await conn.execute(
             "INSERT INTO executed_obs_unit (id, obs_unit_id, start_time) VALUES ($1, $2, $3)",
             first_night[2],
-            basics.obs_unit_id,
+            observing_world.obs_unit_id,
             T0,
         )
-        await register_files(conn, basics.ccat_source_location_id, [clash])
+        await register_files(conn, observing_world.locations["ccat_source"], [clash])
 
     kills = 0
     mid_replay = 0  # kills that found work left before and after
@@ -112,7 +110,7 @@ async def test_replay_killed_at_random_points_applies_exactly_what_was_spooled(
             # new writes arrive between kills (and whenever a replay got through everything)
             more = [uuid7() for _ in range(8)]
             async with SiteClient(spool, _dead_dsn()) as site:
-                await _spool_night(site, basics, more, 150)
+                await _spool_night(site, observing_world, more, 150)
             later += more
             continue
         runs += 1

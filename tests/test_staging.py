@@ -6,51 +6,42 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from seed import T0, Basics, insert, rejects, seed_basics
 
 from opsdb.db import Database
 from opsdb.errors import CheckViolationError, InvalidReferenceError, NotFoundError
 from opsdb.ids import uuid7
 from opsdb.schemas.enums import Status
 from opsdb.schemas.transfers import StagingJobCreate
+from opsdb.testing import T0, World, add_packages, insert, rejects, seed_world
 
 pytestmark = pytest.mark.anyio
 
 
-class World:
-    def __init__(self, basics: Basics, package_ids: list[int]) -> None:
+class Staged:
+    """The one test world plus what these tests add to it."""
+
+    def __init__(self, basics: World, package_ids: list[int]) -> None:
         self.b, self.package_ids = basics, package_ids
 
 
 @pytest.fixture
-async def world(db: Database) -> World:
+async def world(db: Database) -> Staged:
     async with db.connection() as conn:
-        b = await seed_basics(conn)
-        packages = [
-            await insert(
-                conn,
-                "raw_data_package",
-                name=f"pkg_{i}",
-                relative_path=f"pkg_{i}.tar",
-                executed_obs_unit_id=b.executed_obs_unit_id,
-                instrument_module_id=b.module_id,
-                origin_location_id=b.ccat_source_location_id,
-            )
-            for i in range(3)
-        ]
-        return World(b, [p["id"] for p in packages])
+        b = await seed_world(conn, modules=2, running=2)
+        packages = await add_packages(conn, b, 3)
+        return Staged(b, packages)
 
 
-def job_input(w: World, package_ids: list[int], **changes: Any) -> StagingJobCreate:
+def job_input(w: Staged, package_ids: list[int], **changes: Any) -> StagingJobCreate:
     data: dict[str, Any] = {
         "user_account_id": w.b.user_id,
-        "destination_location_id": w.b.cologne_processing_location_id,
+        "destination_location_id": w.b.locations["cologne_processing"],
         "raw_data_package_ids": package_ids,
     }
     return StagingJobCreate.model_validate(data | changes)
 
 
-async def test_job_is_created_and_read_back_with_its_packages(db: Database, world: World) -> None:
+async def test_job_is_created_and_read_back_with_its_packages(db: Database, world: Staged) -> None:
     wanted = [world.package_ids[2], world.package_ids[0]]
     async with db.transaction() as uow:
         created = await uow.staging.create_job(job_input(world, wanted, retention_until=T0, max_attempts=2))
@@ -62,7 +53,7 @@ async def test_job_is_created_and_read_back_with_its_packages(db: Database, worl
             await uow.staging.get_job(10**9)
 
 
-async def test_job_with_an_unknown_package_leaves_nothing_behind(db: Database, world: World) -> None:
+async def test_job_with_an_unknown_package_leaves_nothing_behind(db: Database, world: Staged) -> None:
     async with db.transaction() as uow:
         with pytest.raises(InvalidReferenceError) as err:
             await uow.staging.create_job(job_input(world, [world.package_ids[0], 10**9]))
@@ -73,14 +64,14 @@ async def test_job_with_an_unknown_package_leaves_nothing_behind(db: Database, w
         assert kept.raw_data_package_ids == world.package_ids[:1]
 
 
-async def test_job_for_an_unknown_user_is_an_invalid_reference(db: Database, world: World) -> None:
+async def test_job_for_an_unknown_user_is_an_invalid_reference(db: Database, world: Staged) -> None:
     async with db.transaction() as uow:
         with pytest.raises(InvalidReferenceError) as err:
             await uow.staging.create_job(job_input(world, world.package_ids, user_account_id=10**9))
     assert err.value.constraint == "staging_job_user_account_id_fkey"
 
 
-async def test_jobs_list_by_user_and_status(db: Database, world: World) -> None:
+async def test_jobs_list_by_user_and_status(db: Database, world: Staged) -> None:
     async with db.connection() as conn:
         other_user = (await insert(conn, "user_account", username="other"))["id"]
     async with db.transaction() as uow:
@@ -111,8 +102,8 @@ def test_job_input_errors_name_the_field(changes: dict[str, Any], field: str) ->
     assert [e["loc"][0] for e in err.value.errors()] == [field]
 
 
-async def test_database_refuses_bad_staging_job_rows(db: Database, world: World) -> None:
-    row = {"user_account_id": world.b.user_id, "destination_location_id": world.b.cologne_processing_location_id}
+async def test_database_refuses_bad_staging_job_rows(db: Database, world: Staged) -> None:
+    row = {"user_account_id": world.b.user_id, "destination_location_id": world.b.locations["cologne_processing"]}
     cases: list[tuple[str, dict[str, Any]]] = [
         ("staging_job_status_valid", {"status": "staged"}),
         ("staging_job_attempts_nonnegative", {"attempts": -1}),

@@ -4,7 +4,7 @@ allows it (refused ones change nothing). History of the changes: tests/test_audi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from itertools import count
 
@@ -13,9 +13,9 @@ import pytest
 from opsdb.db import Connection, Database
 from opsdb.errors import InvalidTransitionError
 from opsdb.states import INITIAL, MACHINE_COLUMNS, TRANSITIONS, Machine
+from opsdb.testing import World, add_execution, repair
 from tests import roles_support
 from tests.roles_support import LoginAs
-from tests.work_seed import World, add_execution, repair, seed_world
 
 pytestmark = pytest.mark.anyio
 login_as = roles_support.login_as  # the fixture
@@ -172,12 +172,6 @@ COLUMNS = [
     ),
 ]
 assert {(c.table, c.column) for c in COLUMNS} == set(MACHINE_COLUMNS)
-
-
-@pytest.fixture
-async def world(db: Database) -> AsyncIterator[World]:
-    async with db.connection() as conn:
-        yield await seed_world(conn)
 
 
 @pytest.mark.parametrize("role", ["owner", "writer"])

@@ -11,18 +11,14 @@ from opsdb import work
 from opsdb.db import Database
 from opsdb.errors import ClaimLostError, InputValidationError, InvalidTransitionError, NotFoundError
 from opsdb.queries import query
+from opsdb.testing import World, add_bundle, add_packages
+from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
-from tests.work_seed import World, add_bundle, add_packages, seed_world
 
 pytestmark = pytest.mark.anyio
 
 BUILD = WorkKind.RAW_DATA_PACKAGE_BUILD
 CHECKSUM = {"size_bytes": 10, "checksum": "c" * 64, "checksum_algorithm": "sha256"}
-
-
-async def _world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
 
 
 async def _expire_leases(db: Database, table: str, prefix: str = "") -> None:

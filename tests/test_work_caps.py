@@ -12,8 +12,9 @@ import pytest
 from opsdb import work
 from opsdb.db import Database
 from opsdb.errors import InputValidationError, NotFoundError, OpsdbError
+from opsdb.testing import World, add_bundle, add_packages, add_route, add_transfer
+from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
-from tests.work_seed import World, add_bundle, add_packages, add_route, seed_world
 
 pytestmark = pytest.mark.anyio
 
@@ -25,11 +26,6 @@ RUNNING_PER_LOCATION = """
 SELECT origin_location_id, count(*) AS n FROM raw_data_package
 WHERE status = 'in_progress' GROUP BY origin_location_id
 """
-
-
-async def _world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
 
 
 async def test_location_cap_limits_items_in_progress(db: Database) -> None:
@@ -92,16 +88,7 @@ async def _transfers(db: Database, world: World, sizes: list[int]) -> tuple[int,
             (package,) = await add_packages(conn, world, 1, status="completed", name=f"p{n}")
             bundle = await add_bundle(conn, world, [package], name=f"dtp{n}")
             await conn.execute("UPDATE data_transfer_package SET size_bytes = $2 WHERE id = $1", bundle, size)
-            transfers.append(
-                await conn.fetchval(
-                    "INSERT INTO data_transfer (data_transfer_package_id, data_transfer_route_id, origin_location_id, "
-                    "destination_location_id) VALUES ($1, $2, $3, $4) RETURNING id",
-                    bundle,
-                    route,
-                    world.locations["ccat_buffer"],
-                    world.locations["cologne_buffer"],
-                )
-            )
+            transfers.append(await add_transfer(conn, world, bundle, route))
     return route, transfers
 
 

@@ -15,8 +15,8 @@ import pytest
 from opsdb import work
 from opsdb.db import Connection, Database
 from opsdb.errors import ClaimLostError, InputValidationError
+from opsdb.testing import World, add_bundle, add_packages, add_route, add_transfer, seed_world
 from opsdb.work import WorkKind
-from tests.work_seed import World, add_bundle, add_packages, add_route, seed_world
 
 pytestmark = pytest.mark.anyio
 
@@ -29,14 +29,7 @@ async def _transfer(conn: Connection) -> tuple[World, int]:
     packages = await add_packages(conn, world, 1, status="completed")
     bundle = await add_bundle(conn, world, packages)
     route = await add_route(conn, "ccat_to_cologne", world.sites["ccat"], world.sites["cologne"])
-    transfer = await conn.fetchval(
-        "INSERT INTO data_transfer (data_transfer_package_id, data_transfer_route_id, origin_location_id, "
-        "destination_location_id) VALUES ($1, $2, $3, $4) RETURNING id",
-        bundle,
-        route,
-        world.locations["ccat_buffer"],
-        world.locations["cologne_buffer"],
-    )
+    transfer = await add_transfer(conn, world, bundle, route)
     return world, transfer
 
 

@@ -16,8 +16,8 @@ import pytest
 from opsdb import lease, work
 from opsdb.db import Connection, Database
 from opsdb.errors import ClaimLostError
+from opsdb.testing import add_packages, seed_world
 from opsdb.work import WorkKind
-from tests.work_seed import add_packages, seed_world
 
 pytestmark = pytest.mark.anyio
 

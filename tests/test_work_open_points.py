@@ -8,8 +8,8 @@ import pytest
 
 from opsdb import work
 from opsdb.db import Database
+from opsdb.testing import add_packages, seed_world
 from opsdb.work import WorkKind
-from tests.work_seed import add_packages, seed_world
 
 pytestmark = pytest.mark.anyio
 

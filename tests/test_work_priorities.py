@@ -11,18 +11,14 @@ import pytest
 from opsdb import work
 from opsdb.db import Database
 from opsdb.errors import InputValidationError, InvalidTransitionError, NotFoundError
+from opsdb.testing import add_bundle, add_packages, add_route
+from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
-from tests.work_seed import World, add_bundle, add_packages, add_route, seed_world
 
 pytestmark = pytest.mark.anyio
 
 BUILD = WorkKind.RAW_DATA_PACKAGE_BUILD
 CHECKSUM = {"size_bytes": 10, "checksum": "c" * 64, "checksum_algorithm": "sha256"}
-
-
-async def _world(db: Database) -> World:
-    async with db.connection() as conn:
-        return await seed_world(conn)
 
 
 async def test_creation_sets_priority_from_program_location_and_route(db: Database) -> None:

@@ -19,9 +19,9 @@ from opsdb import deletion, evidence, pipeline, work
 from opsdb.db import Connection, Database
 from opsdb.errors import DeletionRefusedError, InvalidTransitionError
 from opsdb.schemas.enums import PhysicalCopyStatus
+from opsdb.testing import World, add_package_copy, add_packages
 from tests import roles_support
 from tests.roles_support import LoginAs
-from tests.work_seed import World, add_package_copy, add_packages, seed_world
 
 pytestmark = pytest.mark.anyio
 login_as = roles_support.login_as  # the fixture
@@ -29,12 +29,6 @@ login_as = roles_support.login_as  # the fixture
 COPIES = (
     "SELECT array_agg((id, status, deleted_at, claim_token, checksum_verified_at) ORDER BY id)::text FROM physical_copy"
 )
-
-
-@pytest.fixture
-async def world(db: Database) -> AsyncIterator[World]:
-    async with db.connection() as conn:
-        yield await seed_world(conn)
 
 
 @pytest.fixture

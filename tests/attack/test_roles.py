@@ -30,10 +30,10 @@ from opsdb.registration import register_files
 from opsdb.schemas.access import ApiTokenCreate, UserCreate
 from opsdb.schemas.enums import ExecutionStatus
 from opsdb.schemas.execution import ExecutedObsUnitFinish, ExecutedObsUnitStart
+from opsdb.testing import World, add_files, add_package_copy, add_packages, add_route, seed_world
 from opsdb.work import WorkKind
 from tests import roles_support
 from tests.roles_support import ACTOR_ROLES, LoginAs
-from tests.work_seed import World, add_files, add_package_copy, add_packages, add_route, seed_world
 
 pytestmark = pytest.mark.anyio
 

@@ -12,9 +12,9 @@ import asyncpg
 import pytest
 
 from opsdb.db import Database
+from opsdb.testing import World, add_package_copy, add_packages, repair
 from tests import roles_support
 from tests.roles_support import LoginAs
-from tests.work_seed import World, add_package_copy, add_packages, repair, seed_world
 
 pytestmark = pytest.mark.anyio
 login_as = roles_support.login_as  # the fixture
@@ -26,12 +26,6 @@ SELECT (SELECT array_agg((id, status, deleted_at, claim_token) ORDER BY id) FROM
     || (SELECT count(*) FROM state_history)::text
     || (SELECT count(*) FROM state_transition)::text
 """
-
-
-@pytest.fixture
-async def world(db: Database) -> AsyncIterator[World]:
-    async with db.connection() as conn:
-        yield await seed_world(conn)
 
 
 @pytest.fixture

@@ -1,0 +1,387 @@
+"""The night engine: telescope, instruments, racing managers and faulty daemons on one connection pool.
+
+Holds `SimulationConfig`, the live `Counters` and the engine `Night`; not the database set-up,
+the seed, the invariant checks or the run that ties them together (`opsdb.simulate.run`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import anyio
+
+from opsdb import pipeline, work
+from opsdb.db import Connection, Database
+from opsdb.errors import ClaimLostError, InvalidTransitionError, TransientError
+from opsdb.queries import query
+from opsdb.registration import register_files
+from opsdb.schemas.enums import ExecutionStatus
+from opsdb.schemas.execution import ExecutedObsUnitFinish, ExecutedObsUnitStart
+from opsdb.simulate.invariants import Journal
+from opsdb.simulate.seed import Observatory
+from opsdb.site.outage import SiteTelescope
+from opsdb.work import Claim, WorkKind
+
+MAX_PACKAGE_BYTES = 20 * 10**9
+"""Packages are cut at 20 GB (files in path order)."""
+BUNDLE_PACKAGES = 8
+"""At most this many packages go into one data transfer package."""
+SIMULATED_KINDS = (
+    WorkKind.RAW_DATA_PACKAGE_BUILD,
+    WorkKind.DATA_TRANSFER_PACKAGE_BUILD,
+    WorkKind.DATA_TRANSFER,
+    WorkKind.DATA_TRANSFER_UNPACK,
+    WorkKind.LONG_TERM_ARCHIVE_TRANSFER,
+    WorkKind.PHYSICAL_COPY_DELETION,
+)
+_BATCH = {WorkKind.PHYSICAL_COPY_DELETION: 100}
+"""Claim batch per kind (default 4): deletions are the bulk (one per file copy)."""
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Size, concurrency and fault injection of a simulated night."""
+
+    executions: int = 12
+    files_per_execution: int = 3000
+    workers: int = 2
+    """Daemon workers per kind of work."""
+    managers: int = 2
+    """Pipeline managers racing each other (creation steps are atomic)."""
+    seed: int = 1
+    failure_rate: float = 0.05
+    """Fraction of attempts that fail (and are retried after a short backoff)."""
+    crash_rate: float = 0.01
+    """Fraction of attempts whose worker 'crashes': the claim is abandoned until its lease runs out."""
+    lease_seconds: float = 2.0
+    work_seconds: float = 0.01
+    """Upper bound of the simulated duration of one piece of work (nothing is copied)."""
+    timeout_seconds: float = 600.0
+    outage: tuple[float, float] | None = None
+    """Site mode: the telescope writes through a link cut for this part of the night (opsdb.site.outage)."""
+
+
+@dataclass
+class Counters:
+    """Live figures of a running simulation (read by the progress display)."""
+
+    executions_started: int = 0
+    executions_finished: int = 0
+    files_registered: int = 0
+    packages_created: int = 0
+    bundles_created: int = 0
+    transfers_created: int = 0
+    archive_transfers_created: int = 0
+    deletions_scheduled: int = 0
+    completed: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in SIMULATED_KINDS})
+    failures_injected: int = 0
+    crashes_injected: int = 0
+    claims_lost: int = 0
+    transient_errors: int = 0
+    """Deadlocks or serialization failures a daemon or manager met (it carried on)."""
+    claims_abandoned: int = 0
+    """Claims left to their lease because of such an error (taken over later)."""
+    phase: str = "seeding"
+
+
+class _Hints:
+    """One LISTEN connection fanned out to every worker: an event per kind, replaced when set."""
+
+    def __init__(self) -> None:
+        self._events = {k: anyio.Event() for k in WorkKind}
+
+    def notify(self, kinds: set[WorkKind]) -> None:
+        for k in kinds:
+            self._events[k].set()
+            self._events[k] = anyio.Event()
+
+    async def wait(self, kind: WorkKind, at_most: float) -> None:
+        with anyio.move_on_after(at_most):
+            await self._events[kind].wait()
+
+
+def _hex(rng: random.Random, bits: int = 256) -> str:
+    return f"{rng.getrandbits(bits):0{bits // 4}x}"
+
+
+class Night:
+    """One simulated night: the tasks `run_simulation` starts, and what they share."""
+
+    def __init__(self, db: Database, config: SimulationConfig, observatory: Observatory, counters: Counters) -> None:
+        self.db = db
+        self.config = config
+        self.obs = observatory
+        self.counters = counters
+        self.journal = Journal()
+        self.hints = _Hints()
+        self.night_over = False
+        self.registration_seconds = 0.0
+        self.files_sent = 0
+        self._names = itertools.count(1)
+        self._faults = random.Random(config.seed + 1)
+        self._results = random.Random(config.seed + 2)
+        self._registered = anyio.Lock()
+        self.site: SiteTelescope | None = None
+
+    # telescope and instruments ------------------------------------------------------------
+
+    async def telescope(self) -> None:
+        """Start executed obs units one after another; the instrument registers their files; finish them."""
+        rng = random.Random(self.config.seed)
+        night_start = datetime(2026, 6, 1, 23, 0, tzinfo=UTC)
+        duration = timedelta(minutes=30)
+        for n in range(self.config.executions):
+            obs_unit_id, instrument = self.obs.obs_units[rng.randrange(len(self.obs.obs_units))]
+            start = night_start + n * duration
+            execution_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+            started = ExecutedObsUnitStart(id=execution_id, obs_unit_id=obs_unit_id, start_time=start)
+            finished = ExecutedObsUnitFinish(status=ExecutionStatus.COMPLETED, end_time=start + duration)
+            if self.site is not None:
+                self.site.before_execution(n)
+                await self.site.start(started)
+            else:
+                async with self.db.transaction() as uow:
+                    await uow.executions.start(started)
+            self.counters.executions_started += 1
+            await self.instrument(rng, instrument, execution_id, start, duration)
+            if self.site is not None:
+                await self.site.finish(execution_id, finished)
+            else:
+                async with self.db.transaction() as uow:
+                    await uow.executions.finish(execution_id, finished)
+            self.counters.executions_finished += 1
+        if self.site is not None:
+            await self.site.drain()
+        self.night_over = True
+
+    async def instrument(
+        self, rng: random.Random, instrument: str, execution_id: uuid.UUID, start: datetime, duration: timedelta
+    ) -> None:
+        """Write the execution's files (deterministic ids, seeded sizes and checksums) and register them in bulk."""
+        modules = self.obs.modules[instrument]
+        count = self.config.files_per_execution
+        step = duration / max(count, 1)
+        records = []
+        # formatted once per execution, not per file (the loop blocks the event loop the workers share)
+        stamp = f"{start:%Y%m%dT%H%M}"
+        folders = {name: f"{instrument}/{name}/{start:%Y%m%d}/{execution_id}/" for _, name in modules}
+        for n in range(count):
+            module_id, module_name = modules[n % len(modules)]
+            name = f"{instrument}_{module_name}_{stamp}_{n:06d}.fits"
+            records.append(
+                {
+                    "instrument_module_id": module_id,
+                    "executed_obs_unit_id": execution_id,
+                    "name": name,
+                    "relative_path": folders[module_name] + name,
+                    "size_bytes": rng.randint(5 * 10**6, 200 * 10**6),
+                    "checksum_algorithm": "sha256",
+                    "checksum": _hex(rng),
+                    "file_type": "fits",
+                    "file_created_at": start + n * step,
+                }
+            )
+        self.files_sent += count
+
+        def progress(p: Any) -> None:
+            self.counters.files_registered += p.new
+
+        began = time.perf_counter()
+        if self.site is not None:
+            sent = await self.site.register(self.obs.source_locations[instrument], records)
+            self.counters.files_registered += sent.new
+            self.registration_seconds += time.perf_counter() - began
+            return
+        report = await register_files(
+            self.db,
+            self.obs.source_locations[instrument],
+            records,
+            batch_size=1000,
+            on_progress=progress,
+            connections=2,
+        )
+        self.registration_seconds += time.perf_counter() - began
+        async with self.db.connection() as conn:
+            await conn.execute(query("simulate_analyze"))
+        if report.conflicts:
+            raise RuntimeError(f"simulated registration conflicted: {report.conflicts[0]}")
+
+    # managers -----------------------------------------------------------------------------
+
+    async def manager(self, n: int) -> None:
+        """Find what is ready and create the work, round after round (racing managers are safe)."""
+        while True:
+            try:
+                async with self.db.connection() as conn:
+                    await self._manager_round(conn, n)
+            except TransientError:  # deadlock or serialization failure: next round
+                self.counters.transient_errors += 1
+            await anyio.sleep(0.1)
+
+    async def _manager_round(self, conn: Connection, n: int) -> None:
+        loc = self.obs.locations
+        for group in await pipeline.unpackaged_file_groups(conn):
+            origin = group.source_location_id or loc["ccat_chai_source"]
+            while True:
+                seq = next(self._names)
+                created = await pipeline.create_raw_data_package(
+                    conn,
+                    executed_obs_unit_id=group.executed_obs_unit_id,
+                    instrument_module_id=group.instrument_module_id,
+                    name=f"pkg-{seq:06d}-m{n}",
+                    relative_path=f"packages/{group.executed_obs_unit_id}/pkg-{seq:06d}.tar",
+                    origin_location_id=origin,
+                    max_bytes=MAX_PACKAGE_BYTES,
+                )
+                if created is None:
+                    break
+                self.counters.packages_created += 1
+        ready: dict[int, list[int]] = defaultdict(list)
+        for candidate in await pipeline.packages_ready_to_bundle(conn):
+            ready[candidate.location_id].append(candidate.raw_data_package_id)
+        for location_id, package_ids in ready.items():
+            for i in range(0, len(package_ids), BUNDLE_PACKAGES):
+                seq = next(self._names)
+                try:
+                    await pipeline.create_data_transfer_package(
+                        conn,
+                        name=f"dtp-{seq:06d}-m{n}",
+                        relative_path=f"bundles/dtp-{seq:06d}.tar",
+                        origin_location_id=location_id,
+                        package_ids=package_ids[i : i + BUNDLE_PACKAGES],
+                    )
+                except InvalidTransitionError:
+                    continue  # another manager bundled one of them first
+                self.counters.bundles_created += 1
+        while created_ids := await pipeline.schedule_transfers(conn):
+            self.counters.transfers_created += len(created_ids)
+        while created_ids := await pipeline.schedule_archive_transfers(conn):
+            self.counters.archive_transfers_created += len(created_ids)
+        await self._schedule_deletions(conn)
+
+    async def _schedule_deletions(self, conn: Connection) -> None:
+        """Schedule the copies the safe-deletion rule (`opsdb_deletable`) allows now."""
+        ids = await pipeline.schedule_deletions(conn, limit=1000)
+        self.counters.deletions_scheduled += len(ids)
+
+    # daemons ------------------------------------------------------------------------------
+
+    async def listener(self) -> None:
+        async with work.listen(self.db.dsn, SIMULATED_KINDS, poll_interval=0.5) as hints:
+            while True:
+                self.hints.notify(await hints.wait())
+
+    async def worker(self, kind: WorkKind, n: int) -> None:
+        """Claim, 'work' (a short sleep), then complete, fail (retried) or crash (lease lapses)."""
+        worker_id = f"{kind.value}@sim-{n}"
+        limit = _BATCH.get(kind, 4)
+        while True:
+            async with self.db.connection() as conn:
+                claims = await work.claim(conn, kind, worker_id, limit, self.config.lease_seconds)
+            if not claims:
+                await self.hints.wait(kind, 0.25)
+                continue
+            self.journal.claimed(claims)
+            await anyio.sleep(self._faults.uniform(0, self.config.work_seconds))
+            done, failed = [], []
+            for c in claims:
+                last_attempt = c.attempt >= int(c.item.get(_max_attempts_column(kind), 4))
+                roll = self._faults.random()
+                if not last_attempt and roll < self.config.crash_rate:
+                    self.counters.crashes_injected += 1  # abandoned: another worker takes it after the lease
+                elif not last_attempt and roll < self.config.crash_rate + self.config.failure_rate:
+                    failed.append(c)
+                else:
+                    done.append(c)
+            settled: list[Claim] = []
+            try:
+                async with self.db.connection() as conn:
+                    for c in failed:
+                        try:
+                            await work.fail(conn, c, "simulated failure", backoff_seconds=0.05, max_backoff_seconds=0.5)
+                            self.counters.failures_injected += 1
+                        except ClaimLostError:
+                            self.counters.claims_lost += 1
+                        settled.append(c)
+                    await self._complete(conn, kind, done, settled)
+            except TransientError:  # deadlock or serialization failure: as a real daemon, go on
+                self.counters.transient_errors += 1
+                self.counters.claims_abandoned += len(failed) + len(done) - len(settled)
+
+    async def _complete(self, conn: Connection, kind: WorkKind, claims: list[Claim], settled: list[Claim]) -> None:
+        """Complete `claims` (deletions in one batch), appending each settled claim to `settled`."""
+        if not claims:
+            return
+        if kind is WorkKind.PHYSICAL_COPY_DELETION:
+            try:
+                await work.complete_many(conn, kind, claims)
+                held = claims
+            except work.ClaimsLostError as exc:
+                held = exc.renewed
+                self.counters.claims_lost += len(exc.lost)
+            self.journal.completed(held)
+            self.counters.completed[kind.value] += len(held)
+            settled.extend(claims)
+            return
+        for c in claims:
+            try:
+                await work.complete(conn, c, **await self._results_of(conn, kind, c))
+            except ClaimLostError:
+                self.counters.claims_lost += 1
+                settled.append(c)
+                continue
+            self.journal.completed([c])
+            self.counters.completed[kind.value] += 1
+            settled.append(c)
+
+    async def _results_of(self, conn: Connection, kind: WorkKind, c: Claim) -> dict[str, Any]:
+        if kind is WorkKind.RAW_DATA_PACKAGE_BUILD:
+            size = await conn.fetchval(query("simulate_package_size"), c.item_id)
+            return {
+                "location_id": self.obs.locations["ccat_buffer"],
+                "verified": True,
+                "size_bytes": size,
+                "checksum": _hex(self._results),
+                "checksum_algorithm": "sha256",
+            }
+        if kind is WorkKind.DATA_TRANSFER_PACKAGE_BUILD:
+            return {
+                "verified": True,
+                "size_bytes": self._results.randint(10**9, 10**12),
+                "checksum": _hex(self._results),
+                "checksum_algorithm": "sha256",
+            }
+        return {"verified": True}
+
+    # the end -------------------------------------------------------------------------------
+
+    async def wait_drained(self, poll_seconds: float = 0.5) -> bool:
+        """Return once the pipeline drained (the caller's timeout cancels otherwise)."""
+        while True:
+            if await self.drained():
+                return True
+            await anyio.sleep(poll_seconds)
+
+    async def drained(self) -> bool:
+        """The night is over and nothing is left to do: every stage empty, nothing eligible for deletion."""
+        if not self.night_over:
+            return False
+        async with self.db.connection() as conn:
+            if await conn.fetchval(query("simulate_busy")):
+                return False
+            if await pipeline.bundles_needing_transfer(conn, limit=1):
+                return False
+            if await pipeline.packages_ready_for_archive(conn, limit=1):
+                return False
+            return not await pipeline.deletion_candidates(conn, limit=1)
+
+
+def _max_attempts_column(kind: WorkKind) -> str:
+    return work.KINDS[kind].column("max_attempts")
