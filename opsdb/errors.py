@@ -15,10 +15,11 @@ it safely could (opsdb/retrying.py) before an error reaches the caller.
       TransientError                 True        the server rolled the transaction back; run it again
         DeadlockError                True
         SerializationFailureError    True
+        LockTimeoutError             True        another session held a row/table lock past lock_timeout
       QueryTimeoutError              True        statement_timeout / lock wait ran out: rolled back
       DeployLockTimeoutError         True        another session holds the deploy lock (names it)
       NotFoundError                  False       no row with that id or natural key
-      ConflictError                  False       a unique key (or a row lock) is held by another row/session
+      ConflictError                  False       a unique key is held by another row
       InvalidReferenceError          False
       CheckViolationError            False
       PrivilegeError                 False
@@ -82,6 +83,10 @@ class DeadlockError(TransientError):
 
 class SerializationFailureError(TransientError):
     """A concurrent transaction's change made this one impossible; it was rolled back."""
+
+
+class LockTimeoutError(TransientError):
+    """Another session held a lock this statement needed past `lock_timeout` (or NOWAIT): rolled back."""
 
 
 class QueryTimeoutError(OpsdbError):
@@ -252,7 +257,7 @@ def translate(exc: asyncpg.PostgresError) -> OpsdbError | None:
     if isinstance(exc, asyncpg.ProgramLimitExceededError):
         return CheckViolationError(f"value too large{where}: {exc.args[0] if exc.args else exc}")
     if isinstance(exc, asyncpg.LockNotAvailableError):
-        return ConflictError(f"locked by another session{where}")
+        return LockTimeoutError(f"locked by another session{where}, transaction rolled back: run it again")
     if isinstance(exc, asyncpg.InvalidTextRepresentationError | asyncpg.DataError):
         return CheckViolationError(f"invalid value: {exc.args[0] if exc.args else exc}")
     message = exc.args[0] if exc.args else str(exc)

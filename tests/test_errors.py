@@ -15,6 +15,7 @@ from opsdb.errors import (
     DatabaseError,
     DatabaseUnavailableError,
     DeadlockError,
+    LockTimeoutError,
     OpsdbError,
     SerializationFailureError,
     TransientError,
@@ -68,6 +69,27 @@ async def test_a_deadlock_arrives_as_deadlock_error(db: Database) -> None:
     failures = [o for o in outcomes if o is not None]
     assert len(failures) == 1
     assert isinstance(failures[0], DeadlockError) and failures[0].retry_safe
+
+
+async def test_a_lock_timeout_is_transient_and_rolls_back(db: Database, database_dsn: str) -> None:
+    """A row lock held past `lock_timeout` rolls the waiter back: retry-safe, not a key conflict."""
+    async with db.connection() as conn:
+        await conn.execute("CREATE TABLE t_lt (id int PRIMARY KEY, v int); INSERT INTO t_lt VALUES (1, 0)")
+    holder = await asyncpg.connect(database_dsn)
+    try:
+        await holder.execute("BEGIN; SELECT v FROM t_lt WHERE id = 1 FOR UPDATE")
+        with pytest.raises(LockTimeoutError) as raised:
+            async with db.transaction() as uow:
+                await uow.conn.execute("INSERT INTO t_lt VALUES (2, 0)")
+                await uow.conn.execute("SET LOCAL lock_timeout = '100ms'")
+                await uow.conn.execute("UPDATE t_lt SET v = v + 1 WHERE id = 1")
+        assert isinstance(raised.value, TransientError) and raised.value.retry_safe
+        await holder.execute("ROLLBACK")
+    finally:
+        await holder.close()
+    async with db.connection() as conn:  # nothing of the rolled-back unit of work remains
+        assert await conn.fetchval("SELECT count(*) FROM t_lt") == 1
+        assert await conn.fetchval("SELECT v FROM t_lt WHERE id = 1") == 0
 
 
 async def test_a_serialization_failure_arrives_as_such(db: Database, database_dsn: str) -> None:
