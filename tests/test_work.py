@@ -10,7 +10,6 @@ import pytest
 from opsdb import work
 from opsdb.db import Database
 from opsdb.errors import ClaimLostError, InputValidationError, InvalidTransitionError, NotFoundError
-from opsdb.queries import query
 from opsdb.work import WorkKind
 from tests.work_seed import World, add_bundle, add_packages, seed_world
 
@@ -368,20 +367,12 @@ async def test_batched_completion_finishes_held_claims_and_names_lost_ones(db: D
 
 @pytest.mark.parametrize("kind", list(WorkKind))
 async def test_every_protocol_statement_prepares_for_every_kind(db: Database, kind: WorkKind) -> None:
-    templates = ["work_claim", "work_renew", "work_complete", "work_fail", "work_reset", "work_get", "work_list_failed"]
+    templates = ["work_claim", "work_renew", "work_fail", "work_reset", "work_get", "work_list_failed"]
+    templates += ["work_set_priority", "work_record_external_job", "work_completed_by"]
     async with db.connection() as conn:
         for name in templates:
             await conn.raw.prepare(work.kind_sql(name, kind))
-        spec = work.KINDS[kind]
-        columns = spec.results
-        await conn.raw.prepare(
-            work.kind_sql(
-                "work_complete_many",
-                kind,
-                "".join(f", {c} = c.{c}" for c in columns),
-                "".join(f", ${i}::{work.RESULT_TYPES[c]}[]" for i, c in enumerate(columns, start=3)),
-                "".join(f", {c}" for c in columns),
-            )
-        )
-        if spec.effect_params is not None:
-            await conn.raw.prepare(query(f"work_effect_{kind.value}"))
+        columns = work.KINDS[kind].results
+        for rows in (True, False):
+            await conn.raw.prepare(work.completion_statement(kind, columns, rows=rows).sql)
+        await conn.raw.prepare(work.completion_statement(kind, columns, claim_next=True).sql)
