@@ -10,7 +10,8 @@
 -- work_claim --
 -- Claim up to $limit due items for worker $worker ($locations ids, $sites short names, NULL = any) with a lease of $lease_seconds s, highest priority (aged by waiting time) first and within the kind's caps; an abandoned item with no attempts left fails instead.
 -- params: worker, limit, locations, sites, lease_seconds
-WITH {claim_steps}
+WITH
+{claim_steps}
 SELECT * FROM claimed WHERE {status} = '{running}' ORDER BY id
 
 -- work_claim_steps --
@@ -125,13 +126,15 @@ RETURNING t.id, t.{lease_until} AS lease_until
 -- work_complete_many --
 -- Complete the claims ($ids, $tokens) and apply the kind's completion effect, in one statement (one round trip, one commit); per-item result columns and effect parameters come as further arrays; returns the completed rows, or only their ids (the others' tokens no longer hold them).
 -- params: ids, tokens
-WITH {complete_steps}
+WITH
+{complete_steps}
 SELECT {selected} FROM done d
 
 -- work_complete_claim --
 -- Complete the claims ($ids, $tokens) with their effect and claim up to $limit next items for $worker, in one statement: work_complete_many's steps, then work_claim's; the first row carries the completed ids, every row a claimed item (none: one row of NULLs).
 -- params: ids, tokens, worker, limit, locations, sites, lease_seconds
-WITH {complete_steps},
+WITH
+{complete_steps},
 {claim_steps}
 SELECT f.completed_ids, n.*
 FROM (SELECT 1::bigint AS first, array_agg(d.id) AS completed_ids FROM done d) f
