@@ -448,7 +448,11 @@ _NOT_COLUMNS = frozenset({"completed_ids", "claim_row", *(f"effect_{p}" for p in
 
 def _row_dict(row: Record) -> dict[str, Any]:
     """The table's columns of `row`."""
-    return {k: v for k, v in row.items() if k not in _NOT_COLUMNS}
+    values = dict(row)
+    if not _NOT_COLUMNS.isdisjoint(values):
+        for key in _NOT_COLUMNS:
+            values.pop(key, None)
+    return values
 
 
 @dataclass(frozen=True)
