@@ -1,8 +1,6 @@
 """The work protocol every daemon uses: claim with a lease, renew, progress, complete, fail, reset.
 
-Here: the protocol's Python side and `KINDS` (what each kind's statements are filled with);
-not here: its SQL (sql/work.sql, rendered per kind in sql/rendered/work/), the lease keeper
-(opsdb/lease.py), and what creates work (opsdb/pipeline.py).
+Here: the protocol and KINDS; not here: its SQL (sql/work.sql), leases (lease.py), new work (pipeline.py).
 
 One protocol for the seven kinds of work (`WorkKind`). A claim is one statement
 (`FOR UPDATE SKIP LOCKED`) that also takes items whose lease ran out; each claim carries a
