@@ -292,7 +292,6 @@ def kind_statement(name: str, kind: WorkKind, added: Sequence[str] = (), **fills
         effect_returning="",
         effect="",
         selected="d.*",
-        no_locations="NULL",
         after_done="",
     )
     names.update(fills)
@@ -338,10 +337,11 @@ def completion_statement(
     }
     if not claim_next:
         return kind_statement("work_complete_many", kind, arrays, **fills)
-    # the caps' room is counted after `done` ran, so the items this statement completes
-    # no longer count as in progress (opsdb_work_cap_room reads on a fresh snapshot)
-    fills["no_locations"] = "(CASE WHEN (SELECT count(*) FROM done) >= 0 THEN NULL END)::bigint[]"
-    fills["after_done"] = " AND (SELECT count(*) FROM done) >= 0"
+    # `done` runs to its end before the claim's first step (a one-time filter on it): a worker
+    # then never waits for a row while it holds rows its claim scan locked (the scan keeps
+    # locks on rows that turned out not due), so two such statements cannot deadlock; and the
+    # caps' room, counted on a fresh snapshot, no longer counts the items completed here
+    fills["after_done"] = "\n      AND (SELECT count(*) FROM done) >= 0"
     return kind_statement("work_complete_claim", kind, arrays, **fills)
 
 

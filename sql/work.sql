@@ -21,7 +21,7 @@ full_caps AS (
     -- a full location's backlog does not fill the window (the exact check is `rooms` below);
     -- the function is not called at all when the kind has no caps
     SELECT r.location_id, r.route_id
-    FROM opsdb_work_cap_room('{kind}', {no_locations}, NULL, false) r
+    FROM opsdb_work_cap_room('{kind}', NULL, NULL, false) r
     WHERE EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = '{kind}') AND (r.items <= 0 OR r.bytes <= 0)
 ),
 due AS (
@@ -39,7 +39,7 @@ due AS (
             SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id
             WHERE s.short_name = ANY($sites::text[])))
       AND (t.{status} = '{running}' OR NOT EXISTS (
-            SELECT 1 FROM full_caps f WHERE f.location_id = t.{location} OR f.route_id = {route}))
+            SELECT 1 FROM full_caps f WHERE f.location_id = t.{location} OR f.route_id = {route})){after_done}
     ORDER BY opsdb_work_order(t.{next_attempt_at}, t.{priority}), t.{next_attempt_at}
     LIMIT $limit * {window}
     -- rows another worker is claiming right now are skipped, not waited for
@@ -60,7 +60,7 @@ rooms AS (
     -- other claimers to commit, then counts on a fresh snapshot (migrations/0020)
     SELECT r.* FROM opsdb_work_cap_room(
         '{kind}',
-        (SELECT coalesce(array_agg(DISTINCT j.location_id), '{}') FROM judged j WHERE j.ok AND NOT j.takeover{after_done}),
+        (SELECT coalesce(array_agg(DISTINCT j.location_id), '{}') FROM judged j WHERE j.ok AND NOT j.takeover),
         (SELECT coalesce(array_agg(DISTINCT j.route_id), '{}') FROM judged j WHERE j.ok AND NOT j.takeover),
         true) r
     WHERE EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = '{kind}')

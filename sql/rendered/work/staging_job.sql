@@ -198,7 +198,7 @@ full_caps AS (
     -- a full location's backlog does not fill the window (the exact check is `rooms` below);
     -- the function is not called at all when the kind has no caps
     SELECT r.location_id, r.route_id
-    FROM opsdb_work_cap_room('staging_job', (CASE WHEN (SELECT count(*) FROM done) >= 0 THEN NULL END)::bigint[], NULL, false) r
+    FROM opsdb_work_cap_room('staging_job', NULL, NULL, false) r
     WHERE EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = 'staging_job') AND (r.items <= 0 OR r.bytes <= 0)
 ),
 due AS (
@@ -217,6 +217,7 @@ due AS (
             WHERE s.short_name = ANY($6::text[])))
       AND (t.status = 'in_progress' OR NOT EXISTS (
             SELECT 1 FROM full_caps f WHERE f.location_id = t.destination_location_id OR f.route_id = NULL::bigint))
+      AND (SELECT count(*) FROM done) >= 0
     ORDER BY opsdb_work_order(t.next_attempt_at, t.priority), t.next_attempt_at
     LIMIT $4 * 1
     -- rows another worker is claiming right now are skipped, not waited for
@@ -237,7 +238,7 @@ rooms AS (
     -- other claimers to commit, then counts on a fresh snapshot (migrations/0020)
     SELECT r.* FROM opsdb_work_cap_room(
         'staging_job',
-        (SELECT coalesce(array_agg(DISTINCT j.location_id), '{}') FROM judged j WHERE j.ok AND NOT j.takeover AND (SELECT count(*) FROM done) >= 0),
+        (SELECT coalesce(array_agg(DISTINCT j.location_id), '{}') FROM judged j WHERE j.ok AND NOT j.takeover),
         (SELECT coalesce(array_agg(DISTINCT j.route_id), '{}') FROM judged j WHERE j.ok AND NOT j.takeover),
         true) r
     WHERE EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = 'staging_job')
