@@ -1,13 +1,13 @@
 """Plan regression: every kind's claim reads its work index, whatever the finished history.
 
-One database for the module: every work table holds HISTORY finished rows (generated with
-INSERT ... SELECT generate_series under `session_replication_role = replica`, so no trigger
-runs and the rows cost a few seconds) and a few due items, then ANALYZE. On such tables a
-claim that lost its index would scan the table sequentially (`test_a_claim_without_its_index_scans`
-shows the planner does). Each claim statement that actually runs (`work_claim`, and the claim
-steps of `complete_many(claim_next=N)`) is explained as a custom and as a generic plan (the
-plan a prepared statement settles on), and must scan its kind's partial work index and no
-work table sequentially.
+One database for the module: every work table holds HISTORY finished rows and a backlog of DUE
+items (INSERT ... SELECT generate_series under `session_replication_role = replica`, so no
+trigger runs: a few seconds), then ANALYZE. Each claim statement that actually runs
+(`work_claim`, and the claim steps of `complete_many(claim_next=N)`) is explained as a custom
+and as a generic plan (the plan a prepared statement settles on) and must read its kind's
+partial work index (the ordered scan that stops after the claim's window) and scan no work
+table sequentially. `test_the_check_fails_without_the_work_index` shows the check can fail:
+without the index the planner combines other indexes and sorts every due item.
 """
 
 from __future__ import annotations
