@@ -1,12 +1,19 @@
 """Claim + complete throughput of the work protocol, with 1, 4 and 16 concurrent workers.
 
     python -m bench.claims [--json out.json] [--items 20000] [--runs 3] [--batch 50] [--caps N]
+                           [--pgqueuer] [--fsync on|off] [--variants before models ids claim-next]
 
 Starts a fresh embedded PostgreSQL 18, applies the migrations, and per run seeds `--items`
 pending package builds; the workers (one connection each) then claim batches
-(`work.claim`, one statement) and complete them (`work.complete_many`: one UPDATE plus the
-completion effect, a present copy at the buffer per package) until nothing is left. Reports
-the median of the runs in items/s and counts duplicates (an item claimed twice: must be 0).
+(`work.claim`, one statement) and complete them with the completion effect (a present copy
+at the buffer per package) until nothing is left. Each variant is one way to complete, all in
+the same run: `before` the completion as it was before migration 0022's session (BEGIN, the
+fenced UPDATE, the effect INSERT, COMMIT: four round trips, rows decoded into WorkItems; kept
+here as the baseline), `models` `work.complete_many` (one statement, rows decoded), `ids`
+`complete_many(claim_next=0)` (one statement, ids only), `claim-next`
+`complete_many(claim_next=batch)` (one statement completes a batch and claims the next).
+Reports the median of the runs in items/s, the load average, and counts duplicates (an item
+claimed twice) and lost items (never completed): both must be 0.
 Prints a table; `--json` also writes the figures. `--caps N` caps the package builds at the
 seeded source location at N items in progress (table work_cap), so every claim also takes the
 cap's lock and counts its items in progress: what caps cost (N above workers x batch: the
@@ -65,14 +72,65 @@ SELECT $1 || '_' || n, $1 || '/' || n || '.tar', $2, $3, $4 FROM generate_series
 """
 
 
-async def _worker(db: Database, name: str, batch: int, buffer: int, claimed: list[int]) -> None:
+VARIANTS = ("before", "models", "ids", "claim-next")
+
+BEFORE_UPDATE = """
+UPDATE raw_data_package t
+SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum,
+    checksum_algorithm = c.checksum_algorithm
+FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[]) AS c(id, token, size_bytes, checksum,
+                                                                                 checksum_algorithm)
+WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+RETURNING t.*
+"""
+BEFORE_EFFECT = """
+INSERT INTO physical_copy (type, raw_data_package_id, data_location_id, status, checksum_verified_at)
+SELECT 'raw_data_package', u.id, u.location_id, 'present', CASE WHEN u.verified THEN now() END
+FROM unnest($1::bigint[], $2::bigint[], $3::boolean[]) AS u(id, location_id, verified)
+WHERE u.location_id IS NOT NULL
+ON CONFLICT (raw_data_package_id, data_location_id) WHERE type = 'raw_data_package'
+DO UPDATE SET status = 'present', deleted_at = NULL, checksum_verified_at = EXCLUDED.checksum_verified_at
+"""
+
+
+async def _complete_before(conn: Connection, claims: list[work.Claim], buffer: int) -> list[work.WorkItem]:
+    """The batched completion as it was before one-statement completions: a transaction of four round trips."""
+    async with conn.transaction():
+        rows = await conn.fetch(
+            BEFORE_UPDATE,
+            [c.item_id for c in claims],
+            [c.token for c in claims],
+            [RESULT["size_bytes"]] * len(claims),
+            [RESULT["checksum"]] * len(claims),
+            [RESULT["checksum_algorithm"]] * len(claims),
+        )
+        done = [r["id"] for r in rows]
+        await conn.execute(BEFORE_EFFECT, done, [buffer] * len(done), [False] * len(done))
+    return [work.WorkItem.from_row(KIND, r) for r in rows]
+
+
+async def _worker(db: Database, variant: str, name: str, batch: int, buffer: int, claimed: list[int]) -> None:
+    results = [{**RESULT, "location_id": buffer} for _ in range(batch)]
     async with db.connection() as conn:
-        while claims := await work.claim(conn, KIND, name, limit=batch, lease_seconds=60):
+        claims = await work.claim(conn, KIND, name, limit=batch, lease_seconds=60)
+        while claims:
             claimed.extend(c.item_id for c in claims)
-            await work.complete_many(conn, KIND, claims, [{**RESULT, "location_id": buffer} for _ in claims])
+            mine = results[: len(claims)]
+            if variant == "before":
+                await _complete_before(conn, claims, buffer)
+            elif variant == "models":
+                await work.complete_many(conn, KIND, claims, mine)
+            elif variant == "ids":
+                await work.complete_many(conn, KIND, claims, mine, claim_next=0)
+            else:
+                claims = (await work.complete_many(conn, KIND, claims, mine, claim_next=batch, lease_seconds=60)).claims
+                continue
+            claims = await work.claim(conn, KIND, name, limit=batch, lease_seconds=60)
 
 
-async def _run(db: Database, world: dict[str, Any], label: str, items: int, workers: int, batch: int) -> dict[str, Any]:
+async def _run(
+    db: Database, world: dict[str, Any], variant: str, label: str, items: int, workers: int, batch: int
+) -> dict[str, Any]:
     async with db.connection() as conn:
         await conn.execute(SEED_ITEMS, label, world["execution"], world["module"], world["source"], items)
         await conn.execute("VACUUM ANALYZE raw_data_package")
@@ -80,7 +138,7 @@ async def _run(db: Database, world: dict[str, Any], label: str, items: int, work
     start = time.perf_counter()
     async with anyio.create_task_group() as tg:
         for n in range(workers):
-            tg.start_soon(_worker, db, f"{label}-w{n}", batch, world["buffer"], claimed)
+            tg.start_soon(_worker, db, variant, f"{label}-w{n}", batch, world["buffer"], claimed)
     elapsed = time.perf_counter() - start
     async with db.connection() as conn:
         done = await _done(conn, label)
@@ -111,6 +169,7 @@ async def bench(
     worker_counts: list[int],
     caps: int | None = None,
     pgqueuer: bool = False,
+    variants: tuple[str, ...] = VARIANTS,
 ) -> list[dict[str, Any]]:
     db = await Database.connect(dsn, min_size=1, max_size=max(worker_counts) + 1)
     results = []
@@ -120,17 +179,18 @@ async def bench(
             if caps is not None:
                 await work.set_cap(conn, KIND, location_id=world["source"], max_items=caps)
         for workers in worker_counts:
-            per_run = [await _run(db, world, f"w{workers}r{r}", items, workers, batch) for r in range(runs)]
-            results.append(
-                {
-                    "workers": workers,
-                    "batch": batch,
-                    "runs": per_run,
-                    "median_per_second": statistics.median(r["per_second"] for r in per_run),
-                    "duplicates": sum(r["duplicates"] for r in per_run),
-                    "lost": sum(r["items"] - r["completed"] for r in per_run),
-                }
-            )
+            row: dict[str, Any] = {"workers": workers, "batch": batch, "variants": {}}
+            for r in range(runs):  # variants interleaved run by run, so drifting load hits them alike
+                for variant in variants:
+                    label = f"{variant.replace('-', '')}w{workers}r{r}"
+                    one = await _run(db, world, variant, label, items, workers, batch)
+                    row["variants"].setdefault(variant, {"runs": []})["runs"].append(one)
+            for figures in row["variants"].values():
+                per_run = figures["runs"]
+                figures["median_per_second"] = statistics.median(r["per_second"] for r in per_run)
+                figures["duplicates"] = sum(r["duplicates"] for r in per_run)
+                figures["lost"] = sum(r["items"] - r["completed"] for r in per_run)
+            results.append(row)
             if pgqueuer:  # same server, same settings, same run: bench/pgqueuer_baseline.py
                 from bench import pgqueuer_baseline
 
@@ -142,6 +202,7 @@ async def bench(
                     "duplicates": sum(r["duplicates"] for r in pq),
                     "lost": sum(r["items"] - r["completed"] for r in pq),
                 }
+            results[-1]["load_average"] = os.getloadavg()[0]
     finally:
         await db.close()
     return results
@@ -156,6 +217,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--caps", type=int, metavar="N", help="cap the source location at N builds in progress")
     parser.add_argument("--pgqueuer", action="store_true", help="also run PgQueuer (bench extra) in the same run")
+    parser.add_argument(
+        "--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS), help="completion variants to run"
+    )
     parser.add_argument(
         "--fsync",
         choices=["off", "on"],
@@ -184,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
                 worker_counts=args.workers,
                 caps=args.caps,
                 pgqueuer=args.pgqueuer,
+                variants=tuple(args.variants),
             )
         )
 
@@ -191,16 +256,24 @@ def main(argv: list[str] | None = None) -> None:
     capped = "" if args.caps is None else f", cap {args.caps} in progress"
     print(f"claim + complete, {args.items} items per run, batch {args.batch}{capped}, median of {args.runs} runs")
     print(f"durability {durability}")
-    print(f"{'workers':>8} {'items/s':>10} {'runs (items/s)':>30} {'duplicates':>11} {'lost':>5}", end="")
-    print(f" {'PgQueuer/s':>10} {'dup':>4} {'lost':>5} {'ratio':>6}" if args.pgqueuer else "")
+    print(f"{'workers':>8} {'variant':>11} {'items/s':>8} {'runs (items/s)':>20} {'dup':>4} {'lost':>5}", end="")
+    print(f" {'PgQueuer/s':>10} {'dup':>4} {'lost':>5} {'ratio':>6}" if args.pgqueuer else "", end="")
+    print(f" {'load':>5}")
     for r in results:
-        runs = " ".join(f"{x['per_second']:.0f}" for x in r["runs"])
-        print(
-            f"{r['workers']:>8} {r['median_per_second']:>10.0f} {runs:>30} {r['duplicates']:>11} {r['lost']:>5}", end=""
-        )
         pq = r.get("pgqueuer")
-        ratio = r["median_per_second"] / pq["median_per_second"] if pq else 0
-        print(f" {pq['median_per_second']:>10.0f} {pq['duplicates']:>4} {pq['lost']:>5} {ratio:>6.2f}" if pq else "")
+        rows = list(r["variants"].items())
+        if pq:
+            rows.append(("PgQueuer", pq))
+        for variant, f in rows:
+            runs = " ".join(f"{x['per_second']:.0f}" for x in f["runs"])
+            print(
+                f"{r['workers']:>8} {variant:>11} {f['median_per_second']:>8.0f} {runs:>20} {f['duplicates']:>4} "
+                f"{f['lost']:>5}",
+                end="",
+            )
+            ratio = f["median_per_second"] / pq["median_per_second"] if pq else 0
+            print(f" {'':>10} {'':>4} {'':>5} {ratio:>6.2f}" if pq else "", end="")
+            print(f" {r['load_average']:>5.2f}")
     if args.json:
         payload = {
             "benchmark": "claims",
@@ -220,6 +293,7 @@ def main(argv: list[str] | None = None) -> None:
                 "kind": KIND.value,
                 "caps": args.caps,
                 "fsync": args.fsync,
+                "variants": args.variants,
             },
             "results": results,
         }

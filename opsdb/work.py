@@ -1,15 +1,18 @@
 """The work protocol every daemon uses: claim with a lease, renew, progress, complete, fail, reset.
 
+Here: the protocol and KINDS; not here: its SQL (sql/work.sql), leases (lease.py), new work (pipeline.py).
+
 One protocol for the seven kinds of work (`WorkKind`). A claim is one statement
 (`FOR UPDATE SKIP LOCKED`) that also takes items whose lease ran out; each claim carries a
 fresh token (a fencing token) and every later write names it, so a worker whose claim was
-taken over gets `ClaimLostError` instead of overwriting the new owner's work. `listen`
-waits for the NOTIFY hint the database sends when work appears (migrations/0009), with
-polling as the fallback. Claims take the highest priority first (aged by waiting time) and
-obey the caps in table work_cap; a claim may record its external job for a successor
-(migrations/0020). The lease keeper that renews claims in the background: opsdb/lease.py.
-What creates work and what a completion implies for copies and packages: opsdb/pipeline.py.
-Protocol and diagrams: docs/workflows.md.
+taken over gets `ClaimLostError` instead of overwriting the new owner's work. A completion
+is one statement too: the token-fenced UPDATE with the kind's completion effect (copies,
+package states; sql/work.sql, `work_effect_<kind>`) as CTEs, one round trip and one commit;
+`complete_many(..., claim_next=N)` also claims the next batch in that statement. `listen`
+waits for the NOTIFY hint the database sends when work appears, with polling as the
+fallback. Claims take the highest priority first (aged by waiting time) and obey the caps in
+table work_cap; a claim may record its external job for a successor. Protocol and diagrams:
+docs/workflows.md.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from typing import Any, overload
 from uuid import UUID
 
 import anyio
@@ -191,6 +195,8 @@ KINDS: Mapping[WorkKind, KindSpec] = {
 """WorkKind -> (table, column prefix, claimable condition, location filter column, states)."""
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_NAMED = re.compile(r"\$([a-z][a-z0-9_]*)")
+_DECLARED = re.compile(r"^-- params:(.*)$", re.MULTILINE)
 _COLUMNS = (
     "status",
     "attempts",
@@ -203,7 +209,6 @@ _COLUMNS = (
     "priority",
     "external_job",
 )
-_sql_cache: dict[tuple[str, WorkKind, str], str] = {}
 
 
 RESULT_TYPES: Mapping[str, str] = {
@@ -215,11 +220,52 @@ RESULT_TYPES: Mapping[str, str] = {
 }
 """SQL type of every result column (for the arrays of a batched completion)."""
 
+EFFECT_TYPES: Mapping[str, str] = {"verified": "boolean", "location_id": "bigint"}
+"""SQL type of every effect parameter (one array each in a completion)."""
 
-def kind_sql(name: str, kind: WorkKind, result_sets: str = "", result_arrays: str = "", result_names: str = "") -> str:
-    """The template `name` of sql/work.sql filled with `kind`'s static names."""
-    key = (name, kind, result_sets + result_arrays + result_names)
-    cached = _sql_cache.get(key)
+_EFFECT_DEFAULTS: Mapping[str, Any] = {"verified": False, "location_id": None}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement ready to send: `sql` binds `params[i]` as `$i+1` (numbered by `number_params`)."""
+
+    sql: str
+    params: tuple[str, ...]
+
+    def args(self, values: Mapping[str, Any]) -> list[Any]:
+        """`values` (by parameter name) in the order of the placeholders; every parameter exactly once."""
+        if set(values) != set(self.params):
+            raise ValueError(f"parameters {sorted(self.params)} expected, got {sorted(values)}")
+        return [values[p] for p in self.params]
+
+
+def number_params(text: str, added: Sequence[str] = ()) -> Statement:
+    """Number the `$name` placeholders of `text`: the names of its `-- params:` line first, then `added`.
+
+    Names used but not declared, or declared but not used, are a programming error (ValueError).
+    """
+    declared = _DECLARED.search(text)
+    names = tuple(n.strip() for n in declared.group(1).split(",") if n.strip()) if declared else ()
+    params = (*names, *added)
+    used = set(_NAMED.findall(text))
+    if used != set(params) or len(set(params)) != len(params):
+        raise ValueError(f"placeholders {sorted(used)} do not match the declared parameters {list(params)}")
+    index = {name: n for n, name in enumerate(params, start=1)}
+    return Statement(_NAMED.sub(lambda m: f"${index[m.group(1)]}", text), params)
+
+
+_statement_cache: dict[tuple[str, WorkKind, tuple[tuple[str, str], ...], tuple[str, ...]], Statement] = {}
+
+
+def kind_statement(name: str, kind: WorkKind, added: Sequence[str] = (), **fills: str) -> Statement:
+    """The template `name` of sql/work.sql filled with `kind`'s static names, its placeholders numbered.
+
+    `fills` replace further {placeholders} (static SQL built by this module); `added` names the
+    parameters those fills bind, numbered after the declared ones.
+    """
+    key = (name, kind, tuple(sorted(fills.items())), tuple(added))
+    cached = _statement_cache.get(key)
     if cached is not None:
         return cached
     spec = KINDS[kind]
@@ -238,25 +284,75 @@ def kind_sql(name: str, kind: WorkKind, result_sets: str = "", result_arrays: st
         done=spec.done,
         failed=spec.failed,
         done_sets=spec.done_sets,
-        result_sets=result_sets,
-        result_arrays=result_arrays,
-        result_names=result_names,
+        claim_steps=query("work_claim_steps"),
+        complete_steps=query("work_complete_steps"),
+        result_sets="",
+        result_arrays="",
+        result_names="",
+        effect_returning="",
+        effect="",
+        selected="d.*",
+        after_done="",
     )
-    text = _PLACEHOLDER.sub(lambda m: names[m.group(1)], query(name))
-    _sql_cache[key] = text
-    return text
+    names.update(fills)
+    text = query(name)
+    while _PLACEHOLDER.search(text):  # fragments hold placeholders of their own
+        text = _PLACEHOLDER.sub(lambda m: names[m.group(1)], text)
+    statement = number_params(text, added)
+    _statement_cache[key] = statement
+    return statement
+
+
+def kind_sql(name: str, kind: WorkKind) -> str:
+    """The template `name` of sql/work.sql filled with `kind`'s static names (placeholders numbered)."""
+    return kind_statement(name, kind).sql
+
+
+@cache
+def plain_statement(name: str) -> Statement:
+    """A statement of sql/work.sql that is no template, its placeholders numbered."""
+    return number_params(query(name))
+
+
+def completion_statement(
+    kind: WorkKind, columns: Sequence[str], *, rows: bool = True, claim_next: bool = False
+) -> Statement:
+    """The completion of a batch writing result `columns`, with the kind's effect, as one statement.
+
+    Binds ids, tokens (then, with `claim_next`, the claim's worker, limit, locations, sites,
+    lease_seconds), then one array per result column and per effect parameter. Returns the
+    completed rows (`rows`) or only their ids; with `claim_next`, work_complete_claim's rows.
+    """
+    spec = KINDS[kind]
+    effect_params = spec.effect_params or ()
+    arrays = (*columns, *effect_params)
+    types = {**RESULT_TYPES, **EFFECT_TYPES}
+    fills = {
+        "result_sets": "".join(f", {c} = c.{c}" for c in columns),
+        "result_arrays": "".join(f", ${a}::{types[a]}[]" for a in arrays),
+        "result_names": "".join(f", {a}" for a in arrays),
+        "effect_returning": "".join(f", c.{p} AS effect_{p}" for p in effect_params),
+        "effect": "" if spec.effect_params is None else ",\n" + query(f"work_effect_{kind.value}"),
+        "selected": "d.*" if rows else "d.id",
+    }
+    if not claim_next:
+        return kind_statement("work_complete_many", kind, arrays, **fills)
+    # `done` runs to its end before the claim's first step (a one-time filter on it): a worker
+    # then never waits for a row while it holds rows its claim scan locked (the scan keeps
+    # locks on rows that turned out not due), so two such statements cannot deadlock; and the
+    # caps' room, counted on a fresh snapshot, no longer counts the items completed here
+    fills["after_done"] = "\n      AND (SELECT count(*) FROM done) >= 0"
+    return kind_statement("work_complete_claim", kind, arrays, **fills)
 
 
 def complete_sql(kind: WorkKind, columns: Sequence[str]) -> str:
-    """The completion of one claim writing `columns`: binds $1 item id, $2 token, then one per column."""
-    return kind_sql("work_complete", kind, "".join(f", {c} = ${i}" for i, c in enumerate(columns, start=3)))
+    """The completion of one claim writing `columns` (the batched statement, with one-item arrays)."""
+    return completion_statement(kind, columns).sql
 
 
 def complete_many_sql(kind: WorkKind, columns: Sequence[str]) -> str:
-    """The batched completion writing `columns`: binds $1 ids, $2 tokens, then one array per column."""
-    sets = "".join(f", {c} = c.{c}" for c in columns)
-    arrays = "".join(f", ${i}::{RESULT_TYPES[c]}[]" for i, c in enumerate(columns, start=3))
-    return kind_sql("work_complete_many", kind, sets, arrays, "".join(f", {c}" for c in columns))
+    """The batched completion writing `columns`, returning the completed rows."""
+    return completion_statement(kind, columns).sql
 
 
 MIN_PRIORITY = -100
@@ -338,10 +434,35 @@ class WorkItem:
             row[spec.column("next_attempt_at")],
             row[spec.column("claimed_by")],
             row[spec.column("lease_until")],
-            dict(row),
+            _row_dict(row),
             row[spec.column("priority")],
             ExternalJob.from_json(row[spec.column("external_job")]),
         )
+
+
+_NOT_COLUMNS = frozenset({"completed_ids", "claim_row", *(f"effect_{p}" for p in EFFECT_TYPES)})
+"""Columns a completion statement adds to the table's (effect parameters, the batch's ids)."""
+
+
+def _row_dict(row: Record) -> dict[str, Any]:
+    """The table's columns of `row`."""
+    values = dict(row)
+    if not _NOT_COLUMNS.isdisjoint(values):
+        for key in _NOT_COLUMNS:
+            values.pop(key, None)
+    return values
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What `complete_many(..., claim_next=N)` returns."""
+
+    completed: list[int]
+    """Ids of the items completed (now, or by a retried first attempt of the same claims)."""
+    claims: list[Claim]
+    """The next claims (at most N; fewer near a cap or when little is due)."""
+    lost: list[Claim]
+    """Claims no longer the caller's: not completed (with claim_next they are reported, not raised)."""
 
 
 class ClaimsLostError(ClaimLostError):
@@ -363,10 +484,27 @@ def _claim_from_row(kind: WorkKind, row: Record) -> Claim:
         row[spec.column("claimed_by")],
         row[spec.column("lease_until")],
         row[spec.column("attempts")],
-        dict(row),
+        _row_dict(row),
         row[spec.column("priority")],
         ExternalJob.from_json(row[spec.column("external_job")]),
     )
+
+
+def _claim_values(
+    worker_id: str, limit: int, lease_seconds: float, sites: Sequence[str] | None, locations: Sequence[int] | None
+) -> dict[str, Any]:
+    """A claim's parameters, checked."""
+    if not worker_id:
+        raise ValueError("worker_id must not be empty")
+    _positive("limit", limit)
+    _positive("lease_seconds", lease_seconds)
+    return {
+        "worker": worker_id,
+        "limit": limit,
+        "locations": None if locations is None else list(locations),
+        "sites": None if sites is None else list(sites),
+        "lease_seconds": float(lease_seconds),
+    }
 
 
 def _positive(name: str, value: float) -> None:
@@ -395,18 +533,8 @@ async def claim(
     table work_cap is exceeded (a claim near a cap may return fewer than `limit`). Each
     claim carries the external job an earlier attempt recorded (`Claim.previous_job`).
     """
-    if not worker_id:
-        raise ValueError("worker_id must not be empty")
-    _positive("limit", limit)
-    _positive("lease_seconds", lease_seconds)
-    rows = await conn.fetch(
-        kind_sql("work_claim", kind),
-        worker_id,
-        limit,
-        None if locations is None else list(locations),
-        None if sites is None else list(sites),
-        float(lease_seconds),
-    )
+    stmt = kind_statement("work_claim", kind)
+    rows = await conn.fetch(stmt.sql, *stmt.args(_claim_values(worker_id, limit, lease_seconds, sites, locations)))
     observe("claimed", kind.value, len(rows), worker=worker_id)
     return [_claim_from_row(kind, r) for r in rows]
 
@@ -424,11 +552,16 @@ async def renew(conn: Connection, kind: WorkKind, claims: Sequence[Claim], lease
     if any(c.kind is not kind for c in claims):
         raise ValueError(f"renew: every claim must be of kind {kind}")
     _once_each("renew", claims)
+    stmt = kind_statement("work_renew", kind)
     rows = await conn.fetch(
-        kind_sql("work_renew", kind),
-        [c.item_id for c in claims],
-        [c.token for c in claims],
-        float(lease_seconds),
+        stmt.sql,
+        *stmt.args(
+            {
+                "ids": [c.item_id for c in claims],
+                "tokens": [c.token for c in claims],
+                "lease_seconds": float(lease_seconds),
+            }
+        ),
     )
     leases = {r["id"]: r["lease_until"] for r in rows}
     renewed = [_with_lease(c, leases[c.item_id]) for c in claims if c.item_id in leases]
@@ -462,7 +595,10 @@ async def progress(
         except ClaimsLostError:
             raise ClaimLostError(_lost_message(claim)) from None
         if message and claim.kind in (WorkKind.DATA_TRANSFER, WorkKind.DATA_TRANSFER_UNPACK):
-            await conn.execute(query("work_log_transfer"), claim.item_id, "info", message[:1000])
+            log_note = plain_statement("work_log_transfer")
+            await conn.execute(
+                log_note.sql, *log_note.args({"transfer": claim.item_id, "level": "info", "message": message[:1000]})
+            )
     return renewed
 
 
@@ -470,8 +606,13 @@ def _lost_message(claim: Claim) -> str:
     return f"{claim.kind} {claim.item_id}: claim of {claim.worker_id} ({claim.token}) is no longer held"
 
 
+async def _get_row(conn: Connection, kind: WorkKind, item_id: int) -> Record | None:
+    stmt = kind_statement("work_get", kind)
+    return await conn.fetchrow(stmt.sql, *stmt.args({"id": item_id}))
+
+
 async def _explain_lost(conn: Connection, claim: Claim) -> ClaimLostError | NotFoundError:
-    row = await conn.fetchrow(kind_sql("work_get", claim.kind), claim.item_id)
+    row = await _get_row(conn, claim.kind, claim.item_id)
     if row is None:
         return NotFoundError(KINDS[claim.kind].table, claim.item_id)
     item = WorkItem.from_row(claim.kind, row)
@@ -480,7 +621,7 @@ async def _explain_lost(conn: Connection, claim: Claim) -> ClaimLostError | NotF
 
 
 async def complete(conn: Connection, claim: Claim, **result: Any) -> WorkItem:
-    """Finish a claimed item and apply what that means for copies and packages, atomically.
+    """Finish a claimed item and apply what that means for copies and packages, in one statement.
 
     `result` holds the kind's result columns (KINDS[kind].results, e.g. size_bytes,
     checksum, checksum_algorithm for builds) and its effect parameters (`location_id` where
@@ -489,25 +630,18 @@ async def complete(conn: Connection, claim: Claim, **result: Any) -> WorkItem:
     item); a claim taken over by another worker raises ClaimLostError and writes nothing.
     """
     spec = KINDS[claim.kind]
-    columns, effect_params = _check_results(claim.kind, list(result))
-    async with conn.transaction():
-        row = await conn.fetchrow(
-            complete_sql(claim.kind, columns),
-            claim.item_id,
-            claim.token,
-            *(result[c] for c in columns),
-        )
-        if row is None:
-            current = await conn.fetchrow(kind_sql("work_get", claim.kind), claim.item_id)
-            if (
-                current is not None
-                and current[spec.column("status")] == spec.done
-                and current[spec.column("claim_token")] == claim.token
-            ):
-                return WorkItem.from_row(claim.kind, current)  # already completed by this claim
-            raise await _explain_lost(conn, claim)
-        if spec.effect_params is not None:
-            await _apply_effects(conn, claim.kind, [claim.item_id], [result], effect_params)
+    columns, _ = _check_results(claim.kind, list(result))
+    stmt = completion_statement(claim.kind, columns)
+    row = await conn.fetchrow(stmt.sql, *stmt.args(_completion_values(claim.kind, [claim], [result], columns)))
+    if row is None:
+        current = await _get_row(conn, claim.kind, claim.item_id)
+        if (
+            current is not None
+            and current[spec.column("status")] == spec.done
+            and current[spec.column("claim_token")] == claim.token
+        ):
+            return WorkItem.from_row(claim.kind, current)  # already completed by this claim
+        raise await _explain_lost(conn, claim)
     observe("completed", claim.kind.value, item=claim.item_id, worker=claim.worker_id)
     return WorkItem.from_row(claim.kind, row)
 
@@ -526,72 +660,122 @@ def _check_results(kind: WorkKind, keys: Sequence[str]) -> tuple[list[str], tupl
     return [k for k in spec.results if k in keys], effect_params
 
 
+def _completion_values(
+    kind: WorkKind, claims: Sequence[Claim], results: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> dict[str, Any]:
+    """A completion's parameters: ids, tokens, one array per result column and per effect parameter."""
+    values: dict[str, Any] = {"ids": [c.item_id for c in claims], "tokens": [c.token for c in claims]}
+    for c in columns:
+        values[c] = [r[c] for r in results]
+    for p in KINDS[kind].effect_params or ():
+        values[p] = [r.get(p, _EFFECT_DEFAULTS[p]) for r in results]
+    return values
+
+
+@overload
 async def complete_many(
     conn: Connection, kind: WorkKind, claims: Sequence[Claim], results: Sequence[Mapping[str, Any]] | None = None
-) -> list[WorkItem]:
-    """Finish many claims of one kind in one transaction: one UPDATE for all, then their effects.
+) -> list[WorkItem]: ...
+
+
+@overload
+async def complete_many(
+    conn: Connection,
+    kind: WorkKind,
+    claims: Sequence[Claim],
+    results: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    claim_next: int,
+    worker_id: str | None = None,
+    lease_seconds: float = 300.0,
+    sites: Sequence[str] | None = None,
+    locations: Sequence[int] | None = None,
+) -> Batch: ...
+
+
+async def complete_many(
+    conn: Connection,
+    kind: WorkKind,
+    claims: Sequence[Claim],
+    results: Sequence[Mapping[str, Any]] | None = None,
+    *,
+    claim_next: int | None = None,
+    worker_id: str | None = None,
+    lease_seconds: float = 300.0,
+    sites: Sequence[str] | None = None,
+    locations: Sequence[int] | None = None,
+) -> list[WorkItem] | Batch:
+    """Finish many claims of one kind in one statement: the UPDATE for all, with their effects.
 
     `results[i]` holds claim i's results and effect parameters (all with the same keys).
-    Claims no longer the caller's are left alone: ClaimsLostError names them after the
-    others committed (`renewed` holds the completed ones' claims).
+    Without `claim_next`: returns the completed items; claims no longer the caller's are left
+    alone, and ClaimsLostError names them after the others committed (`renewed` holds the
+    completed ones' claims).
+
+    With `claim_next=N` (the fast path): the same statement also claims up to N next items
+    for `worker_id` (default: the claims' worker) exactly as `claim` does (priorities, caps,
+    `sites`, `locations`, `lease_seconds`); returns a `Batch` of completed ids, the next
+    claims and the lost claims (reported, not raised: the next claims are already held).
+    `claim_next=0` completes only, returning ids instead of decoded rows.
     """
-    if not claims:
-        return []
     if any(c.kind is not kind for c in claims):
         raise ValueError(f"complete_many: every claim must be of kind {kind}")
     _once_each("complete_many", claims)
     rows_results: Sequence[Mapping[str, Any]] = results if results is not None else [{} for _ in claims]
     if len(rows_results) != len(claims):
         raise ValueError("complete_many: one result mapping per claim")
-    keys = list(rows_results[0])
+    keys = list(rows_results[0]) if rows_results else []
     for position, r in enumerate(rows_results):
         if list(r) != keys:
             raise InputValidationError([FieldProblem(position, ",".join(r), f"every result needs the keys {keys}")])
-    columns, effect_params = _check_results(kind, keys)
-    spec = KINDS[kind]
-    async with conn.transaction():
-        rows = await conn.fetch(
-            complete_many_sql(kind, columns),
-            [c.item_id for c in claims],
-            [c.token for c in claims],
-            *([r[c] for r in rows_results] for c in columns),
-        )
-        done = {r["id"] for r in rows}
-        if spec.effect_params is not None:
-            held = [(c.item_id, r) for c, r in zip(claims, rows_results, strict=True) if c.item_id in done]
-            if held:
-                await _apply_effects(conn, kind, [i for i, _ in held], [r for _, r in held], effect_params)
-        missing = [c for c in claims if c.item_id not in done]
-        before: list[Record] = []
-        if missing:
-            # a retry whose first commit went through: these very tokens completed them already
-            # (their effects were applied then), as `complete` recognises for one claim
-            before = await conn.fetch(
-                kind_sql("work_completed_by", kind), [c.item_id for c in missing], [c.token for c in missing]
-            )
-    finished = done | {r["id"] for r in before}
-    lost = [c for c in claims if c.item_id not in finished]
-    if lost:
-        raise ClaimsLostError(kind, lost, [c for c in claims if c.item_id in finished])
-    return [WorkItem.from_row(kind, r) for r in [*rows, *before]]
+    columns, _ = _check_results(kind, keys)
+    values = _completion_values(kind, claims, rows_results, columns)
+    if claim_next is None:
+        if not claims:
+            return []
+        stmt = completion_statement(kind, columns)
+        rows = await conn.fetch(stmt.sql, *stmt.args(values))
+        before = await _completed_before(conn, kind, claims, {r["id"] for r in rows})
+        finished = {r["id"] for r in [*rows, *before]}
+        lost = [c for c in claims if c.item_id not in finished]
+        if lost:
+            raise ClaimsLostError(kind, lost, [c for c in claims if c.item_id in finished])
+        return [WorkItem.from_row(kind, r) for r in [*rows, *before]]
+    if claim_next < 0:
+        raise ValueError(f"claim_next must not be negative, got {claim_next!r}")
+    if claim_next == 0:
+        if not claims:
+            return Batch([], [], [])
+        stmt = completion_statement(kind, columns, rows=False)
+        done = [r["id"] for r in await conn.fetch(stmt.sql, *stmt.args(values))]
+        next_rows: list[Record] = []
+    else:
+        worker = worker_id or (claims[0].worker_id if claims else "")
+        values.update(_claim_values(worker, claim_next, lease_seconds, sites, locations))
+        stmt = completion_statement(kind, columns, claim_next=True)
+        got = await conn.fetch(stmt.sql, *stmt.args(values))
+        done = list(got[0]["completed_ids"] or []) if got else []
+        next_rows = [r for r in got if r["id"] is not None]
+        observe("claimed", kind.value, len(next_rows), worker=worker)
+    before = await _completed_before(conn, kind, claims, set(done))
+    finished = {*done, *(r["id"] for r in before)}
+    return Batch(
+        [c.item_id for c in claims if c.item_id in finished],
+        [_claim_from_row(kind, r) for r in next_rows],
+        [c for c in claims if c.item_id not in finished],
+    )
 
 
-async def _apply_effects(
-    conn: Connection,
-    kind: WorkKind,
-    item_ids: list[int],
-    results: Sequence[Mapping[str, Any]],
-    effect_params: tuple[str, ...],
-) -> None:
-    """Run the kind's completion effect for the completed items, set-based (one statement)."""
-    arrays = [[r.get(p, False if p == "verified" else None) for r in results] for p in effect_params]
-    sql = query(f"work_effect_{kind.value}")
-    if kind is not WorkKind.LONG_TERM_ARCHIVE_TRANSFER:
-        await conn.execute(sql, item_ids, *arrays)
-        return
-    refused = await conn.fetch(sql, item_ids, *arrays)
-    if refused:
-        raise InvalidTransitionError(f"raw_data_package {refused[0]['id']}", refused[0]["state"], "archived")
+async def _completed_before(conn: Connection, kind: WorkKind, claims: Sequence[Claim], done: set[int]) -> list[Record]:
+    """Of the claims not in `done`, the items these very tokens completed already (a retry whose
+    first commit went through; its effects were applied then), as `complete` recognises for one."""
+    missing = [c for c in claims if c.item_id not in done]
+    if not missing:
+        return []
+    stmt = kind_statement("work_completed_by", kind)
+    return await conn.fetch(
+        stmt.sql, *stmt.args({"ids": [c.item_id for c in missing], "tokens": [c.token for c in missing]})
+    )
 
 
 async def fail(
@@ -610,15 +794,16 @@ async def fail(
     and stays visible until an operator resets it. ClaimLostError when the claim is no
     longer the caller's.
     """
-    row = await conn.fetchrow(
-        kind_sql("work_fail", claim.kind),
-        claim.item_id,
-        claim.token,
-        (error or "unknown error")[:MAX_ERROR_LENGTH],
-        float(backoff_seconds),
-        float(max_backoff_seconds),
-        permanent,
-    )
+    stmt = kind_statement("work_fail", claim.kind)
+    values = {
+        "id": claim.item_id,
+        "token": claim.token,
+        "error": (error or "unknown error")[:MAX_ERROR_LENGTH],
+        "backoff_seconds": float(backoff_seconds),
+        "max_backoff_seconds": float(max_backoff_seconds),
+        "permanent": permanent,
+    }
+    row = await conn.fetchrow(stmt.sql, *stmt.args(values))
     if row is None:
         raise await _explain_lost(conn, claim)
     failed = WorkItem.from_row(claim.kind, row)
@@ -631,7 +816,8 @@ async def reset(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:
 
     InvalidTransitionError when the item is not failed; NotFoundError when it does not exist.
     """
-    row = await conn.fetchrow(kind_sql("work_reset", kind), item_id)
+    stmt = kind_statement("work_reset", kind)
+    row = await conn.fetchrow(stmt.sql, *stmt.args({"id": item_id}))
     if row is not None:
         return WorkItem.from_row(kind, row)
     current = await get(conn, kind, item_id)
@@ -641,7 +827,7 @@ async def reset(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:
 
 async def get(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:
     """One work item of a kind; NotFoundError when absent."""
-    row = await conn.fetchrow(kind_sql("work_get", kind), item_id)
+    row = await _get_row(conn, kind, item_id)
     if row is None:
         raise NotFoundError(KINDS[kind].table, item_id)
     return WorkItem.from_row(kind, row)
@@ -650,7 +836,8 @@ async def get(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:
 async def list_failed(conn: Connection, kind: WorkKind, *, after_id: int = 0, limit: int = 100) -> list[WorkItem]:
     """Failed items of a kind (id order, keyset-paged): they stay until an operator acts."""
     _positive("limit", limit)
-    rows = await conn.fetch(kind_sql("work_list_failed", kind), after_id, min(limit, 10_000))
+    stmt = kind_statement("work_list_failed", kind)
+    rows = await conn.fetch(stmt.sql, *stmt.args({"after_id": after_id, "limit": min(limit, 10_000)}))
     return [WorkItem.from_row(kind, r) for r in rows]
 
 
@@ -673,7 +860,8 @@ async def set_priority(conn: Connection, kind: WorkKind, item_id: int, priority:
                 )
             ]
         )
-    row = await conn.fetchrow(kind_sql("work_set_priority", kind), item_id, priority)
+    stmt = kind_statement("work_set_priority", kind)
+    row = await conn.fetchrow(stmt.sql, *stmt.args({"id": item_id, "priority": priority}))
     if row is not None:
         return WorkItem.from_row(kind, row)
     current = await get(conn, kind, item_id)
@@ -703,8 +891,9 @@ async def record_external_job(conn: Connection, claim: Claim, ref: Mapping[str, 
             raise InputValidationError(
                 [FieldProblem(0, field, f"{item}: {size} bytes of JSON, at most {MAX_EXTERNAL_JOB_BYTES}")]
             )
+    stmt = kind_statement("work_record_external_job", claim.kind)
     row = await conn.fetchrow(
-        kind_sql("work_record_external_job", claim.kind), claim.item_id, claim.token, None if ref is None else dict(ref)
+        stmt.sql, *stmt.args({"id": claim.item_id, "token": claim.token, "ref": None if ref is None else dict(ref)})
     )
     if row is None:
         raise await _explain_lost(conn, claim)
@@ -769,23 +958,27 @@ async def set_cap(
         problems.append(FieldProblem(0, "max_bytes", f"{kind} cap: items of this kind have no size to count"))
     if problems:
         raise InputValidationError(problems)
+    limits = {"kind": kind.value, "max_items": max_items, "max_bytes": max_bytes}
     if location_id is not None:
-        row = await conn.fetchrow(query("work_cap_set_location"), kind.value, location_id, max_items, max_bytes)
+        stmt = plain_statement("work_cap_set_location")
+        row = await conn.fetchrow(stmt.sql, *stmt.args({**limits, "location": location_id}))
     else:
-        row = await conn.fetchrow(query("work_cap_set_route"), kind.value, route_id, max_items, max_bytes)
+        stmt = plain_statement("work_cap_set_route")
+        row = await conn.fetchrow(stmt.sql, *stmt.args({**limits, "route": route_id}))
     assert row is not None  # an upsert returns its row
     return WorkCap.from_row(row)
 
 
 async def remove_cap(conn: Connection, cap_id: int) -> None:
     """Remove a cap (NotFoundError when there is none with that id)."""
-    if await conn.fetchrow(query("work_cap_remove"), cap_id) is None:
+    stmt = plain_statement("work_cap_remove")
+    if await conn.fetchrow(stmt.sql, *stmt.args({"id": cap_id})) is None:
         raise NotFoundError("work_cap", cap_id)
 
 
 async def list_caps(conn: Connection) -> list[WorkCap]:
     """Every cap with its room now (items and bytes that may still start)."""
-    return [WorkCap.from_row(r) for r in await conn.fetch(query("work_cap_list"))]
+    return [WorkCap.from_row(r) for r in await conn.fetch(plain_statement("work_cap_list").sql)]
 
 
 class WorkListener:

@@ -10,7 +10,6 @@ import pytest
 from opsdb import work
 from opsdb.db import Database
 from opsdb.errors import ClaimLostError, InputValidationError, InvalidTransitionError, NotFoundError
-from opsdb.queries import query
 from opsdb.testing import World, add_bundle, add_packages
 from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
@@ -364,20 +363,56 @@ async def test_batched_completion_finishes_held_claims_and_names_lost_ones(db: D
 
 @pytest.mark.parametrize("kind", list(WorkKind))
 async def test_every_protocol_statement_prepares_for_every_kind(db: Database, kind: WorkKind) -> None:
-    templates = ["work_claim", "work_renew", "work_complete", "work_fail", "work_reset", "work_get", "work_list_failed"]
+    templates = ["work_claim", "work_renew", "work_fail", "work_reset", "work_get", "work_list_failed"]
+    templates += ["work_set_priority", "work_record_external_job", "work_completed_by"]
     async with db.connection() as conn:
         for name in templates:
             await conn.raw.prepare(work.kind_sql(name, kind))
-        spec = work.KINDS[kind]
-        columns = spec.results
-        await conn.raw.prepare(
-            work.kind_sql(
-                "work_complete_many",
-                kind,
-                "".join(f", {c} = c.{c}" for c in columns),
-                "".join(f", ${i}::{work.RESULT_TYPES[c]}[]" for i, c in enumerate(columns, start=3)),
-                "".join(f", {c}" for c in columns),
-            )
+        columns = work.KINDS[kind].results
+        for rows in (True, False):
+            await conn.raw.prepare(work.completion_statement(kind, columns, rows=rows).sql)
+        await conn.raw.prepare(work.completion_statement(kind, columns, claim_next=True).sql)
+
+
+async def test_complete_and_claim_next_is_one_statement_with_the_effect(db: Database) -> None:
+    world = await _world(db)
+    packages = await add_packages_via(db, world, 5)
+    buffer = world.locations["ccat_buffer"]
+    async with db.connection() as conn:
+        first = await work.claim(conn, BUILD, "w", limit=2, lease_seconds=60)
+        results = [{**CHECKSUM, "location_id": buffer, "verified": True} for _ in first]
+        batch = await work.complete_many(conn, BUILD, first, results, claim_next=2, lease_seconds=90)
+        last = await work.complete_many(conn, BUILD, batch.claims, [CHECKSUM for _ in batch.claims], claim_next=9)
+        end = await work.complete_many(conn, BUILD, last.claims, [CHECKSUM for _ in last.claims], claim_next=0)
+        statuses = dict(await conn.fetch("SELECT id, status FROM raw_data_package"))
+        copies = await conn.fetch(
+            "SELECT raw_data_package_id, checksum_verified_at IS NOT NULL AS verified FROM physical_copy "
+            "WHERE data_location_id = $1 ORDER BY raw_data_package_id",
+            buffer,
         )
-        if spec.effect_params is not None:
-            await conn.raw.prepare(query(f"work_effect_{kind.value}"))
+    assert sorted(batch.completed) == sorted(c.item_id for c in first) and batch.lost == []
+    assert len(batch.claims) == 2 and all(c.worker_id == "w" and c.attempt == 1 for c in batch.claims)
+    assert not {c.item_id for c in batch.claims} & {c.item_id for c in first}
+    assert len(last.claims) == 1 and end.claims == [] and end.completed == [last.claims[0].item_id]
+    assert set(statuses.values()) == {"completed"} and sorted(statuses) == sorted(packages)
+    assert [(r["raw_data_package_id"], r["verified"]) for r in copies] == [(c.item_id, True) for c in first]
+
+
+async def test_complete_and_claim_next_reports_lost_claims_and_keeps_the_others(db: Database) -> None:
+    world = await _world(db)
+    await add_packages_via(db, world, 4)
+    async with db.connection() as conn:
+        claims = await work.claim(conn, BUILD, "w", limit=2, lease_seconds=60)
+        await conn.execute(
+            "UPDATE raw_data_package SET lease_until = now() - interval '1 s', "
+            "next_attempt_at = now() - interval '1 s' WHERE id = $1",
+            claims[0].item_id,
+        )
+        (taken,) = await work.claim(conn, BUILD, "other")
+        batch = await work.complete_many(conn, BUILD, claims, [CHECKSUM, CHECKSUM], claim_next=1)
+        again = await work.complete_many(conn, BUILD, claims[1:], [CHECKSUM], claim_next=0)
+        owner = await conn.fetchval("SELECT claimed_by FROM raw_data_package WHERE id = $1", taken.item_id)
+    assert batch.lost == [claims[0]] and batch.completed == [claims[1].item_id]
+    assert len(batch.claims) == 1 and batch.claims[0].item_id not in {claims[0].item_id, claims[1].item_id}
+    assert again.completed == [claims[1].item_id]  # a retry recognises its own completion
+    assert owner == "other"

@@ -231,3 +231,61 @@ async def test_concurrent_transfer_claimers_never_exceed_a_routes_items_or_bytes
             tg.start_soon(worker, f"bbcp{n}")
     assert sorted(seen) == sorted(transfers) and set(seen.values()) == {1}
     assert worst["n"] <= 4 and worst["bytes"] <= 20 * tb, worst
+
+
+async def test_complete_and_claim_next_counts_the_room_its_own_completions_free(db: Database) -> None:
+    world = await _world(db)
+    source = world.locations["ccat_source"]
+    async with db.connection() as conn:
+        await add_packages(conn, world, 7, origin="ccat_source", name="a")
+        await work.set_cap(conn, BUILD, location_id=source, max_items=3)
+        first = await work.claim(conn, BUILD, "w", limit=3)
+        # the three completions free three slots in the same statement that claims the next three
+        batch = await work.complete_many(conn, BUILD, first, [CHECKSUM for _ in first], claim_next=5)
+        running = await conn.fetchval(
+            "SELECT count(*) FROM raw_data_package WHERE status = 'in_progress' AND origin_location_id = $1", source
+        )
+        assert len(batch.claims) == 3 and running == 3
+        # a completion of one frees one slot: never more in progress than the cap
+        smaller = await work.complete_many(conn, BUILD, batch.claims[:1], [CHECKSUM], claim_next=5)
+        after = await conn.fetchval(
+            "SELECT count(*) FROM raw_data_package WHERE status = 'in_progress' AND origin_location_id = $1", source
+        )
+    assert sorted(batch.completed) == sorted(c.item_id for c in first) and batch.lost == []
+    assert len(smaller.claims) == 1 and after == 3
+
+
+async def test_complete_and_claim_next_never_exceeds_a_cap_under_concurrency(db: Database) -> None:
+    world = await _world(db)
+    source = world.locations["ccat_source"]
+    async with db.connection() as conn:
+        await add_packages(conn, world, 120, origin="ccat_source", name="a")
+        await work.set_cap(conn, BUILD, location_id=source, max_items=5)
+    peak = 0
+    taken: list[int] = []
+
+    async def worker(name: str) -> None:
+        nonlocal peak
+        async with db.connection() as conn:
+            claims = await work.claim(conn, BUILD, name, limit=3)
+            while claims:
+                taken.extend(c.item_id for c in claims)
+                running = await conn.fetchval(
+                    "SELECT count(*) FROM raw_data_package WHERE status = 'in_progress' AND origin_location_id = $1",
+                    source,
+                )
+                peak = max(peak, running)
+                await anyio.lowlevel.checkpoint()
+                batch = await work.complete_many(conn, BUILD, claims, [CHECKSUM for _ in claims], claim_next=3)
+                assert batch.lost == []
+                claims = batch.claims
+                if not claims:  # a full cap, or nothing due: look once more as a daemon would
+                    claims = await work.claim(conn, BUILD, name, limit=3)
+
+    async with anyio.create_task_group() as tg:
+        for n in range(4):
+            tg.start_soon(worker, f"w{n}")
+    async with db.connection() as conn:
+        done = await conn.fetchval("SELECT count(*) FROM raw_data_package WHERE status = 'completed'")
+    assert peak <= 5
+    assert done == 120 and len(taken) == len(set(taken)) == 120

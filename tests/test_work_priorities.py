@@ -212,3 +212,16 @@ async def test_claim_scans_the_priority_ordered_work_index(db: Database) -> None
             WorkKind.PHYSICAL_COPY_DELETION: "physical_copy_deletion_work_idx",
         }.get(kind, f"{work.KINDS[kind].table}_work_idx")
         assert index in await _plan(db, kind), kind
+
+
+async def test_complete_and_claim_next_takes_the_highest_priority_first(db: Database) -> None:
+    world = await _world(db)
+    async with db.connection() as conn:
+        packages = await add_packages(conn, world, 6)
+        first = await work.claim(conn, BUILD, "w", limit=2)
+        rest = [p for p in packages if p not in {c.item_id for c in first}]
+        await work.set_priority(conn, BUILD, rest[-1], 30)
+        await work.set_priority(conn, BUILD, rest[-2], 20)
+        batch = await work.complete_many(conn, BUILD, first, [CHECKSUM for _ in first], claim_next=2)
+    assert [c.item_id for c in batch.claims] == sorted([rest[-1], rest[-2]])
+    assert sorted(c.priority for c in batch.claims) == [20, 30]

@@ -1,0 +1,196 @@
+"""Plan regression: every kind's claim reads its work index, whatever the finished history.
+
+One database for the module: every work table holds HISTORY finished rows and a backlog of DUE
+items (INSERT ... SELECT generate_series under `session_replication_role = replica`, so no
+trigger runs: a few seconds), then ANALYZE. Each claim statement that actually runs
+(`work_claim`, and the claim steps of `complete_many(claim_next=N)`) is explained as a custom
+and as a generic plan (the plan a prepared statement settles on) and must read its kind's
+partial work index (the ordered scan that stops after the claim's window) and scan no work
+table sequentially. `test_the_check_fails_without_the_work_index` shows the check can fail:
+without the index the planner combines other indexes and sorts every due item.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from opsdb.config import with_database
+from opsdb.db import Connection, Database
+from opsdb.testing import seed_world
+from opsdb.work import KINDS, WorkKind, completion_statement, kind_statement
+
+pytestmark = pytest.mark.anyio
+
+HISTORY = 30_000
+"""Finished rows per work table: well past where a sequential scan is cheaper than the index."""
+
+DUE = 2_000
+"""Due items per work table: a backlog, so the claim's LIMIT decides the plan (an ordered scan of
+the work index that stops after the window), not a sort of every due item."""
+
+WORK_INDEX = {
+    WorkKind.RAW_DATA_PACKAGE_BUILD: "raw_data_package_work_idx",
+    WorkKind.DATA_TRANSFER_PACKAGE_BUILD: "data_transfer_package_work_idx",
+    WorkKind.DATA_TRANSFER: "data_transfer_work_idx",
+    WorkKind.DATA_TRANSFER_UNPACK: "data_transfer_unpack_work_idx",
+    WorkKind.LONG_TERM_ARCHIVE_TRANSFER: "long_term_archive_transfer_work_idx",
+    WorkKind.STAGING_JOB: "staging_job_work_idx",
+    WorkKind.PHYSICAL_COPY_DELETION: "physical_copy_deletion_work_idx",
+}
+
+# $1 rows, $2 how many of them (from the end) are due; the rest is finished history. Foreign
+# keys are not checked under replica, so ids that exist only in number are fine; the CHECK
+# constraints still hold (a completed build has a checksum, a deleted copy its deleted_at).
+FILL = [
+    """INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id,
+           origin_location_id, priority, status, size_bytes, checksum, checksum_algorithm, next_attempt_at)
+       SELECT 'p' || n, 'p/' || n, $3, $4, $5, 0,
+              CASE WHEN n > $1 - $2 THEN 'pending' ELSE 'completed' END, 1, repeat('c', 64), 'sha256',
+              now() - interval '1 hour'
+       FROM generate_series(1, $1) n""",
+    """INSERT INTO data_transfer_package (name, relative_path, origin_location_id, priority, status, size_bytes,
+           checksum, checksum_algorithm, next_attempt_at)
+       SELECT 'b' || n, 'b/' || n, $5, 0, CASE WHEN n > $1 - $2 THEN 'pending' ELSE 'completed' END, 1,
+              repeat('c', 64), 'sha256', now() - interval '1 hour'
+       FROM generate_series(1, $1) n""",
+    # transfers: finished, then due ones (pending), then delivered ones whose unpack is due
+    """INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id, priority,
+           unpack_priority, status, unpack_status, next_attempt_at, unpack_next_attempt_at)
+       SELECT n, $5, $6, 0, 0, CASE WHEN n > $1 - $2 AND n % 2 = 0 THEN 'pending' ELSE 'completed' END,
+              CASE WHEN n > $1 - $2 THEN 'pending' ELSE 'completed' END,
+              now() - interval '1 hour', now() - interval '1 hour'
+       FROM generate_series(1, $1) n""",
+    """INSERT INTO long_term_archive_transfer (raw_data_package_id, origin_location_id, destination_location_id,
+           priority, status, next_attempt_at)
+       SELECT n, $6, $7, 0, CASE WHEN n > $1 - $2 THEN 'pending' ELSE 'completed' END, now() - interval '1 hour'
+       FROM generate_series(1, $1) n""",
+    """INSERT INTO staging_job (user_account_id, destination_location_id, priority, status, next_attempt_at)
+       SELECT $8, $6, 0, CASE WHEN n > $1 - $2 THEN 'pending' ELSE 'completed' END, now() - interval '1 hour'
+       FROM generate_series(1, $1) n""",
+    """INSERT INTO physical_copy (type, raw_data_package_id, data_location_id, priority, status, deleted_at,
+           next_attempt_at)
+       SELECT 'raw_data_package', n, $5, 0, CASE WHEN n > $1 - $2 THEN 'deletion_scheduled' ELSE 'deleted' END,
+              CASE WHEN n > $1 - $2 THEN NULL ELSE now() END, now() - interval '1 hour'
+       FROM generate_series(1, $1) n""",
+]
+
+
+@pytest.fixture(scope="module")
+def plans_dsn(server_dsn: str, template_db: str) -> Iterator[str]:
+    name = f"opsdb_work_plans_{os.getpid()}"
+    with psycopg.connect(server_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    try:
+        yield with_database(server_dsn, name)
+    finally:
+        with psycopg.connect(server_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+async def plans_db(plans_dsn: str) -> AsyncIterator[Database]:
+    database = await Database.connect(plans_dsn, min_size=1, max_size=2)
+    try:
+        async with database.connection() as conn:
+            world = await seed_world(conn)
+            loc = world.locations
+            args = [HISTORY, DUE, world.execution_id, world.module_id, loc["ccat_source"], loc["cologne_buffer"]]
+            args += [loc["cologne_lta"], world.user_id]
+            async with conn.transaction():
+                await conn.execute("SET LOCAL session_replication_role = replica")
+                for sql in FILL:
+                    await conn.execute(*_only_used(sql, args))
+            await conn.execute("ANALYZE")
+        yield database
+    finally:
+        await database.close()
+
+
+def _only_used(sql: str, args: list[Any]) -> tuple[Any, ...]:
+    """`sql` renumbered to bind only the `args` it uses (an unused one has no type), and those."""
+    used = sorted({int(n) for n in re.findall(r"\$(\d+)", sql)})
+    renumbered = re.sub(r"\$(\d+)", lambda m: f"${used.index(int(m.group(1))) + 1}", sql)
+    return (renumbered, *(args[n - 1] for n in used))
+
+
+def _claim_statements(kind: WorkKind) -> list[tuple[str, str, list[Any]]]:
+    """(what, sql, args) of every statement that claims items of `kind`."""
+    claim = kind_statement("work_claim", kind)
+    claim_args = {"worker": "plans", "limit": 10, "locations": None, "sites": None, "lease_seconds": 60.0}
+    steady = completion_statement(kind, list(KINDS[kind].results), claim_next=True)
+    steady_args = {**claim_args, "ids": [], "tokens": []}
+    steady_args.update({name: [] for name in steady.params if name not in steady_args})
+    return [
+        ("claim", claim.sql, claim.args(claim_args)),
+        ("complete_many(claim_next=10)", steady.sql, steady.args(steady_args)),
+    ]
+
+
+async def _plan(conn: Connection, sql: str, args: list[Any], *, generic: bool) -> dict[str, Any]:
+    """The plan of `sql` (not run: EXPLAIN without ANALYZE claims nothing)."""
+    async with conn.transaction():
+        await conn.execute(f"SET LOCAL plan_cache_mode = {'force_generic_plan' if generic else 'auto'}")
+        text = await conn.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args)
+    plan: dict[str, Any] = (json.loads(text) if isinstance(text, str) else text)[0]["Plan"]
+    return plan
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _scans_of(plan: dict[str, Any], table: str) -> list[tuple[str, str | None]]:
+    """(node type, index) of every scan of `table` in `plan`, and of every index scan (a bitmap
+    index scan names its index, not its table)."""
+    return [
+        (n["Node Type"], n.get("Index Name"))
+        for n in _nodes(plan)
+        if n.get("Relation Name") == table or n["Node Type"] == "Bitmap Index Scan"
+    ]
+
+
+def _reads_index(scans: list[tuple[str, str | None]], index: str) -> bool:
+    return any(node in ("Index Scan", "Index Only Scan", "Bitmap Index Scan") and name == index for node, name in scans)
+
+
+async def _check_claims_read_their_index(conn: Connection, kind: WorkKind, generic: bool) -> None:
+    table = KINDS[kind].table
+    for what, sql, args in _claim_statements(kind):
+        scans = _scans_of(await _plan(conn, sql, args, generic=generic), table)
+        assert _reads_index(scans, WORK_INDEX[kind]), f"{kind} {what}: {scans}"
+        assert not any(node == "Seq Scan" for node, _ in scans), f"{kind} {what}: {scans}"
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
+@pytest.mark.parametrize("kind", list(WorkKind))
+async def test_every_claim_reads_its_work_index(plans_db: Database, kind: WorkKind, generic: bool) -> None:
+    async with plans_db.connection() as conn:
+        rows = await conn.fetchval("SELECT reltuples::bigint FROM pg_class WHERE relname = $1", KINDS[kind].table)
+        await _check_claims_read_their_index(conn, kind, generic)
+    assert rows >= HISTORY  # the planner knows the history is there
+
+
+@pytest.mark.parametrize("kind", [WorkKind.RAW_DATA_PACKAGE_BUILD, WorkKind.DATA_TRANSFER_UNPACK])
+async def test_the_check_fails_without_the_work_index(plans_db: Database, kind: WorkKind) -> None:
+    """The test above can fail: with the work index dropped, the same check refuses the plan."""
+    async with plans_db.connection() as conn:
+        with pytest.raises(_RolledBack):
+            async with conn.transaction():
+                await conn.execute(f"DROP INDEX {WORK_INDEX[kind]}")
+                with pytest.raises(AssertionError, match=str(kind)):
+                    await _check_claims_read_their_index(conn, kind, generic=False)
+                raise _RolledBack  # the index comes back with the rollback
+        assert await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", WORK_INDEX[kind])
+
+
+class _RolledBack(Exception):
+    """Leaves a transaction by rolling it back."""
