@@ -3,6 +3,12 @@
 DROP FUNCTION IF EXISTS opsdb_claim_deletions(text, integer, bigint[], text[], double precision);
 DROP FUNCTION IF EXISTS opsdb_confirm_deletions(bigint[], uuid[]);
 DROP TRIGGER IF EXISTS physical_copy_deletion_notify ON physical_copy;
+DROP TRIGGER IF EXISTS physical_copy_deletion_priority ON physical_copy;
+DROP FUNCTION IF EXISTS opsdb_deletion_priority_fixup();
+CREATE OR REPLACE TRIGGER physical_copy_deletion_priority BEFORE UPDATE OF status ON physical_copy
+    FOR EACH ROW WHEN (NEW.status = 'deletion_scheduled'
+                       AND OLD.status NOT IN ('deletion_scheduled', 'deletion_in_progress'))
+    EXECUTE FUNCTION opsdb_deletion_priority_default();
 DROP FUNCTION IF EXISTS opsdb_notify_deletions();
 CREATE OR REPLACE TRIGGER physical_copy_deletion_notify AFTER UPDATE OF status ON physical_copy
     FOR EACH ROW WHEN (NEW.status = 'deletion_scheduled' AND OLD.status <> 'deletion_scheduled'
@@ -99,5 +105,52 @@ BEGIN
     RETURN NULL;
 END
 $$;
+
+
+CREATE OR REPLACE FUNCTION opsdb_schedule_deletions(locations bigint[], max_rows integer) RETURNS SETOF bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    candidate bigint[];
+    pkgs bigint[];
+    locs bigint[];
+BEGIN
+    SELECT array_agg(s.id ORDER BY s.id) FILTER (WHERE s.id IS NOT NULL),
+           array_agg(s.settled_package_id) FILTER (WHERE s.id IS NULL),
+           array_agg(s.settled_location_id) FILTER (WHERE s.id IS NULL)
+      INTO candidate, pkgs, locs
+    FROM opsdb_deletion_scan(locations, max_rows) s;
+    IF pkgs IS NOT NULL THEN
+        PERFORM 1 FROM deletion_file_queue q JOIN unnest(pkgs, locs) AS u(p, l)
+            ON q.raw_data_package_id = u.p AND q.data_location_id = u.l
+        ORDER BY q.raw_data_package_id, q.data_location_id
+        FOR UPDATE OF q;
+        DELETE FROM deletion_file_queue q USING unnest(pkgs, locs) AS u(p, l)
+        WHERE q.raw_data_package_id = u.p AND q.data_location_id = u.l
+          AND NOT EXISTS (
+                SELECT 1 FROM raw_data_file f
+                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = u.l
+                WHERE f.raw_data_package_id = u.p AND c.status IN ('present', 'deletion_possible'));
+    END IF;
+    IF candidate IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        WITH locked AS (
+            SELECT c.id FROM physical_copy c
+            WHERE c.id = ANY(candidate) AND c.status IN ('present', 'deletion_possible', 'staged')
+            ORDER BY c.id
+            FOR UPDATE OF c SKIP LOCKED
+        )
+        UPDATE physical_copy c
+        SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
+            claimed_by = NULL, claim_token = NULL, lease_until = NULL
+        FROM locked
+        WHERE c.id = locked.id
+        RETURNING c.id;
+END;
+$$;
+
 
 DROP TABLE IF EXISTS deletion_claim_verdict;

@@ -366,3 +366,77 @@ BEGIN
     END IF;
 END
 $$;
+
+-- -- 6. a deletion's priority, set per statement ----------------------------------------------
+
+-- Scheduling (as in 0016) sets each copy's priority to its location's, in the same UPDATE.
+CREATE OR REPLACE FUNCTION opsdb_schedule_deletions(locations bigint[], max_rows integer) RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    candidate bigint[];
+    pkgs bigint[];
+    locs bigint[];
+BEGIN
+    SELECT array_agg(s.id ORDER BY s.id) FILTER (WHERE s.id IS NOT NULL),
+           array_agg(s.settled_package_id) FILTER (WHERE s.id IS NULL),
+           array_agg(s.settled_location_id) FILTER (WHERE s.id IS NULL)
+      INTO candidate, pkgs, locs
+    FROM opsdb_deletion_scan(locations, max_rows) s;
+    IF pkgs IS NOT NULL THEN
+        PERFORM 1 FROM deletion_file_queue q JOIN unnest(pkgs, locs) AS u(p, l)
+            ON q.raw_data_package_id = u.p AND q.data_location_id = u.l
+        ORDER BY q.raw_data_package_id, q.data_location_id
+        FOR UPDATE OF q;
+        DELETE FROM deletion_file_queue q USING unnest(pkgs, locs) AS u(p, l)
+        WHERE q.raw_data_package_id = u.p AND q.data_location_id = u.l
+          AND NOT EXISTS (
+                SELECT 1 FROM raw_data_file f
+                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = u.l
+                WHERE f.raw_data_package_id = u.p AND c.status IN ('present', 'deletion_possible'));
+    END IF;
+    IF candidate IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        WITH locked AS (
+            SELECT c.id FROM physical_copy c
+            WHERE c.id = ANY(candidate) AND c.status IN ('present', 'deletion_possible', 'staged')
+            ORDER BY c.id
+            FOR UPDATE OF c SKIP LOCKED
+        )
+        UPDATE physical_copy c
+        SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
+            claimed_by = NULL, claim_token = NULL, lease_until = NULL,
+            -- the location's priority, set here for the whole batch (the trigger below then
+            -- finds nothing to correct)
+            priority = LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
+        FROM locked, data_location l
+        WHERE c.id = locked.id AND l.id = c.data_location_id
+        RETURNING c.id;
+END;
+$$;
+
+
+-- A copy entering deletion_scheduled takes its location's priority (0020's rule, unchanged;
+-- not when a failed attempt puts it back: an operator's change stays). Was a BEFORE trigger
+-- per row; now one statement trigger that corrects only the rows whose statement did not set
+-- that priority itself (scheduling does: it pays one join, no second write).
+CREATE OR REPLACE FUNCTION opsdb_deletion_priority_fixup() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    EXECUTE $q$
+        UPDATE physical_copy c
+        SET priority = LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        JOIN data_location l ON l.id = n.data_location_id
+        WHERE c.id = n.id
+          AND n.status = 'deletion_scheduled' AND o.status NOT IN ('deletion_scheduled', 'deletion_in_progress')
+          AND n.priority <> LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
+    $q$;
+    RETURN NULL;
+END;
+$$;
+DROP TRIGGER IF EXISTS physical_copy_deletion_priority ON physical_copy;
+CREATE TRIGGER physical_copy_deletion_priority AFTER UPDATE ON physical_copy
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION opsdb_deletion_priority_fixup();
