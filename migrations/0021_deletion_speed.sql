@@ -36,6 +36,10 @@ BEGIN
             EXECUTE format('REVOKE ALL ON deletion_claim_verdict FROM %I', r);
         END IF;
     END LOOP;
+    -- reading it is harmless (it is empty at every commit), writing it is the owner's alone
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'opsdb_reader') THEN
+        GRANT SELECT ON deletion_claim_verdict TO opsdb_reader;
+    END IF;
 END
 $$;
 
@@ -423,16 +427,24 @@ $$;
 -- that priority itself (scheduling does: it pays one join, no second write).
 CREATE OR REPLACE FUNCTION opsdb_deletion_priority_fixup() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    wrong bigint[];
+    wanted integer[];
 BEGIN
     EXECUTE $q$
-        UPDATE physical_copy c
-        SET priority = LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
+        SELECT array_agg(n.id ORDER BY n.id), array_agg(LEAST(100, GREATEST(-100, coalesce(l.priority, 0))) ORDER BY n.id)
         FROM new_rows n JOIN old_rows o ON o.id = n.id
         JOIN data_location l ON l.id = n.data_location_id
-        WHERE c.id = n.id
-          AND n.status = 'deletion_scheduled' AND o.status NOT IN ('deletion_scheduled', 'deletion_in_progress')
+        WHERE n.status = 'deletion_scheduled' AND o.status NOT IN ('deletion_scheduled', 'deletion_in_progress')
           AND n.priority <> LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
-    $q$;
+    $q$ INTO wrong, wanted;
+    -- only when there is something to correct: the correction fires this trigger again, and
+    -- finds nothing
+    IF wrong IS NOT NULL THEN
+        UPDATE physical_copy c SET priority = u.priority
+        FROM unnest(wrong, wanted) AS u(id, priority)
+        WHERE c.id = u.id;
+    END IF;
     RETURN NULL;
 END;
 $$;
