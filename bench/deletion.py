@@ -1,7 +1,7 @@
 """Deletion at scale: candidates, scheduling, claims and the whole deletion path, before (0020) and after (0021).
 
     python -m bench.deletion [--packages 2000] [--files 100] [--deleted 0.5] [--scheduled 0.4]
-                             [--repeat 3] [--variants] [--dsn DSN] [--json out.json]
+                             [--repeat 3] [--delete 3000] [--variants] [--dsn DSN] [--json out.json]
 
 Builds, with INSERT ... SELECT generate_series (never one by one), a history of `--packages`
 archived packages of `--files` files each, every file with a copy at the source: a fraction
@@ -15,7 +15,7 @@ a transaction that is rolled back, so every measurement sees the same data:
 * schedule 1,000: one `schedule_deletions(limit=1000)` (median);
 * scheduling rate: every deletable copy in batches of 10,000 (copies/s);
 * claiming rate: claims of 1,000 on one connection until the scheduled copies are claimed;
-* deleting rate: claim 1,000, confirm, record deleted, until none is left (copies/s): before
+* deleting rate: claim 1,000, confirm, record deleted, `--delete` copies (copies/s): before
   with `deleting` per claim (0020's only path), after with `deleting_many` per batch.
 
 Every measurement starts on a fresh connection whose first statement is a one-copy claim, as a
@@ -244,7 +244,9 @@ async def _warm(conn: Connection) -> None:
     )
 
 
-async def measure(db: Database, *, old: bool, ddl: list[str] | None = None, repeat: int = 3) -> dict[str, float]:
+async def measure(
+    db: Database, *, old: bool, ddl: list[str] | None = None, repeat: int = 3, delete_count: int = 3000
+) -> dict[str, float]:
     """Figures on the data `build_history` made: `old` runs 0020's claim and per-claim deleting."""
     ddl = ddl or []
 
@@ -288,7 +290,7 @@ async def measure(db: Database, *, old: bool, ddl: list[str] | None = None, repe
         await scheduled_now(conn)
         start = time.perf_counter()
         total = 0
-        while batch := await claim(conn, 1000):
+        while total < delete_count and (batch := await claim(conn, 1000)):
             if old:
                 for c in batch:
                     async with deletion.deleting(conn, c) as go:
@@ -343,15 +345,15 @@ async def _main(args: argparse.Namespace, admin_dsn: str) -> dict[str, Any]:
                 conn, packages=args.packages, files=args.files, deleted=args.deleted, scheduled=args.scheduled
             )
             built = time.perf_counter() - start
-        figures["before (0020)"] = await measure(db, old=True, repeat=args.repeat)
+        figures["before (0020)"] = await measure(db, old=True, repeat=args.repeat, delete_count=args.delete)
     start = time.perf_counter()
     _apply(dsn, upto=None)
     migrated = time.perf_counter() - start
     async with await Database.connect(dsn, min_size=1, max_size=2) as db:
-        figures["after (0021)"] = await measure(db, old=False, repeat=args.repeat)
+        figures["after (0021)"] = await measure(db, old=False, repeat=args.repeat, delete_count=args.delete)
         if args.variants:
             for label, ddl in variants().items():
-                figures[label] = await measure(db, old=False, ddl=ddl, repeat=args.repeat)
+                figures[label] = await measure(db, old=False, ddl=ddl, repeat=args.repeat, delete_count=args.delete)
     return {
         "world": {k: world[k] for k in ("present", "history")},
         "build_s": built,
@@ -367,6 +369,7 @@ def main() -> None:
     parser.add_argument("--deleted", type=float, default=0.5)
     parser.add_argument("--scheduled", type=float, default=0.4)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--delete", type=int, default=3000, help="copies the deleting rate runs through")
     parser.add_argument("--variants", action="store_true", help="also 0021 with each part taken back")
     parser.add_argument("--dsn", help="admin DSN of a server to use (default: a throwaway embedded one)")
     parser.add_argument("--json", help="also write the figures here")
