@@ -340,6 +340,7 @@ async def _main(args: argparse.Namespace, admin_dsn: str) -> dict[str, Any]:
     figures: dict[str, dict[str, float]] = {}
     async with await Database.connect(dsn, min_size=1, max_size=2) as db:
         async with db.connection() as conn:
+            await conn.execute("SET statement_timeout = 0")  # the build's statements are large
             start = time.perf_counter()
             world = await build_history(
                 conn, packages=args.packages, files=args.files, deleted=args.deleted, scheduled=args.scheduled

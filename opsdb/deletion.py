@@ -1,10 +1,9 @@
-"""Deleting copies safely: candidates, scheduling, claims, and the deleter's last go/no-go.
+"""Deleting copies safely: candidates, scheduling, claims, the deleter's last go/no-go (one or a batch).
 
-The rule and its enforcement live in the database (migrations/0016; docs/workflows.md, "What
-the database guarantees about deletion"): every copy that starts or finishes a deletion is
-re-judged under lock by a trigger, whoever sends the statement. This module is the fast,
-friendly path to the same rule. Evidence that goes away (copies lost or corrupt, a
-verification withdrawn): opsdb/evidence.py.
+Not here: the rule and its enforcement, which live in the database (migrations 0016 and 0021;
+docs/workflows.md, "What the database guarantees about deletion": every copy that starts or
+finishes a deletion is judged under lock, whoever sends the statement), evidence going away
+(opsdb/evidence.py), the audit trail (opsdb/history.py), caps and priorities (opsdb/work.py).
 """
 
 from __future__ import annotations
