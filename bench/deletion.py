@@ -228,6 +228,7 @@ async def _rolled_back(db: Database, action: Action, ddl: list[str]) -> tuple[fl
         tx = conn.raw.transaction()
         await tx.start()
         try:
+            await conn.execute("SET LOCAL statement_timeout = 0")  # 0020's batches are slow
             for statement in ddl:
                 await conn.execute(statement)
             await _warm(conn)
