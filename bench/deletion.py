@@ -198,6 +198,7 @@ async def build_history(
     conn: Connection, *, packages: int, files: int, deleted: float, scheduled: float
 ) -> dict[str, Any]:
     """Generate the world and its deletion history (see the module docstring); its location ids."""
+    await conn.execute("SET statement_timeout = 0")  # the build's statements are large by design
     world = dict(await conn.fetchrow(WORLD) or {})
     await conn.execute(PACKAGES, world["execution"], world["module"], world["source"], packages)
     await conn.execute(ARCHIVE_COPIES, world["lta"])
@@ -341,7 +342,6 @@ async def _main(args: argparse.Namespace, admin_dsn: str) -> dict[str, Any]:
     figures: dict[str, dict[str, float]] = {}
     async with await Database.connect(dsn, min_size=1, max_size=2) as db:
         async with db.connection() as conn:
-            await conn.execute("SET statement_timeout = 0")  # the build's statements are large
             start = time.perf_counter()
             world = await build_history(
                 conn, packages=args.packages, files=args.files, deleted=args.deleted, scheduled=args.scheduled
