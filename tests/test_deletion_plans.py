@@ -73,10 +73,7 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 SEQ_SCANS = "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_xact_user_tables WHERE relname = 'physical_copy'"
-WORK_INDEX_SCANS = (
-    "SELECT coalesce(sum(idx_scan), 0) FROM pg_stat_xact_user_indexes "
-    "WHERE indexrelname = 'physical_copy_deletion_work_idx'"
-)
+WORK_INDEX_SCANS = "SELECT pg_stat_get_xact_numscans('physical_copy_deletion_work_idx'::regclass)"
 
 
 class _RolledBack(Exception):
