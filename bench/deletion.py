@@ -1,31 +1,36 @@
-"""Deletion at scale: candidates, scheduling and claims, before (main's SQL) and after (0016).
+"""Deletion at scale: candidates, scheduling, claims and the whole deletion path, before (0020) and after (0021).
 
     python -m bench.deletion [--packages 2000] [--files 100] [--deleted 0.5] [--scheduled 0.4]
-                             [--repeat 5] [--dsn DSN] [--json out.json]
+                             [--repeat 3] [--delete 3000] [--variants] [--dsn DSN] [--json out.json]
 
 Builds, with INSERT ... SELECT generate_series (never one by one), a history of `--packages`
 archived packages of `--files` files each, every file with a copy at the source: a fraction
 `--deleted` of the packages has its file copies deleted already (history), `--scheduled`
-scheduled and not yet claimed (the backlog of issue 13), the rest present and deletable.
-Then times, on the same data in the same run:
+scheduled and not yet due (the backlog of issue 13), the rest present and deletable. The
+database is migrated to 0020 first; "before" is measured, then 0021 is applied to the same
+data (as a deployment would) and "after" is measured, in the same run. Each figure comes from
+a transaction that is rolled back, so every measurement sees the same data:
 
 * candidates: one `deletion_candidates(limit=1000)` call (median of `--repeat`);
-* schedule 1,000: one `schedule_deletions(limit=1000)` (rolled back, median);
-* scheduling rate: every deletable copy in batches of 50,000 (copies/s, rolled back);
-* claiming rate: claims of 1,000 on one connection until the backlog of present copies,
-  scheduled first, is claimed (copies/s, rolled back).
+* schedule 1,000: one `schedule_deletions(limit=1000)` (median);
+* scheduling rate: every deletable copy in batches of 10,000 (copies/s);
+* claiming rate: claims of 1,000 on one connection until the scheduled copies are claimed;
+* deleting rate: claim 1,000, confirm, record deleted, `--delete` copies (copies/s): before
+  with `deleting` per claim (0020's only path), after with `deleting_many` per batch.
 
-"before" runs main's statements (migrations 0009-0012: the per-copy rule over a scan of
-copies, the generic claim judging one copy per call), copied here, with 0016's guard trigger
-switched off inside the rolled-back transaction; "after" runs opsdb.deletion. Without
-`--dsn` a throwaway embedded PostgreSQL 18 is started (fsync off). `bench.scale` may import
-`build_history` and `measure`.
+Every measurement starts on a fresh connection whose first statement is a one-copy claim, as a
+deletion daemon's session starts (a PL/pgSQL trigger keeps the plan of its first call).
+`--variants` also measures 0021 with one of its parts taken back inside the rolled-back
+transaction (the 0020 guard, the 0020 copy counters, the per-row NOTIFY), to show each part's
+own effect. Without `--dsn` a throwaway embedded PostgreSQL 18 is started (fsync off).
+`bench.scale` may import `build_history` and `measure`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import time
@@ -34,11 +39,12 @@ from typing import Any
 
 import anyio
 import psycopg
+from yoyo import get_backend, read_migrations
 
 from opsdb import deletion, embedded, migrate
-from opsdb.config import with_database
+from opsdb.config import with_database, yoyo_url
 from opsdb.db import Connection, Database
-from opsdb.queries import query
+from opsdb.resources import migrations_dir
 
 WORLD = """
 WITH obs AS (INSERT INTO observatory (name) VALUES ('CCAT') RETURNING id),
@@ -95,104 +101,104 @@ FROM raw_data_file f
 ORDER BY f.raw_data_package_id, f.relative_path
 """
 
-# main's candidates (migration 0012) and claim judge (0009), for the "before" figures
-OLD_FUNCTIONS = """
-CREATE OR REPLACE FUNCTION bench_old_deletion_candidates(locations bigint[], max_rows integer) RETURNS SETOF bigint
-LANGUAGE sql STABLE AS $$
-    SELECT c.id FROM physical_copy c
-    JOIN data_location l ON l.id = c.data_location_id
-    WHERE c.type <> 'raw_data_file' AND c.status = 'present' AND l.location_type IN ('source', 'buffer')
-      AND (locations IS NULL OR c.data_location_id = ANY(locations))
-      AND opsdb_copy_deletable(c.id)
-    UNION ALL
-    SELECT c.id FROM raw_data_package p
-    JOIN raw_data_file f ON f.raw_data_package_id = p.id
-    JOIN physical_copy c ON c.type = 'raw_data_file' AND c.raw_data_file_id = f.id
-    JOIN data_location l ON l.id = c.data_location_id
-    WHERE p.state = 'archived' AND c.status IN ('present', 'deletion_possible')
-      AND l.location_type IN ('source', 'buffer')
-      AND (locations IS NULL OR c.data_location_id = ANY(locations))
-      AND opsdb_copy_deletable(c.id)
-    UNION ALL
-    SELECT c.id FROM physical_copy c
-    JOIN data_location l ON l.id = c.data_location_id
-    WHERE c.type = 'raw_data_package' AND c.status = 'staged' AND l.location_type = 'processing'
-      AND (locations IS NULL OR c.data_location_id = ANY(locations))
-      AND opsdb_copy_deletable(c.id)
-    LIMIT max_rows
-$$;
-CREATE OR REPLACE FUNCTION bench_old_claim_deletable(copy_id bigint) RETURNS boolean
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-    PERFORM 1
-    FROM physical_copy a
-    JOIN data_location al ON al.id = a.data_location_id AND al.location_type = 'long_term_archive'
-    WHERE a.type = 'raw_data_package'
-      AND a.raw_data_package_id IN (
-            SELECT pc.raw_data_package_id FROM physical_copy pc WHERE pc.id = copy_id
-            UNION ALL
-            SELECT f.raw_data_package_id FROM physical_copy pc JOIN raw_data_file f ON f.id = pc.raw_data_file_id
-            WHERE pc.id = copy_id
-            UNION ALL
-            SELECT p.id FROM physical_copy pc
-            JOIN raw_data_package p ON p.data_transfer_package_id = pc.data_transfer_package_id
-            WHERE pc.id = copy_id)
-    FOR SHARE OF a;
-    RETURN opsdb_copy_deletable(copy_id);
-END;
-$$;
-"""
-OLD_CANDIDATES = "SELECT id FROM bench_old_deletion_candidates($1::bigint[], $2::integer) AS id"
-OLD_SCHEDULE = """
-WITH candidate AS (
-    SELECT id FROM bench_old_deletion_candidates($1::bigint[], $2::integer) AS id
+OLD_CLAIM = """
+WITH due AS (
+    SELECT t.id, t.next_attempt_at AS due_at
+    FROM physical_copy t
+    WHERE t.status IN ('deletion_scheduled', 'deletion_in_progress')
+      AND t.next_attempt_at <= now()
+      AND t.data_location_id IN (
+            SELECT l.id FROM data_location l
+            WHERE l.location_type <> 'long_term_archive'
+              AND ($3::bigint[] IS NULL OR l.id = ANY($3::bigint[]))
+              AND ($4::text[] IS NULL OR l.site_id IN (SELECT s.id FROM site s WHERE s.short_name = ANY($4::text[]))))
+    ORDER BY t.next_attempt_at
+    LIMIT $2 + 16
+    FOR UPDATE OF t SKIP LOCKED
 ),
-locked AS (
-    SELECT c.id FROM physical_copy c JOIN candidate USING (id)
-    WHERE c.status IN ('present', 'deletion_possible', 'staged')
-    FOR UPDATE OF c SKIP LOCKED
+allowed AS (
+    SELECT d AS id FROM opsdb_deletable_locked(ARRAY(SELECT id FROM due ORDER BY id)) AS d
+),
+judged AS (
+    SELECT due.id, due.due_at, allowed.id IS NOT NULL AS ok
+    FROM due LEFT JOIN allowed ON allowed.id = due.id
+),
+refused AS (
+    UPDATE physical_copy t
+    SET next_attempt_at = now() + interval '60 seconds',
+        status = CASE WHEN t.status = 'deletion_in_progress' THEN 'deletion_failed' ELSE t.status END,
+        last_error = CASE WHEN t.status = 'deletion_in_progress'
+            THEN 'lease of ' || t.claimed_by || ' expired mid-deletion and the safe-deletion rule no longer holds: '
+                 || 'its bytes may be partly removed; check the copy, then reset it or mark it lost or corrupt'
+            ELSE t.last_error END,
+        claim_token = CASE WHEN t.status = 'deletion_in_progress' THEN NULL ELSE t.claim_token END,
+        lease_until = CASE WHEN t.status = 'deletion_in_progress' THEN NULL ELSE t.lease_until END
+    FROM judged j
+    WHERE t.id = j.id AND NOT j.ok
+),
+candidate AS (
+    SELECT id FROM judged WHERE ok ORDER BY due_at LIMIT $2
+),
+claimed AS (
+    UPDATE physical_copy t
+    SET status = CASE WHEN t.attempts >= t.max_attempts THEN 'deletion_failed' ELSE 'deletion_in_progress' END,
+        attempts = LEAST(t.attempts + 1, t.max_attempts),
+        last_error = CASE
+            WHEN t.status = 'deletion_in_progress' AND t.attempts >= t.max_attempts
+                THEN 'lease of ' || t.claimed_by || ' expired; no attempts left'
+            WHEN t.status = 'deletion_in_progress' THEN 'lease of ' || t.claimed_by || ' expired'
+            ELSE t.last_error END,
+        claimed_by = CASE WHEN t.attempts >= t.max_attempts THEN t.claimed_by ELSE $1 END,
+        claim_token = CASE WHEN t.attempts >= t.max_attempts THEN NULL ELSE gen_random_uuid() END,
+        lease_until = CASE WHEN t.attempts >= t.max_attempts THEN NULL
+                           ELSE now() + make_interval(secs => $5::float8) END,
+        next_attempt_at = CASE WHEN t.attempts >= t.max_attempts THEN t.next_attempt_at
+                               ELSE now() + make_interval(secs => $5::float8) END
+    FROM candidate c
+    WHERE t.id = c.id
+    RETURNING t.*
 )
-UPDATE physical_copy c
-SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
-    claimed_by = NULL, claim_token = NULL, lease_until = NULL
-FROM locked
-WHERE c.id = locked.id
-RETURNING c.id
+SELECT * FROM claimed WHERE status = 'deletion_in_progress' ORDER BY id
 """
-GUARD_OFF = "ALTER TABLE physical_copy DISABLE TRIGGER physical_copy_transition_deletion_rule"
+"""0020's claim statement (sql/deletion.sql before 0021): by due time only, no caps."""
+
+ROLLBACK_SQL = migrations_dir() / "0021_deletion_speed.rollback.sql"
 
 
-def _old_claim_sql() -> str:
-    """main's generic claim (sql/work.sql) for deletions, judging one copy per call."""
-    names = {
-        "table": "physical_copy",
-        "location": "data_location_id",
-        "extra": "",
-        "judge": "bench_old_claim_deletable(id)",
-        "window": "4",
-        "pending": "deletion_scheduled",
-        "running": "deletion_in_progress",
-        "done": "deleted",
-        "failed": "deletion_failed",
+def _old_function(name: str) -> str:
+    """0020's definition of function `name`, from 0021's rollback."""
+    text = ROLLBACK_SQL.read_text(encoding="utf-8")
+    match = re.search(rf"CREATE OR REPLACE FUNCTION {name}\(.*?\n\$\$;", text, re.S)
+    assert match, name
+    return match.group(0)
+
+
+def variants() -> dict[str, list[str]]:
+    """0021 with one part taken back (DDL run inside the rolled-back transaction)."""
+    return {
+        "0021 with 0020's guard": [_old_function("opsdb_guard_deletion")],
+        "0021 with 0020's copy counters": [_old_function("opsdb_copy_deltas_update")],
+        "0021 with per-row priority": [
+            "DROP TRIGGER physical_copy_deletion_priority ON physical_copy",
+            "CREATE TRIGGER physical_copy_deletion_priority BEFORE UPDATE OF status ON physical_copy FOR EACH ROW "
+            "WHEN (NEW.status = 'deletion_scheduled' AND OLD.status NOT IN ('deletion_scheduled', "
+            "'deletion_in_progress')) EXECUTE FUNCTION opsdb_deletion_priority_default()",
+            _old_function("opsdb_schedule_deletions"),
+        ],
+        "0021 with per-row NOTIFY": [
+            "DROP TRIGGER physical_copy_deletion_notify ON physical_copy",
+            "CREATE TRIGGER physical_copy_deletion_notify AFTER UPDATE OF status ON physical_copy FOR EACH ROW "
+            "WHEN (NEW.status = 'deletion_scheduled' AND OLD.status <> 'deletion_scheduled' "
+            "AND NEW.next_attempt_at <= now()) EXECUTE FUNCTION opsdb_notify_work('physical_copy_deletion')",
+        ],
     }
-    for column in (
-        "status",
-        "attempts",
-        "max_attempts",
-        "last_error",
-        "next_attempt_at",
-        "claimed_by",
-        "claim_token",
-        "lease_until",
-    ):
-        names[column] = column
-    return re.sub(r"\{([a-z_]+)\}", lambda m: names[m.group(1)], query("work_claim"))
 
 
 async def build_history(
     conn: Connection, *, packages: int, files: int, deleted: float, scheduled: float
 ) -> dict[str, Any]:
     """Generate the world and its deletion history (see the module docstring); its location ids."""
+    await conn.execute("SET statement_timeout = 0")  # the build's statements are large by design
     world = dict(await conn.fetchrow(WORLD) or {})
     await conn.execute(PACKAGES, world["execution"], world["module"], world["source"], packages)
     await conn.execute(ARCHIVE_COPIES, world["lta"])
@@ -214,75 +220,116 @@ async def _timed(action: Callable[[], Awaitable[int]]) -> tuple[float, int]:
     return time.perf_counter() - start, count
 
 
-async def _rolled_back(conn: Connection, action: Callable[[], Awaitable[int]], old: bool) -> tuple[float, int]:
-    """Time `action` inside a transaction that is rolled back (the next run sees the same data)."""
-    tx = conn.raw.transaction()
-    await tx.start()
-    try:
+Action = Callable[[Connection], Awaitable[int]]
+
+
+async def _rolled_back(db: Database, action: Action, ddl: list[str]) -> tuple[float, int]:
+    """Time `action` on a fresh session, inside a transaction that is rolled back."""
+    async with db.connection() as conn:
+        tx = conn.raw.transaction()
+        await tx.start()
+        try:
+            await conn.execute("SET LOCAL statement_timeout = 0")  # 0020's batches are slow
+            for statement in ddl:
+                await conn.execute(statement)
+            await _warm(conn)
+            return await _timed(lambda: action(conn))
+        finally:
+            await tx.rollback()
+
+
+async def _warm(conn: Connection) -> None:
+    """One small UPDATE of a copy, as a daemon's first statement: the triggers plan for one row."""
+    await conn.execute(
+        "UPDATE physical_copy SET updated_at = updated_at WHERE id = (SELECT min(id) FROM physical_copy "
+        "WHERE status = 'deleted')"
+    )
+
+
+async def measure(
+    db: Database, *, old: bool, ddl: list[str] | None = None, repeat: int = 3, delete_count: int = 3000
+) -> dict[str, float]:
+    """Figures on the data `build_history` made: `old` runs 0020's claim and per-claim deleting."""
+    ddl = ddl or []
+
+    async def candidates(conn: Connection) -> int:
+        return len(await deletion.deletion_candidates(conn, limit=1000))
+
+    async def schedule(conn: Connection, limit: int = 1000) -> int:
+        return len(await deletion.schedule_deletions(conn, limit=limit))
+
+    async def schedule_all(conn: Connection) -> int:
+        total = 0
+        while n := await schedule(conn, 10_000):
+            total += n
+        return total
+
+    async def claim(conn: Connection, limit: int) -> list[Any]:
         if old:
-            await conn.execute(GUARD_OFF)
-        return await _timed(action)
+            rows = await conn.fetch(OLD_CLAIM, "bench", limit, None, None, 600.0)
+            return [deletion._claim_from_row(deletion.KIND, r) for r in rows]
+        return await deletion.claim_deletions(conn, "bench", limit=limit)
+
+    async def scheduled_now(conn: Connection) -> None:
+        # the backlog of history stays not due; the deletable copies are scheduled, due now
+        await conn.execute(
+            "UPDATE physical_copy SET next_attempt_at = now() + interval '2 days' WHERE status = 'deletion_scheduled'"
+        )
+        await schedule_all(conn)
+
+    rates: dict[str, float] = {}
+
+    async def claim_all(conn: Connection) -> int:
+        await scheduled_now(conn)
+        start = time.perf_counter()
+        total = 0
+        while batch := await claim(conn, 1000):
+            total += len(batch)
+        rates["claimed_per_s"] = total / (time.perf_counter() - start)
+        return total
+
+    async def delete_all(conn: Connection) -> int:
+        await scheduled_now(conn)
+        start = time.perf_counter()
+        total = 0
+        while total < delete_count and (batch := await claim(conn, 1000)):
+            if old:
+                for c in batch:
+                    async with deletion.deleting(conn, c) as go:
+                        total += go
+            else:
+                async with deletion.deleting_many(conn, batch) as confirmed:
+                    total += len(confirmed.go)
+        rates["deleted_per_s"] = total / (time.perf_counter() - start)
+        return total
+
+    cand = [await _rolled_back(db, candidates, ddl) for _ in range(repeat)]
+    batch = [await _rolled_back(db, schedule, ddl) for _ in range(repeat)]
+    rate_time, rate_count = await _rolled_back(db, schedule_all, ddl)
+    await _rolled_back(db, claim_all, ddl)
+    await _rolled_back(db, delete_all, ddl)
+    return {
+        "candidates_ms": statistics.median(t for t, _ in cand) * 1000,
+        "candidates_found": cand[0][1],
+        "schedule_1000_ms": statistics.median(t for t, _ in batch) * 1000,
+        "scheduled_per_s": rate_count / rate_time if rate_time else 0.0,
+        "scheduled": rate_count,
+        **rates,
+    }
+
+
+def _apply(dsn: str, *, upto: str | None) -> None:
+    """Apply the migrations up to and including `upto` (None: all)."""
+    if upto is None:
+        migrate.apply(dsn)
+        return
+    backend = get_backend(yoyo_url(dsn))
+    try:
+        with backend.lock():
+            pending = backend.to_apply(read_migrations(str(migrations_dir())))
+            backend.apply_migrations(pending.filter(lambda m: m.id <= upto))
     finally:
-        await tx.rollback()
-
-
-async def measure(conn: Connection, *, repeat: int = 5) -> dict[str, dict[str, float]]:
-    """Before/after figures on the data `build_history` made."""
-    await conn.execute(OLD_FUNCTIONS)
-    old_claim = _old_claim_sql()
-    figures: dict[str, dict[str, float]] = {}
-    for label, old in (("before", True), ("after", False)):
-
-        async def candidates(old: bool = old) -> int:
-            if old:
-                return len(await conn.fetch(OLD_CANDIDATES, None, 1000))
-            return len(await deletion.deletion_candidates(conn, limit=1000))
-
-        async def schedule(limit: int, old: bool = old) -> int:
-            if old:
-                return len(await conn.fetch(OLD_SCHEDULE, None, limit))
-            return len(await deletion.schedule_deletions(conn, limit=limit))
-
-        async def schedule_all(old: bool = old) -> int:
-            total = 0
-            while n := await schedule(50_000, old):
-                total += n
-            return total
-
-        claim_rate: list[float] = []
-
-        async def claim_all(old: bool = old, claim_rate: list[float] = claim_rate) -> int:
-            await conn.execute(
-                "UPDATE physical_copy SET next_attempt_at = now() + interval '2 days' "
-                "WHERE status = 'deletion_scheduled'"
-            )
-            await schedule_all(old)
-            start = time.perf_counter()
-            total = 0
-            while True:
-                if old:
-                    n = len(await conn.fetch(old_claim, "bench", 1000, None, None, 600.0))
-                else:
-                    n = len(await deletion.claim_deletions(conn, "bench", limit=1000))
-                if not n:
-                    break
-                total += n
-            claim_rate.append(total / (time.perf_counter() - start))
-            return total
-
-        cand = [await _rolled_back(conn, candidates, old) for _ in range(repeat)]
-        batch = [await _rolled_back(conn, lambda old=old: schedule(1000, old), old) for _ in range(repeat)]
-        rate_time, rate_count = await _rolled_back(conn, schedule_all, old)
-        await _rolled_back(conn, claim_all, old)
-        figures[label] = {
-            "candidates_ms": statistics.median(t for t, _ in cand) * 1000,
-            "candidates_found": cand[0][1],
-            "schedule_1000_ms": statistics.median(t for t, _ in batch) * 1000,
-            "scheduled_per_s": rate_count / rate_time if rate_time else 0.0,
-            "scheduled": rate_count,
-            "claimed_per_s": claim_rate[0],
-        }
-    return figures
+        backend.connection.close()
 
 
 async def _main(args: argparse.Namespace, admin_dsn: str) -> dict[str, Any]:
@@ -291,15 +338,30 @@ async def _main(args: argparse.Namespace, admin_dsn: str) -> dict[str, Any]:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
     dsn = with_database(admin_dsn, name)
-    migrate.apply(dsn)
-    async with await Database.connect(dsn, min_size=1, max_size=2) as db, db.connection() as conn:
-        start = time.perf_counter()
-        world = await build_history(
-            conn, packages=args.packages, files=args.files, deleted=args.deleted, scheduled=args.scheduled
-        )
-        built = time.perf_counter() - start
-        figures = await measure(conn, repeat=args.repeat)
-    return {"world": {k: world[k] for k in ("present", "history")}, "build_s": built, "figures": figures}
+    _apply(dsn, upto="0020_work_steering")
+    figures: dict[str, dict[str, float]] = {}
+    async with await Database.connect(dsn, min_size=1, max_size=2) as db:
+        async with db.connection() as conn:
+            start = time.perf_counter()
+            world = await build_history(
+                conn, packages=args.packages, files=args.files, deleted=args.deleted, scheduled=args.scheduled
+            )
+            built = time.perf_counter() - start
+        figures["before (0020)"] = await measure(db, old=True, repeat=args.repeat, delete_count=args.delete)
+    start = time.perf_counter()
+    _apply(dsn, upto=None)
+    migrated = time.perf_counter() - start
+    async with await Database.connect(dsn, min_size=1, max_size=2) as db:
+        figures["after (0021)"] = await measure(db, old=False, repeat=args.repeat, delete_count=args.delete)
+        if args.variants:
+            for label, ddl in variants().items():
+                figures[label] = await measure(db, old=False, ddl=ddl, repeat=args.repeat, delete_count=args.delete)
+    return {
+        "world": {k: world[k] for k in ("present", "history")},
+        "build_s": built,
+        "migrate_0021_s": migrated,
+        "figures": figures,
+    }
 
 
 def main() -> None:
@@ -308,7 +370,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=100, help="files per package")
     parser.add_argument("--deleted", type=float, default=0.5)
     parser.add_argument("--scheduled", type=float, default=0.4)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--delete", type=int, default=3000, help="copies the deleting rate runs through")
+    parser.add_argument("--variants", action="store_true", help="also 0021 with each part taken back")
     parser.add_argument("--dsn", help="admin DSN of a server to use (default: a throwaway embedded one)")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
@@ -322,11 +386,13 @@ def main() -> None:
         f"{args.packages} packages x {args.files} files: {world['present']} present file copies, "
         f"{world['history']} deleted or scheduled (built in {result['build_s']:.1f} s)"
     )
-    print(f"{'':>8} {'candidates':>12} {'schedule 1k':>12} {'schedule/s':>12} {'claim/s':>10}")
+    print(f"0021 applied to the built database in {result['migrate_0021_s']:.1f} s; load average {os.getloadavg()}")
+    head = f"{'':>32} {'candidates':>12} {'schedule 1k':>12} {'schedule/s':>11} {'claim/s':>9} {'delete/s':>9}"
+    print(head)
     for label, f in result["figures"].items():
         print(
-            f"{label:>8} {f['candidates_ms']:>10.1f}ms {f['schedule_1000_ms']:>10.1f}ms "
-            f"{f['scheduled_per_s']:>12,.0f} {f['claimed_per_s']:>10,.0f}"
+            f"{label:>32} {f['candidates_ms']:>10.1f}ms {f['schedule_1000_ms']:>10.1f}ms "
+            f"{f['scheduled_per_s']:>11,.0f} {f['claimed_per_s']:>9,.0f} {f['deleted_per_s']:>9,.0f}"
         )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:

@@ -1,4 +1,4 @@
-"""Evidence going away: a copy lost, a copy corrupt, a checksum verification withdrawn.
+"""Evidence going away: a copy lost, a copy corrupt, a checksum verification withdrawn (not deletions).
 
 Each is one guarded statement (it checks the copy's current state), recorded in the audit
 trail (state_history: the status triggers of migration 0015; a withdrawn verification by

@@ -1,4 +1,4 @@
-"""The audit trail: every state change of the guarded tables, as the database recorded it.
+"""Reading the audit trail (state_history): every state change of the guarded tables; writing it is the database's.
 
 Rows are written by the database's state-machine triggers (migration 0015), never by Python;
 this module reads them. `item_history` pages through one item's history (index-backed,

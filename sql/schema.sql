@@ -815,6 +815,157 @@ BEGIN
 END;
 $$;
 
+-- Name: physical_copy; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.physical_copy (
+    id bigint NOT NULL,
+    type text NOT NULL,
+    raw_data_file_id uuid,
+    raw_data_package_id bigint,
+    data_transfer_package_id bigint,
+    data_location_id bigint NOT NULL,
+    status text DEFAULT 'present'::text NOT NULL,
+    checksum_verified_at timestamp with time zone,
+    deleted_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer DEFAULT 4 NOT NULL,
+    last_error text,
+    next_attempt_at timestamp with time zone,
+    claimed_by text,
+    claim_token uuid,
+    lease_until timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    priority integer DEFAULT 0 NOT NULL,
+    external_job jsonb,
+    CONSTRAINT physical_copy_attempts_nonnegative CHECK ((attempts >= 0)),
+    CONSTRAINT physical_copy_claim_columns CHECK (((status <> 'deletion_in_progress'::text) OR ((claim_token IS NOT NULL) AND (lease_until IS NOT NULL) AND (claimed_by IS NOT NULL)))),
+    CONSTRAINT physical_copy_deleted_at_iff_deleted CHECK (((status = 'deleted'::text) = (deleted_at IS NOT NULL))),
+    CONSTRAINT physical_copy_external_job_object CHECK (((jsonb_typeof(external_job) = 'object'::text) AND (octet_length((external_job)::text) <= 8192))),
+    CONSTRAINT physical_copy_max_attempts_positive CHECK ((max_attempts > 0)),
+    CONSTRAINT physical_copy_priority_range CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
+    CONSTRAINT physical_copy_status_valid CHECK ((status = ANY (ARRAY['present'::text, 'staged'::text, 'deletion_scheduled'::text, 'deletion_in_progress'::text, 'deletion_possible'::text, 'deleted'::text, 'deletion_failed'::text, 'lost'::text, 'corrupt'::text]))),
+    CONSTRAINT physical_copy_type_columns CHECK ((((type = 'raw_data_file'::text) = (raw_data_file_id IS NOT NULL)) AND ((type = 'raw_data_package'::text) = (raw_data_package_id IS NOT NULL)) AND ((type = 'data_transfer_package'::text) = (data_transfer_package_id IS NOT NULL)))),
+    CONSTRAINT physical_copy_type_valid CHECK ((type = ANY (ARRAY['raw_data_file'::text, 'raw_data_package'::text, 'data_transfer_package'::text])))
+)
+WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.005', autovacuum_analyze_threshold='10000');
+
+-- Name: opsdb_claim_deletions(text, integer, bigint[], text[], double precision); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_claim_deletions(worker text, max_rows integer, locations bigint[], sites text[], lease_seconds double precision) RETURNS SETOF public.physical_copy
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    capped boolean := EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = 'physical_copy_deletion');
+    full_locations bigint[] := '{}';
+    window_ids bigint[];
+    allowed bigint[];
+    chosen bigint[];
+BEGIN
+    IF coalesce(worker, '') = '' OR coalesce(max_rows, 0) <= 0 OR coalesce(lease_seconds, 0) <= 0 THEN
+        RAISE EXCEPTION 'a claim needs a worker, a positive limit and a positive lease' USING ERRCODE = '22023';
+    END IF;
+    -- this function runs as the owner (0017's actor triggers see the owner): the caller must be
+    -- the deletion daemon (EXECUTE is granted to it alone; opsdb_writer is a member)
+    IF NOT (pg_has_role(opsdb_acting_role(), 'opsdb_deletion_daemon', 'USAGE')
+            OR pg_has_role(opsdb_acting_role(), (SELECT c.relowner FROM pg_class c WHERE c.oid = 'physical_copy'::regclass),
+                           'USAGE')) THEN
+        RAISE EXCEPTION 'only the deletion daemon may claim deletions, not %', opsdb_acting_role()
+            USING ERRCODE = '42501';
+    END IF;
+
+    IF capped THEN
+        -- locations whose cap has no room left on this snapshot: their backlog does not fill
+        -- the window (a cheap pre-filter; the exact count comes below)
+        full_locations := ARRAY(SELECT r.location_id FROM opsdb_work_cap_room('physical_copy_deletion', NULL, NULL, false) r
+                                WHERE r.items <= 0);
+    END IF;
+    window_ids := ARRAY(
+        SELECT w.id FROM (
+            SELECT t.id FROM physical_copy t
+            WHERE t.status IN ('deletion_scheduled', 'deletion_in_progress')
+              AND t.next_attempt_at <= statement_timestamp()
+              AND t.data_location_id IN (
+                    SELECT l.id FROM data_location l
+                    WHERE l.location_type <> 'long_term_archive'
+                      AND (locations IS NULL OR l.id = ANY(locations))
+                      AND (sites IS NULL OR l.site_id IN (SELECT s.id FROM site s WHERE s.short_name = ANY(sites))))
+              AND (t.status = 'deletion_in_progress' OR NOT t.data_location_id = ANY(full_locations))
+            ORDER BY opsdb_work_order(t.next_attempt_at, t.priority), t.next_attempt_at
+            LIMIT max_rows + 16
+            FOR UPDATE OF t SKIP LOCKED) w
+        ORDER BY w.id);
+    IF cardinality(window_ids) = 0 THEN
+        RETURN;
+    END IF;
+
+    allowed := ARRAY(SELECT d FROM opsdb_deletable_locked(window_ids) AS d);
+
+    UPDATE physical_copy t
+    SET next_attempt_at = clock_timestamp() + interval '60 seconds',
+        status = CASE WHEN t.status = 'deletion_in_progress' THEN 'deletion_failed' ELSE t.status END,
+        last_error = CASE WHEN t.status = 'deletion_in_progress'
+            THEN 'lease of ' || t.claimed_by || ' expired mid-deletion and the safe-deletion rule no longer holds: '
+                 || 'its bytes may be partly removed; check the copy, then reset it or mark it lost or corrupt'
+            ELSE t.last_error END,
+        claim_token = CASE WHEN t.status = 'deletion_in_progress' THEN NULL ELSE t.claim_token END,
+        lease_until = CASE WHEN t.status = 'deletion_in_progress' THEN NULL ELSE t.lease_until END
+    WHERE t.id = ANY(window_ids) AND NOT t.id = ANY(allowed);
+
+    chosen := ARRAY(
+        WITH judged AS (
+            SELECT t.id, t.data_location_id AS location_id, t.status = 'deletion_in_progress' AS takeover,
+                   opsdb_work_order(t.next_attempt_at, t.priority) AS rank_key
+            FROM physical_copy t WHERE t.id = ANY(allowed)
+        ),
+        rooms AS (
+            -- waits for the caps' other claimers to commit, then counts on a fresh snapshot
+            SELECT r.location_id, r.items FROM opsdb_work_cap_room(
+                'physical_copy_deletion',
+                (SELECT coalesce(array_agg(DISTINCT j.location_id), '{}') FROM judged j WHERE NOT j.takeover),
+                '{}', true) r
+            WHERE capped
+        ),
+        ranked AS (
+            SELECT j.*, count(*) FILTER (WHERE NOT j.takeover)
+                            OVER (PARTITION BY j.location_id ORDER BY j.rank_key, j.id) AS nth_here
+            FROM judged j
+        )
+        SELECT r.id FROM ranked r LEFT JOIN rooms here ON here.location_id = r.location_id
+        WHERE r.takeover OR here.location_id IS NULL OR r.nth_here <= here.items
+        ORDER BY r.rank_key, r.id
+        LIMIT max_rows);
+    IF cardinality(chosen) = 0 THEN
+        RETURN;
+    END IF;
+
+    INSERT INTO deletion_claim_verdict (copy_id) SELECT unnest(chosen);
+    RETURN QUERY
+        WITH claimed AS (
+            UPDATE physical_copy t
+            SET status = CASE WHEN t.attempts >= t.max_attempts THEN 'deletion_failed' ELSE 'deletion_in_progress' END,
+                attempts = LEAST(t.attempts + 1, t.max_attempts),
+                last_error = CASE
+                    WHEN t.status = 'deletion_in_progress' AND t.attempts >= t.max_attempts
+                        THEN 'lease of ' || t.claimed_by || ' expired; no attempts left'
+                    WHEN t.status = 'deletion_in_progress' THEN 'lease of ' || t.claimed_by || ' expired'
+                    ELSE t.last_error END,
+                claimed_by = CASE WHEN t.attempts >= t.max_attempts THEN t.claimed_by ELSE worker END,
+                claim_token = CASE WHEN t.attempts >= t.max_attempts THEN NULL ELSE gen_random_uuid() END,
+                -- leases run from the moment of the claim, not from the start of the transaction
+                lease_until = CASE WHEN t.attempts >= t.max_attempts THEN NULL
+                                   ELSE clock_timestamp() + make_interval(secs => lease_seconds) END,
+                next_attempt_at = CASE WHEN t.attempts >= t.max_attempts THEN t.next_attempt_at
+                                       ELSE clock_timestamp() + make_interval(secs => lease_seconds) END
+            WHERE t.id = ANY(chosen)
+            RETURNING t.*
+        )
+        SELECT * FROM claimed c WHERE c.status = 'deletion_in_progress' ORDER BY c.id;
+    DELETE FROM deletion_claim_verdict v WHERE v.copy_id = ANY(chosen);
+END;
+$$;
+
 -- Name: opsdb_confirm_deletion(bigint, uuid); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_confirm_deletion(copy_id bigint, token uuid) RETURNS text
@@ -837,6 +988,34 @@ BEGIN
         last_error = 'refused at confirmation: the safe-deletion rule no longer held'
     WHERE c.id = copy_id;
     RETURN 'refused';
+END;
+$$;
+
+-- Name: opsdb_confirm_deletions(bigint[], uuid[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_confirm_deletions(ids bigint[], tokens uuid[]) RETURNS TABLE(copy_id bigint, verdict text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    held bigint[];
+    ok bigint[];
+BEGIN
+    held := ARRAY(
+        SELECT c.id FROM physical_copy c JOIN unnest(ids, tokens) AS u(id, token) ON c.id = u.id AND c.claim_token = u.token
+        WHERE c.status = 'deletion_in_progress'
+        ORDER BY c.id
+        FOR UPDATE OF c);
+    ok := ARRAY(SELECT d FROM opsdb_deletable_locked(held) AS d);
+    UPDATE physical_copy c
+    SET status = 'deletion_scheduled', next_attempt_at = clock_timestamp() + interval '60 seconds',
+        claim_token = NULL, lease_until = NULL,
+        last_error = 'refused at confirmation: the safe-deletion rule no longer held'
+    WHERE c.id = ANY(held) AND NOT c.id = ANY(ok);
+    RETURN QUERY
+        SELECT u.id, CASE WHEN u.id = ANY(ok) THEN 'go' WHEN u.id = ANY(held) THEN 'refused' ELSE 'lost' END
+        FROM unnest(ids) WITH ORDINALITY AS u(id, n)
+        ORDER BY u.n;
 END;
 $$;
 
@@ -879,21 +1058,33 @@ $$;
 CREATE FUNCTION public.opsdb_copy_deltas_update() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
-    AS $$
+    AS $_$
 BEGIN
     -- only rows whose status or location moved (claims and lease renewals change neither)
-    INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
-    SELECT loc, t, s, sum(c), sum(b) FROM (
-        SELECT o.data_location_id AS loc, o.type AS t, o.status AS s, -1 AS c,
-               -opsdb_copy_size(o.type, o.raw_data_file_id, o.raw_data_package_id, o.data_transfer_package_id) AS b
-        FROM old_copies o JOIN new_copies n ON n.id = o.id
-        WHERE o.status IS DISTINCT FROM n.status OR o.data_location_id <> n.data_location_id
-        UNION ALL
-        SELECT n.data_location_id, n.type, n.status, 1,
-               opsdb_copy_size(n.type, n.raw_data_file_id, n.raw_data_package_id, n.data_transfer_package_id)
-        FROM old_copies o JOIN new_copies n ON n.id = o.id
-        WHERE o.status IS DISTINCT FROM n.status OR o.data_location_id <> n.data_location_id
-    ) moved GROUP BY 1, 2, 3 HAVING sum(c) <> 0 OR sum(b) <> 0;
+    EXECUTE $q$
+        INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
+        SELECT m.loc, m.t, m.s, sum(m.c),
+               sum(m.c * coalesce(CASE m.t WHEN 'raw_data_file' THEN f.size_bytes
+                                           WHEN 'raw_data_package' THEN p.size_bytes
+                                           ELSE b.size_bytes END, 0))
+        FROM (
+            SELECT v.* FROM old_copies o JOIN new_copies n ON n.id = o.id
+            CROSS JOIN LATERAL (VALUES
+                (o.data_location_id, o.type, o.status, -1, o.raw_data_file_id, o.raw_data_package_id,
+                 o.data_transfer_package_id),
+                (n.data_location_id, n.type, n.status, 1, n.raw_data_file_id, n.raw_data_package_id,
+                 n.data_transfer_package_id)) AS v (loc, t, s, c, file_id, package_id, bundle_id)
+            WHERE o.status IS DISTINCT FROM n.status OR o.data_location_id <> n.data_location_id
+        ) m
+        LEFT JOIN raw_data_file f ON m.t = 'raw_data_file' AND f.id = m.file_id
+        LEFT JOIN raw_data_package p ON m.t = 'raw_data_package' AND p.id = m.package_id
+        LEFT JOIN data_transfer_package b ON m.t NOT IN ('raw_data_file', 'raw_data_package') AND b.id = m.bundle_id
+        GROUP BY 1, 2, 3
+        HAVING sum(m.c) <> 0
+            OR sum(m.c * coalesce(CASE m.t WHEN 'raw_data_file' THEN f.size_bytes
+                                           WHEN 'raw_data_package' THEN p.size_bytes
+                                           ELSE b.size_bytes END, 0)) <> 0
+    $q$;
     INSERT INTO package_copy_delta (raw_data_package_id, verified)
     SELECT pkg, sum(v) FROM (
         SELECT o.raw_data_package_id AS pkg,
@@ -905,7 +1096,7 @@ BEGIN
     ) moved GROUP BY 1 HAVING sum(v) <> 0;
     RETURN NULL;
 END
-$$;
+$_$;
 
 -- Name: opsdb_copy_size(text, uuid, bigint, bigint); Type: FUNCTION; Schema: public; Owner: -
 
@@ -1076,6 +1267,34 @@ BEGIN
 END;
 $$;
 
+-- Name: opsdb_deletion_priority_fixup(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletion_priority_fixup() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    wrong bigint[];
+    wanted integer[];
+BEGIN
+    EXECUTE $q$
+        SELECT array_agg(n.id ORDER BY n.id), array_agg(LEAST(100, GREATEST(-100, coalesce(l.priority, 0))) ORDER BY n.id)
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        JOIN data_location l ON l.id = n.data_location_id
+        WHERE n.status = 'deletion_scheduled' AND o.status NOT IN ('deletion_scheduled', 'deletion_in_progress')
+          AND n.priority <> LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
+    $q$ INTO wrong, wanted;
+    -- only when there is something to correct: the correction fires this trigger again, and
+    -- finds nothing
+    IF wrong IS NOT NULL THEN
+        UPDATE physical_copy c SET priority = u.priority
+        FROM unnest(wrong, wanted) AS u(id, priority)
+        WHERE c.id = u.id;
+    END IF;
+    RETURN NULL;
+END;
+$_$;
+
 -- Name: opsdb_deletion_scan(bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows integer) RETURNS TABLE(id bigint, settled_package_id bigint, settled_location_id bigint)
@@ -1195,62 +1414,78 @@ $$;
 CREATE FUNCTION public.opsdb_guard_deletion() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
-    AS $$
+    AS $_$
 DECLARE
     bad bigint[];
+    entering bigint[];
+    finishing bigint[];
     judged bigint[];
     requeue boolean;
     refused record;
 BEGIN
-    -- one pass over the statement's rows sorts them out
-    SELECT array_agg(n.id ORDER BY n.id) FILTER (
-               WHERE o.status = 'deletion_in_progress'
-                 AND n.status NOT IN ('deletion_in_progress', 'deleted', 'deletion_scheduled', 'deletion_failed', 'lost')),
-           array_agg(n.id ORDER BY n.id) FILTER (
-               WHERE (n.status = 'deletion_in_progress'
-                      AND (o.status <> 'deletion_in_progress' OR o.claim_token IS DISTINCT FROM n.claim_token))
-                  OR (n.status = 'deleted' AND o.status <> 'deleted')),
-           bool_or(n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
-                   AND o.status NOT IN ('present', 'deletion_possible'))
-      INTO bad, judged, requeue
-    FROM new_rows n JOIN old_rows o ON o.id = n.id;
+    -- one pass over the statement's rows sorts them out (EXECUTE: planned for this statement's
+    -- row count, a hash join for a batch)
+    EXECUTE $q$
+        SELECT array_agg(n.id ORDER BY n.id) FILTER (
+                   WHERE o.status = 'deletion_in_progress'
+                     AND n.status NOT IN ('deletion_in_progress', 'deleted', 'deletion_scheduled', 'deletion_failed',
+                                          'lost')),
+               array_agg(n.id ORDER BY n.id) FILTER (
+                   WHERE n.status = 'deletion_in_progress'
+                     AND (o.status <> 'deletion_in_progress' OR o.claim_token IS DISTINCT FROM n.claim_token)),
+               array_agg(n.id ORDER BY n.id) FILTER (WHERE n.status = 'deleted' AND o.status <> 'deleted'),
+               coalesce(bool_or(n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+                                AND o.status NOT IN ('present', 'deletion_possible')), false)
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+    $q$ INTO bad, entering, finishing, requeue;
 
     -- an owner's explicit repair (0015: opsdb.repair) moves copies outside the rules, recorded
-    IF (bad IS NOT NULL OR judged IS NOT NULL) AND NOT opsdb_repairing(TG_RELID) THEN
+    IF (bad IS NOT NULL OR entering IS NOT NULL OR finishing IS NOT NULL) AND NOT opsdb_repairing(TG_RELID) THEN
         IF bad IS NOT NULL THEN
             SELECT n.id, n.status INTO refused FROM new_rows n WHERE n.id = bad[1];
             RAISE EXCEPTION 'physical_copy %: being deleted, it cannot become % (retry once the deletion has finished)',
                 refused.id, refused.status
                 USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status';
         END IF;
-        PERFORM opsdb_lock_deletion_backing(judged);
-        SELECT n.id, o.status AS old_status, n.status AS new_status INTO refused
-        FROM new_rows n JOIN old_rows o ON o.id = n.id
-        WHERE n.id = ANY(judged) AND n.id NOT IN (SELECT d FROM opsdb_deletable(judged) AS d)
-        ORDER BY n.id LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'physical_copy %: deletion refused (% -> %): the safe-deletion rule does not hold',
-                refused.id, refused.old_status, refused.new_status
-                USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status',
-                      HINT = 'do not remove its bytes; if they are gone already, mark the copy lost';
+        IF entering IS NOT NULL THEN
+            -- judged a moment ago, under the same locks, by the claim function of this statement
+            entering := ARRAY(SELECT e FROM unnest(entering) AS e
+                              WHERE NOT EXISTS (SELECT 1 FROM deletion_claim_verdict v WHERE v.copy_id = e));
+        END IF;
+        judged := ARRAY(SELECT DISTINCT x FROM unnest(coalesce(entering, '{}') || coalesce(finishing, '{}')) AS x
+                        ORDER BY x);
+        IF cardinality(judged) > 0 THEN
+            PERFORM opsdb_lock_deletion_backing(judged);
+            SELECT n.id, n.status AS new_status INTO refused
+            FROM new_rows n
+            WHERE n.id = ANY(judged) AND n.id NOT IN (SELECT d FROM opsdb_deletable(judged) AS d)
+            ORDER BY n.id LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'physical_copy %: deletion refused (% -> %): the safe-deletion rule does not hold',
+                    refused.id, (SELECT o.status FROM old_rows o WHERE o.id = refused.id), refused.new_status
+                    USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status',
+                          HINT = 'do not remove its bytes; if they are gone already, mark the copy lost';
+            END IF;
         END IF;
     END IF;
 
     IF requeue THEN
-        INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
-        SELECT DISTINCT f.raw_data_package_id, n.data_location_id
-        FROM new_rows n JOIN old_rows o ON o.id = n.id
-        JOIN raw_data_file f ON f.id = n.raw_data_file_id
-        JOIN raw_data_package p ON p.id = f.raw_data_package_id AND p.state = 'archived'
-        JOIN data_location l ON l.id = n.data_location_id AND l.location_type IN ('source', 'buffer')
-        WHERE n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
-          AND o.status NOT IN ('present', 'deletion_possible')
-        ORDER BY 1, 2
-        ON CONFLICT (raw_data_package_id, data_location_id) DO UPDATE SET created_at = excluded.created_at;
+        EXECUTE $q$
+            INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
+            SELECT DISTINCT f.raw_data_package_id, n.data_location_id
+            FROM new_rows n JOIN old_rows o ON o.id = n.id
+            JOIN raw_data_file f ON f.id = n.raw_data_file_id
+            JOIN raw_data_package p ON p.id = f.raw_data_package_id AND p.state = 'archived'
+            JOIN data_location l ON l.id = n.data_location_id AND l.location_type IN ('source', 'buffer')
+            WHERE n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+              AND o.status NOT IN ('present', 'deletion_possible')
+            ORDER BY 1, 2
+            ON CONFLICT (raw_data_package_id, data_location_id) DO UPDATE SET created_at = excluded.created_at
+        $q$;
     END IF;
     RETURN NULL;
 END;
-$$;
+$_$;
 
 -- Name: opsdb_lock_deletion_backing(bigint[]); Type: FUNCTION; Schema: public; Owner: -
 
@@ -1276,6 +1511,22 @@ BEGIN
             WHERE pc.id = ANY(ids) AND pc.type = 'data_transfer_package'))
     ORDER BY a.id
     FOR SHARE OF a;
+END;
+$$;
+
+-- Name: opsdb_notify_deletions(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_notify_deletions() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM new_rows n WHERE n.status = 'deletion_scheduled' AND n.next_attempt_at <= now())
+       AND pg_notification_queue_usage()
+           < coalesce(nullif(current_setting('opsdb.notify_queue_max_usage', true), '')::double precision, 0.5) THEN
+        PERFORM pg_notify('opsdb_work', 'physical_copy_deletion');
+    END IF;
+    RETURN NULL;
 END;
 $$;
 
@@ -1495,9 +1746,12 @@ BEGIN
         )
         UPDATE physical_copy c
         SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
-            claimed_by = NULL, claim_token = NULL, lease_until = NULL
-        FROM locked
-        WHERE c.id = locked.id
+            claimed_by = NULL, claim_token = NULL, lease_until = NULL,
+            -- the location's priority, set here for the whole batch (the trigger below then
+            -- finds nothing to correct)
+            priority = LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
+        FROM locked, data_location l
+        WHERE c.id = locked.id AND l.id = c.data_location_id
         RETURNING c.id;
 END;
 $$;
@@ -2398,6 +2652,12 @@ ALTER TABLE public.data_transfer_route ALTER COLUMN id ADD GENERATED ALWAYS AS I
     CACHE 1
 );
 
+-- Name: deletion_claim_verdict; Type: TABLE; Schema: public; Owner: -
+
+CREATE UNLOGGED TABLE public.deletion_claim_verdict (
+    copy_id bigint NOT NULL
+);
+
 -- Name: deletion_file_queue; Type: TABLE; Schema: public; Owner: -
 
 CREATE TABLE public.deletion_file_queue (
@@ -2751,41 +3011,6 @@ ALTER TABLE public.permission ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
-
--- Name: physical_copy; Type: TABLE; Schema: public; Owner: -
-
-CREATE TABLE public.physical_copy (
-    id bigint NOT NULL,
-    type text NOT NULL,
-    raw_data_file_id uuid,
-    raw_data_package_id bigint,
-    data_transfer_package_id bigint,
-    data_location_id bigint NOT NULL,
-    status text DEFAULT 'present'::text NOT NULL,
-    checksum_verified_at timestamp with time zone,
-    deleted_at timestamp with time zone,
-    attempts integer DEFAULT 0 NOT NULL,
-    max_attempts integer DEFAULT 4 NOT NULL,
-    last_error text,
-    next_attempt_at timestamp with time zone,
-    claimed_by text,
-    claim_token uuid,
-    lease_until timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    priority integer DEFAULT 0 NOT NULL,
-    external_job jsonb,
-    CONSTRAINT physical_copy_attempts_nonnegative CHECK ((attempts >= 0)),
-    CONSTRAINT physical_copy_claim_columns CHECK (((status <> 'deletion_in_progress'::text) OR ((claim_token IS NOT NULL) AND (lease_until IS NOT NULL) AND (claimed_by IS NOT NULL)))),
-    CONSTRAINT physical_copy_deleted_at_iff_deleted CHECK (((status = 'deleted'::text) = (deleted_at IS NOT NULL))),
-    CONSTRAINT physical_copy_external_job_object CHECK (((jsonb_typeof(external_job) = 'object'::text) AND (octet_length((external_job)::text) <= 8192))),
-    CONSTRAINT physical_copy_max_attempts_positive CHECK ((max_attempts > 0)),
-    CONSTRAINT physical_copy_priority_range CHECK (((priority >= '-100'::integer) AND (priority <= 100))),
-    CONSTRAINT physical_copy_status_valid CHECK ((status = ANY (ARRAY['present'::text, 'staged'::text, 'deletion_scheduled'::text, 'deletion_in_progress'::text, 'deletion_possible'::text, 'deleted'::text, 'deletion_failed'::text, 'lost'::text, 'corrupt'::text]))),
-    CONSTRAINT physical_copy_type_columns CHECK ((((type = 'raw_data_file'::text) = (raw_data_file_id IS NOT NULL)) AND ((type = 'raw_data_package'::text) = (raw_data_package_id IS NOT NULL)) AND ((type = 'data_transfer_package'::text) = (data_transfer_package_id IS NOT NULL)))),
-    CONSTRAINT physical_copy_type_valid CHECK ((type = ANY (ARRAY['raw_data_file'::text, 'raw_data_package'::text, 'data_transfer_package'::text])))
-)
-WITH (autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_insert_scale_factor='0.02', autovacuum_analyze_scale_factor='0.005', autovacuum_analyze_threshold='10000');
 
 -- Name: physical_copy_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 
@@ -3296,6 +3521,11 @@ ALTER TABLE ONLY public.data_transfer_route
 
 ALTER TABLE ONLY public.data_transfer_route
     ADD CONSTRAINT data_transfer_route_pkey PRIMARY KEY (id);
+
+-- Name: deletion_claim_verdict deletion_claim_verdict_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.deletion_claim_verdict
+    ADD CONSTRAINT deletion_claim_verdict_pkey PRIMARY KEY (copy_id);
 
 -- Name: deletion_file_queue deletion_file_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 
@@ -4060,11 +4290,11 @@ CREATE TRIGGER opsdb_actor_raw_data_package_update BEFORE UPDATE ON public.raw_d
 
 -- Name: physical_copy physical_copy_deletion_notify; Type: TRIGGER; Schema: public; Owner: -
 
-CREATE TRIGGER physical_copy_deletion_notify AFTER UPDATE OF status ON public.physical_copy FOR EACH ROW WHEN (((new.status = 'deletion_scheduled'::text) AND (old.status <> 'deletion_scheduled'::text) AND (new.next_attempt_at <= now()))) EXECUTE FUNCTION public.opsdb_notify_work('physical_copy_deletion');
+CREATE TRIGGER physical_copy_deletion_notify AFTER UPDATE ON public.physical_copy REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_notify_deletions();
 
 -- Name: physical_copy physical_copy_deletion_priority; Type: TRIGGER; Schema: public; Owner: -
 
-CREATE TRIGGER physical_copy_deletion_priority BEFORE UPDATE OF status ON public.physical_copy FOR EACH ROW WHEN (((new.status = 'deletion_scheduled'::text) AND (old.status <> ALL (ARRAY['deletion_scheduled'::text, 'deletion_in_progress'::text])))) EXECUTE FUNCTION public.opsdb_deletion_priority_default();
+CREATE TRIGGER physical_copy_deletion_priority AFTER UPDATE ON public.physical_copy REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_deletion_priority_fixup();
 
 -- Name: physical_copy physical_copy_deltas_insert; Type: TRIGGER; Schema: public; Owner: -
 
@@ -4653,11 +4883,150 @@ GRANT ALL ON FUNCTION public.opsdb_claim_deletable(copy_id bigint) TO opsdb_writ
 GRANT ALL ON FUNCTION public.opsdb_claim_deletable(copy_id bigint) TO opsdb_access_admin;
 GRANT ALL ON FUNCTION public.opsdb_claim_deletable(copy_id bigint) TO opsdb_deletion_daemon;
 
+-- Name: TABLE physical_copy; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.physical_copy TO opsdb_writer;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_instrument;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_packager;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_transfer_daemon;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_archive_daemon;
+GRANT INSERT ON TABLE public.physical_copy TO opsdb_staging_daemon;
+
+-- Name: COLUMN physical_copy.id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.type; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(type) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(type) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.raw_data_file_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(raw_data_file_id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(raw_data_file_id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.raw_data_package_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(raw_data_package_id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(raw_data_package_id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.data_transfer_package_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(data_transfer_package_id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(data_transfer_package_id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.data_location_id; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(data_location_id) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(data_location_id) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.status; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_packager;
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_transfer_daemon;
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_archive_daemon;
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_staging_daemon;
+GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(status) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(status) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.checksum_verified_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_packager;
+GRANT UPDATE(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_transfer_daemon;
+GRANT UPDATE(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_archive_daemon;
+GRANT SELECT(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.deleted_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_packager;
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_transfer_daemon;
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_archive_daemon;
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_staging_daemon;
+GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(deleted_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(deleted_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(attempts) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(attempts) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(attempts) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.max_attempts; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(max_attempts) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(max_attempts) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.last_error; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(last_error) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(last_error) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(last_error) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.next_attempt_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(next_attempt_at) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(next_attempt_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(next_attempt_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.claimed_by; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(claimed_by) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(claimed_by) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(claimed_by) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.claim_token; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(claim_token),UPDATE(claim_token) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+
+-- Name: COLUMN physical_copy.lease_until; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(lease_until) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+GRANT SELECT(lease_until) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(lease_until) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.created_at; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(created_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(created_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.updated_at; Type: ACL; Schema: public; Owner: -
+
+GRANT UPDATE(updated_at) ON TABLE public.physical_copy TO opsdb_operator;
+GRANT SELECT(updated_at) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(updated_at) ON TABLE public.physical_copy TO opsdb_access_admin;
+
+-- Name: COLUMN physical_copy.priority; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(priority) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(priority) ON TABLE public.physical_copy TO opsdb_access_admin;
+GRANT UPDATE(priority) ON TABLE public.physical_copy TO opsdb_operator;
+
+-- Name: COLUMN physical_copy.external_job; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT(external_job) ON TABLE public.physical_copy TO opsdb_reader;
+GRANT SELECT(external_job) ON TABLE public.physical_copy TO opsdb_access_admin;
+GRANT UPDATE(external_job) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
+
+-- Name: FUNCTION opsdb_claim_deletions(worker text, max_rows integer, locations bigint[], sites text[], lease_seconds double precision); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_claim_deletions(worker text, max_rows integer, locations bigint[], sites text[], lease_seconds double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_claim_deletions(worker text, max_rows integer, locations bigint[], sites text[], lease_seconds double precision) TO opsdb_deletion_daemon;
+
 -- Name: FUNCTION opsdb_confirm_deletion(copy_id bigint, token uuid); Type: ACL; Schema: public; Owner: -
 
 REVOKE ALL ON FUNCTION public.opsdb_confirm_deletion(copy_id bigint, token uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.opsdb_confirm_deletion(copy_id bigint, token uuid) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_confirm_deletion(copy_id bigint, token uuid) TO opsdb_deletion_daemon;
+
+-- Name: FUNCTION opsdb_confirm_deletions(ids bigint[], tokens uuid[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_confirm_deletions(ids bigint[], tokens uuid[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_confirm_deletions(ids bigint[], tokens uuid[]) TO opsdb_deletion_daemon;
 
 -- Name: FUNCTION opsdb_copy_deletable(copy_id bigint); Type: ACL; Schema: public; Owner: -
 
@@ -4707,6 +5076,11 @@ GRANT ALL ON FUNCTION public.opsdb_deletion_pairs_blocked(package_ids bigint[], 
 GRANT ALL ON FUNCTION public.opsdb_deletion_priority_default() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_deletion_priority_default() TO opsdb_writer;
 
+-- Name: FUNCTION opsdb_deletion_priority_fixup(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_deletion_priority_fixup() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_deletion_priority_fixup() TO opsdb_writer;
+
 -- Name: FUNCTION opsdb_deletion_scan(locations bigint[], max_rows integer); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows integer) TO opsdb_reader;
@@ -4727,6 +5101,11 @@ GRANT ALL ON FUNCTION public.opsdb_guard_deletion() TO opsdb_writer;
 REVOKE ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_deletion_daemon;
+
+-- Name: FUNCTION opsdb_notify_deletions(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_notify_deletions() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_notify_deletions() TO opsdb_writer;
 
 -- Name: FUNCTION opsdb_notify_work(); Type: ACL; Schema: public; Owner: -
 
@@ -5370,6 +5749,10 @@ GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_stagin
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_deletion_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_route_id_seq TO opsdb_operator;
 
+-- Name: TABLE deletion_claim_verdict; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.deletion_claim_verdict TO opsdb_reader;
+
 -- Name: TABLE deletion_file_queue; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.deletion_file_queue TO opsdb_writer;
@@ -5716,135 +6099,6 @@ GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_archive_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_staging_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_deletion_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.permission_id_seq TO opsdb_operator;
-
--- Name: TABLE physical_copy; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT,INSERT,UPDATE ON TABLE public.physical_copy TO opsdb_writer;
-GRANT INSERT ON TABLE public.physical_copy TO opsdb_instrument;
-GRANT INSERT ON TABLE public.physical_copy TO opsdb_packager;
-GRANT INSERT ON TABLE public.physical_copy TO opsdb_transfer_daemon;
-GRANT INSERT ON TABLE public.physical_copy TO opsdb_archive_daemon;
-GRANT INSERT ON TABLE public.physical_copy TO opsdb_staging_daemon;
-
--- Name: COLUMN physical_copy.id; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(id) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(id) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.type; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(type) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(type) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.raw_data_file_id; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(raw_data_file_id) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(raw_data_file_id) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.raw_data_package_id; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(raw_data_package_id) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(raw_data_package_id) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.data_transfer_package_id; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(data_transfer_package_id) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(data_transfer_package_id) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.data_location_id; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(data_location_id) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(data_location_id) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.status; Type: ACL; Schema: public; Owner: -
-
-GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_packager;
-GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_transfer_daemon;
-GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_archive_daemon;
-GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_staging_daemon;
-GRANT UPDATE(status) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
-GRANT SELECT(status) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(status) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.checksum_verified_at; Type: ACL; Schema: public; Owner: -
-
-GRANT UPDATE(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_packager;
-GRANT UPDATE(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_transfer_daemon;
-GRANT UPDATE(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_archive_daemon;
-GRANT SELECT(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(checksum_verified_at) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.deleted_at; Type: ACL; Schema: public; Owner: -
-
-GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_packager;
-GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_transfer_daemon;
-GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_archive_daemon;
-GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_staging_daemon;
-GRANT UPDATE(deleted_at) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
-GRANT SELECT(deleted_at) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(deleted_at) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.attempts; Type: ACL; Schema: public; Owner: -
-
-GRANT UPDATE(attempts) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
-GRANT SELECT(attempts) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(attempts) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.max_attempts; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(max_attempts) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(max_attempts) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.last_error; Type: ACL; Schema: public; Owner: -
-
-GRANT UPDATE(last_error) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
-GRANT SELECT(last_error) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(last_error) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.next_attempt_at; Type: ACL; Schema: public; Owner: -
-
-GRANT UPDATE(next_attempt_at) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
-GRANT SELECT(next_attempt_at) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(next_attempt_at) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.claimed_by; Type: ACL; Schema: public; Owner: -
-
-GRANT UPDATE(claimed_by) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
-GRANT SELECT(claimed_by) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(claimed_by) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.claim_token; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(claim_token),UPDATE(claim_token) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
-
--- Name: COLUMN physical_copy.lease_until; Type: ACL; Schema: public; Owner: -
-
-GRANT UPDATE(lease_until) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
-GRANT SELECT(lease_until) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(lease_until) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.created_at; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(created_at) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(created_at) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.updated_at; Type: ACL; Schema: public; Owner: -
-
-GRANT UPDATE(updated_at) ON TABLE public.physical_copy TO opsdb_operator;
-GRANT SELECT(updated_at) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(updated_at) ON TABLE public.physical_copy TO opsdb_access_admin;
-
--- Name: COLUMN physical_copy.priority; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(priority) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(priority) ON TABLE public.physical_copy TO opsdb_access_admin;
-GRANT UPDATE(priority) ON TABLE public.physical_copy TO opsdb_operator;
-
--- Name: COLUMN physical_copy.external_job; Type: ACL; Schema: public; Owner: -
-
-GRANT SELECT(external_job) ON TABLE public.physical_copy TO opsdb_reader;
-GRANT SELECT(external_job) ON TABLE public.physical_copy TO opsdb_access_admin;
-GRANT UPDATE(external_job) ON TABLE public.physical_copy TO opsdb_deletion_daemon;
 
 -- Name: SEQUENCE physical_copy_id_seq; Type: ACL; Schema: public; Owner: -
 
@@ -6368,51 +6622,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 01:37:41.797103+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 03:43:59.365538+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 01:37:41.797103+00', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 01:37:41.797103+00', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 01:37:41.797103+00', '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 01:37:41.797103+00', '2026-11-29 01:37:41.797103+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 03:43:59.365538+00', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 03:43:59.365538+00', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 03:43:59.365538+00', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 03:43:59.365538+00', '2026-11-29 03:43:59.365538+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 01:37:41.797103+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 01:37:41.797103+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 03:43:59.365538+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 

@@ -194,3 +194,107 @@ async def test_a_reader_can_neither_withdraw_evidence_nor_schedule_nor_lock(
         await reader.close()
     async with db.connection() as conn:
         assert await conn.fetchval(COPIES) == before
+
+
+# -- the claim's verdicts (migration 0021) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO deletion_claim_verdict (copy_id) VALUES ($1)",
+        "UPDATE deletion_claim_verdict SET copy_id = $1",
+        "DELETE FROM deletion_claim_verdict WHERE copy_id = $1",
+    ],
+)
+async def test_no_login_can_forge_a_claim_verdict(
+    db: Database, world: World, login_as: LoginAs, statement: str
+) -> None:
+    async with db.connection() as conn:
+        _archive, ccat, _ = await _package(conn, world)
+    for role in ("opsdb_writer", "opsdb_deletion_daemon", "opsdb_operator", "opsdb_reader"):
+        login = await asyncpg.connect(await login_as(role))
+        try:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await login.execute(statement, ccat)
+        finally:
+            await login.close()
+    async with db.connection() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM deletion_claim_verdict") == 0
+
+
+async def test_a_claim_leaves_no_verdict_behind_so_later_updates_are_judged_again(
+    db: Database, world: World, writer: asyncpg.Connection
+) -> None:
+    """Verdicts live only inside opsdb_claim_deletions: a claim in the same transaction leaves none
+    behind, so a later direct UPDATE of the writer is judged again, and refused."""
+    async with db.connection() as conn:
+        archive, ccat, cologne = await _package(conn, world)
+        await pipeline.schedule_deletions(conn)
+    async with writer.transaction():
+        claimed = await writer.fetch(
+            "SELECT id FROM opsdb_claim_deletions('w', 1, $1::bigint[], NULL, 60)", [world.locations["ccat_buffer"]]
+        )
+        assert [r["id"] for r in claimed] == [ccat]
+        assert await writer.fetchval("SELECT count(*) FROM deletion_claim_verdict") == 0
+        # back to the queue, the backing withdrawn, then straight back in: judged, refused
+        await writer.execute(
+            "UPDATE physical_copy SET status = 'deletion_scheduled', claim_token = NULL WHERE id = $1", ccat
+        )
+        await writer.execute("SELECT opsdb_withdraw_verification($1)", archive)
+        for copy in (ccat, cologne):
+            with pytest.raises(asyncpg.PostgresError, match=f"physical_copy {copy}") as err:
+                async with writer.transaction():
+                    await writer.execute(
+                        "UPDATE physical_copy SET status = 'deletion_in_progress', claimed_by = 'me', "
+                        "claim_token = gen_random_uuid(), lease_until = now() + interval '1 hour' WHERE id = $1",
+                        copy,
+                    )
+            assert err.value.sqlstate == "OP001", err.value
+        # and the claim function itself now refuses both
+        assert await writer.fetch("SELECT id FROM opsdb_claim_deletions('w', 10, NULL, NULL, 60)") == []
+    async with db.connection() as conn:
+        # the writer's transaction committed: the withdrawal holds, nothing was deleted or claimed
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM physical_copy WHERE status IN ('deletion_in_progress', 'deleted')"
+            )
+            == 0
+        )
+        assert await conn.fetchval("SELECT checksum_verified_at FROM physical_copy WHERE id = $1", archive) is None
+
+
+@pytest.mark.parametrize(
+    "role", ["opsdb_reader", "opsdb_packager", "opsdb_transfer_daemon", "opsdb_archive_daemon", "opsdb_staging_daemon"]
+)
+async def test_only_the_deletion_daemon_may_claim_or_confirm_deletions(
+    db: Database, world: World, login_as: LoginAs, role: str
+) -> None:
+    async with db.connection() as conn:
+        _archive, ccat, _ = await _package(conn, world)
+        await pipeline.schedule_deletions(conn)
+        before = await conn.fetchval(COPIES)
+    login = await asyncpg.connect(await login_as(role))
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await login.fetch("SELECT * FROM opsdb_claim_deletions('x', 10, NULL, NULL, 60)")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await login.fetch(
+                "SELECT * FROM opsdb_confirm_deletions(ARRAY[$1]::bigint[], ARRAY[gen_random_uuid()])", ccat
+            )
+    finally:
+        await login.close()
+    async with db.connection() as conn:
+        assert await conn.fetchval(COPIES) == before
+
+
+async def test_a_batch_confirmation_after_a_withdrawal_refuses_and_deletes_nothing(db: Database, world: World) -> None:
+    async with db.connection() as conn:
+        archive, claim, _cologne = await _in_progress(conn, world)
+        await evidence.withdraw_verification(conn, archive)
+        async with deletion.deleting_many(conn, [claim]) as confirmed:
+            assert confirmed.go == [] and confirmed.refused == [claim]
+        assert await conn.fetchval("SELECT status FROM physical_copy WHERE id = $1", claim.item_id) == (
+            "deletion_scheduled"
+        )
+        assert await conn.fetchval("SELECT count(*) FROM physical_copy WHERE status = 'deleted'") == 0
