@@ -11,8 +11,8 @@ import pytest
 
 from opsdb import deletion, pipeline, work
 from opsdb.db import Connection, Database
+from opsdb.testing import World, add_package_copy, add_packages, seed_world
 from opsdb.work import WorkKind
-from tests.work_seed import World, add_package_copy, add_packages, seed_world
 
 pytestmark = pytest.mark.anyio
 
