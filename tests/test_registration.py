@@ -418,7 +418,7 @@ async def test_metadata_is_stored_as_given_and_read_back_as_dicts(db: Database, 
 def test_bulk_string_checks_accept_exactly_what_the_record_model_accepts(field: str, value: object) -> None:
     from pydantic import ValidationError
 
-    from opsdb.registration.records import _BULK_RECORDS, _RECORDS, _strings_pass
+    from opsdb.registration.records import _RECORDS, _exact_columns, _strings_pass, _validated_columns
 
     seeded = Seeded([1], 1, 2, 1, [uuid.uuid4()])
     records = file_records(seeded, 3)
@@ -428,11 +428,9 @@ def test_bulk_string_checks_accept_exactly_what_the_record_model_accepts(field: 
         strict = True
     except ValidationError:
         strict = False
-    try:
-        bulk = _strings_pass(_BULK_RECORDS.validate_python(records))
-    except ValidationError:
-        bulk = False
-    assert bulk == strict
+    for columns in (_exact_columns(records), _validated_columns(records)):  # both column passes
+        bulk = columns is not None and _strings_pass(columns["name"], columns["relative_path"], columns["file_type"])
+        assert bulk == strict
 
 
 async def test_inside_a_callers_transaction_a_refused_direct_copy_falls_back_without_harm(
