@@ -24,15 +24,36 @@ _MICROSECOND = timedelta(microseconds=1)
 _INT8_MASK = (1 << 64) - 1  # two's complement of instants before 2000
 
 
+Pieces = list[bytes | Iterable[bytes]]
+"""A column's share of each row: a bytes object is the same for every row, an iterable gives one per row."""
+
+
 def _field(data: bytes) -> bytes:
     return len(data).to_bytes(4) + data
 
 
-def _text(values: Sequence[str | None]) -> list[Iterable[bytes]]:
+def _text(values: Sequence[str | None]) -> Pieces:
     if None in values:
         return [[NULL if v is None else _field(v.encode()) for v in values]]
     encoded = list(map(str.encode, values))  # type: ignore[arg-type]
+    lengths = set(map(len, encoded))
+    if len(lengths) == 1:  # (checksums of one algorithm)
+        return [lengths.pop().to_bytes(4), encoded]
     return [map(int.to_bytes, map(len, encoded), repeat(4)), encoded]
+
+
+_FEW = 64
+
+
+def _text_few(values: Sequence[str | None]) -> Pieces:
+    """Text with few distinct values (file types, algorithms): each encoded once (str hashes are cached)."""
+    distinct = set(values)
+    if len(distinct) > _FEW:
+        return _text(values)
+    fields = {v: NULL if v is None else _field(v.encode()) for v in distinct}
+    if len(fields) == 1:
+        return [fields.popitem()[1]]
+    return [map(fields.__getitem__, values)]
 
 
 def distinct(values: Sequence[Any]) -> list[Any]:
@@ -41,28 +62,30 @@ def distinct(values: Sequence[Any]) -> list[Any]:
     return list(dict(zip(map(id, values), values, strict=True)).values())
 
 
-def _few(values: Sequence[Any], encode: Any) -> list[Iterable[bytes]]:
-    """Values with few distinct objects (modules, executions, algorithms): each encoded once."""
+def _few_objects(values: Sequence[Any], encode: Any) -> Pieces:
+    """Values with few distinct objects (modules, executions): each encoded once, found by identity."""
     objects = dict(zip(map(id, values), values, strict=True))
     fields = {key: _field(encode(value)) for key, value in objects.items()}
+    if len(fields) == 1:
+        return [fields.popitem()[1]]
     return [map(fields.__getitem__, map(id, values))]
 
 
-def _int8(values: Sequence[int]) -> list[Iterable[bytes]]:
-    """Non-negative bigints (positions, sizes: validated to fit)."""
-    return [repeat(_LEN8), map(int.to_bytes, values, repeat(8))]
+def _int8(values: Sequence[int]) -> Pieces:
+    """Non-negative bigints (sizes: validated to fit)."""
+    return [_LEN8, map(int.to_bytes, values, repeat(8))]
 
 
-def _timestamptz(values: Sequence[datetime | None]) -> list[Iterable[bytes]]:
+def _timestamptz(values: Sequence[datetime | None]) -> Pieces:
     """Microseconds since 2000-01-01 UTC, as PostgreSQL stores them (what asyncpg sends too)."""
     if None in values:
         micro = _MICROSECOND
         return [[NULL if v is None else _LEN8 + (((v - _PG_EPOCH) // micro) & _INT8_MASK).to_bytes(8) for v in values]]
     micros = map(operator.floordiv, map(operator.sub, values, repeat(_PG_EPOCH)), repeat(_MICROSECOND))
-    return [repeat(_LEN8), map(int.to_bytes, map(operator.and_, micros, repeat(_INT8_MASK)), repeat(8))]
+    return [_LEN8, map(int.to_bytes, map(operator.and_, micros, repeat(_INT8_MASK)), repeat(8))]
 
 
-def _jsonb(values: Sequence[bytes]) -> list[Iterable[bytes]]:
+def _jsonb(values: Sequence[bytes]) -> Pieces:
     """jsonb's binary format is already in the values (`records.Jsonb`)."""
     return [map(int.to_bytes, map(len, values), repeat(4)), values]
 
@@ -76,14 +99,14 @@ def _module_bytes(value: int) -> bytes:
 
 
 _ENCODERS: dict[str, Any] = {
-    "instrument_module_id": lambda values: _few(values, _module_bytes),
-    "executed_obs_unit_id": lambda values: _few(values, _uuid_bytes),
+    "instrument_module_id": lambda values: _few_objects(values, _module_bytes),
+    "executed_obs_unit_id": lambda values: _few_objects(values, _uuid_bytes),
     "name": _text,
     "relative_path": _text,
     "size_bytes": _int8,
-    "checksum_algorithm": lambda values: _few(values, str.encode),
+    "checksum_algorithm": _text_few,
     "checksum": _text,
-    "file_type": _text,
+    "file_type": _text_few,
     "file_created_at": _timestamptz,
     "metadata": _jsonb,
 }
@@ -95,13 +118,29 @@ def id_bytes(ids: Sequence[str]) -> list[bytes]:
 
 
 def file_rows(columns: dict[str, list[Any]], ids: Sequence[bytes]) -> bytes:
-    """One binary COPY payload of the files, in `columns` order ("id" first, as 16-byte `ids`)."""
+    """One binary COPY payload of the files, in `columns` order ("id" first, as 16-byte `ids`).
+
+    Each row is joined from its columns' pieces; pieces that are the same for every row are
+    merged with their neighbours first, so a typical row is a dozen pieces.
+    """
     names = list(columns)
     assert names[0] == "id", "the id column comes first"
-    pieces: list[Iterable[bytes]] = [repeat(len(names).to_bytes(2) + _LEN16), ids]
+    pieces: Pieces = [len(names).to_bytes(2) + _LEN16, ids]
     for name in names[1:]:
         pieces += _ENCODERS[name](columns[name])
-    rows = map(b"".join, zip(*pieces, strict=False))  # (constant fields are endless repeats)
+    merged: list[Iterable[bytes]] = []
+    constant = b""
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            constant += piece
+            continue
+        if constant:
+            merged.append(repeat(constant))
+            constant = b""
+        merged.append(piece)
+    if constant:
+        merged.append(repeat(constant))
+    rows = map(b"".join, zip(*merged, strict=False))  # (constant pieces are endless repeats)
     return b"".join(chain((HEADER,), rows, (TRAILER,)))
 
 
