@@ -32,7 +32,7 @@ from typing_extensions import TypedDict
 
 from opsdb.errors import FieldProblem, InputValidationError
 from opsdb.ids import FILE_NAMESPACE
-from opsdb.registration import binary
+from opsdb.registration.binary import copy_rows, file_rows, id_bytes
 from opsdb.registration.report import Conflict, differences
 from opsdb.schemas.base import (
     MAX_NAME_BYTES,
@@ -322,8 +322,8 @@ class Batch:
         it in its worker thread, so the event loop only sends bytes)."""
         if self._payload is None:
             if self._id_bytes is None:
-                self._id_bytes = binary.id_bytes(self.ids)
-            self._payload = binary.file_rows(self.columns, self._id_bytes)
+                self._id_bytes = id_bytes(self.ids)
+            self._payload = file_rows(self.columns, self._id_bytes)
         return self._payload
 
     def copies_payload(self, location_id: int) -> bytes:
@@ -331,7 +331,7 @@ class Batch:
         if self._id_bytes is None:
             self.payload()
         assert self._id_bytes is not None
-        return binary.copy_rows(self._id_bytes, location_id)
+        return copy_rows(self._id_bytes, location_id)
 
     def subset(self, ids: Collection[str]) -> dict[str, list[Any]]:
         """The columns of the files with these ids only."""
