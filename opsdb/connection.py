@@ -195,6 +195,24 @@ class Connection:
         )
         return result
 
+    async def copy_binary(self, table: str, payload: bytes, columns: Sequence[str]) -> str:
+        """COPY a ready binary-format payload (header, rows, trailer) into `table`'s `columns`.
+
+        One round trip and no type introspection: the caller encoded the values.
+        """
+        result: str = await self._call(
+            lambda raw: raw.copy_to_table(table, source=memoryview(payload), columns=list(columns), format="binary"),
+            False,
+        )
+        return result
+
+    @property
+    def session(self) -> object:
+        """The server session underneath, as an opaque token: it changes when the raw connection
+        is replaced, so session state (temporary tables, codecs) must then be set up again."""
+        raw = self.raw
+        return getattr(raw, "_con", None) or raw  # (a pool hands out proxies of its connections)
+
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[None]:
         """A transaction, or a savepoint when one is already open."""

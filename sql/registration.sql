@@ -1,6 +1,8 @@
--- Bulk raw-file registration (opsdb/registration.py). Per batch, in one transaction:
--- lock the referenced rows, COPY the batch into a staging table, insert the new
--- files and their source copies in one statement, then classify whatever was not new.
+-- Bulk raw-file registration (opsdb/registration/writer.py). Per batch, in one transaction:
+-- lock the referenced rows, then either COPY the batch straight into the file tables or
+-- COPY it into a staging table (the same binary payload: the staging table has the file
+-- columns), insert the new files and their source copies in one statement, and classify
+-- whatever was not new.
 
 -- registration_create_staging --
 -- Per-transaction staging tables, dropped at commit (nothing outlives the transaction, so a
@@ -8,11 +10,10 @@
 -- stages. Costs ~15-40 ms of catalog work per staged batch, so direct connections use the
 -- session variant below.
 CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_stage (
-    position             bigint NOT NULL,
     id                   uuid NOT NULL,
     instrument_module_id bigint NOT NULL,
     executed_obs_unit_id uuid NOT NULL,
-    name                 text, -- NULL in a re-send's lookup, which stages the compared columns only
+    name                 text NOT NULL,
     relative_path        text COLLATE "C" NOT NULL,
     size_bytes           bigint NOT NULL,
     checksum_algorithm   text NOT NULL,
@@ -27,11 +28,10 @@ CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_new (id uuid NOT NULL) ON COM
 -- Per-session staging tables (emptied at every commit), created once per connection: the
 -- direct-connection variant (no catalog churn per batch).
 CREATE TEMP TABLE IF NOT EXISTS opsdb_registration_stage (
-    position             bigint NOT NULL,
     id                   uuid NOT NULL,
     instrument_module_id bigint NOT NULL,
     executed_obs_unit_id uuid NOT NULL,
-    name                 text, -- NULL in a re-send's lookup, which stages the compared columns only
+    name                 text NOT NULL,
     relative_path        text COLLATE "C" NOT NULL,
     size_bytes           bigint NOT NULL,
     checksum_algorithm   text NOT NULL,
@@ -67,13 +67,14 @@ SELECT (SELECT coalesce(array_agg(id), '{}') FROM modules) AS modules,
        pg_current_xact_id()::text AS xid
 
 -- registration_insert_new --
--- Insert the staged files whose id and module+path are both free, each with a present copy at location $1; returns how many.
+-- Insert the staged files (only those with ids in $2, unless NULL) whose id and module+path are both free, each with a present copy at location $1; returns how many.
 WITH inserted AS (
     INSERT INTO raw_data_file (id, instrument_module_id, executed_obs_unit_id, name, relative_path, size_bytes,
                                checksum_algorithm, checksum, file_type, file_created_at, metadata)
     SELECT id, instrument_module_id, executed_obs_unit_id, name, relative_path, size_bytes,
            checksum_algorithm, checksum, file_type, file_created_at, metadata
     FROM opsdb_registration_stage
+    WHERE $2::uuid[] IS NULL OR id = ANY ($2::uuid[])
     ORDER BY id
     ON CONFLICT DO NOTHING
     RETURNING id
@@ -85,15 +86,19 @@ WITH inserted AS (
 )
 SELECT count(*) FROM inserted
 
+-- registration_keep_staged --
+-- Keep only the staged files with ids in $1 (a re-send's missing files, after a concurrent registrant stored some of them).
+DELETE FROM opsdb_registration_stage WHERE id <> ALL ($1::uuid[])
+
 -- registration_classify_existing --
--- For staged files that were not new: give identical ones a present copy at location $1 if they lack one; return the stored row behind every other one (NULL columns: nothing stored any more).
+-- For staged files that were not new: give identical ones a present copy at location $1 if they lack one; return the staged id and the stored row behind every other one (NULL columns: nothing stored).
 -- Stored files are found by id in one index scan over the staged keys (an array: no plan can
 -- turn it into a scan of the whole table), else by module + path in a correlated subquery
 -- (one index probe each, whatever the statistics say; a join was planned as a hash join over
 -- the whole file table). Whether any identical file lacks its copy is counted the same way
 -- before any is probed.
 WITH staged AS MATERIALIZED (
-    SELECT s.position, s.id, s.instrument_module_id, s.relative_path, s.executed_obs_unit_id, s.size_bytes,
+    SELECT s.id, s.instrument_module_id, s.relative_path, s.executed_obs_unit_id, s.size_bytes,
            s.checksum_algorithm, s.checksum
     FROM opsdb_registration_stage s
     WHERE NOT EXISTS (SELECT FROM opsdb_registration_new n WHERE n.id = s.id)
@@ -113,7 +118,7 @@ WITH staged AS MATERIALIZED (
            END AS by_path
     FROM staged s LEFT JOIN by_id f ON f.id = s.id
 ), resolved AS (
-    SELECT m.position, m.id, m.instrument_module_id, m.relative_path, m.executed_obs_unit_id, m.size_bytes,
+    SELECT m.id, m.instrument_module_id, m.relative_path, m.executed_obs_unit_id, m.size_bytes,
            m.checksum_algorithm, m.checksum,
            coalesce(m.found_id, (m.by_path).id) AS stored_id,
            coalesce(m.found_module, (m.by_path).instrument_module_id) AS stored_instrument_module_id,
@@ -142,8 +147,8 @@ WITH staged AS MATERIALIZED (
     ORDER BY c.id
     ON CONFLICT (raw_data_file_id, data_location_id) WHERE type = 'raw_data_file' DO NOTHING
 )
-SELECT position, stored_id, stored_instrument_module_id, stored_relative_path, stored_executed_obs_unit_id,
+SELECT id, stored_id, stored_instrument_module_id, stored_relative_path, stored_executed_obs_unit_id,
        stored_size_bytes, stored_checksum_algorithm, stored_checksum
 FROM compared
 WHERE NOT identical
-ORDER BY position
+ORDER BY id

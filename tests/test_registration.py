@@ -418,7 +418,7 @@ async def test_metadata_is_stored_as_given_and_read_back_as_dicts(db: Database, 
 def test_bulk_string_checks_accept_exactly_what_the_record_model_accepts(field: str, value: object) -> None:
     from pydantic import ValidationError
 
-    from opsdb.registration.records import _BULK_RECORDS, _RECORDS, _strings_pass
+    from opsdb.registration.records import _RECORDS, _exact_columns, _strings_pass, _validated_columns
 
     seeded = Seeded([1], 1, 2, 1, [uuid.uuid4()])
     records = file_records(seeded, 3)
@@ -428,11 +428,9 @@ def test_bulk_string_checks_accept_exactly_what_the_record_model_accepts(field: 
         strict = True
     except ValidationError:
         strict = False
-    try:
-        bulk = _strings_pass(_BULK_RECORDS.validate_python(records))
-    except ValidationError:
-        bulk = False
-    assert bulk == strict
+    for columns in (_exact_columns(records), _validated_columns(records)):  # both column passes
+        bulk = columns is not None and _strings_pass(columns["name"], columns["relative_path"], columns["file_type"])
+        assert bulk == strict
 
 
 async def test_inside_a_callers_transaction_a_refused_direct_copy_falls_back_without_harm(
@@ -480,3 +478,40 @@ async def test_metadata_reads_back_equal_on_every_write_path(db: Database, seede
             for r in await conn.fetch("SELECT relative_path, metadata FROM raw_data_file")
         }
     assert stored == {r["relative_path"]: r["metadata"] for r in records}
+
+
+@pytest.mark.parametrize("path", ["direct", "staged"])
+async def test_every_column_reads_back_as_given_from_the_binary_payload(
+    db: Database, seeded: Seeded, path: str
+) -> None:
+    """The COPY payload is encoded by opsdb, not the driver: every value reads back as given,
+    on the direct COPY and on the staging path (a batch holding one stored file)."""
+    plus_one = timezone(timedelta(hours=1))
+    records = file_records(seeded, 8)
+    records[0] |= {"name": "é ü 😀\ttab\\back", "file_type": None, "metadata": {"k": [1, "ü"]}}
+    records[1] |= {"file_created_at": datetime(1, 1, 1, 1, 0, tzinfo=plus_one), "size_bytes": 2**62 + 1}
+    records[2] |= {"file_created_at": datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "size_bytes": 0}
+    records[3] |= {"file_created_at": datetime.max.replace(tzinfo=UTC), "checksum_algorithm": "md5",
+                   "checksum": "0123456789abcdef" * 2}  # fmt: skip
+    records[4] |= {"id": uuid.uuid4(), "file_created_at": None, "file_type": "hdf5"}
+    records[5] |= {"file_created_at": datetime(2000, 1, 1, tzinfo=UTC) - timedelta(microseconds=1)}
+    if path == "staged":
+        await register_files(db, seeded.location, records[7:])
+    report = await register_files(db, seeded.location, records, connections=1)
+    assert (report.new, report.existing) == (7 if path == "staged" else 8, 1 if path == "staged" else 0)
+    async with db.connection() as conn:
+        for record in records:
+            stored = await conn.fetchrow(
+                "SELECT * FROM raw_data_file WHERE instrument_module_id = $1 AND relative_path = $2",
+                record["instrument_module_id"],
+                record["relative_path"],
+            )
+            assert stored is not None
+            expected_id = record.get("id") or file_id(
+                record["instrument_module_id"], record["relative_path"], record["file_created_at"]
+            )  # type: ignore[arg-type]
+            assert stored["id"] == expected_id
+            for name in ("executed_obs_unit_id", "name", "size_bytes", "checksum_algorithm", "checksum", "file_type"):
+                assert stored[name] == record.get(name), name
+            assert stored["file_created_at"] == record["file_created_at"]
+            assert stored["metadata"] == record.get("metadata", {})

@@ -15,7 +15,8 @@ import pytest
 from pydantic import ValidationError
 
 from opsdb.errors import InputValidationError
-from opsdb.registration.records import prepare
+from opsdb.registration import records
+from opsdb.registration.records import _exact_columns, prepare
 from opsdb.schemas.data import RawDataFileCreate
 from opsdb.schemas.enums import ChecksumAlgorithm
 
@@ -172,6 +173,34 @@ def test_registration_accepts_exactly_what_the_file_model_accepts(field: str, va
             other["id"] = uuid.UUID(int=100 + n)
     batch[2] = record
     assert _registration_accepts(batch) == expected
+
+
+@pytest.mark.parametrize(("field", "value"), CASES, ids=[f"{f}={v!r}"[:60] for f, v in CASES])
+@pytest.mark.parametrize("with_id", [False, True], ids=["derived-id", "given-id"])
+def test_the_exact_type_pass_changes_nothing_the_bulk_path_decides(
+    field: str, value: Any, with_id: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The column-wise pass over values of exactly the model's types (or, when it declines, the
+    bulk model) gives the same bulk outcome as the bulk model alone: the same batch, columns,
+    value types and COPY payload, or the same refusal (then the record-by-record path decides)."""
+    base = {"id": uuid.UUID(int=99)} if with_id else {}
+    batch = [_record(n, **base) for n in range(5)]
+    batch[2] = _record(7, **(base | {field: value}))
+    fast = records._prepare_bulk(batch, 0, 0)
+    monkeypatch.setattr(records, "_exact_columns", lambda items: None)
+    reference = records._prepare_bulk(batch, 0, 0)
+    assert (fast is None) == (reference is None)
+    if fast is not None and reference is not None:
+        assert fast.positions == reference.positions
+        assert fast.columns == reference.columns
+        for name, values in fast.columns.items():
+            assert [type(v) for v in values] == [type(v) for v in reference.columns[name]], name
+        assert fast.payload() == reference.payload()
+
+
+def test_the_exact_type_pass_takes_the_common_batch() -> None:
+    assert _exact_columns([_record(n) for n in range(5)]) is not None
+    assert _exact_columns([_record(n, metadata={"n": n}, id=uuid.uuid4()) for n in range(5)]) is not None
 
 
 def test_a_valid_batch_takes_the_bulk_path_and_keeps_the_models_values() -> None:

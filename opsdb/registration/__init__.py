@@ -1,8 +1,9 @@
 """Bulk registration of raw data files: each file gets its row and a present copy at its source.
 
 The headline write path (docs/performance.md). `records` validates the input in bulk and
-turns each batch into columns; `writer` writes a batch in one transaction; `register` streams
-the input through both; `report` holds what the caller gets back. Single-file CRUD lives in
+turns each batch into columns; `binary` encodes a batch as one binary COPY payload; `writer`
+writes a batch in one transaction; `register` streams the input through them; `report` holds
+what the caller gets back. Single-file CRUD lives in
 opsdb/repositories/files.py.
 """
 

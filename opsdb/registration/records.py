@@ -1,23 +1,27 @@
 """Registration input: the `FileRecord` model, bulk validation, and batches as columns.
 
-A batch of input records is validated in bulk and turned into one list per file column, in
-file-id order, ready to be streamed into COPY (`Batch`). The common case runs at C speed: one
-pydantic call for the batch, a few passes over joined strings, set-based duplicate checks, and
-no per-record Python objects beyond the column values. A batch that fails any of those checks
-takes the record-by-record path, which names every bad record and every repeat.
+What lives here: a batch of input records is validated in bulk and turned into one list per
+file column, in file-id order, with its binary COPY payload (`Batch`; the encoding itself is in
+binary.py, the writing in writer.py). The common case runs at C speed: values of exactly the
+types the model returns are checked column by column (others go through one pydantic call per
+chunk, which coerces as the model does), then a few passes over joined strings and set-based
+duplicate checks, with no per-record Python objects beyond the column values. A batch that
+fails any of those checks takes the record-by-record path, which names every bad record and
+every repeat.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 import sys
 import threading
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
 from typing import Annotated, Any, Literal, NotRequired, get_args
@@ -28,6 +32,7 @@ from typing_extensions import TypedDict
 
 from opsdb.errors import FieldProblem, InputValidationError
 from opsdb.ids import FILE_NAMESPACE
+from opsdb.registration.binary import copy_rows, file_rows, id_bytes
 from opsdb.registration.report import Conflict, differences
 from opsdb.schemas.base import (
     MAX_NAME_BYTES,
@@ -118,10 +123,9 @@ def _longest_utf8(values: list[str], joined: str, encoded: bytes) -> int:
     return max(len(v.encode()) for v in values)
 
 
-def _strings_pass(records: Sequence[Any]) -> bool:
+def _strings_pass(names: list[str], paths: list[str], file_types: list[str | None]) -> bool:
     """Whether every name (Name), relative path (RelativePath) and file type (Text) of the batch
     is valid, decided with a few C-level passes over joined strings; False means "check each"."""
-    names = [r["name"] for r in records]
     joined = "\n".join(names)
     try:
         encoded = joined.encode()  # refuses lone surrogates, as `storable` does
@@ -131,7 +135,6 @@ def _strings_pass(records: Sequence[Any]) -> bool:
         return False
     if _longest_utf8(names, joined, encoded) > MAX_NAME_BYTES:
         return False
-    paths = [r["relative_path"] for r in records]
     if min(map(len, paths)) < 1:
         return False
     joined = "\n".join(paths)
@@ -149,7 +152,7 @@ def _strings_pass(records: Sequence[Any]) -> bool:
         return False
     if (joined[0] == "." or "/." in joined or "\n." in joined) and _DOT_SEGMENT.search(joined):
         return False  # (only paths holding a segment that starts with "." need the pattern)
-    joined = "\n".join([t for r in records if (t := r.get("file_type")) is not None])
+    joined = "\n".join([t for t in file_types if t is not None] if None in file_types else file_types)  # type: ignore[arg-type]
     try:
         joined.encode()
     except UnicodeEncodeError:
@@ -193,24 +196,41 @@ def _as_dict(record: Any) -> Any:
 _NAMESPACE_PREFIX = f"{FILE_NAMESPACE}\x00".encode()
 
 
-# RFC 9562 variant bits over the hex digit they land in (the top two bits of a byte: 10xx)
-_VARIANT_DIGIT = {digit: f"{int(digit, 16) & 0x3 | 0x8:x}" for digit in "0123456789abcdef"}
+_SHA256 = type(hashlib.sha256())
+_VERSION_BYTE = bytes(0x80 | (b & 0x0F) for b in range(256))  # version 8 in the top nibble
+_VARIANT_BYTE = bytes(0x80 | (b & 0x3F) for b in range(256))  # RFC 9562 variant: top bits 10
+_MILLIS_MASK = 0xFFFF_FFFF_FFFF
+_UUID_INT = operator.attrgetter("int")
+
+
+def _derived_id_bytes(modules: Sequence[int], paths: Sequence[str], created: Sequence[datetime]) -> list[bytes]:
+    """`opsdb.ids.file_id` of each file, as its 16 bytes (tests check they agree).
+
+    Bytes, not UUID objects: asyncpg and the COPY payload take them as they are, and the cycle
+    collector does not track them (10k UUID objects per batch made it walk the heap). Built
+    column-wise in C-level passes: 6 bytes of the creation time in milliseconds, then 10 bytes
+    of the hash with the version and variant bits set by translating every 16th byte at once.
+    """
+    count = len(paths)
+    prefix = {module: b"%b%d\x00" % (_NAMESPACE_PREFIX, module) for module in set(modules)}
+    keys = map(bytes.__add__, map(prefix.__getitem__, modules), map(str.encode, paths))
+    digests = b"".join(map(_SHA256.digest, map(hashlib.sha256, keys)))  # 32 bytes each
+    millis = map(int, map(operator.mul, map(datetime.timestamp, created), repeat(1000)))
+    stamps = b"".join(map(int.to_bytes, map(operator.and_, millis, repeat(_MILLIS_MASK)), repeat(6)))
+    out = bytearray(16 * count)
+    for k in range(6):
+        out[k::16] = stamps[k::6]
+    for k in range(10):
+        out[6 + k :: 16] = digests[k::32]
+    out[6::16] = out[6::16].translate(_VERSION_BYTE)
+    out[8::16] = out[8::16].translate(_VARIANT_BYTE)
+    blob = bytes(out)
+    return list(map(blob.__getitem__, map(slice, range(0, 16 * count, 16), range(16, 16 * count + 16, 16))))
 
 
 def _derived_ids(modules: Sequence[int], paths: Sequence[str], created: Sequence[datetime]) -> list[str]:
-    """`opsdb.ids.file_id` of each file, as 32 hex digits (tests check they agree).
-
-    Strings, not UUID objects: asyncpg parses them in C, they sort as the uuids do, and the
-    cycle collector does not track them (10k UUID objects per batch made it walk the heap).
-    Built from hex digits directly: 12 of the creation time in milliseconds, the version (8),
-    then 19 of the hash with the variant bits set in the fourth.
-    """
-    sha256 = hashlib.sha256
-    prefix = {module: b"%b%d\x00" % (_NAMESPACE_PREFIX, module) for module in set(modules)}
-    digests = [sha256(prefix[m] + p.encode()).hexdigest() for m, p in zip(modules, paths, strict=True)]
-    millis = [int(c.timestamp() * 1000) & 0xFFFF_FFFF_FFFF for c in created]
-    variant = _VARIANT_DIGIT
-    return [f"{t:012x}8{h[1:4]}{variant[h[4]]}{h[5:20]}" for t, h in zip(millis, digests, strict=True)]
+    """`opsdb.ids.file_id` of each file, as 32 hex digits."""
+    return list(map(bytes.hex, _derived_id_bytes(modules, paths, created)))
 
 
 # Columns of raw_data_file that a registration writes, in COPY order.
@@ -286,6 +306,8 @@ class Batch:
     columns: dict[str, list[Any]]
     repeats: tuple[tuple[int, int], ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    _payload: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _id_bytes: list[bytes] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -295,19 +317,32 @@ class Batch:
         """File ids as 32 lower-case hex digits."""
         return self.columns["id"]
 
-    def rows(self) -> Iterator[tuple[Any, ...]]:
-        """Rows in `columns` order (a lazy zip: no row outlives its encoding)."""
-        return zip(*self.columns.values(), strict=True)
+    def payload(self) -> bytes:
+        """The files as one binary COPY payload in `columns` order (built once: `prepare` builds
+        it in its worker thread, so the event loop only sends bytes)."""
+        if self._payload is None:
+            if self._id_bytes is None:
+                self._id_bytes = id_bytes(self.ids)
+            self._payload = file_rows(self.columns, self._id_bytes)
+        return self._payload
 
-    def staged_rows(
-        self, names: Sequence[str] | None = None, positions: Collection[int] | None = None
-    ) -> Iterator[tuple[Any, ...]]:
-        """Rows of the input position then `names` (default: every column), for `positions` only if given."""
-        rows = zip(self.positions, *(self.columns[name] for name in names or self.columns), strict=True)
-        if positions is None:
-            return rows
-        wanted = set(positions)
-        return (row for row in rows if row[0] in wanted)
+    def copies_payload(self, location_id: int) -> bytes:
+        """The files' `present` copies at `location_id` as a binary COPY payload (binary.COPY_COLUMNS)."""
+        if self._id_bytes is None:
+            self.payload()
+        assert self._id_bytes is not None
+        return copy_rows(self._id_bytes, location_id)
+
+    def subset(self, ids: Collection[str]) -> dict[str, list[Any]]:
+        """The columns of the files with these ids only."""
+        wanted = set(ids)
+        keep = [i for i, fid in enumerate(self.ids) if fid in wanted]
+        return {name: [values[i] for i in keep] for name, values in self.columns.items()}
+
+    def records_with_ids(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The records of these file ids (hex), as `records_at` gives them."""
+        position = dict(zip(self.ids, self.positions, strict=True))
+        return self.records_at([position[i] for i in ids])
 
     def records_at(self, positions: Sequence[int]) -> list[dict[str, Any]]:
         """The given input positions' values, as dicts keyed by column (position included, id a UUID)."""
@@ -359,9 +394,12 @@ def _quick_handoff() -> Iterator[None]:
 def prepare(raw: Sequence[Any], index: int, first: int) -> Batch:
     """Validate a batch and turn it into columns; raises InputValidationError naming records."""
     with _quick_handoff():
-        items = [r if isinstance(r, dict) else _as_dict(r) for r in raw]
+        items = list(raw) if set(map(type, raw)) == {dict} else [r if isinstance(r, dict) else _as_dict(r) for r in raw]
         batch = _prepare_bulk(items, index, first)
-        return batch if batch is not None else _prepare_each(items, index, first)
+        if batch is None:
+            batch = _prepare_each(items, index, first)
+        batch.payload()
+        return batch
 
 
 _CHUNK = 1_000
@@ -371,38 +409,38 @@ into the cycle collector's oldest generation (whose full passes also walk the ca
 
 def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
     """The common case, decided for the whole batch at once; None means "check record by record"."""
-    fields: dict[str, list[Any]] = {name: [] for name in _FIELDS}
-    for start in range(0, len(items), _CHUNK):
-        try:
-            valid: list[Any] = _BULK_RECORDS.validate_python(items[start : start + _CHUNK])
-        except ValidationError:
-            return None
-        if not valid or not _strings_pass(valid):
-            return None
-        for name, values in fields.items():
-            values.extend(map(dict.get, valid, repeat(name)))
     count = len(items)
-    modules, paths, created = fields["instrument_module_id"], fields["relative_path"], fields["file_created_at"]
     if not count:
         return None
+    fields = _exact_columns(items)
+    if fields is None:
+        fields = _validated_columns(items)
+        if fields is None:
+            return None
+    if not _strings_pass(fields["name"], fields["relative_path"], fields["file_type"]):
+        return None
+    modules, paths, created = fields["instrument_module_id"], fields["relative_path"], fields["file_created_at"]
     lengths = set(zip(fields["checksum_algorithm"], map(len, fields["checksum"]), strict=True))
     if any(_HEX_LENGTH[algorithm] != length for algorithm, length in lengths):
         return None
-    stamped = [c for c in created if c is not None]
+    stamped = [c for c in created if c is not None] if None in created else created
     if stamped and not (in_utc_range(min(stamped)) and in_utc_range(max(stamped))):
         return None  # (the earliest and the latest instant bound every other one)
     given = fields.pop("id")
+    id_bytes: list[bytes] | None = None
     if given.count(None) == count:
-        if None in created:
+        if stamped is not created:
             return None
-        ids = _derived_ids(modules, paths, created)
+        id_bytes = _derived_id_bytes(modules, paths, created)
+        ids = list(map(bytes.hex, id_bytes))
     elif None in given:
         if any(c is None for i, c in zip(given, created, strict=True) if i is None):
             return None
         derive = zip(given, modules, paths, created, strict=True)
         ids = [i.hex if i is not None else _derived_ids([m], [p], [c])[0] for i, m, p, c in derive]
     else:
-        ids = [i.hex for i in given]
+        id_bytes = list(map(int.to_bytes, map(_UUID_INT, given), repeat(16)))
+        ids = list(map(bytes.hex, id_bytes))
     # repeats inside the batch (same id, or same module and path) go record by record; the
     # (module, path) pairs are compared by hash, so a collision only costs the slow path
     if len(set(ids)) != count or len(set(map(hash, zip(modules, paths, strict=True)))) != count:
@@ -414,7 +452,100 @@ def _prepare_bulk(items: list[Any], index: int, first: int) -> Batch | None:
         if encoded is None:
             return None
         columns["metadata"] = encoded
-    return _in_id_order(Batch(index, first, count, list(range(first, first + count)), columns))
+    batch = Batch(index, first, count, list(range(first, first + count)), columns)
+    batch._id_bytes = id_bytes
+    return _in_id_order(batch)
+
+
+_NO_METADATA: dict[str, Any] = {}
+"""Stands for a record without metadata in the exact-type pass (None there is an error)."""
+_KEY_SETS: dict[tuple[Any, ...], bool] = {}
+"""Key tuples seen in records, and whether they name every required field and no other."""
+_OPTIONAL = frozenset(("id", "file_type", "file_created_at", "metadata"))  # NotRequired in FileRecord
+_REQUIRED = frozenset(_FIELDS) - _OPTIONAL
+_INT8_MAX = 2**63 - 1
+_HEX_DIGITS = re.compile(r"[0-9a-f]*")
+
+
+def _keys_valid(keys: tuple[Any, ...]) -> bool:
+    known = _KEY_SETS.get(keys)
+    if known is None:
+        names = set(keys)
+        known = names >= _REQUIRED and names <= set(_FIELDS)
+        if len(_KEY_SETS) < 64:
+            _KEY_SETS[keys] = known
+    return known
+
+
+def _exact_columns(items: list[Any]) -> dict[str, list[Any]] | None:
+    """The batch as columns when every value has exactly the type the model returns (int, str,
+    UUID, aware datetime, dict, None) and meets the model's rules that are cheap to decide per
+    column; None otherwise (the model then validates, coercing what it accepts).
+
+    What the model checks per value with Python code (names, paths, file types, checksums per
+    algorithm, instants, metadata content) is decided afterwards for both passes alike.
+    """
+    if set(map(type, items)) != {dict} or not all(map(_keys_valid, set(map(tuple, items)))):
+        return None
+    get, at = dict.get, dict.__getitem__
+    columns: dict[str, list[Any]] = {
+        name: list(map(get, items, repeat(name))) for name in ("id", "file_type", "file_created_at")
+    }
+    for name in _REQUIRED:
+        columns[name] = list(map(at, items, repeat(name)))
+    columns["metadata"] = metadata = list(map(get, items, repeat("metadata"), repeat(_NO_METADATA)))
+    modules, sizes = columns["instrument_module_id"], columns["size_bytes"]
+    checksums, algorithms = columns["checksum"], columns["checksum_algorithm"]
+    file_types = columns["file_type"]
+    if (
+        set(map(type, modules)) != {int}
+        or min(modules) < 1
+        or max(modules) > _INT8_MAX
+        or set(map(type, sizes)) != {int}
+        or min(sizes) < 0
+        or max(sizes) > _INT8_MAX
+        or set(map(type, columns["executed_obs_unit_id"])) != {uuid.UUID}
+        or not set(map(type, columns["id"])) <= {uuid.UUID, type(None)}
+        or set(map(type, columns["name"])) != {str}
+        or min(map(len, columns["name"])) < 1
+        or set(map(type, columns["relative_path"])) != {str}
+        or set(map(type, algorithms)) != {str}
+        or not set(algorithms) <= _HEX_LENGTH.keys()
+        or set(map(type, checksums)) != {str}
+        or not _HEX_DIGITS.fullmatch("".join(checksums))
+        or set(map(type, metadata)) != {dict}
+    ):
+        return None
+    types = set(map(type, file_types))
+    if types != {type(None)}:
+        if not types <= {str, type(None)}:
+            return None
+        texts = [t for t in file_types if t is not None] if None in file_types else file_types
+        if min(map(len, texts)) < 1 or max(map(len, texts)) > FILE_TYPE_MAX_LENGTH:
+            return None
+    created = columns["file_created_at"]
+    types = set(map(type, created))
+    if types != {type(None)}:
+        if not types <= {datetime, type(None)}:
+            return None
+        stamped = [c for c in created if c is not None] if None in created else created
+        if None in map(datetime.utcoffset, stamped):
+            return None
+    return {name: columns[name] for name in _FIELDS}
+
+
+def _validated_columns(items: list[Any]) -> dict[str, list[Any]] | None:
+    """The batch as columns after the bulk model validated it (it coerces what it accepts, as the
+    record model does); None when it refuses any record."""
+    fields: dict[str, list[Any]] = {name: [] for name in _FIELDS}
+    for start in range(0, len(items), _CHUNK):
+        try:
+            valid: list[Any] = _BULK_RECORDS.validate_python(items[start : start + _CHUNK])
+        except ValidationError:
+            return None
+        for name, values in fields.items():
+            values.extend(map(dict.get, valid, repeat(name), repeat(_NO_METADATA if name == "metadata" else None)))
+    return fields
 
 
 def _in_id_order(batch: Batch) -> Batch:
@@ -424,6 +555,8 @@ def _in_id_order(batch: Batch) -> Batch:
         order = sorted(range(len(ids)), key=ids.__getitem__)
         batch.positions = [batch.positions[i] for i in order]
         batch.columns = {name: [values[i] for i in order] for name, values in batch.columns.items()}
+        if batch._id_bytes is not None:
+            batch._id_bytes = [batch._id_bytes[i] for i in order]
     return batch
 
 

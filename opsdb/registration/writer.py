@@ -1,25 +1,25 @@
 """Writes prepared batches on one connection, one transaction per batch (docs/performance.md).
 
-A batch whose first file is not stored is COPYed straight into `raw_data_file` and
-`physical_copy` inside a savepoint; if a unique key refuses it, the batch goes through the
-staging table instead (a temporary table: per session on a direct connection; created in the
-batch's transaction and dropped at commit behind a transaction pooler, where no session state
-may outlive a transaction): COPY into it, insert the files that are free, classify the rest as
-identical (already registered) or conflicting. A batch whose first file is stored (a re-send)
-is looked up first and only its missing files are inserted. Nothing stored is overwritten.
+What lives here: the statements of one batch, their retries, and the commit check after a lost
+connection; validation and encoding live in records.py and binary.py, streaming in register.py.
+A batch whose first file is not stored is COPYed (its prepared binary payload) straight into
+`raw_data_file` and `physical_copy` inside a savepoint; if a unique key refuses it, the same
+payload goes into the staging table instead (a temporary table: per session on a direct
+connection; created in the batch's transaction and dropped at commit behind a transaction
+pooler, where no session state may outlive a transaction), the files that are free are
+inserted, and the rest are classified as identical (already registered) or conflicting. A batch
+whose first file is stored (a re-send) is staged and looked up first, and only its missing
+files are inserted. Nothing stored is overwritten.
 """
 
 from __future__ import annotations
 
-import json
-import weakref
 from dataclasses import replace
-from itertools import repeat
 from typing import Any
 
 import anyio
 
-from opsdb.db import Connection
+from opsdb.connection import Connection
 from opsdb.errors import (
     ConflictError,
     FieldProblem,
@@ -29,25 +29,14 @@ from opsdb.errors import (
     TransientError,
 )
 from opsdb.queries import query
-from opsdb.registration.records import Batch, Jsonb, to_jsonb
+from opsdb.registration.binary import COPY_COLUMNS, distinct
+from opsdb.registration.records import Batch
 from opsdb.registration.report import COMPARED_FIELDS, Conflict
 
 _RETRIES = 8  # deadlock or serialization failure: the batch is rolled back and re-run
 _STAGE = "opsdb_registration_stage"
-_COPY_COLUMNS = ("type", "raw_data_file_id", "data_location_id", "status")
 
 Outcome = tuple[int, int, list[Conflict]]  # new, existing, conflicts
-_BINARY_JSONB: weakref.WeakSet[Any] = weakref.WeakSet()
-"""asyncpg connections that already have the binary jsonb codec."""
-
-
-def _jsonb_encode(value: Any) -> bytes:
-    """jsonb binary format: version 1, then the JSON text (`Jsonb`: already encoded)."""
-    return value if type(value) is Jsonb else to_jsonb(value)
-
-
-def _jsonb_decode(data: bytes) -> Any:
-    return json.loads(data[1:])
 
 
 class Unresolved(Exception):
@@ -60,33 +49,18 @@ class Writer:
     def __init__(self, conn: Connection, location_id: int) -> None:
         self.conn = conn
         self.location_id = location_id
-        self._ready: object = None  # the raw connection whose jsonb codec is set
-        self._staging: object = None  # the raw connection that has the session staging tables
+        self._staging: object = None  # the server session that has the session staging tables
         self.xid: str | None = None
         """Transaction id of the batch being written (set before its commit)."""
         self.pending: Outcome | None = None
         """The batch's outcome, known before its commit is confirmed."""
 
-    async def _ensure_codec(self) -> None:
-        if self._ready is not self.conn.raw:
-            # binary COPY of jsonb needs a binary jsonb codec: same values in and out (dicts),
-            # plus `Jsonb` (metadata the batch already encoded). Set once per connection: setting
-            # it again costs an introspection query and empties the statement cache (over a long
-            # link, five round trips per batch: docs/site.md)
-            raw = getattr(self.conn.raw, "_con", self.conn.raw)  # (a pool hands out proxies)
-            if raw not in _BINARY_JSONB:
-                await self.conn.raw.set_type_codec(
-                    "jsonb", schema="pg_catalog", format="binary", encoder=_jsonb_encode, decoder=_jsonb_decode
-                )
-                _BINARY_JSONB.add(raw)
-            self._ready = self.conn.raw
-
     async def _ensure_session_staging(self) -> None:
-        """Direct connections: session staging tables, created once per raw connection."""
-        if self._staging is not self.conn.raw:
+        """Direct connections: session staging tables, created once per server session."""
+        if self._staging is not self.conn.session:
             if not await self.conn.fetchval(query("registration_has_staging")):
                 await self.conn.execute(query("registration_create_session_staging"))
-            self._staging = self.conn.raw
+            self._staging = self.conn.session
 
     async def _stage(self, nested: bool) -> None:
         """Behind a pooler: create the staging tables in this transaction (dropped at commit).
@@ -115,7 +89,6 @@ class Writer:
         the batch's statements rolls the batch back and runs it again (up to `_RETRIES` times).
         """
         await self.conn.ensure_alive()
-        await self._ensure_codec()
         if not self.conn.pooled:
             await self._ensure_session_staging()
         self.xid = self.pending = None
@@ -155,12 +128,12 @@ class Writer:
                 new = len(batch)
             else:
                 await self._stage(nested)
-                await conn.copy_records(_STAGE, batch.staged_rows(), ("position", *batch.columns))
-                new = int(await conn.fetchval(query("registration_insert_new"), self.location_id))
+                await conn.copy_binary(_STAGE, batch.payload(), tuple(batch.columns))
+                new = int(await conn.fetchval(query("registration_insert_new"), self.location_id, None))
                 others = [] if new == len(batch) else await self._classify()
             with_stored: dict[int, Conflict] = {}
             if others:
-                given = batch.records_at([stored["position"] for stored in others])
+                given = batch.records_with_ids([stored["id"].hex for stored in others])
                 for record, stored in zip(given, others, strict=True):
                     with_stored[record["position"]] = _conflict_with_stored(record, stored)
             # identical repeats inside the batch share their earlier record's outcome
@@ -180,11 +153,10 @@ class Writer:
         and return False; the caller then takes the staging path, which sorts everything out.
         Rows go in id order (the batch is sorted), so overlapping registrants lock alike.
         """
-        copies = zip(repeat("raw_data_file"), batch.ids, repeat(self.location_id), repeat("present"))
         try:
             async with self.conn.transaction():
-                await self.conn.copy_records("raw_data_file", batch.rows(), tuple(batch.columns))
-                await self.conn.copy_records("physical_copy", copies, _COPY_COLUMNS)
+                await self.conn.copy_binary("raw_data_file", batch.payload(), tuple(batch.columns))
+                await self.conn.copy_binary("physical_copy", batch.copies_payload(self.location_id), COPY_COLUMNS)
         except ConflictError:
             return False
         return True
@@ -199,26 +171,27 @@ class Writer:
     async def _lookup_then_insert(self, batch: Batch) -> tuple[int, list[Any]]:
         """Re-send path (the batch's first file is stored): look every file up, insert only the missing.
 
-        The lookup stages the compared columns only; the missing files' full rows follow.
+        The staged rows are the batch's COPY payload as it is (no second encoding); the
+        lookup reads their compared columns, and the missing files are inserted from the same
+        staging table by id.
         """
-        await self.conn.copy_records(_STAGE, batch.staged_rows(COMPARED_FIELDS), ("position", *COMPARED_FIELDS))
+        await self.conn.copy_binary(_STAGE, batch.payload(), tuple(batch.columns))
         found = await self.conn.fetch(query("registration_classify_existing"), self.location_id)
-        missing = [stored["position"] for stored in found if stored["stored_id"] is None]
+        missing = [stored["id"] for stored in found if stored["stored_id"] is None]
         if not missing:
             return 0, found
         others = [stored for stored in found if stored["stored_id"] is not None]
-        await self.conn.execute(query("registration_clear_staging"))
-        await self.conn.copy_records(_STAGE, batch.staged_rows(positions=missing), ("position", *batch.columns))
-        new = int(await self.conn.fetchval(query("registration_insert_new"), self.location_id))
-        if new < len(missing):
-            others += await self._classify()  # a concurrent registrant stored some of them meanwhile
+        new = int(await self.conn.fetchval(query("registration_insert_new"), self.location_id, missing))
+        if new < len(missing):  # a concurrent registrant stored some of them meanwhile
+            await self.conn.execute(query("registration_keep_staged"), missing)
+            others += await self._classify()
         return new, others
 
     async def _lock_references(self, batch: Batch) -> bool:
         """Lock the batch's references (errors name records); True when its first file is stored."""
         module_column = batch.columns["instrument_module_id"]
         unit_column = batch.columns["executed_obs_unit_id"]
-        modules, units = set(module_column), set(unit_column)
+        modules, units = set(module_column), set(distinct(unit_column))
         found = await self.conn.fetchrow(
             query("registration_lock_references"), sorted(modules), sorted(units), self.location_id, batch.ids[0]
         )
