@@ -41,7 +41,6 @@ from sqlalchemy import BigInteger, ForeignKey, Identity, String, Text, create_en
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from bench.registration_data import Seeded, file_records, iter_file_records, seed
 from opsdb import embedded, migrate
 from opsdb.config import with_database
 from opsdb.db import Database
@@ -49,6 +48,8 @@ from opsdb.ids import file_id
 from opsdb.registration import DEFAULT_CONNECTIONS, register_files
 from opsdb.registration import records as records_module
 from opsdb.registration.records import FILE_COLUMNS
+from opsdb.testing import Seeded, file_records, iter_file_records
+from opsdb.testing import seed_registration as seed
 
 
 def _with_ids(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
