@@ -36,7 +36,7 @@ import anyio
 import asyncpg
 import psycopg
 
-from bench.scale_data import FILES_PER_GROUP, MODULES, Layout, execution_uuid, file_uuid, populate
+from bench.scale_data import FILES_PER_GROUP, MODULES, Layout, execution_uuid, file_uuid, populate, queue_deletable
 from opsdb import embedded, migrate, pipeline, work
 from opsdb.config import with_database
 from opsdb.db import Connection, Database
@@ -216,6 +216,7 @@ async def time_query(
     after `timeout` seconds); p50 and p99 in ms."""
     times: list[float] = []
     spent = 0.0
+    answer: int | None = None
     await conn.execute(f"SET statement_timeout = {int(statement_timeout * 1000)}")
     try:
         for _ in range(calls):
@@ -223,7 +224,9 @@ async def time_query(
                 await conn.execute("BEGIN")
             start = time.perf_counter()
             try:
-                await q.call(conn, rng)
+                result = await q.call(conn, rng)
+                if isinstance(result, list | tuple):
+                    answer = len(result)
             except Exception as exc:
                 if "statement timeout" in str(exc):
                     return {"calls": len(times) + 1, "timeout_s": statement_timeout, "p50_ms": None, "p99_ms": None}
@@ -242,6 +245,7 @@ async def time_query(
         "calls": len(times),
         "p50_ms": round(statistics.median(times), 3),
         "p99_ms": round(_percentile(times, 0.99), 3),
+        "rows": answer,  # the last call's answer size (lists only): a query that finds nothing times nothing
     }
 
 
@@ -319,6 +323,8 @@ async def bench_size(
     started = time.perf_counter()
     migrate.apply(dsn)  # a kept database gets the migrations added since it was built
     async with await Database.connect(dsn, min_size=1, max_size=2) as db, db.connection() as conn:
+        if lay is not None:  # kept from before populate filled the deletion queue: fill it (idempotent)
+            await queue_deletable(conn, lay)
         if lay is None:
             await conn.execute("SET synchronous_commit = off")
             await conn.execute("SET statement_timeout = 0")  # OPSDB_STATEMENT_TIMEOUT is for daemons
@@ -379,7 +385,9 @@ BULK_INDEXES_0018 = {
 async def index_cost(server: str, files: int, runs: int) -> dict[str, Any]:
     """Registration and plain COPY of `files` new files with and without each 0018 bulk-table index,
     interleaved in one run (files/s, medians)."""
-    from bench.registration import _reset, copy_rows, file_records, run_copy, run_opsdb, seed
+    from bench.registration import _reset, copy_rows, run_copy, run_opsdb
+    from opsdb.testing import file_records
+    from opsdb.testing import seed_registration as seed
 
     name = "opsdb_index_cost"
     with psycopg.connect(server, autocommit=True) as admin:

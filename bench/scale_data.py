@@ -356,4 +356,16 @@ async def populate(conn: Connection, files: int, tail: InFlight | None = None, *
         """,
         archived_end,
     )
+    await queue_deletable(conn, layout, tail)
     return layout
+
+
+async def queue_deletable(conn: Connection, layout: Layout, tail: InFlight | None = None) -> None:
+    """Queue the archived packages whose source copies are still present for the deletion rule, as
+    a package's move to archived does (`opsdb_queue_file_deletions`); idempotent."""
+    tail = tail or InFlight()
+    await conn.execute(
+        "SELECT opsdb_queue_file_deletions(ARRAY(SELECT g + 1 FROM generate_series($1::bigint, $2::bigint - 1) g))",
+        layout.archived_end - tail.deletable,
+        layout.archived_end,
+    )
