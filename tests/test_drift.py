@@ -25,7 +25,7 @@ YOYO_TABLES = {"_yoyo_log", "_yoyo_migration", "_yoyo_version", "yoyo_lock"}
 # The state machines' rule tables and the audit trail (opsdb.history.HistoryEntry) are no records.
 STATE_TABLES = {"state_transition", "state_column", "state_history"}
 # Bookkeeping written only by the database's own functions, never read as records.
-BOOKKEEPING_TABLES = {"deletion_file_queue"}
+BOOKKEEPING_TABLES = {"deletion_file_queue", "deletion_claim_verdict"}  # the rule's own, never read as records
 
 
 def _record_fields_by_table() -> dict[str, set[str]]:
