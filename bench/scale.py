@@ -55,6 +55,7 @@ class Query:
     name: str
     call: Call
     writes: bool = False  # run inside a transaction that is rolled back
+    setup: Call | None = None  # run first in that transaction, untimed (e.g. schedule what a claim takes)
 
 
 def _file(lay: Layout, rng: random.Random) -> int:
@@ -167,7 +168,12 @@ def queries(lay: Layout) -> list[Query]:
     found += [
         Query("deletion candidates (1,000)", lambda c, r: pipeline.deletion_candidates(c, limit=1000)),
         Query("schedule deletions (1,000)", lambda c, r: pipeline.schedule_deletions(c, limit=1000), writes=True),
-        Query("claim deletions (100)", lambda c, r: pipeline.claim_deletions(c, "bench", 100), writes=True),
+        Query(
+            "claim deletions (1,000 scheduled)",
+            lambda c, r: pipeline.claim_deletions(c, "bench", 1000),
+            writes=True,
+            setup=lambda c, r: pipeline.schedule_deletions(c, limit=1000),
+        ),
     ]
     status = _status_call()
     if status is not None:
@@ -222,6 +228,8 @@ async def time_query(
         for _ in range(calls):
             if q.writes:
                 await conn.execute("BEGIN")
+                if q.setup is not None:
+                    await q.setup(conn, rng)
             start = time.perf_counter()
             try:
                 result = await q.call(conn, rng)
@@ -358,8 +366,8 @@ async def bench_size(
 def print_table(results: list[dict[str, Any]]) -> None:
     first, last = results[0], results[-1]
     head = " | ".join(f"{r['files'] / 1e6:g}M p50 ms | {r['files'] / 1e6:g}M p99 ms" for r in results)
-    print(f"| query | {head} | p99 ratio |")
-    print("|---|" + "---:|" * (2 * len(results) + 1))
+    print(f"| query | rows | {head} | p99 ratio | rows/s at p50 ({last['files'] / 1e6:g}M) |")
+    print("|---|---|" + "---:|" * (2 * len(results) + 2))
     for name in first["queries"]:
         cells = []
         for r in results:
@@ -370,7 +378,10 @@ def print_table(results: list[dict[str, Any]]) -> None:
                 cells += [str(t.get("p50_ms", t.get("error", "-"))), str(t.get("p99_ms", "-"))]
         a, b = first["queries"][name].get("p99_ms"), last["queries"].get(name, {}).get("p99_ms")
         ratio = f"{b / a:.2f}" if a and b and len(results) > 1 else "-"
-        print(f"| {name} | " + " | ".join(cells) + f" | {ratio} |")
+        rows = " / ".join(str(r["queries"].get(name, {}).get("rows", "-")) for r in results)
+        t = last["queries"].get(name, {})
+        rate = f"{t['rows'] / t['p50_ms'] * 1000:,.0f}" if t.get("rows") and t.get("p50_ms") else "-"
+        print(f"| {name} | {rows} | " + " | ".join(cells) + f" | {ratio} | {rate} |")
 
 
 # -- what the new indexes cost registration ----------------------------------------------------
