@@ -36,6 +36,7 @@ from typing import Any
 import anyio
 import psycopg
 
+from bench.deletion import migrate_upto
 from opsdb import embedded, migrate, work
 from opsdb.config import with_database
 from opsdb.db import Connection, Database
@@ -170,21 +171,30 @@ async def bench(
     caps: int | None = None,
     pgqueuer: bool = False,
     variants: tuple[str, ...] = VARIANTS,
+    baseline: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    db = await Database.connect(dsn, min_size=1, max_size=max(worker_counts) + 1)
+    """`baseline` = (label, dsn): a second database (e.g. migrated to an older head) on the same server; each
+    variant also runs there, interleaved run by run with the first, reported as "variant@label"."""
+    targets = {"": dsn, **({f"@{baseline[0]}": baseline[1]} if baseline else {})}
+    dbs = {t: await Database.connect(d, min_size=1, max_size=max(worker_counts) + 1) for t, d in targets.items()}
     results = []
     try:
-        async with db.connection() as conn:
-            world = dict(await conn.fetchrow(SEED_WORLD) or {})
-            if caps is not None:
-                await work.set_cap(conn, KIND, location_id=world["source"], max_items=caps)
+        worlds = {}
+        for t, db in dbs.items():
+            async with db.connection() as conn:
+                worlds[t] = dict(await conn.fetchrow(SEED_WORLD) or {})
+                if caps is not None:
+                    await work.set_cap(conn, KIND, location_id=worlds[t]["source"], max_items=caps)
         for workers in worker_counts:
             row: dict[str, Any] = {"workers": workers, "batch": batch, "variants": {}}
             for r in range(runs):  # variants interleaved run by run, so drifting load hits them alike
                 for variant in variants:
-                    label = f"{variant.replace('-', '')}w{workers}r{r}"
-                    one = await _run(db, world, variant, label, items, workers, batch)
-                    row["variants"].setdefault(variant, {"runs": []})["runs"].append(one)
+                    # alternate which database goes first, so neither always runs on a warmer cache
+                    order = list(dbs) if r % 2 == 0 else list(reversed(dbs))
+                    for t in order:
+                        label = f"{variant.replace('-', '')}w{workers}r{r}"
+                        one = await _run(dbs[t], worlds[t], variant, label, items, workers, batch)
+                        row["variants"].setdefault(variant + t, {"runs": []})["runs"].append(one)
             for figures in row["variants"].values():
                 per_run = figures["runs"]
                 figures["median_per_second"] = statistics.median(r["per_second"] for r in per_run)
@@ -204,7 +214,8 @@ async def bench(
                 }
             results[-1]["load_average"] = os.getloadavg()[0]
     finally:
-        await db.close()
+        for db in dbs.values():
+            await db.close()
     return results
 
 
@@ -226,6 +237,12 @@ def main(argv: list[str] | None = None) -> None:
         default="off",
         help="durability of the server (default off: fsync, synchronous_commit and full_page_writes off)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="MIGRATION",
+        help="also run every variant on a second database of the same server migrated only up to MIGRATION "
+        "(e.g. 0021_deletion_speed), interleaved run by run: before/after a migration in one run",
+    )
     args = parser.parse_args(argv)
 
     with embedded.throwaway(prefix="opsdb-bench-") as server:
@@ -239,6 +256,13 @@ def main(argv: list[str] | None = None) -> None:
             version = admin.execute("SHOW server_version").fetchone()
         dsn = with_database(server, "bench")
         migrate.apply(dsn)
+        baseline = None
+        if args.baseline:
+            with psycopg.connect(server, autocommit=True) as admin:
+                admin.execute("CREATE DATABASE bench_baseline")
+            baseline_dsn = with_database(server, "bench_baseline")
+            migrate_upto(baseline_dsn, args.baseline)
+            baseline = (args.baseline.split("_")[0], baseline_dsn)
         results = anyio.run(
             lambda: bench(
                 dsn,
@@ -249,6 +273,7 @@ def main(argv: list[str] | None = None) -> None:
                 caps=args.caps,
                 pgqueuer=args.pgqueuer,
                 variants=tuple(args.variants),
+                baseline=baseline,
             )
         )
 
@@ -256,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     capped = "" if args.caps is None else f", cap {args.caps} in progress"
     print(f"claim + complete, {args.items} items per run, batch {args.batch}{capped}, median of {args.runs} runs")
     print(f"durability {durability}")
-    print(f"{'workers':>8} {'variant':>11} {'items/s':>8} {'runs (items/s)':>20} {'dup':>4} {'lost':>5}", end="")
+    print(f"{'workers':>8} {'variant':>16} {'items/s':>8} {'runs (items/s)':>20} {'dup':>4} {'lost':>5}", end="")
     print(f" {'PgQueuer/s':>10} {'dup':>4} {'lost':>5} {'ratio':>6}" if args.pgqueuer else "", end="")
     print(f" {'load':>5}")
     for r in results:
@@ -267,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
         for variant, f in rows:
             runs = " ".join(f"{x['per_second']:.0f}" for x in f["runs"])
             print(
-                f"{r['workers']:>8} {variant:>11} {f['median_per_second']:>8.0f} {runs:>20} {f['duplicates']:>4} "
+                f"{r['workers']:>8} {variant:>16} {f['median_per_second']:>8.0f} {runs:>20} {f['duplicates']:>4} "
                 f"{f['lost']:>5}",
                 end="",
             )
@@ -294,6 +319,7 @@ def main(argv: list[str] | None = None) -> None:
                 "caps": args.caps,
                 "fsync": args.fsync,
                 "variants": args.variants,
+                "baseline": args.baseline,
             },
             "results": results,
         }

@@ -193,7 +193,8 @@ LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 DECLARE
     refused record;
 BEGIN
-    IF opsdb_actor_is_owner(TG_RELID) THEN
+    -- (an INSERT ... ON CONFLICT DO UPDATE that only inserted fires this with no rows)
+    IF NOT EXISTS (SELECT 1 FROM opsdb_actor_new_rows) OR opsdb_actor_is_owner(TG_RELID) THEN
         RETURN NULL;
     END IF;
     EXECUTE $q$
