@@ -150,3 +150,84 @@ CREATE OR REPLACE TRIGGER opsdb_actor_physical_copy_update BEFORE UPDATE ON phys
            IS DISTINCT FROM
            (NEW.type, NEW.raw_data_file_id, NEW.raw_data_package_id, NEW.data_transfer_package_id, NEW.data_location_id))
     EXECUTE FUNCTION opsdb_actor_check_copy_update();
+
+CREATE OR REPLACE FUNCTION opsdb_deletable(ids bigint[]) RETURNS SETOF bigint
+LANGUAGE sql STABLE AS $$
+    WITH c AS (
+        SELECT pc.id, pc.type, pc.raw_data_file_id, pc.raw_data_package_id, pc.data_transfer_package_id,
+               pc.data_location_id, l.location_type, l.site_id
+        FROM physical_copy pc
+        JOIN data_location l ON l.id = pc.data_location_id
+        WHERE pc.id = ANY(ids)
+    ),
+    -- every (copy, package it holds) of the source and buffer copies (rule 1)
+    held AS (
+        SELECT c.id, c.raw_data_package_id AS package_id, c.data_location_id FROM c
+        WHERE c.type = 'raw_data_package' AND c.location_type IN ('source', 'buffer')
+        UNION ALL
+        SELECT c.id, f.raw_data_package_id, c.data_location_id FROM c JOIN raw_data_file f ON f.id = c.raw_data_file_id
+        WHERE c.type = 'raw_data_file' AND c.location_type IN ('source', 'buffer')
+        UNION ALL
+        SELECT c.id, p.id, c.data_location_id FROM c JOIN raw_data_package p ON p.data_transfer_package_id = c.data_transfer_package_id
+        WHERE c.type = 'data_transfer_package' AND c.location_type IN ('source', 'buffer')
+    ),
+    pairs AS (
+        SELECT array_agg(package_id) AS packages, array_agg(data_location_id) AS locations
+        FROM (SELECT DISTINCT package_id, data_location_id FROM held WHERE package_id IS NOT NULL) d
+    ),
+    blocked AS (
+        SELECT b.* FROM pairs, opsdb_deletion_pairs_blocked(pairs.packages, pairs.locations) b
+    ),
+    archive_backed AS (
+        -- at least one package, none unpackaged, none blocked at this copy's location
+        SELECT h.id FROM held h
+        LEFT JOIN blocked b ON b.raw_data_package_id = h.package_id AND b.data_location_id = h.data_location_id
+        GROUP BY h.id
+        HAVING bool_and(h.package_id IS NOT NULL AND b.raw_data_package_id IS NULL)
+    )
+    SELECT ab.id FROM archive_backed ab JOIN c ON c.id = ab.id
+    WHERE c.type <> 'data_transfer_package'
+       OR (
+            -- a bundle copy: no unfinished transfer from here, no unfinished unpack here (rule 3)
+            NOT EXISTS (
+                SELECT 1 FROM data_transfer t
+                WHERE t.data_transfer_package_id = c.data_transfer_package_id
+                  AND ((t.origin_location_id = c.data_location_id AND t.status <> 'completed')
+                    OR (t.destination_location_id = c.data_location_id AND t.unpack_status <> 'completed')))
+            -- nor a copy a route's leg starts from, until the route's destination has it (rule 6)
+            AND NOT EXISTS (
+                SELECT 1 FROM data_transfer_package d
+                JOIN data_location origin ON origin.id = d.origin_location_id
+                JOIN data_transfer_route r ON r.active AND r.origin_site_id = origin.site_id
+                WHERE d.id = c.data_transfer_package_id
+                  AND (c.data_location_id = coalesce(r.origin_location_id, d.origin_location_id)
+                       OR (r.route_type = 'relay' AND c.site_id = r.relay_site_id))
+                  AND NOT EXISTS (
+                        SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
+                        WHERE t.data_transfer_package_id = d.id AND tl.site_id = r.destination_site_id
+                          AND t.status = 'completed')))
+    UNION
+    -- a staged package copy at a processing location whose staging jobs are over (rule 7)
+    SELECT c.id FROM c
+    WHERE c.type = 'raw_data_package' AND c.location_type = 'processing'
+      AND EXISTS (
+            SELECT 1 FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
+            WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = c.raw_data_package_id
+              AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
+              AND al.location_type = 'long_term_archive')
+      AND EXISTS (
+            SELECT 1 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
+            WHERE sp.raw_data_package_id = c.raw_data_package_id
+              AND j.destination_location_id = c.data_location_id AND j.status = 'completed')
+      AND NOT EXISTS (
+            SELECT 1 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
+            WHERE sp.raw_data_package_id = c.raw_data_package_id
+              AND j.destination_location_id = c.data_location_id
+              AND (j.status IN ('pending', 'scheduled', 'in_progress')
+                   OR (j.status = 'completed' AND (j.retention_until IS NULL OR j.retention_until > now()))))
+$$;
+
+CREATE OR REPLACE FUNCTION opsdb_work_order(due timestamptz, priority integer) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT due - make_interval(secs => priority * 300)
+$$;

@@ -239,3 +239,33 @@ async def test_the_early_exits_leave_the_deletion_rules_acting(db: Database, wor
         assert (
             await conn.fetchval("SELECT count(*) FROM deletion_file_queue WHERE raw_data_package_id = $1", package) == 1
         )
+
+
+async def test_the_inlined_work_order_computes_what_the_indexes_hold(db: Database, world: World) -> None:
+    """0022's body of opsdb_work_order equals 0020's for every time zone, priority and instant, so the
+    work indexes built with 0020's stay valid; the claims still read them in order."""
+    async with db.connection() as conn:
+        for zone in ("UTC", "America/New_York", "Asia/Kathmandu", "Pacific/Chatham"):
+            await conn.execute(f"SET timezone = '{zone}'")
+            differing = await conn.fetchval(
+                "SELECT count(*) FROM generate_series(timestamptz '2024-01-01', timestamptz '2026-12-31', "
+                "interval '7 hours 13 minutes') AS due, generate_series(-100, 100, 7) AS priority "
+                "WHERE opsdb_work_order(due, priority) IS DISTINCT FROM due - make_interval(secs => priority * 300)"
+            )
+            assert differing == 0, zone
+            assert await conn.fetchval(
+                "SELECT opsdb_work_order('infinity', 5) = 'infinity' "
+                "AND opsdb_work_order('-infinity', -5) = '-infinity' "
+                "AND opsdb_work_order(NULL, 1) IS NULL AND opsdb_work_order(now(), NULL) IS NULL"
+            )
+        await conn.execute("RESET timezone")
+        # inlined: no function call left in the plan, and the claim order still comes from the index
+        plan = "\n".join(
+            r[0]
+            for r in await conn.fetch(
+                "EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM raw_data_package "
+                "WHERE status IN ('pending', 'in_progress') "
+                "ORDER BY opsdb_work_order(next_attempt_at, priority), next_attempt_at LIMIT 5"
+            )
+        )
+        assert "opsdb_work_order" not in plan and "raw_data_package_work_idx" in plan, plan
