@@ -200,6 +200,13 @@ async def bench(
                 figures["median_per_second"] = statistics.median(r["per_second"] for r in per_run)
                 figures["duplicates"] = sum(r["duplicates"] for r in per_run)
                 figures["lost"] = sum(r["items"] - r["completed"] for r in per_run)
+            if baseline:  # each run of a variant against the baseline's run right beside it
+                for variant in variants:
+                    head = row["variants"][variant]["runs"]
+                    base = row["variants"][f"{variant}@{baseline[0]}"]["runs"]
+                    paired = [h["per_second"] / b["per_second"] for h, b in zip(head, base, strict=True)]
+                    row["variants"][variant]["paired_ratio_to_baseline"] = paired
+                    row["variants"][variant]["median_paired_ratio"] = statistics.median(paired)
             results.append(row)
             if pgqueuer:  # same server, same settings, same run: bench/pgqueuer_baseline.py
                 from bench import pgqueuer_baseline
@@ -299,6 +306,14 @@ def main(argv: list[str] | None = None) -> None:
             ratio = f["median_per_second"] / pq["median_per_second"] if pq else 0
             print(f" {'':>10} {'':>4} {'':>5} {ratio:>6.2f}" if pq else "", end="")
             print(f" {r['load_average']:>5.2f}")
+    for r in results:
+        for variant, f in r["variants"].items():
+            if "paired_ratio_to_baseline" in f:
+                runs = " ".join(f"{x:.2f}" for x in f["paired_ratio_to_baseline"])
+                print(
+                    f"{r['workers']:>3} workers {variant}: head / {args.baseline} run by run {runs}, "
+                    f"median {f['median_paired_ratio']:.2f}"
+                )
     if args.json:
         payload = {
             "benchmark": "claims",
