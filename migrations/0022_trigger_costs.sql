@@ -12,11 +12,13 @@
 --    owner (its SECURITY DEFINER paths: scheduling, claims, confirmations) passes after one
 --    membership test per statement; any other role is judged set-based with exactly 0017's
 --    rules, refusals and messages (the first refused copy in id order; the statement writes
---    nothing).
+--    nothing). Being an AFTER trigger, it runs after the per-row CHECK constraints: an update
+--    that is both forbidden to its role and breaks a CHECK now fails with the CHECK's error.
 -- 3. opsdb_deletable (0016) carries each copy's columns through its archive-backed branch
 --    instead of joining that branch back to the copies: the planner, misled by the CTEs'
 --    estimates (6 rows for 1,000), made the join a nested loop of 1,000 x 1,000 per claim of
---    1,000 (90% of a claim's time). Same rules, same answer.
+--    1,000 (273 of opsdb_deletable's 294 ms; about half of a claim's time). Same rules, same
+--    answer.
 -- 4. opsdb_work_order (0020) computes the same instants with immutable operators only
 --    (timestamptz - interval is STABLE in PostgreSQL, so the IMMUTABLE SQL function was never
 --    inlined: one SQL-function call per row for every claim's order and every work index
