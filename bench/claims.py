@@ -2,6 +2,7 @@
 
     python -m bench.claims [--json out.json] [--items 20000] [--runs 3] [--batch 50] [--caps N]
                            [--pgqueuer] [--fsync on|off] [--variants before models ids claim-next]
+                           [--baseline MIGRATION]
 
 Starts a fresh embedded PostgreSQL 18, applies the migrations, and per run seeds `--items`
 pending package builds; the workers (one connection each) then claim batches
@@ -17,7 +18,10 @@ claimed twice) and lost items (never completed): both must be 0.
 Prints a table; `--json` also writes the figures. `--caps N` caps the package builds at the
 seeded source location at N items in progress (table work_cap), so every claim also takes the
 cap's lock and counts its items in progress: what caps cost (N above workers x batch: the
-overhead alone; below: the cap also throttles).
+overhead alone; below: the cap also throttles). `--baseline 0021_deletion_speed` makes a second
+database on the same server migrated only up to that migration and runs every variant there too,
+alternating with the head run by run (reported as `variant@0021`, with the head/baseline ratio
+of each pair of runs): before and after a migration in one run.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Deletion at scale: candidates, scheduling, claims and the whole deletion path, before (0020) and after (0021).
 
     python -m bench.deletion [--packages 2000] [--files 100] [--deleted 0.5] [--scheduled 0.4]
-                             [--repeat 3] [--delete 3000] [--variants] [--dsn DSN] [--json out.json]
+                             [--repeat 3] [--delete 3000] [--variants] [--only TEXT] [--rounds N]
+                             [--no-before] [--dsn DSN] [--json out.json]
 
 Builds, with INSERT ... SELECT generate_series (never one by one), a history of `--packages`
 archived packages of `--files` files each, every file with a copy at the source: a fraction
@@ -20,9 +21,11 @@ a transaction that is rolled back, so every measurement sees the same data:
 
 Every measurement starts on a fresh connection whose first statement is a one-copy claim, as a
 deletion daemon's session starts (a PL/pgSQL trigger keeps the plan of its first call).
-`--variants` also measures 0021 with one of its parts taken back inside the rolled-back
-transaction (the 0020 guard, the 0020 copy counters, the per-row NOTIFY), to show each part's
-own effect. Without `--dsn` a throwaway embedded PostgreSQL 18 is started (fsync off).
+`--variants` also measures the head with one part taken back inside the rolled-back
+transaction (all of 0022, by its rollback; 0021's parts: the 0020 guard, the 0020 copy counters,
+the per-row NOTIFY), to show each part's own effect; `--only TEXT` keeps the variants whose label
+contains TEXT, `--rounds N` alternates head and variants N times, `--no-before` skips 0020.
+Without `--dsn` a throwaway embedded PostgreSQL 18 is started (fsync off).
 `bench.scale` may import `build_history` and `measure`.
 """
 
