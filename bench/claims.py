@@ -2,6 +2,7 @@
 
     python -m bench.claims [--json out.json] [--items 20000] [--runs 3] [--batch 50] [--caps N]
                            [--pgqueuer] [--fsync on|off] [--variants before models ids claim-next]
+                           [--baseline MIGRATION]
 
 Starts a fresh embedded PostgreSQL 18, applies the migrations, and per run seeds `--items`
 pending package builds; the workers (one connection each) then claim batches
@@ -17,7 +18,10 @@ claimed twice) and lost items (never completed): both must be 0.
 Prints a table; `--json` also writes the figures. `--caps N` caps the package builds at the
 seeded source location at N items in progress (table work_cap), so every claim also takes the
 cap's lock and counts its items in progress: what caps cost (N above workers x batch: the
-overhead alone; below: the cap also throttles).
+overhead alone; below: the cap also throttles). `--baseline 0021_deletion_speed` makes a second
+database on the same server migrated only up to that migration and runs every variant there too,
+alternating with the head run by run (reported as `variant@0021`, with the head/baseline ratio
+of each pair of runs): before and after a migration in one run.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from typing import Any
 import anyio
 import psycopg
 
+from bench.deletion import migrate_upto
 from opsdb import embedded, migrate, work
 from opsdb.config import with_database
 from opsdb.db import Connection, Database
@@ -170,26 +175,42 @@ async def bench(
     caps: int | None = None,
     pgqueuer: bool = False,
     variants: tuple[str, ...] = VARIANTS,
+    baseline: tuple[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    db = await Database.connect(dsn, min_size=1, max_size=max(worker_counts) + 1)
+    """`baseline` = (label, dsn): a second database (e.g. migrated to an older head) on the same server; each
+    variant also runs there, interleaved run by run with the first, reported as "variant@label"."""
+    targets = {"": dsn, **({f"@{baseline[0]}": baseline[1]} if baseline else {})}
+    dbs = {t: await Database.connect(d, min_size=1, max_size=max(worker_counts) + 1) for t, d in targets.items()}
     results = []
     try:
-        async with db.connection() as conn:
-            world = dict(await conn.fetchrow(SEED_WORLD) or {})
-            if caps is not None:
-                await work.set_cap(conn, KIND, location_id=world["source"], max_items=caps)
+        worlds = {}
+        for t, db in dbs.items():
+            async with db.connection() as conn:
+                worlds[t] = dict(await conn.fetchrow(SEED_WORLD) or {})
+                if caps is not None:
+                    await work.set_cap(conn, KIND, location_id=worlds[t]["source"], max_items=caps)
         for workers in worker_counts:
             row: dict[str, Any] = {"workers": workers, "batch": batch, "variants": {}}
             for r in range(runs):  # variants interleaved run by run, so drifting load hits them alike
                 for variant in variants:
-                    label = f"{variant.replace('-', '')}w{workers}r{r}"
-                    one = await _run(db, world, variant, label, items, workers, batch)
-                    row["variants"].setdefault(variant, {"runs": []})["runs"].append(one)
+                    # alternate which database goes first, so neither always runs on a warmer cache
+                    order = list(dbs) if r % 2 == 0 else list(reversed(dbs))
+                    for t in order:
+                        label = f"{variant.replace('-', '')}w{workers}r{r}"
+                        one = await _run(dbs[t], worlds[t], variant, label, items, workers, batch)
+                        row["variants"].setdefault(variant + t, {"runs": []})["runs"].append(one)
             for figures in row["variants"].values():
                 per_run = figures["runs"]
                 figures["median_per_second"] = statistics.median(r["per_second"] for r in per_run)
                 figures["duplicates"] = sum(r["duplicates"] for r in per_run)
                 figures["lost"] = sum(r["items"] - r["completed"] for r in per_run)
+            if baseline:  # each run of a variant against the baseline's run right beside it
+                for variant in variants:
+                    head = row["variants"][variant]["runs"]
+                    base = row["variants"][f"{variant}@{baseline[0]}"]["runs"]
+                    paired = [h["per_second"] / b["per_second"] for h, b in zip(head, base, strict=True)]
+                    row["variants"][variant]["paired_ratio_to_baseline"] = paired
+                    row["variants"][variant]["median_paired_ratio"] = statistics.median(paired)
             results.append(row)
             if pgqueuer:  # same server, same settings, same run: bench/pgqueuer_baseline.py
                 from bench import pgqueuer_baseline
@@ -204,7 +225,8 @@ async def bench(
                 }
             results[-1]["load_average"] = os.getloadavg()[0]
     finally:
-        await db.close()
+        for db in dbs.values():
+            await db.close()
     return results
 
 
@@ -226,6 +248,12 @@ def main(argv: list[str] | None = None) -> None:
         default="off",
         help="durability of the server (default off: fsync, synchronous_commit and full_page_writes off)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="MIGRATION",
+        help="also run every variant on a second database of the same server migrated only up to MIGRATION "
+        "(e.g. 0021_deletion_speed), interleaved run by run: before/after a migration in one run",
+    )
     args = parser.parse_args(argv)
 
     with embedded.throwaway(prefix="opsdb-bench-") as server:
@@ -239,6 +267,13 @@ def main(argv: list[str] | None = None) -> None:
             version = admin.execute("SHOW server_version").fetchone()
         dsn = with_database(server, "bench")
         migrate.apply(dsn)
+        baseline = None
+        if args.baseline:
+            with psycopg.connect(server, autocommit=True) as admin:
+                admin.execute("CREATE DATABASE bench_baseline")
+            baseline_dsn = with_database(server, "bench_baseline")
+            migrate_upto(baseline_dsn, args.baseline)
+            baseline = (args.baseline.split("_")[0], baseline_dsn)
         results = anyio.run(
             lambda: bench(
                 dsn,
@@ -249,6 +284,7 @@ def main(argv: list[str] | None = None) -> None:
                 caps=args.caps,
                 pgqueuer=args.pgqueuer,
                 variants=tuple(args.variants),
+                baseline=baseline,
             )
         )
 
@@ -256,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     capped = "" if args.caps is None else f", cap {args.caps} in progress"
     print(f"claim + complete, {args.items} items per run, batch {args.batch}{capped}, median of {args.runs} runs")
     print(f"durability {durability}")
-    print(f"{'workers':>8} {'variant':>11} {'items/s':>8} {'runs (items/s)':>20} {'dup':>4} {'lost':>5}", end="")
+    print(f"{'workers':>8} {'variant':>16} {'items/s':>8} {'runs (items/s)':>20} {'dup':>4} {'lost':>5}", end="")
     print(f" {'PgQueuer/s':>10} {'dup':>4} {'lost':>5} {'ratio':>6}" if args.pgqueuer else "", end="")
     print(f" {'load':>5}")
     for r in results:
@@ -267,13 +303,21 @@ def main(argv: list[str] | None = None) -> None:
         for variant, f in rows:
             runs = " ".join(f"{x['per_second']:.0f}" for x in f["runs"])
             print(
-                f"{r['workers']:>8} {variant:>11} {f['median_per_second']:>8.0f} {runs:>20} {f['duplicates']:>4} "
+                f"{r['workers']:>8} {variant:>16} {f['median_per_second']:>8.0f} {runs:>20} {f['duplicates']:>4} "
                 f"{f['lost']:>5}",
                 end="",
             )
             ratio = f["median_per_second"] / pq["median_per_second"] if pq else 0
             print(f" {'':>10} {'':>4} {'':>5} {ratio:>6.2f}" if pq else "", end="")
             print(f" {r['load_average']:>5.2f}")
+    for r in results:
+        for variant, f in r["variants"].items():
+            if "paired_ratio_to_baseline" in f:
+                runs = " ".join(f"{x:.2f}" for x in f["paired_ratio_to_baseline"])
+                print(
+                    f"{r['workers']:>3} workers {variant}: head / {args.baseline} run by run {runs}, "
+                    f"median {f['median_paired_ratio']:.2f}"
+                )
     if args.json:
         payload = {
             "benchmark": "claims",
@@ -294,6 +338,7 @@ def main(argv: list[str] | None = None) -> None:
                 "caps": args.caps,
                 "fsync": args.fsync,
                 "variants": args.variants,
+                "baseline": args.baseline,
             },
             "results": results,
         }

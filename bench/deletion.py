@@ -1,7 +1,8 @@
 """Deletion at scale: candidates, scheduling, claims and the whole deletion path, before (0020) and after (0021).
 
     python -m bench.deletion [--packages 2000] [--files 100] [--deleted 0.5] [--scheduled 0.4]
-                             [--repeat 3] [--delete 3000] [--variants] [--dsn DSN] [--json out.json]
+                             [--repeat 3] [--delete 3000] [--variants] [--only TEXT] [--rounds N]
+                             [--no-before] [--dsn DSN] [--json out.json]
 
 Builds, with INSERT ... SELECT generate_series (never one by one), a history of `--packages`
 archived packages of `--files` files each, every file with a copy at the source: a fraction
@@ -20,9 +21,11 @@ a transaction that is rolled back, so every measurement sees the same data:
 
 Every measurement starts on a fresh connection whose first statement is a one-copy claim, as a
 deletion daemon's session starts (a PL/pgSQL trigger keeps the plan of its first call).
-`--variants` also measures 0021 with one of its parts taken back inside the rolled-back
-transaction (the 0020 guard, the 0020 copy counters, the per-row NOTIFY), to show each part's
-own effect. Without `--dsn` a throwaway embedded PostgreSQL 18 is started (fsync off).
+`--variants` also measures the head with one part taken back inside the rolled-back
+transaction (all of 0022, by its rollback; 0021's parts: the 0020 guard, the 0020 copy counters,
+the per-row NOTIFY), to show each part's own effect; `--only TEXT` keeps the variants whose label
+contains TEXT, `--rounds N` alternates head and variants N times, `--no-before` skips 0020.
+Without `--dsn` a throwaway embedded PostgreSQL 18 is started (fsync off).
 `bench.scale` may import `build_history` and `measure`.
 """
 
@@ -174,8 +177,9 @@ def _old_function(name: str) -> str:
 
 
 def variants() -> dict[str, list[str]]:
-    """0021 with one part taken back (DDL run inside the rolled-back transaction)."""
+    """The head with one part taken back (DDL run inside the rolled-back transaction)."""
     return {
+        "head with 0022 taken back": [(migrations_dir() / "0022_trigger_costs.rollback.sql").read_text("utf-8")],
         "0021 with 0020's guard": [_old_function("opsdb_guard_deletion")],
         "0021 with 0020's copy counters": [_old_function("opsdb_copy_deltas_update")],
         "0021 with per-row priority": [
@@ -318,11 +322,8 @@ async def measure(
     }
 
 
-def _apply(dsn: str, *, upto: str | None) -> None:
-    """Apply the migrations up to and including `upto` (None: all)."""
-    if upto is None:
-        migrate.apply(dsn)
-        return
+def migrate_upto(dsn: str, upto: str) -> None:
+    """Apply the migrations up to and including `upto`."""
     backend = get_backend(yoyo_url(dsn))
     try:
         with backend.lock():
@@ -330,6 +331,14 @@ def _apply(dsn: str, *, upto: str | None) -> None:
             backend.apply_migrations(pending.filter(lambda m: m.id <= upto))
     finally:
         backend.connection.close()
+
+
+def _apply(dsn: str, *, upto: str | None) -> None:
+    """Apply the migrations up to and including `upto` (None: all)."""
+    if upto is None:
+        migrate.apply(dsn)
+    else:
+        migrate_upto(dsn, upto)
 
 
 async def _main(args: argparse.Namespace, admin_dsn: str) -> dict[str, Any]:
@@ -347,15 +356,24 @@ async def _main(args: argparse.Namespace, admin_dsn: str) -> dict[str, Any]:
                 conn, packages=args.packages, files=args.files, deleted=args.deleted, scheduled=args.scheduled
             )
             built = time.perf_counter() - start
-        figures["before (0020)"] = await measure(db, old=True, repeat=args.repeat, delete_count=args.delete)
+        if not args.no_before:
+            figures["before (0020)"] = await measure(db, old=True, repeat=args.repeat, delete_count=args.delete)
     start = time.perf_counter()
     _apply(dsn, upto=None)
     migrated = time.perf_counter() - start
     async with await Database.connect(dsn, min_size=1, max_size=2) as db:
-        figures["after (0021)"] = await measure(db, old=False, repeat=args.repeat, delete_count=args.delete)
-        if args.variants:
-            for label, ddl in variants().items():
-                figures[label] = await measure(db, old=False, ddl=ddl, repeat=args.repeat, delete_count=args.delete)
+        for r in range(args.rounds):  # head and variants alternate round by round: drifting load hits both
+            suffix = f" #{r + 1}" if args.rounds > 1 else ""
+            figures["after (head)" + suffix] = await measure(
+                db, old=False, repeat=args.repeat, delete_count=args.delete
+            )
+            if args.variants:
+                for label, ddl in variants().items():
+                    if args.only and args.only not in label:
+                        continue
+                    figures[label + suffix] = await measure(
+                        db, old=False, ddl=ddl, repeat=args.repeat, delete_count=args.delete
+                    )
     return {
         "world": {k: world[k] for k in ("present", "history")},
         "build_s": built,
@@ -373,6 +391,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--delete", type=int, default=3000, help="copies the deleting rate runs through")
     parser.add_argument("--variants", action="store_true", help="also 0021 with each part taken back")
+    parser.add_argument("--no-before", action="store_true", help="skip the 0020 measurement")
+    parser.add_argument("--only", metavar="TEXT", help="only the variants whose label contains TEXT")
+    parser.add_argument("--rounds", type=int, default=1, help="head and variants this many times, alternating")
     parser.add_argument("--dsn", help="admin DSN of a server to use (default: a throwaway embedded one)")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()

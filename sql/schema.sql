@@ -495,6 +495,88 @@ BEGIN
 END;
 $$;
 
+-- Name: opsdb_actor_check_copy_updates(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_actor_check_copy_updates() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    refused record;
+BEGIN
+    -- (an INSERT ... ON CONFLICT DO UPDATE that only inserted fires this with no rows)
+    IF NOT EXISTS (SELECT 1 FROM opsdb_actor_new_rows) OR opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE $q$
+        WITH changed AS (
+            SELECT n.id, n.type, n.status AS new_status, n.data_location_id,
+                   (n.type, n.raw_data_file_id, n.raw_data_package_id, n.data_transfer_package_id, n.data_location_id)
+                       IS DISTINCT FROM
+                   (o.type, o.raw_data_file_id, o.raw_data_package_id, o.data_transfer_package_id, o.data_location_id)
+                       AS moved,
+                   n.status IS DISTINCT FROM o.status AS status_changed,
+                   n.checksum_verified_at IS DISTINCT FROM o.checksum_verified_at AS verified_changed,
+                   o.status AS old_status
+            FROM opsdb_actor_new_rows n JOIN opsdb_actor_old_rows o ON o.id = n.id
+        ),
+        sorted AS (
+            SELECT c.*,
+                   CASE WHEN NOT c.status_changed THEN NULL
+                        WHEN c.new_status IN ('deletion_scheduled', 'deletion_in_progress', 'deletion_possible',
+                                              'deleted', 'deletion_failed')
+                            THEN CASE WHEN NOT $1 THEN 'deletion' END
+                        WHEN c.old_status IN ('deletion_scheduled', 'deletion_possible', 'deletion_failed') AND $1
+                             AND NOT c.verified_changed THEN NULL
+                        WHEN c.new_status = 'staged' THEN CASE WHEN NOT $2 THEN 'staged' END
+                        ELSE 'place'
+                   END AS status_rule
+            FROM changed c
+            WHERE c.moved OR c.status_changed OR c.verified_changed
+        ),
+        placements AS (
+            SELECT DISTINCT l.location_type, s.type, s.data_location_id
+            FROM sorted s LEFT JOIN data_location l ON l.id = s.data_location_id
+            WHERE NOT s.moved AND s.status_rule IS DISTINCT FROM 'deletion' AND s.status_rule IS DISTINCT FROM 'staged'
+              AND (s.status_rule = 'place' OR s.verified_changed)
+        ),
+        placed AS (
+            SELECT p.*, opsdb_actor_may_place(p.location_type, p.type, $3) AS allowed FROM placements p
+        )
+        SELECT s.id, s.new_status,
+               CASE WHEN s.moved THEN 'moved' WHEN s.status_rule IN ('deletion', 'staged') THEN s.status_rule
+                    ELSE 'place' END AS rule,
+               p.location_type
+        FROM sorted s LEFT JOIN placed p ON p.data_location_id = s.data_location_id AND p.type = s.type
+        WHERE s.moved OR s.status_rule IN ('deletion', 'staged') OR p.allowed IS FALSE
+        ORDER BY s.id
+        LIMIT 1
+    $q$ INTO refused
+    USING opsdb_actor_is('opsdb_deletion_daemon', TG_RELID), opsdb_actor_is('opsdb_staging_daemon', TG_RELID),
+          TG_RELID;
+    IF refused.id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF refused.rule = 'moved' THEN
+        PERFORM opsdb_actor_refuse(format('change what physical_copy %s holds or where', refused.id), 'the owner');
+    ELSIF refused.rule = 'deletion' THEN
+        PERFORM opsdb_actor_refuse(format('move physical_copy %s to %s', refused.id, refused.new_status),
+                                   'opsdb_deletion_daemon');
+    ELSIF refused.rule = 'staged' THEN
+        PERFORM opsdb_actor_refuse(format('move physical_copy %s to staged', refused.id), 'opsdb_staging_daemon');
+    ELSE
+        PERFORM opsdb_actor_refuse(
+            format('change the status or verification of physical_copy %s at %s location %s', refused.id,
+                   refused.location_type, (SELECT n.data_location_id FROM opsdb_actor_new_rows n WHERE n.id = refused.id)),
+            CASE refused.location_type WHEN 'long_term_archive' THEN 'opsdb_archive_daemon'
+                 WHEN 'processing' THEN 'opsdb_staging_daemon'
+                 WHEN 'source' THEN 'opsdb_instrument (file copies) and opsdb_packager'
+                 ELSE 'opsdb_packager and opsdb_transfer_daemon' END);
+    END IF;
+    RETURN NULL;
+END;
+$_$;
+
 -- Name: opsdb_actor_check_file(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_actor_check_file() RETURNS trigger
@@ -1060,6 +1142,9 @@ CREATE FUNCTION public.opsdb_copy_deltas_update() RETURNS trigger
     SET search_path TO 'public', 'pg_temp'
     AS $_$
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM new_copies) THEN
+        RETURN NULL;  -- e.g. a completion's INSERT ... ON CONFLICT DO UPDATE that inserted only
+    END IF;
     -- only rows whose status or location moved (claims and lease renewals change neither)
     EXECUTE $q$
         INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
@@ -1123,13 +1208,17 @@ CREATE FUNCTION public.opsdb_deletable(ids bigint[]) RETURNS SETOF bigint
     ),
     -- every (copy, package it holds) of the source and buffer copies (rule 1)
     held AS (
-        SELECT c.id, c.raw_data_package_id AS package_id, c.data_location_id FROM c
+        SELECT c.id, c.raw_data_package_id AS package_id, c.data_location_id, c.type, c.data_transfer_package_id,
+               c.site_id
+        FROM c
         WHERE c.type = 'raw_data_package' AND c.location_type IN ('source', 'buffer')
         UNION ALL
-        SELECT c.id, f.raw_data_package_id, c.data_location_id FROM c JOIN raw_data_file f ON f.id = c.raw_data_file_id
+        SELECT c.id, f.raw_data_package_id, c.data_location_id, c.type, c.data_transfer_package_id, c.site_id
+        FROM c JOIN raw_data_file f ON f.id = c.raw_data_file_id
         WHERE c.type = 'raw_data_file' AND c.location_type IN ('source', 'buffer')
         UNION ALL
-        SELECT c.id, p.id, c.data_location_id FROM c JOIN raw_data_package p ON p.data_transfer_package_id = c.data_transfer_package_id
+        SELECT c.id, p.id, c.data_location_id, c.type, c.data_transfer_package_id, c.site_id
+        FROM c JOIN raw_data_package p ON p.data_transfer_package_id = c.data_transfer_package_id
         WHERE c.type = 'data_transfer_package' AND c.location_type IN ('source', 'buffer')
     ),
     pairs AS (
@@ -1140,13 +1229,14 @@ CREATE FUNCTION public.opsdb_deletable(ids bigint[]) RETURNS SETOF bigint
         SELECT b.* FROM pairs, opsdb_deletion_pairs_blocked(pairs.packages, pairs.locations) b
     ),
     archive_backed AS (
-        -- at least one package, none unpackaged, none blocked at this copy's location
-        SELECT h.id FROM held h
+        -- at least one package, none unpackaged, none blocked at this copy's location (the copy's
+        -- own columns ride along: one row per copy, no join back to c)
+        SELECT h.id, h.type, h.data_transfer_package_id, h.data_location_id, h.site_id FROM held h
         LEFT JOIN blocked b ON b.raw_data_package_id = h.package_id AND b.data_location_id = h.data_location_id
-        GROUP BY h.id
+        GROUP BY h.id, h.type, h.data_transfer_package_id, h.data_location_id, h.site_id
         HAVING bool_and(h.package_id IS NOT NULL AND b.raw_data_package_id IS NULL)
     )
-    SELECT ab.id FROM archive_backed ab JOIN c ON c.id = ab.id
+    SELECT c.id FROM archive_backed c
     WHERE c.type <> 'data_transfer_package'
        OR (
             -- a bundle copy: no unfinished transfer from here, no unfinished unpack here (rule 3)
@@ -1277,6 +1367,9 @@ DECLARE
     wrong bigint[];
     wanted integer[];
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.status = 'deletion_scheduled') THEN
+        RETURN NULL;
+    END IF;
     EXECUTE $q$
         SELECT array_agg(n.id ORDER BY n.id), array_agg(LEAST(100, GREATEST(-100, coalesce(l.priority, 0))) ORDER BY n.id)
         FROM new_rows n JOIN old_rows o ON o.id = n.id
@@ -1423,6 +1516,12 @@ DECLARE
     requeue boolean;
     refused record;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM new_rows n
+                   WHERE n.status IN ('deletion_in_progress', 'deleted')
+                      OR (n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')))
+       AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.status = 'deletion_in_progress') THEN
+        RETURN NULL;
+    END IF;
     -- one pass over the statement's rows sorts them out (EXECUTE: planned for this statement's
     -- row count, a hash join for a batch)
     EXECUTE $q$
@@ -1893,7 +1992,7 @@ $_$;
 CREATE FUNCTION public.opsdb_work_order(due timestamp with time zone, priority integer) RETURNS timestamp with time zone
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-    SELECT due - make_interval(secs => priority * 300)
+    SELECT timezone('UTC', timezone('UTC', due) - make_interval(secs => priority * 300))
 $$;
 
 -- Name: opsdb_work_priority_default(); Type: FUNCTION; Schema: public; Owner: -
@@ -4274,7 +4373,7 @@ CREATE TRIGGER opsdb_actor_physical_copy_insert AFTER INSERT ON public.physical_
 
 -- Name: physical_copy opsdb_actor_physical_copy_update; Type: TRIGGER; Schema: public; Owner: -
 
-CREATE TRIGGER opsdb_actor_physical_copy_update BEFORE UPDATE ON public.physical_copy FOR EACH ROW WHEN (((old.status IS DISTINCT FROM new.status) OR (old.checksum_verified_at IS DISTINCT FROM new.checksum_verified_at) OR (((((old.type IS DISTINCT FROM new.type) OR (old.raw_data_file_id IS DISTINCT FROM new.raw_data_file_id)) OR (old.raw_data_package_id IS DISTINCT FROM new.raw_data_package_id)) OR (old.data_transfer_package_id IS DISTINCT FROM new.data_transfer_package_id)) OR (old.data_location_id IS DISTINCT FROM new.data_location_id)))) EXECUTE FUNCTION public.opsdb_actor_check_copy_update();
+CREATE TRIGGER opsdb_actor_physical_copy_update AFTER UPDATE ON public.physical_copy REFERENCING OLD TABLE AS opsdb_actor_old_rows NEW TABLE AS opsdb_actor_new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_actor_check_copy_updates();
 
 -- Name: raw_data_file opsdb_actor_raw_data_file_update; Type: TRIGGER; Schema: public; Owner: -
 
@@ -4816,6 +4915,12 @@ GRANT ALL ON FUNCTION public.opsdb_actor_check_copy_insert() TO opsdb_writer;
 
 GRANT ALL ON FUNCTION public.opsdb_actor_check_copy_update() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_actor_check_copy_update() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_actor_check_copy_updates(); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_actor_check_copy_updates() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_actor_check_copy_updates() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_actor_check_copy_updates() TO opsdb_writer;
 
 -- Name: FUNCTION opsdb_actor_check_file(); Type: ACL; Schema: public; Owner: -
 
@@ -6622,51 +6727,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 07:31:05.083463+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 03:43:59.365538+00', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 03:43:59.365538+00', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 03:43:59.365538+00', '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 03:43:59.365538+00', '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 07:31:05.083463+00', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 07:31:05.083463+00', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 07:31:05.083463+00', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 07:31:05.083463+00', '2026-11-29 07:31:05.083463+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 03:43:59.365538+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 03:43:59.365538+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 07:31:05.083463+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 
