@@ -110,7 +110,10 @@ async def test_counts_follow_inserts_updates_repairs_deletes_and_truncate(
         await conn.execute("DELETE FROM data_transfer WHERE id = $1", transfer)
         await conn.execute("DELETE FROM raw_data_package WHERE name LIKE 'f_%'")
         _assert_counts_exact(database_dsn)
-        await conn.execute("TRUNCATE long_term_archive_transfer, staging_job CASCADE")
+        await add_transfer(conn, world, bundle, route)
+        await add_transfer(conn, world, bundle, route, destination="us_buffer")
+        _assert_counts_exact(database_dsn)
+        await conn.execute("TRUNCATE data_transfer, long_term_archive_transfer, staging_job CASCADE")
         await conn.execute("UPDATE data_transfer_package SET status = status")  # no move
         _assert_counts_exact(database_dsn)
 
