@@ -95,6 +95,23 @@ END $$;
 
 -- 3. Schema: functions, tables, constraints, indexes, triggers, grants
 
+-- Name: data_transfer_package_state_deleted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.data_transfer_package_state_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- the state counters (0023): deleted rows leave their states (deletes are the owner's:
+    -- repairs, fixtures, reference-integrity tests; the library never deletes these rows)
+    INSERT INTO state_count_delta (table_name, column_name, value, n)
+    SELECT 'data_transfer_package', m.column_name, m.value, -count(*)
+    FROM old_rows o CROSS JOIN LATERAL (VALUES ('status', o.status)) AS m (column_name, value)
+    GROUP BY 1, 2, 3;
+    RETURN NULL;
+END;
+$$;
+
 -- Name: data_transfer_package_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.data_transfer_package_state_inserted() RETURNS trigger
@@ -103,11 +120,16 @@ CREATE FUNCTION public.data_transfer_package_state_inserted() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    acting text := opsdb_acting_role();
+    acting text;
     -- the owner may load rows in any state (restores, fixtures); everyone else starts new
     -- rows in an initial state
-    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+    owner boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- INSERT ... ON CONFLICT DO NOTHING that inserted nothing
+    END IF;
+    acting := opsdb_acting_role();
+    owner := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
     -- one statement: record every new row, and find the first one in a state no new row
     -- may start in (raising then undoes the history rows with the statement)
     WITH c AS MATERIALIZED (
@@ -120,6 +142,10 @@ BEGIN
         SELECT 'data_transfer_package', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref
         FROM c
+    ), counted AS (
+        -- the state counters (0023): one delta row per column and state of this statement
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'data_transfer_package', c.column_name, c.to_state, count(*) FROM c GROUP BY 1, 2, 3
     )
     SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -142,8 +168,12 @@ CREATE FUNCTION public.data_transfer_package_state_updated() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    repair boolean := opsdb_repairing(TG_RELID);
+    repair boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
+    END IF;
+    repair := opsdb_repairing(TG_RELID);
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
@@ -155,6 +185,13 @@ BEGIN
         SELECT 'data_transfer_package', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref, repair
         FROM c
+    ), counted AS (
+        -- the state counters (0023): -1 for the state left, +1 for the state entered
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'data_transfer_package', c.column_name, m.value, sum(m.n)
+        FROM c CROSS JOIN LATERAL (VALUES (c.from_state, -1), (c.to_state, 1)) AS m (value, n)
+        WHERE c.from_state IS DISTINCT FROM c.to_state
+        GROUP BY 1, 2, 3 HAVING sum(m.n) <> 0
     )
     SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -169,6 +206,23 @@ BEGIN
 END;
 $$;
 
+-- Name: data_transfer_state_deleted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.data_transfer_state_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- the state counters (0023): deleted rows leave their states (deletes are the owner's:
+    -- repairs, fixtures, reference-integrity tests; the library never deletes these rows)
+    INSERT INTO state_count_delta (table_name, column_name, value, n)
+    SELECT 'data_transfer', m.column_name, m.value, -count(*)
+    FROM old_rows o CROSS JOIN LATERAL (VALUES ('status', o.status), ('unpack_status', o.unpack_status)) AS m (column_name, value)
+    GROUP BY 1, 2, 3;
+    RETURN NULL;
+END;
+$$;
+
 -- Name: data_transfer_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.data_transfer_state_inserted() RETURNS trigger
@@ -177,11 +231,16 @@ CREATE FUNCTION public.data_transfer_state_inserted() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    acting text := opsdb_acting_role();
+    acting text;
     -- the owner may load rows in any state (restores, fixtures); everyone else starts new
     -- rows in an initial state
-    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+    owner boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- INSERT ... ON CONFLICT DO NOTHING that inserted nothing
+    END IF;
+    acting := opsdb_acting_role();
+    owner := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
     -- one statement: record every new row, and find the first one in a state no new row
     -- may start in (raising then undoes the history rows with the statement)
     WITH c AS MATERIALIZED (
@@ -198,6 +257,10 @@ BEGIN
         SELECT 'data_transfer', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref
         FROM c
+    ), counted AS (
+        -- the state counters (0023): one delta row per column and state of this statement
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'data_transfer', c.column_name, c.to_state, count(*) FROM c GROUP BY 1, 2, 3
     )
     SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -220,8 +283,12 @@ CREATE FUNCTION public.data_transfer_state_updated() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    repair boolean := opsdb_repairing(TG_RELID);
+    repair boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
+    END IF;
+    repair := opsdb_repairing(TG_RELID);
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
@@ -238,6 +305,13 @@ BEGIN
         SELECT 'data_transfer', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref, repair
         FROM c
+    ), counted AS (
+        -- the state counters (0023): -1 for the state left, +1 for the state entered
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'data_transfer', c.column_name, m.value, sum(m.n)
+        FROM c CROSS JOIN LATERAL (VALUES (c.from_state, -1), (c.to_state, 1)) AS m (value, n)
+        WHERE c.from_state IS DISTINCT FROM c.to_state
+        GROUP BY 1, 2, 3 HAVING sum(m.n) <> 0
     )
     SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -252,6 +326,23 @@ BEGIN
 END;
 $$;
 
+-- Name: executed_obs_unit_state_deleted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.executed_obs_unit_state_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- the state counters (0023): deleted rows leave their states (deletes are the owner's:
+    -- repairs, fixtures, reference-integrity tests; the library never deletes these rows)
+    INSERT INTO state_count_delta (table_name, column_name, value, n)
+    SELECT 'executed_obs_unit', m.column_name, m.value, -count(*)
+    FROM old_rows o CROSS JOIN LATERAL (VALUES ('status', o.status)) AS m (column_name, value)
+    GROUP BY 1, 2, 3;
+    RETURN NULL;
+END;
+$$;
+
 -- Name: executed_obs_unit_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.executed_obs_unit_state_inserted() RETURNS trigger
@@ -260,11 +351,16 @@ CREATE FUNCTION public.executed_obs_unit_state_inserted() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    acting text := opsdb_acting_role();
+    acting text;
     -- the owner may load rows in any state (restores, fixtures); everyone else starts new
     -- rows in an initial state
-    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+    owner boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- INSERT ... ON CONFLICT DO NOTHING that inserted nothing
+    END IF;
+    acting := opsdb_acting_role();
+    owner := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
     -- one statement: record every new row, and find the first one in a state no new row
     -- may start in (raising then undoes the history rows with the statement)
     WITH c AS MATERIALIZED (
@@ -277,6 +373,10 @@ BEGIN
         SELECT 'executed_obs_unit', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref
         FROM c
+    ), counted AS (
+        -- the state counters (0023): one delta row per column and state of this statement
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'executed_obs_unit', c.column_name, c.to_state, count(*) FROM c GROUP BY 1, 2, 3
     )
     SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -299,8 +399,12 @@ CREATE FUNCTION public.executed_obs_unit_state_updated() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    repair boolean := opsdb_repairing(TG_RELID);
+    repair boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
+    END IF;
+    repair := opsdb_repairing(TG_RELID);
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'execution_status' AS machine, o.status AS from_state,
                n.status AS to_state, NULL::text AS claimed_by, NULL::uuid AS claim_ref
@@ -312,6 +416,13 @@ BEGIN
         SELECT 'executed_obs_unit', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref, repair
         FROM c
+    ), counted AS (
+        -- the state counters (0023): -1 for the state left, +1 for the state entered
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'executed_obs_unit', c.column_name, m.value, sum(m.n)
+        FROM c CROSS JOIN LATERAL (VALUES (c.from_state, -1), (c.to_state, 1)) AS m (value, n)
+        WHERE c.from_state IS DISTINCT FROM c.to_state
+        GROUP BY 1, 2, 3 HAVING sum(m.n) <> 0
     )
     SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -326,6 +437,23 @@ BEGIN
 END;
 $$;
 
+-- Name: long_term_archive_transfer_state_deleted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.long_term_archive_transfer_state_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- the state counters (0023): deleted rows leave their states (deletes are the owner's:
+    -- repairs, fixtures, reference-integrity tests; the library never deletes these rows)
+    INSERT INTO state_count_delta (table_name, column_name, value, n)
+    SELECT 'long_term_archive_transfer', m.column_name, m.value, -count(*)
+    FROM old_rows o CROSS JOIN LATERAL (VALUES ('status', o.status)) AS m (column_name, value)
+    GROUP BY 1, 2, 3;
+    RETURN NULL;
+END;
+$$;
+
 -- Name: long_term_archive_transfer_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.long_term_archive_transfer_state_inserted() RETURNS trigger
@@ -334,11 +462,16 @@ CREATE FUNCTION public.long_term_archive_transfer_state_inserted() RETURNS trigg
     AS $$
 DECLARE
     bad record;
-    acting text := opsdb_acting_role();
+    acting text;
     -- the owner may load rows in any state (restores, fixtures); everyone else starts new
     -- rows in an initial state
-    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+    owner boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- INSERT ... ON CONFLICT DO NOTHING that inserted nothing
+    END IF;
+    acting := opsdb_acting_role();
+    owner := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
     -- one statement: record every new row, and find the first one in a state no new row
     -- may start in (raising then undoes the history rows with the statement)
     WITH c AS MATERIALIZED (
@@ -351,6 +484,10 @@ BEGIN
         SELECT 'long_term_archive_transfer', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref
         FROM c
+    ), counted AS (
+        -- the state counters (0023): one delta row per column and state of this statement
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'long_term_archive_transfer', c.column_name, c.to_state, count(*) FROM c GROUP BY 1, 2, 3
     )
     SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -373,8 +510,12 @@ CREATE FUNCTION public.long_term_archive_transfer_state_updated() RETURNS trigge
     AS $$
 DECLARE
     bad record;
-    repair boolean := opsdb_repairing(TG_RELID);
+    repair boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
+    END IF;
+    repair := opsdb_repairing(TG_RELID);
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
@@ -386,6 +527,13 @@ BEGIN
         SELECT 'long_term_archive_transfer', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref, repair
         FROM c
+    ), counted AS (
+        -- the state counters (0023): -1 for the state left, +1 for the state entered
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'long_term_archive_transfer', c.column_name, m.value, sum(m.n)
+        FROM c CROSS JOIN LATERAL (VALUES (c.from_state, -1), (c.to_state, 1)) AS m (value, n)
+        WHERE c.from_state IS DISTINCT FROM c.to_state
+        GROUP BY 1, 2, 3 HAVING sum(m.n) <> 0
     )
     SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -1502,6 +1650,26 @@ BEGIN
 END
 $$;
 
+-- Name: opsdb_fold_state_deltas(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_fold_state_deltas() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    folded bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('opsdb_fold_state_deltas'));
+    WITH d AS (DELETE FROM state_count_delta RETURNING *),
+         s AS (SELECT table_name, column_name, value, sum(n) AS n, count(*) AS k FROM d GROUP BY 1, 2, 3),
+         up AS (INSERT INTO state_count AS c (table_name, column_name, value, n)
+                SELECT table_name, column_name, value, n FROM s
+                ON CONFLICT (table_name, column_name, value) DO UPDATE SET n = c.n + EXCLUDED.n)
+    SELECT coalesce(sum(k), 0) INTO folded FROM s;
+    RETURN folded;
+END
+$$;
+
 -- Name: opsdb_guard_deletion(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_guard_deletion() RETURNS trigger
@@ -1738,6 +1906,34 @@ BEGIN
 END
 $$;
 
+-- Name: opsdb_rebuild_state_counters(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rebuild_state_counters() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('opsdb_fold_state_deltas'));
+    LOCK TABLE executed_obs_unit IN SHARE MODE;
+    LOCK TABLE raw_data_package IN SHARE MODE;
+    LOCK TABLE data_transfer_package IN SHARE MODE;
+    LOCK TABLE data_transfer IN SHARE MODE;
+    LOCK TABLE long_term_archive_transfer IN SHARE MODE;
+    LOCK TABLE staging_job IN SHARE MODE;
+    DELETE FROM state_count_delta;
+    DELETE FROM state_count;
+    INSERT INTO state_count (table_name, column_name, value, n)
+    SELECT 'executed_obs_unit', 'status', status, count(*) FROM executed_obs_unit GROUP BY status
+    UNION ALL SELECT 'raw_data_package', 'status', status, count(*) FROM raw_data_package GROUP BY status
+    UNION ALL SELECT 'raw_data_package', 'state', state, count(*) FROM raw_data_package GROUP BY state
+    UNION ALL SELECT 'data_transfer_package', 'status', status, count(*) FROM data_transfer_package GROUP BY status
+    UNION ALL SELECT 'data_transfer', 'status', status, count(*) FROM data_transfer GROUP BY status
+    UNION ALL SELECT 'data_transfer', 'unpack_status', unpack_status, count(*) FROM data_transfer GROUP BY unpack_status
+    UNION ALL SELECT 'long_term_archive_transfer', 'status', status, count(*) FROM long_term_archive_transfer GROUP BY status
+    UNION ALL SELECT 'staging_job', 'status', status, count(*) FROM staging_job GROUP BY status;
+END
+$$;
+
 -- Name: opsdb_refuse_transition(text, text, text, text, text, bigint); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_refuse_transition(tbl text, item text, col text, from_state text, to_state text, n bigint) RETURNS void
@@ -1879,6 +2075,20 @@ CREATE FUNCTION public.opsdb_staged_copy_expired(copy_id bigint) RETURNS boolean
                   AND j.destination_location_id = c.data_location_id
                   AND (j.status IN ('pending', 'scheduled', 'in_progress')
                        OR (j.status = 'completed' AND (j.retention_until IS NULL OR j.retention_until > now())))))
+$$;
+
+-- Name: opsdb_state_count_truncated(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_state_count_truncated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('opsdb_fold_state_deltas'));
+    DELETE FROM state_count_delta WHERE table_name = TG_TABLE_NAME;
+    DELETE FROM state_count WHERE table_name = TG_TABLE_NAME;
+    RETURN NULL;
+END
 $$;
 
 -- Name: opsdb_touch_updated_at(); Type: FUNCTION; Schema: public; Owner: -
@@ -2128,11 +2338,16 @@ CREATE FUNCTION public.physical_copy_state_inserted() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    acting text := opsdb_acting_role();
+    acting text;
     -- the owner may load rows in any state (restores, fixtures); everyone else starts new
     -- rows in an initial state
-    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+    owner boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- INSERT ... ON CONFLICT DO NOTHING that inserted nothing
+    END IF;
+    acting := opsdb_acting_role();
+    owner := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
     -- one statement: record every new row, and find the first one in a state no new row
     -- may start in (raising then undoes the history rows with the statement)
     WITH c AS MATERIALIZED (
@@ -2167,8 +2382,12 @@ CREATE FUNCTION public.physical_copy_state_updated() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    repair boolean := opsdb_repairing(TG_RELID);
+    repair boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
+    END IF;
+    repair := opsdb_repairing(TG_RELID);
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'physical_copy_status' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
@@ -2278,6 +2497,23 @@ BEGIN
 END;
 $$;
 
+-- Name: raw_data_package_state_deleted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.raw_data_package_state_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- the state counters (0023): deleted rows leave their states (deletes are the owner's:
+    -- repairs, fixtures, reference-integrity tests; the library never deletes these rows)
+    INSERT INTO state_count_delta (table_name, column_name, value, n)
+    SELECT 'raw_data_package', m.column_name, m.value, -count(*)
+    FROM old_rows o CROSS JOIN LATERAL (VALUES ('status', o.status), ('state', o.state)) AS m (column_name, value)
+    GROUP BY 1, 2, 3;
+    RETURN NULL;
+END;
+$$;
+
 -- Name: raw_data_package_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.raw_data_package_state_inserted() RETURNS trigger
@@ -2286,11 +2522,16 @@ CREATE FUNCTION public.raw_data_package_state_inserted() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    acting text := opsdb_acting_role();
+    acting text;
     -- the owner may load rows in any state (restores, fixtures); everyone else starts new
     -- rows in an initial state
-    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+    owner boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- INSERT ... ON CONFLICT DO NOTHING that inserted nothing
+    END IF;
+    acting := opsdb_acting_role();
+    owner := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
     -- one statement: record every new row, and find the first one in a state no new row
     -- may start in (raising then undoes the history rows with the statement)
     WITH c AS MATERIALIZED (
@@ -2307,6 +2548,10 @@ BEGIN
         SELECT 'raw_data_package', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref
         FROM c
+    ), counted AS (
+        -- the state counters (0023): one delta row per column and state of this statement
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'raw_data_package', c.column_name, c.to_state, count(*) FROM c GROUP BY 1, 2, 3
     )
     SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -2329,8 +2574,12 @@ CREATE FUNCTION public.raw_data_package_state_updated() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    repair boolean := opsdb_repairing(TG_RELID);
+    repair boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
+    END IF;
+    repair := opsdb_repairing(TG_RELID);
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'package_build' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
@@ -2347,6 +2596,13 @@ BEGIN
         SELECT 'raw_data_package', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref, repair
         FROM c
+    ), counted AS (
+        -- the state counters (0023): -1 for the state left, +1 for the state entered
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'raw_data_package', c.column_name, m.value, sum(m.n)
+        FROM c CROSS JOIN LATERAL (VALUES (c.from_state, -1), (c.to_state, 1)) AS m (value, n)
+        WHERE c.from_state IS DISTINCT FROM c.to_state
+        GROUP BY 1, 2, 3 HAVING sum(m.n) <> 0
     )
     SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -2399,6 +2655,23 @@ CREATE FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at ti
     RETURNING t.id
 $$;
 
+-- Name: staging_job_state_deleted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.staging_job_state_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- the state counters (0023): deleted rows leave their states (deletes are the owner's:
+    -- repairs, fixtures, reference-integrity tests; the library never deletes these rows)
+    INSERT INTO state_count_delta (table_name, column_name, value, n)
+    SELECT 'staging_job', m.column_name, m.value, -count(*)
+    FROM old_rows o CROSS JOIN LATERAL (VALUES ('status', o.status)) AS m (column_name, value)
+    GROUP BY 1, 2, 3;
+    RETURN NULL;
+END;
+$$;
+
 -- Name: staging_job_state_inserted(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.staging_job_state_inserted() RETURNS trigger
@@ -2407,11 +2680,16 @@ CREATE FUNCTION public.staging_job_state_inserted() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    acting text := opsdb_acting_role();
+    acting text;
     -- the owner may load rows in any state (restores, fixtures); everyone else starts new
     -- rows in an initial state
-    owner boolean := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
+    owner boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- INSERT ... ON CONFLICT DO NOTHING that inserted nothing
+    END IF;
+    acting := opsdb_acting_role();
+    owner := pg_has_role(acting, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER');
     -- one statement: record every new row, and find the first one in a state no new row
     -- may start in (raising then undoes the history rows with the statement)
     WITH c AS MATERIALIZED (
@@ -2424,6 +2702,10 @@ BEGIN
         SELECT 'staging_job', c.item_id, c.column_name, NULL, c.to_state, acting, session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref
         FROM c
+    ), counted AS (
+        -- the state counters (0023): one delta row per column and state of this statement
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'staging_job', c.column_name, c.to_state, count(*) FROM c GROUP BY 1, 2, 3
     )
     SELECT c.item_id, c.column_name, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -2446,8 +2728,12 @@ CREATE FUNCTION public.staging_job_state_updated() RETURNS trigger
     AS $$
 DECLARE
     bad record;
-    repair boolean := opsdb_repairing(TG_RELID);
+    repair boolean;
 BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
+    END IF;
+    repair := opsdb_repairing(TG_RELID);
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
@@ -2459,6 +2745,13 @@ BEGIN
         SELECT 'staging_job', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
                current_setting('application_name'), c.claimed_by, c.claim_ref, repair
         FROM c
+    ), counted AS (
+        -- the state counters (0023): -1 for the state left, +1 for the state entered
+        INSERT INTO state_count_delta (table_name, column_name, value, n)
+        SELECT 'staging_job', c.column_name, m.value, sum(m.n)
+        FROM c CROSS JOIN LATERAL (VALUES (c.from_state, -1), (c.to_state, 1)) AS m (value, n)
+        WHERE c.from_state IS DISTINCT FROM c.to_state
+        GROUP BY 1, 2, 3 HAVING sum(m.n) <> 0
     )
     SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
     FROM c
@@ -3397,6 +3690,24 @@ CREATE TABLE public.state_column (
     machine text NOT NULL
 );
 
+-- Name: state_count; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.state_count (
+    table_name text NOT NULL,
+    column_name text NOT NULL,
+    value text NOT NULL,
+    n bigint DEFAULT 0 NOT NULL
+);
+
+-- Name: state_count_delta; Type: TABLE; Schema: public; Owner: -
+
+CREATE TABLE public.state_count_delta (
+    table_name text NOT NULL,
+    column_name text NOT NULL,
+    value text NOT NULL,
+    n bigint NOT NULL
+);
+
 -- Name: state_history; Type: TABLE; Schema: public; Owner: -
 
 CREATE TABLE public.state_history (
@@ -3846,6 +4157,11 @@ ALTER TABLE ONLY public.staging_job
 ALTER TABLE ONLY public.state_column
     ADD CONSTRAINT state_column_key PRIMARY KEY (table_name, column_name);
 
+-- Name: state_count state_count_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+
+ALTER TABLE ONLY public.state_count
+    ADD CONSTRAINT state_count_pkey PRIMARY KEY (table_name, column_name, value);
+
 -- Name: state_history state_history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 
 ALTER TABLE ONLY public.state_history
@@ -4215,9 +4531,17 @@ CREATE TRIGGER data_transfer_package_physical_copy_restrict_truncate AFTER TRUNC
 
 CREATE TRIGGER data_transfer_package_physical_copy_restrict_update AFTER UPDATE OF id ON public.data_transfer_package FOR EACH ROW WHEN ((old.id IS DISTINCT FROM new.id)) EXECUTE FUNCTION public.opsdb_restrict_referenced('physical_copy', 'data_transfer_package_id', 'physical_copy_data_transfer_package_id_fkey', 'type = ''data_transfer_package''');
 
+-- Name: data_transfer_package data_transfer_package_state_deleted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_package_state_deleted AFTER DELETE ON public.data_transfer_package REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_transfer_package_state_deleted();
+
 -- Name: data_transfer_package data_transfer_package_state_inserted; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER data_transfer_package_state_inserted AFTER INSERT ON public.data_transfer_package REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_transfer_package_state_inserted();
+
+-- Name: data_transfer_package data_transfer_package_state_truncated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_package_state_truncated AFTER TRUNCATE ON public.data_transfer_package FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_state_count_truncated();
 
 -- Name: data_transfer_package data_transfer_package_state_updated; Type: TRIGGER; Schema: public; Owner: -
 
@@ -4243,9 +4567,17 @@ CREATE TRIGGER data_transfer_package_work_update_notify AFTER UPDATE OF status O
 
 CREATE TRIGGER data_transfer_route_touch BEFORE UPDATE ON public.data_transfer_route FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
 
+-- Name: data_transfer data_transfer_state_deleted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_state_deleted AFTER DELETE ON public.data_transfer REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_transfer_state_deleted();
+
 -- Name: data_transfer data_transfer_state_inserted; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER data_transfer_state_inserted AFTER INSERT ON public.data_transfer REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.data_transfer_state_inserted();
+
+-- Name: data_transfer data_transfer_state_truncated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER data_transfer_state_truncated AFTER TRUNCATE ON public.data_transfer FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_state_count_truncated();
 
 -- Name: data_transfer data_transfer_state_updated; Type: TRIGGER; Schema: public; Owner: -
 
@@ -4283,9 +4615,17 @@ CREATE TRIGGER executed_obs_unit_raw_data_file_restrict_truncate AFTER TRUNCATE 
 
 CREATE TRIGGER executed_obs_unit_raw_data_file_restrict_update AFTER UPDATE OF id ON public.executed_obs_unit FOR EACH ROW WHEN ((old.id IS DISTINCT FROM new.id)) EXECUTE FUNCTION public.opsdb_restrict_referenced('raw_data_file', 'executed_obs_unit_id', 'raw_data_file_executed_obs_unit_id_fkey', 'true');
 
+-- Name: executed_obs_unit executed_obs_unit_state_deleted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER executed_obs_unit_state_deleted AFTER DELETE ON public.executed_obs_unit REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.executed_obs_unit_state_deleted();
+
 -- Name: executed_obs_unit executed_obs_unit_state_inserted; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER executed_obs_unit_state_inserted AFTER INSERT ON public.executed_obs_unit REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.executed_obs_unit_state_inserted();
+
+-- Name: executed_obs_unit executed_obs_unit_state_truncated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER executed_obs_unit_state_truncated AFTER TRUNCATE ON public.executed_obs_unit FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_state_count_truncated();
 
 -- Name: executed_obs_unit executed_obs_unit_state_updated; Type: TRIGGER; Schema: public; Owner: -
 
@@ -4319,9 +4659,17 @@ CREATE TRIGGER instrument_module_touch BEFORE UPDATE ON public.instrument_module
 
 CREATE TRIGGER instrument_touch BEFORE UPDATE ON public.instrument FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
 
+-- Name: long_term_archive_transfer long_term_archive_transfer_state_deleted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER long_term_archive_transfer_state_deleted AFTER DELETE ON public.long_term_archive_transfer REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.long_term_archive_transfer_state_deleted();
+
 -- Name: long_term_archive_transfer long_term_archive_transfer_state_inserted; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER long_term_archive_transfer_state_inserted AFTER INSERT ON public.long_term_archive_transfer REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.long_term_archive_transfer_state_inserted();
+
+-- Name: long_term_archive_transfer long_term_archive_transfer_state_truncated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER long_term_archive_transfer_state_truncated AFTER TRUNCATE ON public.long_term_archive_transfer FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_state_count_truncated();
 
 -- Name: long_term_archive_transfer long_term_archive_transfer_state_updated; Type: TRIGGER; Schema: public; Owner: -
 
@@ -4495,9 +4843,17 @@ CREATE TRIGGER raw_data_package_raw_data_file_restrict_truncate AFTER TRUNCATE O
 
 CREATE TRIGGER raw_data_package_raw_data_file_restrict_update AFTER UPDATE OF id, executed_obs_unit_id, instrument_module_id ON public.raw_data_package FOR EACH ROW WHEN ((((old.id IS DISTINCT FROM new.id) OR (old.executed_obs_unit_id IS DISTINCT FROM new.executed_obs_unit_id)) OR (old.instrument_module_id IS DISTINCT FROM new.instrument_module_id))) EXECUTE FUNCTION public.opsdb_restrict_referenced('raw_data_file', 'raw_data_package_id', 'raw_data_file_package_fkey', 'true');
 
+-- Name: raw_data_package raw_data_package_state_deleted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER raw_data_package_state_deleted AFTER DELETE ON public.raw_data_package REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.raw_data_package_state_deleted();
+
 -- Name: raw_data_package raw_data_package_state_inserted; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER raw_data_package_state_inserted AFTER INSERT ON public.raw_data_package REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.raw_data_package_state_inserted();
+
+-- Name: raw_data_package raw_data_package_state_truncated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER raw_data_package_state_truncated AFTER TRUNCATE ON public.raw_data_package FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_state_count_truncated();
 
 -- Name: raw_data_package raw_data_package_state_updated; Type: TRIGGER; Schema: public; Owner: -
 
@@ -4531,9 +4887,17 @@ CREATE TRIGGER site_touch BEFORE UPDATE ON public.site FOR EACH ROW EXECUTE FUNC
 
 CREATE TRIGGER source_touch BEFORE UPDATE ON public.source FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
 
+-- Name: staging_job staging_job_state_deleted; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER staging_job_state_deleted AFTER DELETE ON public.staging_job REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.staging_job_state_deleted();
+
 -- Name: staging_job staging_job_state_inserted; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER staging_job_state_inserted AFTER INSERT ON public.staging_job REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.staging_job_state_inserted();
+
+-- Name: staging_job staging_job_state_truncated; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER staging_job_state_truncated AFTER TRUNCATE ON public.staging_job FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_state_count_truncated();
 
 -- Name: staging_job staging_job_state_updated; Type: TRIGGER; Schema: public; Owner: -
 
@@ -4861,6 +5225,11 @@ REVOKE ALL ON FUNCTION pg_catalog.loread(integer, integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION pg_catalog.lowrite(integer, bytea) FROM PUBLIC;
 
+-- Name: FUNCTION data_transfer_package_state_deleted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.data_transfer_package_state_deleted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.data_transfer_package_state_deleted() TO opsdb_writer;
+
 -- Name: FUNCTION data_transfer_package_state_inserted(); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.data_transfer_package_state_inserted() TO opsdb_reader;
@@ -4870,6 +5239,11 @@ GRANT ALL ON FUNCTION public.data_transfer_package_state_inserted() TO opsdb_wri
 
 GRANT ALL ON FUNCTION public.data_transfer_package_state_updated() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.data_transfer_package_state_updated() TO opsdb_writer;
+
+-- Name: FUNCTION data_transfer_state_deleted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.data_transfer_state_deleted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.data_transfer_state_deleted() TO opsdb_writer;
 
 -- Name: FUNCTION data_transfer_state_inserted(); Type: ACL; Schema: public; Owner: -
 
@@ -4881,6 +5255,11 @@ GRANT ALL ON FUNCTION public.data_transfer_state_inserted() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.data_transfer_state_updated() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.data_transfer_state_updated() TO opsdb_writer;
 
+-- Name: FUNCTION executed_obs_unit_state_deleted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.executed_obs_unit_state_deleted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.executed_obs_unit_state_deleted() TO opsdb_writer;
+
 -- Name: FUNCTION executed_obs_unit_state_inserted(); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.executed_obs_unit_state_inserted() TO opsdb_reader;
@@ -4890,6 +5269,11 @@ GRANT ALL ON FUNCTION public.executed_obs_unit_state_inserted() TO opsdb_writer;
 
 GRANT ALL ON FUNCTION public.executed_obs_unit_state_updated() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.executed_obs_unit_state_updated() TO opsdb_writer;
+
+-- Name: FUNCTION long_term_archive_transfer_state_deleted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.long_term_archive_transfer_state_deleted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.long_term_archive_transfer_state_deleted() TO opsdb_writer;
 
 -- Name: FUNCTION long_term_archive_transfer_state_inserted(); Type: ACL; Schema: public; Owner: -
 
@@ -5196,6 +5580,11 @@ GRANT ALL ON FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows in
 GRANT ALL ON FUNCTION public.opsdb_fold_copy_deltas() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_fold_copy_deltas() TO opsdb_writer;
 
+-- Name: FUNCTION opsdb_fold_state_deltas(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_fold_state_deltas() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_fold_state_deltas() TO opsdb_writer;
+
 -- Name: FUNCTION opsdb_guard_deletion(); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.opsdb_guard_deletion() TO opsdb_reader;
@@ -5250,6 +5639,10 @@ GRANT ALL ON FUNCTION public.opsdb_raise_missing_reference(tbl text, constraint_
 GRANT ALL ON FUNCTION public.opsdb_rebuild_copy_counters() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_rebuild_copy_counters() TO opsdb_writer;
 
+-- Name: FUNCTION opsdb_rebuild_state_counters(); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_rebuild_state_counters() FROM PUBLIC;
+
 -- Name: FUNCTION opsdb_refuse_transition(tbl text, item text, col text, from_state text, to_state text, n bigint); Type: ACL; Schema: public; Owner: -
 
 REVOKE ALL ON FUNCTION public.opsdb_refuse_transition(tbl text, item text, col text, from_state text, to_state text, n bigint) FROM PUBLIC;
@@ -5284,6 +5677,11 @@ GRANT ALL ON FUNCTION public.opsdb_schedule_deletions(locations bigint[], max_ro
 GRANT ALL ON FUNCTION public.opsdb_staged_copy_expired(copy_id bigint) TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_staged_copy_expired(copy_id bigint) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_staged_copy_expired(copy_id bigint) TO opsdb_access_admin;
+
+-- Name: FUNCTION opsdb_state_count_truncated(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_state_count_truncated() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_state_count_truncated() TO opsdb_writer;
 
 -- Name: FUNCTION opsdb_touch_updated_at(); Type: ACL; Schema: public; Owner: -
 
@@ -5346,6 +5744,11 @@ GRANT ALL ON FUNCTION public.raw_data_file_check_updated() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.raw_data_file_check_updated() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.raw_data_file_check_updated() TO opsdb_access_admin;
 
+-- Name: FUNCTION raw_data_package_state_deleted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.raw_data_package_state_deleted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.raw_data_package_state_deleted() TO opsdb_writer;
+
 -- Name: FUNCTION raw_data_package_state_inserted(); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.raw_data_package_state_inserted() TO opsdb_reader;
@@ -5381,6 +5784,11 @@ GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used
 GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_staging_daemon;
 GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_deletion_daemon;
 GRANT ALL ON FUNCTION public.record_token_uses(ids bigint[], uses bigint[], used_at timestamp with time zone[], ips inet[]) TO opsdb_operator;
+
+-- Name: FUNCTION staging_job_state_deleted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.staging_job_state_deleted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.staging_job_state_deleted() TO opsdb_writer;
 
 -- Name: FUNCTION staging_job_state_inserted(); Type: ACL; Schema: public; Owner: -
 
@@ -6570,6 +6978,16 @@ GRANT SELECT ON TABLE public.state_column TO opsdb_reader;
 GRANT SELECT ON TABLE public.state_column TO opsdb_writer;
 GRANT SELECT ON TABLE public.state_column TO opsdb_access_admin;
 
+-- Name: TABLE state_count; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.state_count TO opsdb_reader;
+GRANT SELECT ON TABLE public.state_count TO opsdb_writer;
+
+-- Name: TABLE state_count_delta; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.state_count_delta TO opsdb_reader;
+GRANT SELECT ON TABLE public.state_count_delta TO opsdb_writer;
+
 -- Name: TABLE state_history; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.state_history TO opsdb_reader;
@@ -6727,51 +7145,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 08:07:19.775063+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 07:31:05.083463+00', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 07:31:05.083463+00', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 07:31:05.083463+00', '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 07:31:05.083463+00', '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 08:07:19.775063+00', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 08:07:19.775063+00', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 08:07:19.775063+00', '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 08:07:19.775063+00', '2026-11-29 08:07:19.775063+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 07:31:05.083463+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 07:31:05.083463+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 08:07:19.775063+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 08:07:19.775063+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 

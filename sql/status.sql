@@ -1,15 +1,17 @@
 -- Read-only summaries for `opsdb status` and the simulation's report (opsdb/status.py).
 
+-- status_fold_states --
+-- Fold the state deltas the writes appended into the counters (its own transaction; migration 0023).
+SELECT opsdb_fold_state_deltas()
+
 -- status_counts_by_table_state --
--- Rows per (table, state column, value) for every stateful table.
-SELECT 'executed_obs_unit' AS item, 'status' AS field, status AS value, count(*) AS n FROM executed_obs_unit GROUP BY status
-UNION ALL SELECT 'raw_data_package', 'status', status, count(*) FROM raw_data_package GROUP BY status
-UNION ALL SELECT 'raw_data_package', 'state', state, count(*) FROM raw_data_package GROUP BY state
-UNION ALL SELECT 'data_transfer_package', 'status', status, count(*) FROM data_transfer_package GROUP BY status
-UNION ALL SELECT 'data_transfer', 'status', status, count(*) FROM data_transfer GROUP BY status
-UNION ALL SELECT 'data_transfer', 'unpack_status', unpack_status, count(*) FROM data_transfer GROUP BY unpack_status
-UNION ALL SELECT 'long_term_archive_transfer', 'status', status, count(*) FROM long_term_archive_transfer GROUP BY status
-UNION ALL SELECT 'staging_job', 'status', status, count(*) FROM staging_job GROUP BY status
+-- Rows per (table, state column, value) for every stateful table, from the counters (state_count
+-- plus the deltas not yet folded: exact in this snapshot; cost: the states, never the rows).
+SELECT table_name AS item, column_name AS field, value, sum(n)::bigint AS n
+FROM (SELECT table_name, column_name, value, n FROM state_count
+      UNION ALL SELECT table_name, column_name, value, n FROM state_count_delta) c
+GROUP BY 1, 2, 3
+HAVING sum(n) <> 0
 ORDER BY 1, 2, 3
 
 -- status_copies_by_location --

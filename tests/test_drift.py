@@ -25,7 +25,12 @@ YOYO_TABLES = {"_yoyo_log", "_yoyo_migration", "_yoyo_version", "yoyo_lock"}
 # The state machines' rule tables and the audit trail (opsdb.history.HistoryEntry) are no records.
 STATE_TABLES = {"state_transition", "state_column", "state_history"}
 # Bookkeeping written only by the database's own functions, never read as records.
-BOOKKEEPING_TABLES = {"deletion_file_queue", "deletion_claim_verdict"}  # the rule's own, never read as records
+BOOKKEEPING_TABLES = {
+    "deletion_file_queue",  # the deletion rule's own, never read as records
+    "deletion_claim_verdict",
+    "state_count",  # the state counters of `opsdb status` (0023), read by sql/status.sql alone
+    "state_count_delta",
+}
 
 
 def _record_fields_by_table() -> dict[str, set[str]]:
