@@ -80,6 +80,7 @@ class DatabaseCollector:
                     "SELECT set_config('statement_timeout', %s, false)", (f"{int(self.timeout_seconds * 1000)}ms",)
                 )
                 conn.execute(query("report_fold"))
+                conn.execute(query("status_fold_states"))  # keeps the state deltas small between summaries
                 cur = conn.cursor(row_factory=dict_row)
                 for r in cur.execute(self.queues_sql).fetchall():
                     key = [r["kind"], r["site"], r["location"]]

@@ -70,8 +70,10 @@ async def fold(conn: Connection) -> int:
 
 
 async def rebuild(conn: Connection) -> None:
-    """Recount every copy counter from the copies (a full scan: for repairs only)."""
+    """Recount every copy counter from the copies and every state counter from the stateful
+    tables (full scans: for repairs only)."""
     await conn.execute("SELECT opsdb_rebuild_copy_counters()")
+    await conn.execute("SELECT opsdb_rebuild_state_counters()")
 
 
 async def _snapshot(

@@ -95,6 +95,28 @@ async def test_counters_follow_every_kind_of_write(db: Database, world: World, d
     _counters_match_a_recount(database_dsn)
 
 
+async def test_report_rebuild_recounts_copy_and_state_counters(db: Database, world: World, database_dsn: str) -> None:
+    """Counters knocked off by hand (what a lost delta or a bad repair leaves) are recounted by the CLI."""
+    async with db.connection() as conn:
+        packages = await add_packages(conn, world, 4, status="completed")
+        await add_package_copy(conn, packages[0], world.locations["ccat_buffer"], verified=True)
+    truth = """SELECT (SELECT count(*) FROM raw_data_package WHERE status = 'completed'),
+                      (SELECT count(*) FROM physical_copy WHERE type = 'raw_data_package')"""
+    counted = """SELECT (SELECT n FROM state_count WHERE table_name = 'raw_data_package' AND column_name = 'status'
+                                                   AND value = 'completed'),
+                        (SELECT sum(copies) FROM copy_space WHERE type = 'raw_data_package')"""
+    with psycopg.connect(database_dsn, autocommit=True) as conn:
+        conn.execute("SELECT opsdb_fold_copy_deltas(), opsdb_fold_state_deltas()")
+        conn.execute("UPDATE state_count SET n = n + 7 WHERE table_name = 'raw_data_package'")
+        conn.execute("UPDATE copy_space SET copies = copies + 3")
+        assert conn.execute(counted).fetchone() != conn.execute(truth).fetchone()
+    result = run_cli("report", "rebuild", "--yes", env={"OPSDB_DSN": database_dsn})
+    assert result.returncode == 0, result.stderr
+    assert "copy and state counters recounted" in result.stdout
+    with psycopg.connect(database_dsn, autocommit=True) as conn:
+        assert conn.execute(counted).fetchone() == conn.execute(truth).fetchone() == (4, 1)
+
+
 def _plan_nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
     nodes = [plan]
     for child in plan.get("Plans", []):

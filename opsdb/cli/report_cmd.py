@@ -47,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     rebuild = add_command(
         actions,
         "rebuild",
-        help="recount the copy counters from the copies (full scan; after a crash lost unfolded deltas)",
+        help="recount the copy and state counters (full scans; after a crash lost unfolded copy deltas, or a repair)",
         examples=["opsdb report rebuild --yes"],
     )
     add_yes(rebuild)
@@ -75,11 +75,11 @@ def _run(args: argparse.Namespace) -> int:
 
     target = resolve(args)
     if args.what == "rebuild":
-        confirm(f"recount every copy counter of database {target.label} (scans every copy)?", args.yes)
+        confirm(f"recount every copy and state counter of database {target.label} (scans every copy)?", args.yes)
     result = run_async(_collect, target.dsn, args.what, getattr(args, "items", 0))
     out = stdout()
     if args.what == "rebuild":
-        out.print("copy counters recounted")
+        out.print("copy and state counters recounted")
         return EXIT_OK
     if args.json:
         print_json(result if isinstance(result, list) else result.to_json())
