@@ -17,7 +17,7 @@ from typing import Any
 
 import anyio
 
-from opsdb import pipeline, work
+from opsdb import deletion, pipeline, work
 from opsdb.db import Connection, Database
 from opsdb.errors import ClaimLostError, InvalidTransitionError, TransientError
 from opsdb.queries import query
@@ -80,6 +80,8 @@ class Counters:
     transfers_created: int = 0
     archive_transfers_created: int = 0
     deletions_scheduled: int = 0
+    deletions_refused: int = 0
+    """Claimed deletions the deleter's last go/no-go refused (back in the queue, due in a minute)."""
     completed: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in SIMULATED_KINDS})
     failures_injected: int = 0
     crashes_injected: int = 0
@@ -284,7 +286,7 @@ class Night:
         limit = _BATCH.get(kind, 4)
         while True:
             async with self.db.connection() as conn:
-                claims = await work.claim(conn, kind, worker_id, limit, self.config.lease_seconds)
+                claims = await self._claim(conn, kind, worker_id, limit)
             if not claims:
                 await self.hints.wait(kind, 0.25)
                 continue
@@ -315,19 +317,32 @@ class Night:
                 self.counters.transient_errors += 1
                 self.counters.claims_abandoned += len(failed) + len(done) - len(settled)
 
+    async def _claim(self, conn: Connection, kind: WorkKind, worker_id: str, limit: int) -> list[Claim]:
+        """Claim up to `limit` items: deletions as the deletion daemon does, judged set-based in
+        one statement (`deletion.claim_deletions`, migration 0021), the other kinds by `work.claim`."""
+        if kind is WorkKind.PHYSICAL_COPY_DELETION:
+            return await deletion.claim_deletions(conn, worker_id, limit, self.config.lease_seconds)
+        return await work.claim(conn, kind, worker_id, limit, self.config.lease_seconds)
+
     async def _complete(self, conn: Connection, kind: WorkKind, claims: list[Claim], settled: list[Claim]) -> None:
         """Complete `claims` (deletions in one batch), appending each settled claim to `settled`."""
         if not claims:
             return
         if kind is WorkKind.PHYSICAL_COPY_DELETION:
+            # the deleter's last go/no-go and the completion in one transaction, one statement
+            # each (`deletion.deleting_many`): refused copies went back to the queue, lost
+            # claims are another worker's now; only `go` copies are recorded deleted
             try:
-                await work.complete_many(conn, kind, claims)
-                held = claims
-            except work.ClaimsLostError as exc:
-                held = exc.renewed
-                self.counters.claims_lost += len(exc.lost)
-            self.journal.completed(held)
-            self.counters.completed[kind.value] += len(held)
+                async with deletion.deleting_many(conn, claims) as confirmed:
+                    pass  # nothing to remove: the simulated bytes are gone at once
+            except ClaimLostError:  # rolled back whole: the claims lapse with their lease
+                self.counters.claims_abandoned += len(claims)
+                settled.extend(claims)
+                return
+            self.journal.completed(confirmed.go)
+            self.counters.completed[kind.value] += len(confirmed.go)
+            self.counters.claims_lost += len(confirmed.lost)
+            self.counters.deletions_refused += len(confirmed.refused)
             settled.extend(claims)
             return
         for c in claims:
