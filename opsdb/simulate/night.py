@@ -334,7 +334,7 @@ class Night:
 
     async def _fail(self, conn: Connection, claims: list[Claim], settled: list[Claim]) -> None:
         """Record `claims` failed (retried after a short backoff) in one transaction: one commit,
-        not one per claim (a batch of 100 deletions holds about five failures)."""
+        not one per claim (a batch of 500 deletions holds about 25 failures)."""
         if not claims:
             return
         lost = 0
