@@ -50,10 +50,10 @@ ORDER BY id
 LIMIT $5
 
 -- list_live_physical_copies --
--- Copies in status $2, which is not 'deleted', filtered by location and type (NULL = any), keyset-paged by id (physical_copy_live_idx: deleted copies, the history, stay out of it).
+-- Copies in status $2, which is not 'deleted', filtered by location and type (NULL = any), keyset-paged by id (physical_copy_live_idx: deleted copies, the history, stay out of it). The status test is also written as a range (the same rows) so that a cached generic plan, which cannot see $2, reads that index instead of walking the primary key (docs/performance.md, "Generic plans of the page queries").
 SELECT * FROM physical_copy
 WHERE ($1::bigint IS NULL OR data_location_id = $1)
-  AND status = $2 AND status <> 'deleted'
+  AND status = $2 AND status BETWEEN $2 AND $2 AND status <> 'deleted'
   AND ($3::text IS NULL OR type = $3)
   AND id > $4
 ORDER BY id

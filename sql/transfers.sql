@@ -17,11 +17,11 @@ SELECT * FROM data_transfer WHERE id = $1
 SELECT * FROM data_transfer WHERE data_transfer_package_id = $1 AND destination_location_id = $2
 
 -- list_data_transfers --
--- Transfers filtered by package, status and unpack status (NULL = any), keyset-paged by id.
+-- Transfers filtered by package, status and unpack status (NULL = any), keyset-paged by id. Each status test is also written as a range (BETWEEN $n AND $n, the same rows): a cached generic plan, which cannot see the value, then reads the (status, id) index instead of walking the primary key past every transfer of other statuses (docs/performance.md, "Generic plans of the page queries").
 SELECT * FROM data_transfer
 WHERE ($1::bigint IS NULL OR data_transfer_package_id = $1)
-  AND ($2::text IS NULL OR status = $2)
-  AND ($3::text IS NULL OR unpack_status = $3)
+  AND ($2::text IS NULL OR (status = $2 AND status BETWEEN $2 AND $2))
+  AND ($3::text IS NULL OR (unpack_status = $3 AND unpack_status BETWEEN $3 AND $3))
   AND id > $4
 ORDER BY id
 LIMIT $5
@@ -55,9 +55,9 @@ SELECT * FROM long_term_archive_transfer WHERE id = $1
 SELECT * FROM long_term_archive_transfer WHERE raw_data_package_id = $1 AND destination_location_id = $2
 
 -- list_long_term_archive_transfers --
--- Archive transfers filtered by status and package (NULL = any), keyset-paged by id.
+-- Archive transfers filtered by status and package (NULL = any), keyset-paged by id; the status test also as a range for the generic plan (see list_data_transfers).
 SELECT * FROM long_term_archive_transfer
-WHERE ($1::text IS NULL OR status = $1)
+WHERE ($1::text IS NULL OR (status = $1 AND status BETWEEN $1 AND $1))
   AND ($2::bigint IS NULL OR raw_data_package_id = $2)
   AND id > $3
 ORDER BY id
