@@ -353,11 +353,16 @@ async def bench_size(
         )
         print(f"  {files:,} files ready in {round(time.perf_counter() - started, 1)} s", file=sys.stderr)
         result["sizes"] = await sizes(conn, lay.files)
+        counting = await _buffer_counting(conn)
         rng = random.Random(seed)
         result["queries"] = {}
         for q in queries(lay):
             try:
+                if counting:
+                    await conn.execute("SELECT pg_stat_statements_reset()")
                 timing = await time_query(conn, q, calls, rng, slow, statement_timeout)
+                if counting and q.setup is None and timing.get("calls"):
+                    timing["buffers"] = await _buffers_per_call(conn, timing["calls"])
             except Exception as exc:  # a query another branch changes: report, keep going
                 timing = {"error": f"{type(exc).__name__}: {exc}"[:200]}
             result["queries"][q.name] = timing
@@ -365,11 +370,33 @@ async def bench_size(
     return result
 
 
+async def _buffer_counting(conn: Connection) -> bool:
+    """Whether pg_stat_statements is loaded (SERVER_SETTINGS; not on a server given by --dsn)."""
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        await conn.execute("SELECT pg_stat_statements_reset()")
+    except Exception:  # not preloaded: no buffer counts
+        return False
+    return True
+
+
+async def _buffers_per_call(conn: Connection, calls: int) -> float:
+    """Shared buffers (hit + read) per call of the query just timed, its triggers and functions
+    included, from pg_stat_statements (reset before it)."""
+    total = await conn.fetchval(
+        """SELECT coalesce(sum(shared_blks_hit + shared_blks_read), 0) FROM pg_stat_statements
+           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND query !~* 'pg_stat_statements|^(BEGIN|ROLLBACK|SET )'"""
+    )
+    return round(float(total) / calls, 1)
+
+
 def print_table(results: list[dict[str, Any]]) -> None:
     first, last = results[0], results[-1]
     head = " | ".join(f"{r['files'] / 1e6:g}M p50 ms | {r['files'] / 1e6:g}M p99 ms" for r in results)
-    print(f"| query | rows | {head} | p99 ratio | rows/s at p50 ({last['files'] / 1e6:g}M) |")
-    print("|---|---|" + "---:|" * (2 * len(results) + 2))
+    bufs = " / ".join(f"{r['files'] / 1e6:g}M" for r in results)
+    print(f"| query | rows | {head} | p99 ratio | buffers per call {bufs} | rows/s at p50 ({last['files'] / 1e6:g}M) |")
+    print("|---|---|" + "---:|" * (2 * len(results) + 1) + "---|---:|")
     for name in first["queries"]:
         cells = []
         for r in results:
@@ -383,7 +410,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
         rows = " / ".join(str(r["queries"].get(name, {}).get("rows", "-")) for r in results)
         t = last["queries"].get(name, {})
         rate = f"{t['rows'] / t['p50_ms'] * 1000:,.0f}" if t.get("rows") and t.get("p50_ms") else "-"
-        print(f"| {name} | {rows} | " + " | ".join(cells) + f" | {ratio} | {rate} |")
+        buffers = " / ".join(str(r["queries"].get(name, {}).get("buffers", "-")) for r in results)
+        print(f"| {name} | {rows} | " + " | ".join(cells) + f" | {ratio} | {buffers} | {rate} |")
 
 
 # -- what the new indexes cost registration ----------------------------------------------------
@@ -451,6 +479,8 @@ SERVER_SETTINGS = {
     "max_wal_size": "32GB",
     "checkpoint_timeout": "30min",
     "maintenance_work_mem": "1GB",
+    # buffers per call (hit + read) of every timed query: what its plan touches, whatever the cache
+    "shared_preload_libraries": "pg_stat_statements",
 }
 
 
