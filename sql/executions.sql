@@ -51,10 +51,10 @@ WHERE e.id = f.id AND e.status = 'running' AND e.start_time <= f.end_time
 RETURNING e.*
 
 -- list_executed_obs_units --
--- Executions filtered by obs unit, status and start-time window [started_from, started_before) (NULL = any), in id order, keyset-paged.
+-- Executions filtered by obs unit, status and start-time window [started_from, started_before) (NULL = any), in id order, keyset-paged; the status test also as a range for the generic plan (see list_data_transfers in transfers.sql).
 SELECT * FROM executed_obs_unit
 WHERE (:obs_unit_id::bigint IS NULL OR obs_unit_id = :obs_unit_id)
-  AND (:status::text IS NULL OR status = :status)
+  AND (:status::text IS NULL OR (status = :status AND status BETWEEN :status AND :status))
   AND (:started_from::timestamptz IS NULL OR start_time >= :started_from)
   AND (:started_before::timestamptz IS NULL OR start_time < :started_before)
   AND (:after_id::uuid IS NULL OR id > :after_id)

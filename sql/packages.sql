@@ -52,12 +52,12 @@ SELECT * FROM raw_data_package WHERE id = $1
 SELECT * FROM raw_data_package WHERE name = $1
 
 -- list_raw_data_packages --
--- Packages filtered by executed obs unit, module, state, build status and bundle (NULL = any), keyset-paged.
+-- Packages filtered by executed obs unit, module, state, build status and bundle (NULL = any), keyset-paged; the state and status tests also as ranges for the generic plan (see list_data_transfers in transfers.sql).
 SELECT * FROM raw_data_package
 WHERE (:executed_obs_unit_id::uuid IS NULL OR executed_obs_unit_id = :executed_obs_unit_id)
   AND (:instrument_module_id::bigint IS NULL OR instrument_module_id = :instrument_module_id)
-  AND (:state::text IS NULL OR state = :state)
-  AND (:status::text IS NULL OR status = :status)
+  AND (:state::text IS NULL OR (state = :state AND state BETWEEN :state AND :state))
+  AND (:status::text IS NULL OR (status = :status AND status BETWEEN :status AND :status))
   AND (:data_transfer_package_id::bigint IS NULL OR data_transfer_package_id = :data_transfer_package_id)
   AND id > :after_id
 ORDER BY id
@@ -102,9 +102,9 @@ SELECT * FROM data_transfer_package WHERE id = $1
 SELECT * FROM data_transfer_package WHERE name = $1
 
 -- list_data_transfer_packages --
--- Data transfer packages filtered by build status and origin location (NULL = any), keyset-paged.
+-- Data transfer packages filtered by build status and origin location (NULL = any), keyset-paged; the status test also as a range for the generic plan (see list_data_transfers in transfers.sql).
 SELECT * FROM data_transfer_package
-WHERE ($1::text IS NULL OR status = $1)
+WHERE ($1::text IS NULL OR (status = $1 AND status BETWEEN $1 AND $1))
   AND ($2::bigint IS NULL OR origin_location_id = $2)
   AND id > $3
 ORDER BY id

@@ -21,10 +21,10 @@ SELECT * FROM staging_job WHERE id = $1
 SELECT raw_data_package_id FROM staging_job_package WHERE staging_job_id = $1 ORDER BY raw_data_package_id
 
 -- list_staging_jobs --
--- Staging jobs filtered by user and status (NULL = any), keyset-paged by id.
+-- Staging jobs filtered by user and status (NULL = any), keyset-paged by id; the status test also as a range for the generic plan (see list_data_transfers in transfers.sql).
 SELECT * FROM staging_job
 WHERE ($1::bigint IS NULL OR user_account_id = $1)
-  AND ($2::text IS NULL OR status = $2)
+  AND ($2::text IS NULL OR (status = $2 AND status BETWEEN $2 AND $2))
   AND id > $3
 ORDER BY id
 LIMIT $4

@@ -8,11 +8,18 @@ generic plan: after five runs PostgreSQL plans `status = $2` without its value, 
 also written as a range over the same value (`status BETWEEN $2 AND $2`), which a generic plan
 estimates as selective, so it reads the `(status, id)` index, as the custom plan does.
 
+The other status and state pages (packages by state and by status, bundles, staging jobs,
+executions) take the same form; `_finished_history` gives their tables the skew they have at
+tens of millions of files (tens of thousands of finished rows, a few live ones), which the old
+form's generic plan walks in primary-key order (hundreds to tens of thousands of buffers).
+
 Same database as tests/test_query_plans.py (50,000 files, 20,000 old completed bundles); each
 plan runs under EXPLAIN (ANALYZE, BUFFERS) as a custom and as a generic plan.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -90,3 +97,97 @@ async def test_the_old_form_walks_the_primary_key_in_the_generic_plan(plans: Pla
         finally:
             await conn.execute("ROLLBACK")
     assert run.buffers > 30 and any(index == "data_transfer_pkey" for _, _, index in run.scans), run
+
+
+async def _finished_history(p: Plans) -> None:
+    """Finished rows beside the live ones: 60,000 completed executions with time-ordered ids (as
+    uuid7 gives them; the heap clustered in id order, so a generic plan likes walking the key),
+    20,000 archived packages and 20,000 completed staging jobs."""
+    async with p.db.connection() as conn:
+        if await conn.fetchval("SELECT count(*) FROM staging_job WHERE status = 'completed'") >= 20_000:
+            return
+        await conn.execute(
+            """INSERT INTO executed_obs_unit (id, obs_unit_id, status, start_time, end_time)
+               SELECT ('00000000-0000-7000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, $1, 'completed',
+                      timestamptz '2019-01-01' + n * interval '1 minute',
+                      timestamptz '2019-01-01' + n * interval '1 minute' + interval '50 seconds'
+               FROM generate_series(1, 60000) n""",
+            p.layout.obs_unit_ids[0],
+        )
+        await conn.execute(
+            """INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id,
+                                             origin_location_id, size_bytes, checksum_algorithm, checksum, state,
+                                             status, attempts, priority)
+               SELECT 'old_package_' || n, 'old/package_' || n || '.tar', o.executed_obs_unit_id,
+                      o.instrument_module_id, o.origin_location_id, 1, 'md5', md5(n::text), 'archived',
+                      'completed', 1, o.priority
+               FROM (SELECT * FROM raw_data_package WHERE state = 'archived' ORDER BY id LIMIT 1) o,
+                    generate_series(1, 20000) n"""
+        )
+        await conn.execute(
+            """INSERT INTO staging_job (user_account_id, destination_location_id, status, attempts, completed_at,
+                                        priority)
+               SELECT o.user_account_id, o.destination_location_id, 'completed', 1, now(), o.priority
+               FROM (SELECT * FROM staging_job ORDER BY id LIMIT 1) o, generate_series(1, 20000) n"""
+        )
+        # the heap in id order, as years of uuid7 executions inserted in time order leave it
+        await conn.execute("CLUSTER executed_obs_unit USING executed_obs_unit_pkey")
+        await conn.execute("VACUUM ANALYZE executed_obs_unit, raw_data_package, staging_job")
+
+
+RARE_STATUS_PAGES = [
+    ("list_raw_data_packages", [None, None, "waiting", None, None, 0, 100], 8),
+    ("list_raw_data_packages", [None, None, "transferring", None, None, 0, 100], 20),
+    ("list_raw_data_packages", [None, None, None, "pending", None, 0, 100], 0),
+    ("list_raw_data_packages", [None, None, None, "failed", None, 0, 100], 0),
+    ("list_raw_data_packages", [None, None, "waiting", "completed", None, 0, 100], 8),
+    ("list_data_transfer_packages", ["pending", None, 0, 100], 0),
+    ("list_data_transfer_packages", ["failed", None, 0, 100], 0),
+    ("list_staging_jobs", [None, "pending", 0, 100], 1),
+    ("list_executed_obs_units", [None, "running", None, None, None, 100], 1),
+    ("list_executed_obs_units", [None, "failed", None, None, None, 100], 0),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "min_rows"), RARE_STATUS_PAGES)
+async def test_other_rare_status_pages_read_their_index_in_the_generic_plan_too(
+    plans: Plans, name: str, args: list[object], min_rows: int
+) -> None:
+    await _finished_history(plans)
+    await check(plans, query_for(name, *args), args, budget=30, min_rows=min_rows, generic_too=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("list_raw_data_packages", [None, None, "archived", None, None, 0, 100]),
+        ("list_raw_data_packages", [None, None, None, "completed", None, 0, 100]),
+        ("list_staging_jobs", [None, "completed", 0, 100]),
+        ("list_executed_obs_units", [None, "completed", None, None, None, 100]),
+    ],
+)
+async def test_other_common_status_pages_stay_cheap_in_both_plans(plans: Plans, name: str, args: list[object]) -> None:
+    await _finished_history(plans)
+    await check(plans, query_for(name, *args), args, budget=60, min_rows=100)
+
+
+def _old_form(sql: str) -> str:
+    """The page as it was: the range half of each `(x = $n AND x BETWEEN $n AND $n)` removed."""
+    old, n = re.subn(r" AND (\w+) BETWEEN (\$\d+) AND \2\b", "", sql)
+    assert n, sql
+    return old
+
+
+@pytest.mark.parametrize(("name", "args", "min_rows"), RARE_STATUS_PAGES)
+async def test_the_old_form_of_the_other_pages_walks_the_primary_key_in_the_generic_plan(
+    plans: Plans, name: str, args: list[object], min_rows: int
+) -> None:
+    """The test above tells the forms apart on every page it covers."""
+    await _finished_history(plans)
+    async with plans.db.connection() as conn:
+        await conn.execute("BEGIN")
+        try:
+            run = await explain(conn, _old_form(query_for(name, *args)), args, generic=True)
+        finally:
+            await conn.execute("ROLLBACK")
+    assert run.buffers > 30 and any(index.endswith("_pkey") for _, _, index in run.scans), run
