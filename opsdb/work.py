@@ -811,6 +811,64 @@ async def fail(
     return failed
 
 
+
+async def fail_many(
+    conn: Connection,
+    kind: WorkKind,
+    claims: Sequence[Claim],
+    errors: str | Sequence[str],
+    *,
+    permanent: bool = False,
+    backoff_seconds: float = 30.0,
+    max_backoff_seconds: float = 3600.0,
+) -> list[WorkItem]:
+    """Record failed attempts of many claims of one kind in one statement, each as `fail` records one.
+
+    `errors[i]` is claim i's error (one string: the same for all). Each item is retried after
+    `backoff_seconds * 2**(attempts-1)` (at most `max_backoff_seconds`), or failed with no
+    attempts left or when `permanent`. Returns the recorded items in the claims' order; claims
+    no longer the caller's are left alone, and ClaimsLostError (a ClaimLostError) names them
+    after the others were recorded (`renewed` holds the recorded ones' claims), as
+    `complete_many` does: inside a transaction, catch it to keep the others. InputValidationError
+    (nothing written) when `errors` does not hold one string per claim.
+    """
+    if any(c.kind is not kind for c in claims):
+        raise ValueError(f"fail_many: every claim must be of kind {kind}")
+    _once_each("fail_many", claims)
+    texts = [errors] * len(claims) if isinstance(errors, str) else list(errors)
+    problems = [
+        FieldProblem(position, "errors", f"{kind} {claims[position].item_id}: must be a string, got {type(e).__name__}")
+        for position, e in enumerate(texts[: len(claims)])
+        if e is not None and not isinstance(e, str)
+    ]
+    if len(texts) != len(claims):
+        problems.insert(0, FieldProblem(0, "errors", f"one error per claim: {len(claims)} claims, {len(texts)} errors"))
+    if problems:
+        raise InputValidationError(problems)
+    if not claims:
+        return []
+    stmt = kind_statement("work_fail_many", kind)
+    values = {
+        "ids": [c.item_id for c in claims],
+        "tokens": [c.token for c in claims],
+        "errors": [(e or "unknown error")[:MAX_ERROR_LENGTH] for e in texts],
+        "backoff_seconds": float(backoff_seconds),
+        "max_backoff_seconds": float(max_backoff_seconds),
+        "permanent": permanent,
+    }
+    rows = {r["id"]: r for r in await conn.fetch(stmt.sql, *stmt.args(values))}
+    items = [WorkItem.from_row(kind, rows[c.item_id]) for c in claims if c.item_id in rows]
+    failed = sum(1 for i in items if i.status == KINDS[kind].failed)
+    if failed:
+        observe("failed", kind.value, failed)
+    if len(items) > failed:
+        observe("retried", kind.value, len(items) - failed)
+    lost = [c for c in claims if c.item_id not in rows]
+    if lost:
+        observe("claim_lost", kind.value, len(lost), items=[c.item_id for c in lost])
+        raise ClaimsLostError(kind, lost, [c for c in claims if c.item_id in rows])
+    return items
+
 async def reset(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:
     """Operator action: put a failed item back to pending, due now, with fresh attempts.
 
