@@ -811,7 +811,6 @@ async def fail(
     return failed
 
 
-
 async def fail_many(
     conn: Connection,
     kind: WorkKind,
@@ -868,6 +867,7 @@ async def fail_many(
         observe("claim_lost", kind.value, len(lost), items=[c.item_id for c in lost])
         raise ClaimsLostError(kind, lost, [c for c in claims if c.item_id in rows])
     return items
+
 
 async def reset(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:
     """Operator action: put a failed item back to pending, due now, with fresh attempts.

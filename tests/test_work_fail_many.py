@@ -42,7 +42,7 @@ async def _state(conn: Connection, kind: WorkKind, ids: list[int]) -> list[tuple
     """What a failure writes, per item in `ids` order: protocol columns, backoff (s), history."""
     spec = KINDS[kind]
     rows = await conn.fetch(
-        f"SELECT t.status, t.attempts, t.max_attempts, t.last_error, t.claimed_by,"  # noqa: S608 (static names)
+        f"SELECT t.status, t.attempts, t.max_attempts, t.last_error, t.claimed_by,"
         f" t.claim_token IS NULL AS untokened, t.lease_until IS NULL AS unleased,"
         f" round(extract(epoch FROM t.next_attempt_at - t.updated_at)) AS backoff,"
         f" ARRAY(SELECT ROW(h.column_name, h.from_state, h.to_state, h.claimed_by, h.claim_ref IS NULL)::text"
@@ -58,8 +58,8 @@ async def _prepare(conn: Connection, kind: WorkKind, ids: list[int]) -> None:
     """Item i: i % 3 == 0 has no attempt left after its claim (fails), 1 is on its third attempt
     (4x backoff), 2 on its first (1x backoff)."""
     table = KINDS[kind].table
-    await conn.execute(f"UPDATE {table} SET max_attempts = 1 WHERE id = ANY($1)", ids[0::3])  # noqa: S608
-    await conn.execute(f"UPDATE {table} SET attempts = 2 WHERE id = ANY($1)", ids[1::3])  # noqa: S608
+    await conn.execute(f"UPDATE {table} SET max_attempts = 1 WHERE id = ANY($1)", ids[0::3])
+    await conn.execute(f"UPDATE {table} SET attempts = 2 WHERE id = ANY($1)", ids[1::3])
 
 
 @pytest.mark.parametrize("kind", KINDS_TESTED)
