@@ -8,7 +8,8 @@ fresh token (a fencing token) and every later write names it, so a worker whose 
 taken over gets `ClaimLostError` instead of overwriting the new owner's work. A completion
 is one statement too: the token-fenced UPDATE with the kind's completion effect (copies,
 package states; sql/work.sql, `work_effect_<kind>`) as CTEs, one round trip and one commit;
-`complete_many(..., claim_next=N)` also claims the next batch in that statement. `listen`
+`complete_many(..., claim_next=N)` also claims the next batch in that statement;
+`fail_many` records a batch's failures in one statement too. `listen`
 waits for the NOTIFY hint the database sends when work appears, with polling as the
 fallback. Claims take the highest priority first (aged by waiting time) and obey the caps in
 table work_cap; a claim may record its external job for a successor. Protocol and diagrams:
