@@ -8,7 +8,8 @@ fresh token (a fencing token) and every later write names it, so a worker whose 
 taken over gets `ClaimLostError` instead of overwriting the new owner's work. A completion
 is one statement too: the token-fenced UPDATE with the kind's completion effect (copies,
 package states; sql/work.sql, `work_effect_<kind>`) as CTEs, one round trip and one commit;
-`complete_many(..., claim_next=N)` also claims the next batch in that statement. `listen`
+`complete_many(..., claim_next=N)` also claims the next batch in that statement;
+`fail_many` records a batch's failures in one statement too. `listen`
 waits for the NOTIFY hint the database sends when work appears, with polling as the
 fallback. Claims take the highest priority first (aged by waiting time) and obey the caps in
 table work_cap; a claim may record its external job for a successor. Protocol and diagrams:
@@ -809,6 +810,64 @@ async def fail(
     failed = WorkItem.from_row(claim.kind, row)
     observe("failed" if failed.status == KINDS[claim.kind].failed else "retried", claim.kind.value, item=claim.item_id)
     return failed
+
+
+async def fail_many(
+    conn: Connection,
+    kind: WorkKind,
+    claims: Sequence[Claim],
+    errors: str | Sequence[str],
+    *,
+    permanent: bool = False,
+    backoff_seconds: float = 30.0,
+    max_backoff_seconds: float = 3600.0,
+) -> list[WorkItem]:
+    """Record failed attempts of many claims of one kind in one statement, each as `fail` records one.
+
+    `errors[i]` is claim i's error (one string: the same for all). Each item is retried after
+    `backoff_seconds * 2**(attempts-1)` (at most `max_backoff_seconds`), or failed with no
+    attempts left or when `permanent`. Returns the recorded items in the claims' order; claims
+    no longer the caller's are left alone, and ClaimsLostError (a ClaimLostError) names them
+    after the others were recorded (`renewed` holds the recorded ones' claims), as
+    `complete_many` does: inside a transaction, catch it to keep the others. InputValidationError
+    (nothing written) when `errors` does not hold one string per claim.
+    """
+    if any(c.kind is not kind for c in claims):
+        raise ValueError(f"fail_many: every claim must be of kind {kind}")
+    _once_each("fail_many", claims)
+    texts = [errors] * len(claims) if isinstance(errors, str) else list(errors)
+    problems = [
+        FieldProblem(position, "errors", f"{kind} {claims[position].item_id}: must be a string, got {type(e).__name__}")
+        for position, e in enumerate(texts[: len(claims)])
+        if e is not None and not isinstance(e, str)
+    ]
+    if len(texts) != len(claims):
+        problems.insert(0, FieldProblem(0, "errors", f"one error per claim: {len(claims)} claims, {len(texts)} errors"))
+    if problems:
+        raise InputValidationError(problems)
+    if not claims:
+        return []
+    stmt = kind_statement("work_fail_many", kind)
+    values = {
+        "ids": [c.item_id for c in claims],
+        "tokens": [c.token for c in claims],
+        "errors": [(e or "unknown error")[:MAX_ERROR_LENGTH] for e in texts],
+        "backoff_seconds": float(backoff_seconds),
+        "max_backoff_seconds": float(max_backoff_seconds),
+        "permanent": permanent,
+    }
+    rows = {r["id"]: r for r in await conn.fetch(stmt.sql, *stmt.args(values))}
+    items = [WorkItem.from_row(kind, rows[c.item_id]) for c in claims if c.item_id in rows]
+    failed = sum(1 for i in items if i.status == KINDS[kind].failed)
+    if failed:
+        observe("failed", kind.value, failed)
+    if len(items) > failed:
+        observe("retried", kind.value, len(items) - failed)
+    lost = [c for c in claims if c.item_id not in rows]
+    if lost:
+        observe("claim_lost", kind.value, len(lost), items=[c.item_id for c in lost])
+        raise ClaimsLostError(kind, lost, [c for c in claims if c.item_id in rows])
+    return items
 
 
 async def reset(conn: Connection, kind: WorkKind, item_id: int) -> WorkItem:

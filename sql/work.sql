@@ -167,6 +167,22 @@ SET {status} = CASE WHEN $permanent::boolean OR t.{attempts} >= t.{max_attempts}
 WHERE t.id = $id AND t.{claim_token} = $token AND t.{status} = '{running}'
 RETURNING t.*
 
+-- work_fail_many --
+-- Record failures $errors of claims ($ids, $tokens) in one statement, each exactly as work_fail records one: retry after backoff ($backoff_seconds base doubling, $max_backoff_seconds cap), or fail when no attempts are left or $permanent; returns the rows recorded (the others' tokens no longer hold them).
+-- params: ids, tokens, errors, backoff_seconds, max_backoff_seconds, permanent
+UPDATE {table} t
+SET {status} = CASE WHEN $permanent::boolean OR t.{attempts} >= t.{max_attempts} THEN '{failed}' ELSE '{pending}' END,
+    {last_error} = c.error,
+    {next_attempt_at} = CASE WHEN $permanent::boolean OR t.{attempts} >= t.{max_attempts} THEN clock_timestamp()
+        ELSE clock_timestamp() + make_interval(secs => LEAST($max_backoff_seconds::float8,
+                                                             $backoff_seconds::float8 * power(2, GREATEST(t.{attempts} - 1, 0))))
+        END,
+    {claim_token} = NULL,
+    {lease_until} = NULL
+FROM unnest($ids::bigint[], $tokens::uuid[], $errors::text[]) AS c(id, token, error)
+WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
+RETURNING t.*
+
 -- work_reset --
 -- Operator reset: a failed item ($id) back to pending with fresh attempts, due now.
 -- params: id

@@ -333,17 +333,18 @@ class Night:
         return await work.claim(conn, kind, worker_id, limit, self.config.lease_seconds)
 
     async def _fail(self, conn: Connection, claims: list[Claim], settled: list[Claim]) -> None:
-        """Record `claims` failed (retried after a short backoff) in one transaction: one commit,
-        not one per claim (a batch of 500 deletions holds about 25 failures)."""
+        """Record `claims` failed (retried after a short backoff) in one statement (`work.fail_many`):
+        one round trip and one firing of the table's statement triggers, not one per claim (a
+        batch of 500 deletions holds about 25 failures)."""
         if not claims:
             return
         lost = 0
-        async with conn.transaction():
-            for c in claims:
-                try:
-                    await work.fail(conn, c, "simulated failure", backoff_seconds=0.05, max_backoff_seconds=0.5)
-                except ClaimLostError:  # no statement failed: the transaction goes on
-                    lost += 1
+        try:
+            await work.fail_many(
+                conn, claims[0].kind, claims, "simulated failure", backoff_seconds=0.05, max_backoff_seconds=0.5
+            )
+        except work.ClaimsLostError as exc:  # the others are recorded (the statement did not fail)
+            lost = len(exc.lost)
         self.counters.failures_injected += len(claims) - lost
         self.counters.claims_lost += lost
         settled.extend(claims)
