@@ -19,6 +19,7 @@ _STATEMENTS = (
     "work_claim",
     "work_renew",
     "work_fail",
+    "work_fail_many",
     "work_reset",
     "work_set_priority",
     "work_record_external_job",

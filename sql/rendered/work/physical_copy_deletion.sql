@@ -312,6 +312,23 @@ SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'deletio
 WHERE t.id = $1 AND t.claim_token = $2 AND t.status = 'deletion_in_progress'
 RETURNING t.*
 
+-- work_fail_many --
+-- binds: $1 ids, $2 tokens, $3 errors, $4 backoff_seconds, $5 max_backoff_seconds, $6 permanent
+-- Record failures $3 of claims ($1, $2) in one statement, each exactly as work_fail records one: retry after backoff ($4 base doubling, $5 cap), or fail when no attempts are left or $6; returns the rows recorded (the others' tokens no longer hold them).
+-- params: ids, tokens, errors, backoff_seconds, max_backoff_seconds, permanent
+UPDATE physical_copy t
+SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'deletion_failed' ELSE 'deletion_scheduled' END,
+    last_error = c.error,
+    next_attempt_at = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN clock_timestamp()
+        ELSE clock_timestamp() + make_interval(secs => LEAST($5::float8,
+                                                             $4::float8 * power(2, GREATEST(t.attempts - 1, 0))))
+        END,
+    claim_token = NULL,
+    lease_until = NULL
+FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS c(id, token, error)
+WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'deletion_in_progress'
+RETURNING t.*
+
 -- work_reset --
 -- binds: $1 id
 -- Operator reset: a failed item ($1) back to pending with fresh attempts, due now.
