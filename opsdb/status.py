@@ -39,11 +39,6 @@ async def fold_states(conn: Connection) -> int:
     return folded
 
 
-async def rebuild_state_counts(conn: Connection) -> None:
-    """Recount every state counter from the work tables (a full scan under SHARE locks: repairs only)."""
-    await conn.execute("SELECT opsdb_rebuild_state_counters()")
-
-
 async def summarize(conn: Connection, *, failed_limit: int = 20) -> Summary:
     """Collect every summary in one repeatable-read snapshot (copy and state counters folded first)."""
     from opsdb.reports import fold

@@ -14,7 +14,8 @@ import pytest
 from opsdb import work
 from opsdb.db import Database
 from opsdb.queries import query
-from opsdb.status import fold_states, rebuild_state_counts, summarize
+from opsdb.reports import rebuild
+from opsdb.status import fold_states, summarize
 from opsdb.testing import World, add_bundle, add_packages, add_route, add_transfer, repair
 from opsdb.work import WorkKind
 
@@ -210,7 +211,7 @@ async def test_status_summary_from_the_counters(db: Database, world: World, data
         summary = await summarize(conn)
         assert {"item": "raw_data_package", "field": "status", "value": "failed", "n": 4} in summary.states
         assert await fold_states(conn) == 0  # summarize folded
-        await rebuild_state_counts(conn)
+        await rebuild(conn)  # the operator's recount (opsdb report rebuild): copy and state counters
         assert (await summarize(conn)).states == summary.states
 
 
