@@ -13,13 +13,17 @@ generate_series, secondary indexes of the bulk tables rebuilt afterwards), then 
 Every regular query then runs `--calls` times through the public functions a daemon, the CLI
 or a UI calls (repositories, `opsdb.pipeline`, `opsdb.work`, `opsdb.status` when present),
 with arguments drawn at random over the whole history; writes run in a transaction that is
-rolled back. Prints p50 and p99 per query and size, the p99 ratio between the largest and the
-smallest size, and the on-disk bytes per row of the bulk tables and of each of their indexes.
+rolled back. The sizes are built first, then timed interleaved: per query a few untimed calls on
+each size, then rounds of calls on each size in turn (`--warmup`, `--rounds`), so whatever else
+the machine does falls on every size alike. Prints p50 and p99 per query and size, the p99
+ratio between the largest and the smallest size, and the on-disk bytes per row of the bulk
+tables and of each of their indexes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -38,7 +42,16 @@ import anyio
 import asyncpg
 import psycopg
 
-from bench.scale_data import FILES_PER_GROUP, MODULES, Layout, execution_uuid, file_uuid, populate, queue_deletable
+from bench.scale_data import (
+    FILES_PER_GROUP,
+    MODULES,
+    Layout,
+    execution_uuid,
+    file_uuid,
+    populate,
+    queue_deletable,
+    spread_obs_units,
+)
 from opsdb import embedded, migrate, pipeline, work
 from opsdb.config import with_database
 from opsdb.db import Connection, Database
@@ -50,6 +63,8 @@ from opsdb.repositories.transfers import TransferRepository
 from opsdb.schemas.enums import CopyType, ExecutionStatus, PackageState, PhysicalCopyStatus, Status
 
 Call = Callable[[Connection, random.Random], Awaitable[Any]]
+WARMUP_CALLS = 5
+ROUNDS = 10
 
 
 @dataclass(frozen=True)
@@ -255,9 +270,10 @@ async def time_query(
         await conn.execute("SET statement_timeout = 0")
     return {
         "calls": len(times),
-        "p50_ms": round(statistics.median(times), 3),
-        "p99_ms": round(_percentile(times, 0.99), 3),
+        "p50_ms": round(statistics.median(times), 3) if times else None,
+        "p99_ms": round(_percentile(times, 0.99), 3) if times else None,
         "rows": answer,  # the last call's answer size (lists only): a query that finds nothing times nothing
+        "times": times,
     }
 
 
@@ -320,9 +336,18 @@ def _kept_layout(server: str, name: str) -> Layout | None:
     return Layout(**value)
 
 
-async def bench_size(
-    server: str, files: int, calls: int, slow: float, statement_timeout: float, seed: int, reuse: bool = False
-) -> dict[str, Any]:
+@dataclass
+class Prepared:
+    """A database of one size, built (or kept) and migrated, ready to be timed."""
+
+    files: int
+    dsn: str
+    layout: Layout
+    result: dict[str, Any]
+
+
+async def prepare_size(server: str, files: int, reuse: bool = False) -> Prepared:
+    """Build the database of `files` files (or reuse a kept one), migrate and analyse it; its sizes."""
     name = f"opsdb_scale_{files}"
     dsn = with_database(server, name)
     result: dict[str, Any] = {"files": files}
@@ -335,8 +360,12 @@ async def bench_size(
     started = time.perf_counter()
     migrate.apply(dsn)  # a kept database gets the migrations added since it was built
     async with await Database.connect(dsn, min_size=1, max_size=2) as db, db.connection() as conn:
-        if lay is not None:  # kept from before populate filled the deletion queue: fill it (idempotent)
+        if lay is not None:  # kept from an older build: bring its data up to today's layout (idempotent)
             await queue_deletable(conn, lay)
+            spread = await spread_obs_units(conn, lay)
+            if spread != lay:
+                lay = spread
+                await conn.execute("UPDATE bench_scale_layout SET layout = $1::jsonb", json.dumps(asdict(lay)))
         if lay is None:
             await conn.execute("SET synchronous_commit = off")
             await conn.execute("SET statement_timeout = 0")  # OPSDB_STATEMENT_TIMEOUT is for daemons
@@ -355,21 +384,75 @@ async def bench_size(
         )
         print(f"  {files:,} files ready in {round(time.perf_counter() - started, 1)} s", file=sys.stderr)
         result["sizes"] = await sizes(conn, lay.files)
-        counting = await _buffer_counting(conn)
-        rng = random.Random(seed)
-        result["queries"] = {}
-        for q in queries(lay):
+    return Prepared(files, dsn, lay, result)
+
+
+async def time_sizes(
+    prepared: list[Prepared],
+    calls: int,
+    slow: float,
+    statement_timeout: float,
+    seed: int,
+    warmup: int = WARMUP_CALLS,
+    rounds: int = ROUNDS,
+) -> list[dict[str, Any]]:
+    """Time every query on every size, the sizes interleaved: per query, `warmup` untimed calls on
+    each size (a daemon's connection has its statements prepared and its catalogue cached), then
+    `rounds` rounds of calls/rounds calls on each size in turn, so whatever else the machine does
+    falls on all sizes alike. Each size draws its arguments from its own generator (same seed)."""
+    out = [p.result for p in prepared]
+    async with contextlib.AsyncExitStack() as stack:
+        conns = []
+        for p in prepared:
+            db = await stack.enter_async_context(await Database.connect(p.dsn, min_size=1, max_size=2))
+            conns.append(await stack.enter_async_context(db.connection()))
+        counting = [await _buffer_counting(c) for c in conns]
+        rngs = [random.Random(seed) for _ in prepared]
+        all_queries = [queries(p.layout) for p in prepared]
+        for r in out:
+            r["queries"] = {}
+        for i, name in enumerate(q.name for q in all_queries[0]):
+            per_size: list[list[float]] = [[] for _ in prepared]
+            spent = [0.0 for _ in prepared]
+            failed: list[dict[str, Any] | None] = [None for _ in prepared]
+            answers: list[int | None] = [None for _ in prepared]
             try:
-                if counting:
-                    await conn.execute("SELECT pg_stat_statements_reset()")
-                timing = await time_query(conn, q, calls, rng, slow, statement_timeout)
-                if counting and q.setup is None and timing.get("calls"):
-                    timing["buffers"] = await _buffers_per_call(conn, timing["calls"])
+                for n, c in enumerate(conns):
+                    await time_query(c, all_queries[n][i], warmup, rngs[n], slow, statement_timeout)
+                for n, c in enumerate(conns):
+                    if counting[n]:
+                        await c.execute("SELECT pg_stat_statements_reset()")
+                for _ in range(rounds):
+                    for n, c in enumerate(conns):
+                        if failed[n] is not None or spent[n] > slow:
+                            continue
+                        per_round = -(-calls // rounds)
+                        t = await time_query(c, all_queries[n][i], per_round, rngs[n], slow, statement_timeout)
+                        if "timeout_s" in t:
+                            failed[n] = t
+                            continue
+                        per_size[n] += t["times"]
+                        spent[n] += sum(t["times"]) / 1000
+                        answers[n] = t["rows"]
             except Exception as exc:  # a query another branch changes: report, keep going
-                timing = {"error": f"{type(exc).__name__}: {exc}"[:200]}
-            result["queries"][q.name] = timing
-            print(f"  {q.name}: {timing}", file=sys.stderr)
-    return result
+                failed = [{"error": f"{type(exc).__name__}: {exc}"[:200]} for _ in prepared]
+            for n, (c, q) in enumerate(zip(conns, (qs[i] for qs in all_queries), strict=True)):
+                timing: dict[str, Any]
+                if failed[n] is not None:
+                    timing = failed[n] or {}
+                else:
+                    times = per_size[n]
+                    timing = {
+                        "calls": len(times),
+                        "p50_ms": round(statistics.median(times), 3),
+                        "p99_ms": round(_percentile(times, 0.99), 3),
+                        "rows": answers[n],  # the last call's answer size (lists only)
+                    }
+                    if counting[n] and q.setup is None:
+                        timing["buffers"] = await _buffers_per_call(c, len(times))
+                out[n]["queries"][name] = timing
+                print(f"  {prepared[n].files:,} {name}: {timing}", file=sys.stderr)
+    return out
 
 
 async def _buffer_counting(conn: Connection) -> bool:
@@ -529,6 +612,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slow", type=float, default=20.0, help="seconds per query after which calls stop")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds after which one call is cancelled")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--warmup", type=int, default=WARMUP_CALLS, help="untimed calls per query and size first")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds over the sizes per query")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--dir", type=Path, help="where the embedded server's directory goes (default: /tmp)")
     parser.add_argument("--dsn", help="an existing server instead of an embedded one (admin DSN)")
@@ -546,14 +631,14 @@ def main(argv: list[str] | None = None) -> int:
     def run(server: str) -> dict[str, Any]:
         if args.index_cost:
             return {"index_cost": anyio.run(index_cost, server, args.files, args.runs)}
-        results = []
+        prepared = []
         for files in (int(s) for s in args.sizes.split(",")):
             print(f"building {files:,} files ...", file=sys.stderr)
-            results.append(
-                anyio.run(
-                    bench_size, server, files, args.calls, args.slow, args.timeout, args.seed, args.keep is not None
-                )
-            )
+            prepared.append(anyio.run(prepare_size, server, files, args.keep is not None))
+        print("timing, the sizes interleaved ...", file=sys.stderr)
+        results = anyio.run(
+            lambda: time_sizes(prepared, args.calls, args.slow, args.timeout, args.seed, args.warmup, args.rounds)
+        )
         print_table(results)
         return {"sizes": results}
 

@@ -18,7 +18,7 @@ executions: time-ordered), so any row can be addressed by its number: `file_uuid
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from opsdb.db import Connection
@@ -26,6 +26,9 @@ from opsdb.db import Connection
 MODULES = 4
 FILES_PER_GROUP = 250
 PACKAGES_PER_BUNDLE = 10
+# an obs unit is executed about this often, whatever the history: more history, more obs units
+# (not more executions of each), so "executions of an obs unit" has the same answer at every size
+EXECUTIONS_PER_OBS_UNIT = 10
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,39 @@ def file_uuid(i: int) -> UUID:
     return UUID(hashlib.md5(f"f{i}".encode()).hexdigest())
 
 
+def _obs_units_for(executions: int) -> int:
+    return max(100, executions // EXECUTIONS_PER_OBS_UNIT)
+
+
+async def spread_obs_units(conn: Connection, layout: Layout) -> Layout:
+    """A database built when every size had 100 obs units: add obs units and spread the executions
+    over them (execution e to unit e mod n, as `populate` does), so each has
+    EXECUTIONS_PER_OBS_UNIT; the layout with the new ids. Idempotent."""
+    units = _obs_units_for(layout.groups // MODULES)
+    if len(layout.obs_unit_ids) >= units:
+        return layout
+    added = [
+        r["id"]
+        for r in await conn.fetch(
+            """INSERT INTO obs_unit (name, observing_program_id, source_id, obs_mode_id)
+               SELECT 'unit_' || n, u.observing_program_id, u.source_id, u.obs_mode_id
+               FROM obs_unit u, generate_series($2::int + 1, $3::int) n WHERE u.id = $1
+               RETURNING id""",
+            layout.obs_unit_ids[0],
+            len(layout.obs_unit_ids),
+            units,
+        )
+    ]
+    ids = layout.obs_unit_ids + added
+    await conn.execute(
+        """UPDATE executed_obs_unit
+           SET obs_unit_id = ($1::bigint[])[1 + (extract(epoch FROM start_time - timestamptz '2026-01-01 00:00:00+00')
+                                                 / 60)::bigint % array_length($1::bigint[], 1)]""",
+        ids,
+    )
+    return replace(layout, obs_unit_ids=ids)
+
+
 def execution_uuid(e: int) -> UUID:
     """Id of generated execution number e (0-based), time-ordered like uuid7."""
     h = f"{e:012x}"
@@ -78,7 +114,7 @@ async def _one(conn: Connection, sql: str, *args: object) -> int:
     return int(value)
 
 
-async def _reference_rows(conn: Connection) -> tuple[list[int], list[int], dict[str, int], int]:
+async def _reference_rows(conn: Connection, units: int) -> tuple[list[int], list[int], dict[str, int], int]:
     observatory = await _one(conn, "INSERT INTO observatory (name) VALUES ('CCAT') RETURNING id")
     telescope = await _one(
         conn, "INSERT INTO telescope (observatory_id, name) VALUES ($1, 'FYST') RETURNING id", observatory
@@ -106,10 +142,11 @@ async def _reference_rows(conn: Connection) -> tuple[list[int], list[int], dict[
         r["id"]
         for r in await conn.fetch(
             "INSERT INTO obs_unit (name, observing_program_id, source_id, obs_mode_id)"
-            " SELECT 'unit_' || n, $1, $2, $3 FROM generate_series(1, 100) n RETURNING id",
+            " SELECT 'unit_' || n, $1, $2, $3 FROM generate_series(1, $4) n RETURNING id",
             program,
             source,
             mode,
+            units,
         )
     ]
     ccat = await _one(conn, "INSERT INTO site (name, short_name) VALUES ('CCAT', 'ccat') RETURNING id")
@@ -150,7 +187,7 @@ async def populate(conn: Connection, files: int, tail: InFlight | None = None, *
     if groups < in_flight + PACKAGES_PER_BUNDLE or groups % MODULES:
         raise ValueError(f"need a multiple of {MODULES} groups, at least {in_flight + PACKAGES_PER_BUNDLE}")
     files = groups * FILES_PER_GROUP
-    modules, obs_units, loc, user = await _reference_rows(conn)
+    modules, obs_units, loc, user = await _reference_rows(conn, _obs_units_for(groups // MODULES))
     waiting_end = groups - tail.unpackaged
     transferring_end = waiting_end - tail.waiting
     archived_end = transferring_end - tail.transferring
