@@ -279,9 +279,12 @@ async def measure(
         return await deletion.claim_deletions(conn, "bench", limit=limit)
 
     async def scheduled_now(conn: Connection) -> None:
-        # the backlog of history stays not due; the deletable copies are scheduled, due now
+        # the backlog of history stays not due (only copies due now are moved: after the session's
+        # one-row first statement, 0023's state trigger joined a batch quadratically, and the
+        # backlog, built not due, is 40 % of the copies); the deletable copies are scheduled, due now
         await conn.execute(
-            "UPDATE physical_copy SET next_attempt_at = now() + interval '2 days' WHERE status = 'deletion_scheduled'"
+            "UPDATE physical_copy SET next_attempt_at = now() + interval '2 days' "
+            "WHERE status = 'deletion_scheduled' AND next_attempt_at <= now()"
         )
         await schedule_all(conn)
 
