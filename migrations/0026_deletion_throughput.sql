@@ -33,6 +33,7 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $_$
 DECLARE
     bad record;
     repair boolean;
+    refused integer;
 BEGIN
     IF NOT EXISTS (SELECT FROM new_rows) THEN
         RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
@@ -61,7 +62,8 @@ BEGIN
                           WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
         ORDER BY c.item_id LIMIT 1
     $q$ INTO bad USING repair;
-    IF FOUND THEN
+    GET DIAGNOSTICS refused = ROW_COUNT;  -- (EXECUTE does not set FOUND)
+    IF refused > 0 THEN
         PERFORM opsdb_refuse_transition('physical_copy', bad.item_id, bad.column_name, bad.from_state, bad.to_state, bad.n);
     END IF;
     RETURN NULL;
