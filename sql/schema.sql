@@ -1090,6 +1090,9 @@ DECLARE
     capped boolean := EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = 'physical_copy_deletion');
     full_locations bigint[] := '{}';
     window_ids bigint[];
+    window_locations bigint[];
+    window_takeovers boolean[];
+    window_ranks timestamptz[];
     allowed bigint[];
     chosen bigint[];
 BEGIN
@@ -1111,43 +1114,53 @@ BEGIN
         full_locations := ARRAY(SELECT r.location_id FROM opsdb_work_cap_room('physical_copy_deletion', NULL, NULL, false) r
                                 WHERE r.items <= 0);
     END IF;
-    window_ids := ARRAY(
-        SELECT w.id FROM (
-            SELECT t.id FROM physical_copy t
-            WHERE t.status IN ('deletion_scheduled', 'deletion_in_progress')
-              AND t.next_attempt_at <= statement_timestamp()
-              AND t.data_location_id IN (
-                    SELECT l.id FROM data_location l
-                    WHERE l.location_type <> 'long_term_archive'
-                      AND (locations IS NULL OR l.id = ANY(locations))
-                      AND (sites IS NULL OR l.site_id IN (SELECT s.id FROM site s WHERE s.short_name = ANY(sites))))
-              AND (t.status = 'deletion_in_progress' OR NOT t.data_location_id = ANY(full_locations))
-            ORDER BY opsdb_work_order(t.next_attempt_at, t.priority), t.next_attempt_at
-            LIMIT max_rows + 16
-            FOR UPDATE OF t SKIP LOCKED) w
-        ORDER BY w.id);
-    IF cardinality(window_ids) = 0 THEN
+    -- the window, locked, with what the ranking below needs: read once, under the row locks
+    -- (the copies cannot change until this transaction ends; the refusal below moves only
+    -- copies that are not judged again)
+    SELECT array_agg(w.id ORDER BY w.id), array_agg(w.data_location_id ORDER BY w.id),
+           array_agg(w.status = 'deletion_in_progress' ORDER BY w.id), array_agg(w.rank_key ORDER BY w.id)
+      INTO window_ids, window_locations, window_takeovers, window_ranks
+    FROM (
+        SELECT t.id, t.data_location_id, t.status, opsdb_work_order(t.next_attempt_at, t.priority) AS rank_key
+        FROM physical_copy t
+        WHERE t.status IN ('deletion_scheduled', 'deletion_in_progress')
+          AND t.next_attempt_at <= statement_timestamp()
+          AND t.data_location_id IN (
+                SELECT l.id FROM data_location l
+                WHERE l.location_type <> 'long_term_archive'
+                  AND (locations IS NULL OR l.id = ANY(locations))
+                  AND (sites IS NULL OR l.site_id IN (SELECT s.id FROM site s WHERE s.short_name = ANY(sites))))
+          AND (t.status = 'deletion_in_progress' OR NOT t.data_location_id = ANY(full_locations))
+        ORDER BY opsdb_work_order(t.next_attempt_at, t.priority), t.next_attempt_at
+        LIMIT max_rows + 16
+        FOR UPDATE OF t SKIP LOCKED) w;
+    IF coalesce(cardinality(window_ids), 0) = 0 THEN
         RETURN;
     END IF;
 
     allowed := ARRAY(SELECT d FROM opsdb_deletable_locked(window_ids) AS d);
 
-    UPDATE physical_copy t
-    SET next_attempt_at = clock_timestamp() + interval '60 seconds',
-        status = CASE WHEN t.status = 'deletion_in_progress' THEN 'deletion_failed' ELSE t.status END,
-        last_error = CASE WHEN t.status = 'deletion_in_progress'
-            THEN 'lease of ' || t.claimed_by || ' expired mid-deletion and the safe-deletion rule no longer holds: '
-                 || 'its bytes may be partly removed; check the copy, then reset it or mark it lost or corrupt'
-            ELSE t.last_error END,
-        claim_token = CASE WHEN t.status = 'deletion_in_progress' THEN NULL ELSE t.claim_token END,
-        lease_until = CASE WHEN t.status = 'deletion_in_progress' THEN NULL ELSE t.lease_until END
-    WHERE t.id = ANY(window_ids) AND NOT t.id = ANY(allowed);
+    -- the rule's answer is a subset of the window: the same size means nothing was refused
+    IF cardinality(allowed) < cardinality(window_ids) THEN
+        UPDATE physical_copy t
+        SET next_attempt_at = clock_timestamp() + interval '60 seconds',
+            status = CASE WHEN t.status = 'deletion_in_progress' THEN 'deletion_failed' ELSE t.status END,
+            last_error = CASE WHEN t.status = 'deletion_in_progress'
+                THEN 'lease of ' || t.claimed_by || ' expired mid-deletion and the safe-deletion rule no longer holds: '
+                     || 'its bytes may be partly removed; check the copy, then reset it or mark it lost or corrupt'
+                ELSE t.last_error END,
+            claim_token = CASE WHEN t.status = 'deletion_in_progress' THEN NULL ELSE t.claim_token END,
+            lease_until = CASE WHEN t.status = 'deletion_in_progress' THEN NULL ELSE t.lease_until END,
+            updated_at = now()
+        WHERE t.id = ANY(window_ids) AND NOT t.id = ANY(allowed);
+    END IF;
 
     chosen := ARRAY(
         WITH judged AS (
-            SELECT t.id, t.data_location_id AS location_id, t.status = 'deletion_in_progress' AS takeover,
-                   opsdb_work_order(t.next_attempt_at, t.priority) AS rank_key
-            FROM physical_copy t WHERE t.id = ANY(allowed)
+            SELECT w.id, w.location_id, w.takeover, w.rank_key
+            FROM unnest(window_ids, window_locations, window_takeovers, window_ranks)
+                 AS w(id, location_id, takeover, rank_key)
+            WHERE w.id IN (SELECT unnest(allowed))
         ),
         rooms AS (
             -- waits for the caps' other claimers to commit, then counts on a fresh snapshot
@@ -1187,7 +1200,8 @@ BEGIN
                 lease_until = CASE WHEN t.attempts >= t.max_attempts THEN NULL
                                    ELSE clock_timestamp() + make_interval(secs => lease_seconds) END,
                 next_attempt_at = CASE WHEN t.attempts >= t.max_attempts THEN t.next_attempt_at
-                                       ELSE clock_timestamp() + make_interval(secs => lease_seconds) END
+                                       ELSE clock_timestamp() + make_interval(secs => lease_seconds) END,
+                updated_at = now()
             WHERE t.id = ANY(chosen)
             RETURNING t.*
         )
@@ -1264,14 +1278,17 @@ CREATE FUNCTION public.opsdb_copy_deltas_insert() RETURNS trigger
     SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
-    -- one set-based join per statement (a registration batch), not a lookup per row
+    -- one statement per batch (a registration batch); each new copy's size by one index probe in
+    -- CASE type, whatever the sizes of the tables (joins let the planner hash the whole file
+    -- table for a large batch: 1,000,000 files for 100,000 new copies, spilled to disk)
     INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
     SELECT n.data_location_id, n.type, n.status, count(*),
-           coalesce(sum(coalesce(f.size_bytes, p.size_bytes, b.size_bytes)), 0)
+           coalesce(sum(CASE n.type
+               WHEN 'raw_data_file' THEN (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = n.raw_data_file_id)
+               WHEN 'raw_data_package' THEN (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = n.raw_data_package_id)
+               ELSE (SELECT b.size_bytes FROM data_transfer_package b WHERE b.id = n.data_transfer_package_id)
+           END), 0)
     FROM new_copies n
-    LEFT JOIN raw_data_file f ON n.type = 'raw_data_file' AND f.id = n.raw_data_file_id
-    LEFT JOIN raw_data_package p ON n.type = 'raw_data_package' AND p.id = n.raw_data_package_id
-    LEFT JOIN data_transfer_package b ON n.type = 'data_transfer_package' AND b.id = n.data_transfer_package_id
     GROUP BY 1, 2, 3;
     IF EXISTS (SELECT FROM new_copies WHERE type = 'raw_data_package') THEN
         INSERT INTO package_copy_delta (raw_data_package_id, verified)
@@ -1309,6 +1326,7 @@ BEGIN
                    END, 0) AS nsize
             FROM old_copies o JOIN new_copies n ON n.id = o.id
             WHERE o.status IS DISTINCT FROM n.status OR o.data_location_id <> n.data_location_id
+            OFFSET 0  -- each size probed once (flattened, both VALUES rows below repeat the probe)
         ) m
         CROSS JOIN LATERAL (VALUES
             (m.data_location_id, m.type, m.status, -1,
@@ -2048,7 +2066,7 @@ BEGIN
         )
         UPDATE physical_copy c
         SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
-            claimed_by = NULL, claim_token = NULL, lease_until = NULL,
+            claimed_by = NULL, claim_token = NULL, lease_until = NULL, updated_at = now(),
             -- the location's priority, set here for the whole batch (the trigger below then
             -- finds nothing to correct)
             priority = LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
@@ -2386,39 +2404,46 @@ $$;
 CREATE FUNCTION public.physical_copy_state_updated() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
-    AS $$
+    AS $_$
 DECLARE
     bad record;
     repair boolean;
+    refused integer;
 BEGIN
     IF NOT EXISTS (SELECT FROM new_rows) THEN
         RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
     END IF;
     repair := opsdb_repairing(TG_RELID);
-    WITH c AS MATERIALIZED (
-        SELECT n.id::text AS item_id, 'status' AS column_name, 'physical_copy_status' AS machine, o.status AS from_state,
-               n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
-    ), recorded AS (
-        INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
-                                   application_name, claimed_by, claim_ref, repair)
-        SELECT 'physical_copy', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
-               current_setting('application_name'), c.claimed_by, c.claim_ref, repair
+    -- EXECUTE: planned for this statement's rows (a hash join of old and new rows for a batch;
+    -- a static statement keeps the plan of the session's first, often one-row, statement: a
+    -- nested loop over both transition tables, quadratic in the batch)
+    EXECUTE $q$
+        WITH c AS MATERIALIZED (
+            SELECT n.id::text AS item_id, 'status' AS column_name, 'physical_copy_status' AS machine, o.status AS from_state,
+                   n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+        ), recorded AS (
+            INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                                       application_name, claimed_by, claim_ref, repair)
+            SELECT 'physical_copy', c.item_id, c.column_name, c.from_state, c.to_state, opsdb_acting_role(), session_user,
+                   current_setting('application_name'), c.claimed_by, c.claim_ref, $1
+            FROM c
+        )
+        SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n
         FROM c
-    )
-    SELECT c.item_id, c.column_name, c.from_state, c.to_state, count(*) OVER () AS n INTO bad
-    FROM c
-    WHERE NOT repair
-      AND NOT EXISTS (SELECT FROM state_transition t
-                      WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
-    ORDER BY c.item_id LIMIT 1;
-    IF FOUND THEN
+        WHERE NOT $1
+          AND NOT EXISTS (SELECT FROM state_transition t
+                          WHERE t.machine = c.machine AND t.from_state = c.from_state AND t.to_state = c.to_state)
+        ORDER BY c.item_id LIMIT 1
+    $q$ INTO bad USING repair;
+    GET DIAGNOSTICS refused = ROW_COUNT;  -- (EXECUTE does not set FOUND)
+    IF refused > 0 THEN
         PERFORM opsdb_refuse_transition('physical_copy', bad.item_id, bad.column_name, bad.from_state, bad.to_state, bad.n);
     END IF;
     RETURN NULL;
 END;
-$$;
+$_$;
 
 -- Name: raw_data_file_check_inserted(); Type: FUNCTION; Schema: public; Owner: -
 
@@ -4374,10 +4399,6 @@ CREATE INDEX package_copy_count_at_risk_idx ON public.package_copy_count USING b
 
 CREATE INDEX physical_copy_deletion_failed_idx ON public.physical_copy USING btree (data_location_id) WHERE (status = 'deletion_failed'::text);
 
--- Name: physical_copy_deletion_queue_idx; Type: INDEX; Schema: public; Owner: -
-
-CREATE INDEX physical_copy_deletion_queue_idx ON public.physical_copy USING btree (data_location_id, updated_at) WHERE (status = ANY (ARRAY['deletion_scheduled'::text, 'deletion_in_progress'::text]));
-
 -- Name: physical_copy_deletion_work_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX physical_copy_deletion_work_idx ON public.physical_copy USING btree (public.opsdb_work_order(next_attempt_at, priority), next_attempt_at) WHERE (status = ANY (ARRAY['deletion_scheduled'::text, 'deletion_in_progress'::text]));
@@ -4776,7 +4797,7 @@ CREATE TRIGGER physical_copy_state_updated AFTER UPDATE ON public.physical_copy 
 
 -- Name: physical_copy physical_copy_touch; Type: TRIGGER; Schema: public; Owner: -
 
-CREATE TRIGGER physical_copy_touch BEFORE UPDATE ON public.physical_copy FOR EACH ROW EXECUTE FUNCTION public.opsdb_touch_updated_at();
+CREATE TRIGGER physical_copy_touch BEFORE UPDATE ON public.physical_copy FOR EACH ROW WHEN ((new.updated_at IS DISTINCT FROM now())) EXECUTE FUNCTION public.opsdb_touch_updated_at();
 
 -- Name: physical_copy physical_copy_transition_deletion_rule; Type: TRIGGER; Schema: public; Owner: -
 
@@ -7152,51 +7173,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 08:29:42.474095+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 10:37:24.328216+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 08:29:42.474095+00', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 08:29:42.474095+00', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 08:29:42.474095+00', '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 08:29:42.474095+00', '2026-11-29 08:29:42.474095+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 10:37:24.328216+00', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 10:37:24.328216+00', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 10:37:24.328216+00', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 10:37:24.328216+00', '2026-11-29 10:37:24.328216+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 08:29:42.474095+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 08:29:42.474095+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 10:37:24.328216+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 

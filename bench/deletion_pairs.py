@@ -1,0 +1,100 @@
+"""Deletion schedules and claims of 1,000 on an existing database, paired: before and after a migration.
+
+    python -m bench.deletion_pairs --dsn DSN [--after migrations/0026_deletion_throughput.sql]
+                                   [--rounds 4] [--calls 10] [--warm]
+
+For a database already built (e.g. `bench.scale --keep`'s 1M or 20M database) at the migration
+*before* `--after`: each round opens a session for "before" and one for "after" (the file's
+statements run inside the session's transaction first), schedules `--calls` batches of 1,000
+deletions, then claims `--calls` batches of 1,000, and rolls everything back (nothing is ever
+committed: safe on a shared benchmark database). `--warm` starts each session with a one-row
+UPDATE of a copy, as a deletion daemon's session starts with small statements (a PL/pgSQL
+trigger's static statement keeps the plan of its first call).
+
+Reported per 1,000 copies: the median over rounds of each session's median over its calls
+after the fifth (generic plans by then) of the backend's CPU time (`/proc/<pid>/schedstat`:
+the server must run on this machine; a loaded machine inflates wall time far more than CPU
+time) and of the wall time, and copies/s from both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import psycopg
+
+from opsdb.resources import migrations_dir
+
+SCHEDULE = "SELECT count(*) FROM opsdb_schedule_deletions(NULL, 1000)"
+CLAIM = "SELECT count(*) FROM opsdb_claim_deletions('bench', 1000, NULL, NULL, 600)"
+WARM = "UPDATE physical_copy SET updated_at = updated_at WHERE id = (SELECT min(id) FROM physical_copy)"
+
+
+def _session(dsn: str, ddl: str | None, calls: int, warm: bool) -> dict[str, float]:
+    """One session's medians (ms) of schedule and claim, CPU and wall; rolled back."""
+    conn = psycopg.connect(dsn)
+    try:
+        conn.execute("SET LOCAL statement_timeout = 0")
+        if ddl:
+            conn.execute(ddl.encode())
+        if warm:
+            conn.execute(WARM)
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+        assert row is not None
+        stat = Path(f"/proc/{row[0]}/schedstat")
+
+        def cpu() -> float:
+            return int(stat.read_text().split()[0]) / 1e6
+
+        out: dict[str, float] = {}
+        for name, sql in (("schedule", SCHEDULE), ("claim", CLAIM)):
+            cpus, walls = [], []
+            for _ in range(calls):
+                c, w = cpu(), time.perf_counter()
+                done = conn.execute(sql.encode()).fetchone()
+                cpus.append(cpu() - c)
+                walls.append((time.perf_counter() - w) * 1000)
+                assert done is not None and done[0] == 1000, f"{name}: {done}"
+            settled = slice(5, None) if calls > 6 else slice(1, None)
+            out[f"{name}_cpu"] = statistics.median(cpus[settled])
+            out[f"{name}_wall"] = statistics.median(walls[settled])
+        return out
+    finally:
+        conn.rollback()  # never commit
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dsn", required=True, help="the database (at the migration before --after)")
+    parser.add_argument("--after", default=str(migrations_dir() / "0026_deletion_throughput.sql"))
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--calls", type=int, default=10)
+    parser.add_argument("--warm", action="store_true", help="start each session with a one-row UPDATE")
+    args = parser.parse_args()
+    ddl = Path(args.after).read_text(encoding="utf-8")
+    runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    for r in range(args.rounds):
+        for label, statements in (("before", None), ("after", ddl)):
+            runs[label].append(_session(args.dsn, statements, args.calls, args.warm))
+        print(
+            f"round {r + 1}: "
+            + ", ".join(f"{k} {v[-1]['schedule_cpu']:.1f}/{v[-1]['claim_cpu']:.1f}" for k, v in runs.items())
+        )
+    print(
+        f"{'per 1,000':<10} {'schedule CPU ms':>16} {'claim CPU ms':>13} {'schedule wall':>14} {'claim wall':>11}"
+        f" {'scheduled/s (CPU)':>18} {'claimed/s (CPU)':>16}"
+    )
+    for label, found in runs.items():
+        m = {k: statistics.median(f[k] for f in found) for k in found[0]}
+        print(
+            f"{label:<10} {m['schedule_cpu']:>16.1f} {m['claim_cpu']:>13.1f} {m['schedule_wall']:>14.1f} "
+            f"{m['claim_wall']:>11.1f} {1e6 / m['schedule_cpu']:>18,.0f} {1e6 / m['claim_cpu']:>16,.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
