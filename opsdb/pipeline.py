@@ -78,16 +78,25 @@ async def create_raw_data_package(
     relative_path: str,
     origin_location_id: int,
     max_bytes: int | None = None,
+    wait: bool = True,
 ) -> CreatedPackage | None:
     """Atomically create a package (build job pending) holding the group's unpackaged files.
 
     With `max_bytes` the files (path order) are cut at that size (at least one file), the
     rest waits for the next package. None when no unpackaged file is left or the execution
-    still runs; a concurrent packager of the same group waits for this one and then finds
-    nothing, so no file is ever in two packages and no package is empty.
+    still runs; a concurrent packager of the same group waits for this one (the group's
+    packaging lock, then the files' row locks) and then sees what it took, so no file is ever
+    in two packages and no package is empty. With `wait=False` a group another packager holds
+    is left to it at once: None (a manager moves on to its next group).
     """
     async with conn.transaction():
-        files = await conn.fetch(query("pipeline_lock_unpackaged_files"), executed_obs_unit_id, instrument_module_id)
+        # the group's packaging lock first: a waiting packager then reads the group afresh
+        # (its next package's files), not the files the holder is taking
+        if not await conn.fetchval(query("pipeline_lock_file_group"), executed_obs_unit_id, instrument_module_id, wait):
+            return None
+        files = await conn.fetch(
+            query("pipeline_lock_unpackaged_files"), executed_obs_unit_id, instrument_module_id, max_bytes
+        )
         chosen: list[UUID] = []
         total = 0
         for f in files:

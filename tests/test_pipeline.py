@@ -92,6 +92,68 @@ async def test_racing_packagers_never_put_a_file_in_two_packages(db: Database) -
     assert len(made[0].file_ids) == 200
 
 
+async def test_racing_packagers_cut_a_group_into_packages_in_path_order(db: Database) -> None:
+    """With a size cut, racing packagers take the group's packaging lock in turn: each package is
+    the next run of files in path order, no file in two packages, none left out."""
+    world = await build_world(db)
+    async with db.connection() as conn:
+        await add_files(conn, world, 40, size=100)
+    results: list[pipeline.CreatedPackage | None] = []
+
+    async def packager(n: int) -> None:
+        async with db.connection() as conn:
+            while True:
+                created = await pipeline.create_raw_data_package(
+                    conn,
+                    executed_obs_unit_id=world.execution_id,
+                    instrument_module_id=world.module_id,
+                    name=f"p{n}-{len(results)}",
+                    relative_path=f"p{n}-{len(results)}.tar",
+                    origin_location_id=world.locations["ccat_source"],
+                    max_bytes=350,
+                )
+                results.append(created)
+                if created is None:
+                    return
+
+    async with anyio.create_task_group() as tg:
+        for n in range(4):
+            tg.start_soon(packager, n)
+    made = [r for r in results if r is not None]
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT raw_data_package_id, array_agg(relative_path ORDER BY relative_path) AS paths "
+            "FROM raw_data_file GROUP BY 1 ORDER BY min(relative_path)"
+        )
+    assert len(made) == 14 and [len(m.file_ids) for m in made].count(3) == 13  # 13 x 3 files + 1
+    assert all(r["raw_data_package_id"] is not None for r in rows)
+    paths = [p for r in rows for p in r["paths"]]
+    assert paths == sorted(paths) and len(paths) == 40  # consecutive runs of the path order
+
+
+async def test_a_packager_that_does_not_wait_leaves_a_held_group_to_its_holder(db: Database) -> None:
+    world = await build_world(db)
+    async with db.connection() as conn:
+        await add_files(conn, world, 4, size=100)
+    args = {
+        "executed_obs_unit_id": world.execution_id,
+        "instrument_module_id": world.module_id,
+        "origin_location_id": world.locations["ccat_source"],
+        "max_bytes": 200,
+    }
+    async with db.connection() as holder, db.connection() as other:
+        async with holder.transaction():
+            first = await pipeline.create_raw_data_package(holder, name="a", relative_path="a.tar", **args)
+            # the group is held until the holder commits: the other packager moves on at once
+            skipped = await pipeline.create_raw_data_package(other, name="b", relative_path="b.tar", wait=False, **args)
+        after = await pipeline.create_raw_data_package(other, name="c", relative_path="c.tar", wait=False, **args)
+        packages = await other.fetchval("SELECT count(*) FROM raw_data_package")
+    assert first is not None and len(first.file_ids) == 2
+    assert skipped is None
+    assert after is not None and len(after.file_ids) == 2 and not set(after.file_ids) & set(first.file_ids)
+    assert packages == 2
+
+
 async def test_no_package_for_a_running_execution(db: Database) -> None:
     world = await build_world(db)
     async with db.connection() as conn:
