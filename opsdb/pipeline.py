@@ -10,15 +10,15 @@ whole or not at all, and two managers racing cannot create the same work twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from opsdb import deletion
-from opsdb.db import Connection
-from opsdb.errors import InvalidTransitionError, NotFoundError
+from opsdb.db import Connection, Record
+from opsdb.errors import ConflictError, InvalidTransitionError, NotFoundError
 from opsdb.queries import query
 from opsdb.repositories.packages import PackageRepository
 from opsdb.schemas.data import RawDataPackageCreate
@@ -97,15 +97,10 @@ async def create_raw_data_package(
         files = await conn.fetch(
             query("pipeline_lock_unpackaged_files"), executed_obs_unit_id, instrument_module_id, max_bytes
         )
-        chosen: list[UUID] = []
-        total = 0
-        for f in files:
-            if max_bytes is not None and chosen and total + f["size_bytes"] > max_bytes:
-                break
-            chosen.append(f["id"])
-            total += f["size_bytes"]
-        if not chosen:
+        runs = _cut(files, max_bytes)
+        if not runs:
             return None
+        chosen, total = runs[0]
         package = await PackageRepository(conn).create_package_with_files(
             RawDataPackageCreate(
                 name=name,
@@ -117,6 +112,67 @@ async def create_raw_data_package(
             chosen,
         )
     return CreatedPackage(package.id, chosen, total)
+
+
+def _cut(files: Sequence[Record], max_bytes: int | None) -> list[tuple[list[UUID], int]]:
+    """`files` (path order) cut into runs of at most `max_bytes` (at least one file each)."""
+    runs: list[tuple[list[UUID], int]] = []
+    chosen: list[UUID] = []
+    total = 0
+    for f in files:
+        if max_bytes is not None and chosen and total + f["size_bytes"] > max_bytes:
+            runs.append((chosen, total))
+            chosen, total = [], 0
+        chosen.append(f["id"])
+        total += f["size_bytes"]
+    if chosen:
+        runs.append((chosen, total))
+    return runs
+
+
+async def create_raw_data_packages(
+    conn: Connection,
+    *,
+    executed_obs_unit_id: UUID,
+    instrument_module_id: int,
+    names: Callable[[], tuple[str, str]],
+    origin_location_id: int,
+    max_bytes: int | None = None,
+    wait: bool = True,
+) -> list[CreatedPackage]:
+    """Atomically package all the group's unpackaged files, in one transaction: cut in path order
+    at `max_bytes` (at least one file a package) as `create_raw_data_package` cuts them one
+    package at a time; `names()` gives each package's (name, relative path).
+
+    The group's packaging lock, then every unpackaged file's row lock, are taken once for all
+    the packages (and one commit): the packages of a group cost two statements each, not a
+    transaction each. Empty when no unpackaged file is left, the execution still runs, or
+    (`wait=False`) another packager holds the group. No file is ever in two packages.
+    """
+    created: list[CreatedPackage] = []
+    async with conn.transaction():
+        if not await conn.fetchval(query("pipeline_lock_file_group"), executed_obs_unit_id, instrument_module_id, wait):
+            return []
+        files = await conn.fetch(
+            query("pipeline_lock_unpackaged_files"), executed_obs_unit_id, instrument_module_id, None
+        )
+        packages = PackageRepository(conn)
+        for chosen, total in _cut(files, max_bytes):
+            name, relative_path = names()
+            package = await packages.create_package(
+                RawDataPackageCreate(
+                    name=name,
+                    relative_path=relative_path,
+                    executed_obs_unit_id=executed_obs_unit_id,
+                    instrument_module_id=instrument_module_id,
+                    origin_location_id=origin_location_id,
+                )
+            )
+            taken = await conn.fetch(query("file_raw_data_files_into_package"), package.id, chosen)
+            if len(taken) != len(chosen):  # they are locked: only a broken invariant gets here
+                raise ConflictError(f"raw data package {name} not created: its files changed concurrently")
+            created.append(CreatedPackage(package.id, chosen, total))
+    return created
 
 
 # -- bundling ----------------------------------------------------------------------------

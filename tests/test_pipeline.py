@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import anyio
 import pytest
 
@@ -152,6 +154,48 @@ async def test_a_packager_that_does_not_wait_leaves_a_held_group_to_its_holder(d
     assert skipped is None
     assert after is not None and len(after.file_ids) == 2 and not set(after.file_ids) & set(first.file_ids)
     assert packages == 2
+
+
+async def test_a_group_is_packaged_whole_in_one_transaction(db: Database) -> None:
+    """`create_raw_data_packages` cuts the group as `create_raw_data_package` does one package at
+    a time (path order, at most max_bytes, builds pending); racers find nothing left."""
+    world = await build_world(db)
+    async with db.connection() as conn:
+        await add_files(conn, world, 10, size=100)
+        running = await add_execution(conn, world.obs_unit_id, finished=False)
+        await add_files(conn, world, 2, execution_id=running, prefix="r")
+    names = (f"p{i}" for i in range(100))
+    results: list[list[pipeline.CreatedPackage]] = []
+
+    async def packager(execution: UUID) -> None:
+        async with db.connection() as conn:
+            results.append(
+                await pipeline.create_raw_data_packages(
+                    conn,
+                    executed_obs_unit_id=execution,
+                    instrument_module_id=world.module_id,
+                    names=lambda: (name := next(names), f"{name}.tar"),
+                    origin_location_id=world.locations["ccat_source"],
+                    max_bytes=350,
+                )
+            )
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(4):
+            tg.start_soon(packager, world.execution_id)
+    await packager(running)
+    made = [r for r in results if r]
+    assert len(made) == 1 and results[-1] == []  # one winner; nothing for a running execution
+    (packages,) = made
+    assert [(len(p.file_ids), p.total_bytes) for p in packages] == [(3, 300), (3, 300), (3, 300), (1, 100)]
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT f.relative_path, f.raw_data_package_id, p.status FROM raw_data_file f "
+            "JOIN raw_data_package p ON p.id = f.raw_data_package_id ORDER BY f.relative_path"
+        )
+        unpackaged = await conn.fetchval("SELECT count(*) FROM raw_data_file WHERE raw_data_package_id IS NULL")
+    assert [r["raw_data_package_id"] for r in rows] == [p.package_id for p in packages for _ in p.file_ids]
+    assert {r["status"] for r in rows} == {"pending"} and unpackaged == 2
 
 
 async def test_no_package_for_a_running_execution(db: Database) -> None:

@@ -260,22 +260,21 @@ class Night:
         # packaging to it (`wait=False`): they queued on its locks, one package at a time
         start = n * len(groups) // max(self.config.managers, 1)
         for group in groups[start:] + groups[:start]:
-            origin = group.source_location_id or loc["ccat_chai_source"]
-            while True:
+
+            def names(execution: uuid.UUID = group.executed_obs_unit_id) -> tuple[str, str]:
                 seq = next(self._names)
-                created = await pipeline.create_raw_data_package(
-                    conn,
-                    executed_obs_unit_id=group.executed_obs_unit_id,
-                    instrument_module_id=group.instrument_module_id,
-                    name=f"pkg-{seq:06d}-m{n}",
-                    relative_path=f"packages/{group.executed_obs_unit_id}/pkg-{seq:06d}.tar",
-                    origin_location_id=origin,
-                    max_bytes=MAX_PACKAGE_BYTES,
-                    wait=False,
-                )
-                if created is None:
-                    break
-                self.counters.packages_created += 1
+                return f"pkg-{seq:06d}-m{n}", f"packages/{execution}/pkg-{seq:06d}.tar"
+
+            created = await pipeline.create_raw_data_packages(
+                conn,
+                executed_obs_unit_id=group.executed_obs_unit_id,
+                instrument_module_id=group.instrument_module_id,
+                names=names,
+                origin_location_id=group.source_location_id or loc["ccat_chai_source"],
+                max_bytes=MAX_PACKAGE_BYTES,
+                wait=False,
+            )
+            self.counters.packages_created += len(created)
 
     async def _dispatch_round(self, conn: Connection, n: int) -> None:
         ready: dict[int, list[int]] = defaultdict(list)
