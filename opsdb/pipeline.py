@@ -144,23 +144,26 @@ async def create_raw_data_packages(
     at `max_bytes` (at least one file a package) as `create_raw_data_package` cuts them one
     package at a time; `names()` gives each package's (name, relative path).
 
-    The group's packaging lock, then every unpackaged file's row lock, are taken once for all
-    the packages (and one commit): the packages of a group cost two statements each, not a
-    transaction each. Empty when no unpackaged file is left, the execution still runs, or
-    (`wait=False`) another packager holds the group. No file is ever in two packages.
+    Three statements for the whole group, whatever its packages: its unpackaged files read
+    under the group's packaging lock (the lock `create_raw_data_package` takes too), all the
+    packages inserted, all the files filed (each file locked and re-checked by that update;
+    the raw_data_file triggers check each package's group). A file another writer packaged
+    meanwhile (one that takes no group lock) raises ConflictError and nothing is written.
+    Empty when no unpackaged file is left, the execution still runs, or (`wait=False`)
+    another packager holds the group. No file is ever in two packages.
     """
-    created: list[CreatedPackage] = []
     async with conn.transaction():
         if not await conn.fetchval(query("pipeline_lock_file_group"), executed_obs_unit_id, instrument_module_id, wait):
             return []
-        files = await conn.fetch(
-            query("pipeline_lock_unpackaged_files"), executed_obs_unit_id, instrument_module_id, None
-        )
-        packages = PackageRepository(conn)
-        for chosen, total in _cut(files, max_bytes):
+        files = await conn.fetch(query("pipeline_unpackaged_files"), executed_obs_unit_id, instrument_module_id)
+        runs = _cut(files, max_bytes)
+        if not runs:
+            return []
+        specs = []
+        for _ in runs:
             name, relative_path = names()
-            package = await packages.create_package(
-                RawDataPackageCreate(
+            specs.append(
+                RawDataPackageCreate(  # validated as one package at a time is
                     name=name,
                     relative_path=relative_path,
                     executed_obs_unit_id=executed_obs_unit_id,
@@ -168,11 +171,28 @@ async def create_raw_data_packages(
                     origin_location_id=origin_location_id,
                 )
             )
-            taken = await conn.fetch(query("file_raw_data_files_into_package"), package.id, chosen)
-            if len(taken) != len(chosen):  # they are locked: only a broken invariant gets here
-                raise ConflictError(f"raw data package {name} not created: its files changed concurrently")
-            created.append(CreatedPackage(package.id, chosen, total))
-    return created
+        rows = await conn.fetch(
+            query("pipeline_insert_raw_data_packages"),
+            [p.name for p in specs],
+            [p.relative_path for p in specs],
+            executed_obs_unit_id,
+            instrument_module_id,
+            origin_location_id,
+            specs[0].max_attempts,
+        )
+        ids = {r["name"]: r["id"] for r in rows}
+        package_ids = [ids[p.name] for p in specs]
+        file_ids = [i for chosen, _ in runs for i in chosen]
+        filed_to = [package_id for (chosen, _), package_id in zip(runs, package_ids, strict=True) for _ in chosen]
+        taken = await conn.fetch(
+            query("pipeline_file_into_packages"), file_ids, filed_to, executed_obs_unit_id, instrument_module_id
+        )
+        if len(taken) != len(file_ids):
+            raise ConflictError(
+                f"raw data packages of {executed_obs_unit_id}/{instrument_module_id} not created: "
+                f"{len(file_ids) - len(taken)} of their files were packaged concurrently"
+            )
+    return [CreatedPackage(i, chosen, total) for (chosen, total), i in zip(runs, package_ids, strict=True)]
 
 
 # -- bundling ----------------------------------------------------------------------------

@@ -91,6 +91,32 @@ WHERE f.executed_obs_unit_id = $1 AND f.instrument_module_id = $2 AND f.raw_data
 ORDER BY f.relative_path
 FOR UPDATE OF f
 
+-- pipeline_unpackaged_files --
+-- The unpackaged files of ($1 executed obs unit, $2 module) of a finished execution, path order: read under the group's packaging lock, not row-locked (filing them locks and checks each).
+SELECT f.id, f.size_bytes
+FROM raw_data_file f
+JOIN executed_obs_unit e ON e.id = f.executed_obs_unit_id
+WHERE f.executed_obs_unit_id = $1 AND f.instrument_module_id = $2 AND f.raw_data_package_id IS NULL
+  AND e.status <> 'running'
+ORDER BY f.relative_path
+
+-- pipeline_insert_raw_data_packages --
+-- New raw data packages ($1 names, $2 paths, zipped; max attempts $6) of group ($3 executed obs unit, $4 module) from origin $5, builds pending; their ids by name.
+INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, origin_location_id,
+                              max_attempts)
+SELECT u.name, u.relative_path, $3, $4, $5, $6
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(name, relative_path, n)
+ORDER BY u.n
+RETURNING id, name
+
+-- pipeline_file_into_packages --
+-- Put files $1 into packages $2 (zipped) of group ($3 executed obs unit, $4 module), one statement for the group: only its unpackaged files are taken (each locked by the update, its package re-checked if it waited). Returns the ids taken.
+UPDATE raw_data_file f SET raw_data_package_id = u.package_id
+FROM unnest($1::uuid[], $2::bigint[]) AS u(id, package_id)
+WHERE f.id = u.id AND f.raw_data_package_id IS NULL
+  AND f.executed_obs_unit_id = $3 AND f.instrument_module_id = $4
+RETURNING f.id
+
 -- pipeline_packages_ready_to_bundle --
 -- Built, waiting, unbundled packages with a present copy at an active buffer ($1 location ids, NULL = any), per buffer.
 -- Driven from the waiting packages (raw_data_package_state_id_idx), each copy looked up by its package: never from

@@ -8,8 +8,10 @@ import anyio
 import pytest
 
 from opsdb import pipeline, work
-from opsdb.db import Database
-from opsdb.errors import InvalidTransitionError
+from opsdb.db import Connection, Database
+from opsdb.errors import ConflictError, InvalidTransitionError
+from opsdb.repositories.packages import PackageRepository
+from opsdb.schemas.data import RawDataPackageCreate
 from opsdb.schemas.enums import PackageState
 from opsdb.testing import (
     add_bundle,
@@ -196,6 +198,54 @@ async def test_a_group_is_packaged_whole_in_one_transaction(db: Database) -> Non
         unpackaged = await conn.fetchval("SELECT count(*) FROM raw_data_file WHERE raw_data_package_id IS NULL")
     assert [r["raw_data_package_id"] for r in rows] == [p.package_id for p in packages for _ in p.file_ids]
     assert {r["status"] for r in rows} == {"pending"} and unpackaged == 2
+
+
+async def test_a_group_packaged_meanwhile_by_another_writer_is_refused_whole(db: Database) -> None:
+    """A writer that takes no group lock packages one of the group's files while
+    `create_raw_data_packages` files them: ConflictError, and none of its packages is written."""
+    world = await build_world(db)
+    async with db.connection() as conn:
+        files = await add_files(conn, world, 6, size=100)
+    refused: list[Exception] = []
+
+    async def packager(conn: Connection) -> None:
+        try:
+            await pipeline.create_raw_data_packages(
+                conn,
+                executed_obs_unit_id=world.execution_id,
+                instrument_module_id=world.module_id,
+                names=iter([("g1", "g1.tar"), ("g2", "g2.tar")]).__next__,
+                origin_location_id=world.locations["ccat_source"],
+                max_bytes=300,
+            )
+        except ConflictError as exc:
+            refused.append(exc)
+
+    async with db.connection() as other, db.connection() as conn, anyio.create_task_group() as tg:
+        pid = conn.raw.get_server_pid()
+        async with other.transaction():
+            await PackageRepository(other).create_package_with_files(
+                RawDataPackageCreate(
+                    name="other",
+                    relative_path="other.tar",
+                    executed_obs_unit_id=world.execution_id,
+                    instrument_module_id=world.module_id,
+                    origin_location_id=world.locations["ccat_source"],
+                ),
+                [files[-1]],
+            )
+            tg.start_soon(packager, conn)
+            with anyio.fail_after(30):  # until the packager waits for that file's row lock
+                while True:
+                    sql = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1"
+                    if await other.fetchval(sql, pid):
+                        break
+                    await anyio.sleep(0.05)
+    async with db.connection() as conn:
+        names = await conn.fetch("SELECT name FROM raw_data_package ORDER BY name")
+        unpackaged = await conn.fetchval("SELECT count(*) FROM raw_data_file WHERE raw_data_package_id IS NULL")
+    assert len(refused) == 1 and "packaged concurrently" in str(refused[0])
+    assert [r["name"] for r in names] == ["other"] and unpackaged == 5
 
 
 async def test_no_package_for_a_running_execution(db: Database) -> None:

@@ -258,6 +258,8 @@ async def test_pipeline_manager_queries(plans: Plans) -> None:
         budget=3 * FILES_PER_GROUP,
         min_rows=FILES_PER_GROUP,
     )
+    # what create_raw_data_packages reads under the group's lock: the group's files, by its index
+    await check(plans, query("pipeline_unpackaged_files"), group, budget=3 * FILES_PER_GROUP, min_rows=FILES_PER_GROUP)
     # a package's worth (here: 1 byte, so the first file alone) locks that many files, not the group
     for run in await check(plans, query("pipeline_lock_unpackaged_files"), [*group, 1], budget=3 * FILES_PER_GROUP):
         assert run.rows == 1, run
