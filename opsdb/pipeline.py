@@ -46,7 +46,8 @@ class FileGroup:
 
 
 async def unpackaged_file_groups(conn: Connection, *, limit: int = 100) -> list[FileGroup]:
-    """Files not yet packaged, grouped per (executed obs unit, module), finished executions only."""
+    """Files not yet packaged, grouped per (executed obs unit, module), finished executions only,
+    the oldest execution first, at most `limit` groups (counted and sized: those only)."""
     rows = await conn.fetch(query("pipeline_unpackaged_file_groups"), limit)
     return [
         FileGroup(
