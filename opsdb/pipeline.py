@@ -10,15 +10,15 @@ whole or not at all, and two managers racing cannot create the same work twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from opsdb import deletion
-from opsdb.db import Connection
-from opsdb.errors import InvalidTransitionError, NotFoundError
+from opsdb.db import Connection, Record
+from opsdb.errors import ConflictError, InvalidTransitionError, NotFoundError
 from opsdb.queries import query
 from opsdb.repositories.packages import PackageRepository
 from opsdb.schemas.data import RawDataPackageCreate
@@ -46,7 +46,8 @@ class FileGroup:
 
 
 async def unpackaged_file_groups(conn: Connection, *, limit: int = 100) -> list[FileGroup]:
-    """Files not yet packaged, grouped per (executed obs unit, module), finished executions only."""
+    """Files not yet packaged, grouped per (executed obs unit, module), finished executions only,
+    the oldest execution first, at most `limit` groups (counted and sized: those only)."""
     rows = await conn.fetch(query("pipeline_unpackaged_file_groups"), limit)
     return [
         FileGroup(
@@ -78,25 +79,29 @@ async def create_raw_data_package(
     relative_path: str,
     origin_location_id: int,
     max_bytes: int | None = None,
+    wait: bool = True,
 ) -> CreatedPackage | None:
     """Atomically create a package (build job pending) holding the group's unpackaged files.
 
     With `max_bytes` the files (path order) are cut at that size (at least one file), the
     rest waits for the next package. None when no unpackaged file is left or the execution
-    still runs; a concurrent packager of the same group waits for this one and then finds
-    nothing, so no file is ever in two packages and no package is empty.
+    still runs; a concurrent packager of the same group waits for this one (the group's
+    packaging lock, then the files' row locks) and then sees what it took, so no file is ever
+    in two packages and no package is empty. With `wait=False` a group another packager holds
+    is left to it at once: None (a manager moves on to its next group).
     """
     async with conn.transaction():
-        files = await conn.fetch(query("pipeline_lock_unpackaged_files"), executed_obs_unit_id, instrument_module_id)
-        chosen: list[UUID] = []
-        total = 0
-        for f in files:
-            if max_bytes is not None and chosen and total + f["size_bytes"] > max_bytes:
-                break
-            chosen.append(f["id"])
-            total += f["size_bytes"]
-        if not chosen:
+        # the group's packaging lock first: a waiting packager then reads the group afresh
+        # (its next package's files), not the files the holder is taking
+        if not await conn.fetchval(query("pipeline_lock_file_group"), executed_obs_unit_id, instrument_module_id, wait):
             return None
+        files = await conn.fetch(
+            query("pipeline_lock_unpackaged_files"), executed_obs_unit_id, instrument_module_id, max_bytes
+        )
+        runs = _cut(files, max_bytes)
+        if not runs:
+            return None
+        chosen, total = runs[0]
         package = await PackageRepository(conn).create_package_with_files(
             RawDataPackageCreate(
                 name=name,
@@ -108,6 +113,87 @@ async def create_raw_data_package(
             chosen,
         )
     return CreatedPackage(package.id, chosen, total)
+
+
+def _cut(files: Sequence[Record], max_bytes: int | None) -> list[tuple[list[UUID], int]]:
+    """`files` (path order) cut into runs of at most `max_bytes` (at least one file each)."""
+    runs: list[tuple[list[UUID], int]] = []
+    chosen: list[UUID] = []
+    total = 0
+    for f in files:
+        if max_bytes is not None and chosen and total + f["size_bytes"] > max_bytes:
+            runs.append((chosen, total))
+            chosen, total = [], 0
+        chosen.append(f["id"])
+        total += f["size_bytes"]
+    if chosen:
+        runs.append((chosen, total))
+    return runs
+
+
+async def create_raw_data_packages(
+    conn: Connection,
+    *,
+    executed_obs_unit_id: UUID,
+    instrument_module_id: int,
+    names: Callable[[], tuple[str, str]],
+    origin_location_id: int,
+    max_bytes: int | None = None,
+    wait: bool = True,
+) -> list[CreatedPackage]:
+    """Atomically package all the group's unpackaged files, in one transaction: cut in path order
+    at `max_bytes` (at least one file a package) as `create_raw_data_package` cuts them one
+    package at a time; `names()` gives each package's (name, relative path).
+
+    Three statements for the whole group, whatever its packages: its unpackaged files read
+    under the group's packaging lock (the lock `create_raw_data_package` takes too), all the
+    packages inserted, all the files filed (each file locked and re-checked by that update;
+    the raw_data_file triggers check each package's group). A file another writer packaged
+    meanwhile (one that takes no group lock) raises ConflictError and nothing is written.
+    Empty when no unpackaged file is left, the execution still runs, or (`wait=False`)
+    another packager holds the group. No file is ever in two packages.
+    """
+    async with conn.transaction():
+        if not await conn.fetchval(query("pipeline_lock_file_group"), executed_obs_unit_id, instrument_module_id, wait):
+            return []
+        files = await conn.fetch(query("pipeline_unpackaged_files"), executed_obs_unit_id, instrument_module_id)
+        runs = _cut(files, max_bytes)
+        if not runs:
+            return []
+        specs = []
+        for _ in runs:
+            name, relative_path = names()
+            specs.append(
+                RawDataPackageCreate(  # validated as one package at a time is
+                    name=name,
+                    relative_path=relative_path,
+                    executed_obs_unit_id=executed_obs_unit_id,
+                    instrument_module_id=instrument_module_id,
+                    origin_location_id=origin_location_id,
+                )
+            )
+        rows = await conn.fetch(
+            query("pipeline_insert_raw_data_packages"),
+            [p.name for p in specs],
+            [p.relative_path for p in specs],
+            executed_obs_unit_id,
+            instrument_module_id,
+            origin_location_id,
+            specs[0].max_attempts,
+        )
+        ids = {r["name"]: r["id"] for r in rows}
+        package_ids = [ids[p.name] for p in specs]
+        file_ids = [i for chosen, _ in runs for i in chosen]
+        filed_to = [package_id for (chosen, _), package_id in zip(runs, package_ids, strict=True) for _ in chosen]
+        taken = await conn.fetch(
+            query("pipeline_file_into_packages"), file_ids, filed_to, executed_obs_unit_id, instrument_module_id
+        )
+        if len(taken) != len(file_ids):
+            raise ConflictError(
+                f"raw data packages of {executed_obs_unit_id}/{instrument_module_id} not created: "
+                f"{len(file_ids) - len(taken)} of their files were packaged concurrently"
+            )
+    return [CreatedPackage(i, chosen, total) for (chosen, total), i in zip(runs, package_ids, strict=True)]
 
 
 # -- bundling ----------------------------------------------------------------------------

@@ -2,40 +2,120 @@
 -- Priorities: higher first (routes and locations alike), ties broken by id.
 
 -- pipeline_unpackaged_file_groups --
--- Files not yet packaged, per (executed obs unit, module), once the execution finished; with the source location of one of them.
-SELECT g.executed_obs_unit_id, g.instrument_module_id, g.file_count, g.total_bytes,
-       (SELECT c.data_location_id
-        FROM raw_data_file f2
-        JOIN physical_copy c ON c.type = 'raw_data_file' AND c.raw_data_file_id = f2.id AND c.status = 'present'
-        JOIN data_location l ON l.id = c.data_location_id AND l.location_type = 'source'
-        WHERE f2.executed_obs_unit_id = g.executed_obs_unit_id AND f2.instrument_module_id = g.instrument_module_id
-          AND f2.raw_data_package_id IS NULL
-        LIMIT 1) AS source_location_id
-FROM (
-    -- the unpackaged files only (raw_data_file_unpackaged_idx), grouped; then each group's
-    -- execution by its key: never every execution ever run
-    SELECT f.executed_obs_unit_id, f.instrument_module_id, count(*) AS file_count, sum(f.size_bytes) AS total_bytes
-    FROM raw_data_file f
-    WHERE f.raw_data_package_id IS NULL
-    GROUP BY f.executed_obs_unit_id, f.instrument_module_id
-) g
+-- Files not yet packaged, per (executed obs unit, module), once the execution finished, oldest execution first ($1 groups at most); with the source location of one of them.
+WITH RECURSIVE groups AS (
+    -- the distinct groups of unpackaged files: a skip scan of raw_data_file_unpackaged_idx, one
+    -- probe per group, never every unpackaged file (a backlog of thousands was aggregated
+    -- whole on every call, the running execution's files included)
+    (SELECT f.executed_obs_unit_id, f.instrument_module_id FROM raw_data_file f
+     WHERE f.raw_data_package_id IS NULL
+     ORDER BY f.executed_obs_unit_id, f.instrument_module_id
+     LIMIT 1)
+    UNION ALL
+    SELECT n.executed_obs_unit_id, n.instrument_module_id
+    FROM groups g
+    CROSS JOIN LATERAL (
+        SELECT f.executed_obs_unit_id, f.instrument_module_id FROM raw_data_file f
+        WHERE f.raw_data_package_id IS NULL
+          AND (f.executed_obs_unit_id, f.instrument_module_id) > (g.executed_obs_unit_id, g.instrument_module_id)
+        ORDER BY f.executed_obs_unit_id, f.instrument_module_id
+        LIMIT 1
+    ) n
+),
+ready AS (
+    -- the finished executions' groups, each execution looked up by its key; the $1 oldest
+    SELECT g.executed_obs_unit_id, g.instrument_module_id, e.end_time
+    FROM groups g
+    CROSS JOIN LATERAL (
+        SELECT e.end_time FROM executed_obs_unit e
+        WHERE e.id = g.executed_obs_unit_id AND e.status <> 'running'
+        OFFSET 0  -- keeps the lookup per group (an optimisation fence; no rows are skipped)
+    ) e
+    ORDER BY e.end_time, g.executed_obs_unit_id, g.instrument_module_id
+    LIMIT $1
+)
+-- counts, sizes and a source copy of the groups answered only
+SELECT r.executed_obs_unit_id, r.instrument_module_id, a.file_count, a.total_bytes,
+       src.data_location_id AS source_location_id
+FROM ready r
 CROSS JOIN LATERAL (
-    SELECT e.end_time FROM executed_obs_unit e
-    WHERE e.id = g.executed_obs_unit_id AND e.status <> 'running'
-    OFFSET 0  -- keeps the lookup per group (an optimisation fence; no rows are skipped)
-) e
-ORDER BY e.end_time, g.executed_obs_unit_id, g.instrument_module_id
-LIMIT $1
+    SELECT count(*) AS file_count, sum(f.size_bytes) AS total_bytes
+    FROM raw_data_file f
+    WHERE f.executed_obs_unit_id = r.executed_obs_unit_id AND f.instrument_module_id = r.instrument_module_id
+      AND f.raw_data_package_id IS NULL
+) a
+LEFT JOIN LATERAL (
+    -- the group's files (its index), each file's copies by key (physical_copy_file_location_key),
+    -- until a present one at a source: never a scan of the copies for the group's files
+    SELECT c.data_location_id
+    FROM raw_data_file f2
+    CROSS JOIN LATERAL (
+        SELECT c.data_location_id
+        FROM physical_copy c JOIN data_location l ON l.id = c.data_location_id AND l.location_type = 'source'
+        WHERE c.raw_data_file_id = f2.id AND c.type = 'raw_data_file' AND c.status = 'present'
+        LIMIT 1
+    ) c
+    WHERE f2.executed_obs_unit_id = r.executed_obs_unit_id AND f2.instrument_module_id = r.instrument_module_id
+      AND f2.raw_data_package_id IS NULL
+    LIMIT 1
+) src ON true
+WHERE a.file_count > 0
+ORDER BY r.end_time, r.executed_obs_unit_id, r.instrument_module_id
+
+-- pipeline_lock_file_group --
+-- Take the packaging lock of group ($1 executed obs unit, $2 module) until the transaction ends ($3: wait for it, else only try); whether it is held. Advisory lock class 20270, object a hash of the group (a collision only serialises two groups).
+SELECT CASE WHEN $3::boolean
+            THEN pg_advisory_xact_lock(20270, hashtext($1::uuid::text || '/' || $2::bigint::text)) IS NOT NULL
+            ELSE pg_try_advisory_xact_lock(20270, hashtext($1::uuid::text || '/' || $2::bigint::text)) END
 
 -- pipeline_lock_unpackaged_files --
--- Lock the unpackaged files of ($1 executed obs unit, $2 module) of a finished execution, path order; a concurrent packager waits, then sees them taken.
+-- Lock the unpackaged files of ($1 executed obs unit, $2 module) of a finished execution, path order, up to the first whose predecessors reach $3 bytes (NULL = all): a concurrent packager waits, then sees them taken.
+WITH chosen AS MATERIALIZED (
+    -- the first package's worth (a superset of the caller's cut: every file with at most $3
+    -- bytes before it), not every unpackaged file of the group once per package; computed once
+    -- (MATERIALIZED: never re-run per file by a nested loop)
+    SELECT s.id FROM (
+        SELECT g.id, sum(g.size_bytes) OVER (ORDER BY g.relative_path ROWS UNBOUNDED PRECEDING) - g.size_bytes
+                   AS bytes_before
+        FROM raw_data_file g
+        JOIN executed_obs_unit e ON e.id = g.executed_obs_unit_id
+        WHERE g.executed_obs_unit_id = $1 AND g.instrument_module_id = $2 AND g.raw_data_package_id IS NULL
+          AND e.status <> 'running'
+    ) s
+    WHERE $3::bigint IS NULL OR s.bytes_before <= $3::bigint
+)
+SELECT f.id, f.size_bytes
+FROM chosen c
+JOIN raw_data_file f ON f.id = c.id
+WHERE f.executed_obs_unit_id = $1 AND f.instrument_module_id = $2 AND f.raw_data_package_id IS NULL
+ORDER BY f.relative_path
+FOR UPDATE OF f
+
+-- pipeline_unpackaged_files --
+-- The unpackaged files of ($1 executed obs unit, $2 module) of a finished execution, path order: read under the group's packaging lock, not row-locked (filing them locks and checks each).
 SELECT f.id, f.size_bytes
 FROM raw_data_file f
 JOIN executed_obs_unit e ON e.id = f.executed_obs_unit_id
 WHERE f.executed_obs_unit_id = $1 AND f.instrument_module_id = $2 AND f.raw_data_package_id IS NULL
   AND e.status <> 'running'
 ORDER BY f.relative_path
-FOR UPDATE OF f
+
+-- pipeline_insert_raw_data_packages --
+-- New raw data packages ($1 names, $2 paths, zipped; max attempts $6) of group ($3 executed obs unit, $4 module) from origin $5, builds pending; their ids by name.
+INSERT INTO raw_data_package (name, relative_path, executed_obs_unit_id, instrument_module_id, origin_location_id,
+                              max_attempts)
+SELECT u.name, u.relative_path, $3, $4, $5, $6
+FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(name, relative_path, n)
+ORDER BY u.n
+RETURNING id, name
+
+-- pipeline_file_into_packages --
+-- Put files $1 into packages $2 (zipped) of group ($3 executed obs unit, $4 module), one statement for the group: only its unpackaged files are taken (each locked by the update, its package re-checked if it waited). Returns the ids taken.
+UPDATE raw_data_file f SET raw_data_package_id = u.package_id
+FROM unnest($1::uuid[], $2::bigint[]) AS u(id, package_id)
+WHERE f.id = u.id AND f.raw_data_package_id IS NULL
+  AND f.executed_obs_unit_id = $3 AND f.instrument_module_id = $4
+RETURNING f.id
 
 -- pipeline_packages_ready_to_bundle --
 -- Built, waiting, unbundled packages with a present copy at an active buffer ($1 location ids, NULL = any), per buffer.

@@ -1,6 +1,8 @@
--- simulate_package_size --
--- Total size of the files of package $1 (what its simulated tar holds).
-SELECT coalesce(sum(size_bytes), 0)::bigint FROM raw_data_file WHERE raw_data_package_id = $1
+-- simulate_package_sizes --
+-- Total size of the files of each package $1 (what its simulated tar holds), one row per package id.
+SELECT p.id, coalesce((SELECT sum(f.size_bytes) FROM raw_data_file f WHERE f.raw_data_package_id = p.id), 0)::bigint
+       AS size_bytes
+FROM unnest($1::bigint[]) AS p(id)
 
 -- simulate_unfinished --
 -- What still keeps the pipeline busy: unpackaged files, unarchived packages, unfinished jobs and deletions, failed items.

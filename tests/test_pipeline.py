@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import anyio
 import pytest
 
 from opsdb import pipeline, work
-from opsdb.db import Database
-from opsdb.errors import InvalidTransitionError
+from opsdb.db import Connection, Database
+from opsdb.errors import ConflictError, InvalidTransitionError
+from opsdb.repositories.packages import PackageRepository
+from opsdb.schemas.data import RawDataPackageCreate
 from opsdb.schemas.enums import PackageState
 from opsdb.testing import (
     add_bundle,
@@ -90,6 +94,158 @@ async def test_racing_packagers_never_put_a_file_in_two_packages(db: Database) -
         packages = await conn.fetchval("SELECT count(*) FROM raw_data_package")
     assert len(made) == 1 and packages == 1  # one winner, no empty packages
     assert len(made[0].file_ids) == 200
+
+
+async def test_racing_packagers_cut_a_group_into_packages_in_path_order(db: Database) -> None:
+    """With a size cut, racing packagers take the group's packaging lock in turn: each package is
+    the next run of files in path order, no file in two packages, none left out."""
+    world = await build_world(db)
+    async with db.connection() as conn:
+        await add_files(conn, world, 40, size=100)
+    results: list[pipeline.CreatedPackage | None] = []
+
+    async def packager(n: int) -> None:
+        async with db.connection() as conn:
+            while True:
+                created = await pipeline.create_raw_data_package(
+                    conn,
+                    executed_obs_unit_id=world.execution_id,
+                    instrument_module_id=world.module_id,
+                    name=f"p{n}-{len(results)}",
+                    relative_path=f"p{n}-{len(results)}.tar",
+                    origin_location_id=world.locations["ccat_source"],
+                    max_bytes=350,
+                )
+                results.append(created)
+                if created is None:
+                    return
+
+    async with anyio.create_task_group() as tg:
+        for n in range(4):
+            tg.start_soon(packager, n)
+    made = [r for r in results if r is not None]
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT raw_data_package_id, array_agg(relative_path ORDER BY relative_path) AS paths "
+            "FROM raw_data_file GROUP BY 1 ORDER BY min(relative_path)"
+        )
+    assert len(made) == 14 and [len(m.file_ids) for m in made].count(3) == 13  # 13 x 3 files + 1
+    assert all(r["raw_data_package_id"] is not None for r in rows)
+    paths = [p for r in rows for p in r["paths"]]
+    assert paths == sorted(paths) and len(paths) == 40  # consecutive runs of the path order
+
+
+async def test_a_packager_that_does_not_wait_leaves_a_held_group_to_its_holder(db: Database) -> None:
+    world = await build_world(db)
+    async with db.connection() as conn:
+        await add_files(conn, world, 4, size=100)
+    args = {
+        "executed_obs_unit_id": world.execution_id,
+        "instrument_module_id": world.module_id,
+        "origin_location_id": world.locations["ccat_source"],
+        "max_bytes": 200,
+    }
+    async with db.connection() as holder, db.connection() as other:
+        async with holder.transaction():
+            first = await pipeline.create_raw_data_package(holder, name="a", relative_path="a.tar", **args)
+            # the group is held until the holder commits: the other packager moves on at once
+            skipped = await pipeline.create_raw_data_package(other, name="b", relative_path="b.tar", wait=False, **args)
+        after = await pipeline.create_raw_data_package(other, name="c", relative_path="c.tar", wait=False, **args)
+        packages = await other.fetchval("SELECT count(*) FROM raw_data_package")
+    assert first is not None and len(first.file_ids) == 2
+    assert skipped is None
+    assert after is not None and len(after.file_ids) == 2 and not set(after.file_ids) & set(first.file_ids)
+    assert packages == 2
+
+
+async def test_a_group_is_packaged_whole_in_one_transaction(db: Database) -> None:
+    """`create_raw_data_packages` cuts the group as `create_raw_data_package` does one package at
+    a time (path order, at most max_bytes, builds pending); racers find nothing left."""
+    world = await build_world(db)
+    async with db.connection() as conn:
+        await add_files(conn, world, 10, size=100)
+        running = await add_execution(conn, world.obs_unit_id, finished=False)
+        await add_files(conn, world, 2, execution_id=running, prefix="r")
+    names = (f"p{i}" for i in range(100))
+    results: list[list[pipeline.CreatedPackage]] = []
+
+    async def packager(execution: UUID) -> None:
+        async with db.connection() as conn:
+            results.append(
+                await pipeline.create_raw_data_packages(
+                    conn,
+                    executed_obs_unit_id=execution,
+                    instrument_module_id=world.module_id,
+                    names=lambda: (name := next(names), f"{name}.tar"),
+                    origin_location_id=world.locations["ccat_source"],
+                    max_bytes=350,
+                )
+            )
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(4):
+            tg.start_soon(packager, world.execution_id)
+    await packager(running)
+    made = [r for r in results if r]
+    assert len(made) == 1 and results[-1] == []  # one winner; nothing for a running execution
+    (packages,) = made
+    assert [(len(p.file_ids), p.total_bytes) for p in packages] == [(3, 300), (3, 300), (3, 300), (1, 100)]
+    async with db.connection() as conn:
+        rows = await conn.fetch(
+            "SELECT f.relative_path, f.raw_data_package_id, p.status FROM raw_data_file f "
+            "JOIN raw_data_package p ON p.id = f.raw_data_package_id ORDER BY f.relative_path"
+        )
+        unpackaged = await conn.fetchval("SELECT count(*) FROM raw_data_file WHERE raw_data_package_id IS NULL")
+    assert [r["raw_data_package_id"] for r in rows] == [p.package_id for p in packages for _ in p.file_ids]
+    assert {r["status"] for r in rows} == {"pending"} and unpackaged == 2
+
+
+async def test_a_group_packaged_meanwhile_by_another_writer_is_refused_whole(db: Database) -> None:
+    """A writer that takes no group lock packages one of the group's files while
+    `create_raw_data_packages` files them: ConflictError, and none of its packages is written."""
+    world = await build_world(db)
+    async with db.connection() as conn:
+        files = await add_files(conn, world, 6, size=100)
+    refused: list[Exception] = []
+
+    async def packager(conn: Connection) -> None:
+        try:
+            await pipeline.create_raw_data_packages(
+                conn,
+                executed_obs_unit_id=world.execution_id,
+                instrument_module_id=world.module_id,
+                names=iter([("g1", "g1.tar"), ("g2", "g2.tar")]).__next__,
+                origin_location_id=world.locations["ccat_source"],
+                max_bytes=300,
+            )
+        except ConflictError as exc:
+            refused.append(exc)
+
+    async with db.connection() as other, db.connection() as conn, anyio.create_task_group() as tg:
+        pid = conn.raw.get_server_pid()
+        async with other.transaction():
+            await PackageRepository(other).create_package_with_files(
+                RawDataPackageCreate(
+                    name="other",
+                    relative_path="other.tar",
+                    executed_obs_unit_id=world.execution_id,
+                    instrument_module_id=world.module_id,
+                    origin_location_id=world.locations["ccat_source"],
+                ),
+                [files[-1]],
+            )
+            tg.start_soon(packager, conn)
+            with anyio.fail_after(30):  # until the packager waits for that file's row lock
+                while True:
+                    sql = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1"
+                    if await other.fetchval(sql, pid):
+                        break
+                    await anyio.sleep(0.05)
+    async with db.connection() as conn:
+        names = await conn.fetch("SELECT name FROM raw_data_package ORDER BY name")
+        unpackaged = await conn.fetchval("SELECT count(*) FROM raw_data_file WHERE raw_data_package_id IS NULL")
+    assert len(refused) == 1 and "packaged concurrently" in str(refused[0])
+    assert [r["name"] for r in names] == ["other"] and unpackaged == 5
 
 
 async def test_no_package_for_a_running_execution(db: Database) -> None:

@@ -250,13 +250,19 @@ async def test_pipeline_manager_queries(plans: Plans) -> None:
     # groups to package: the unpackaged tail only (partial index raw_data_file_unpackaged_idx)
     # each group's execution by its key: a scan of every execution ever run reads 700+ buffers
     await check(plans, query("pipeline_unpackaged_file_groups"), [100], budget=250, min_rows=4)
+    group = [execution_uuid(g // MODULES), lay.modules[g % MODULES]]
     await check(
         plans,
         query("pipeline_lock_unpackaged_files"),
-        [execution_uuid(g // MODULES), lay.modules[g % MODULES]],
+        [*group, None],
         budget=3 * FILES_PER_GROUP,
         min_rows=FILES_PER_GROUP,
     )
+    # what create_raw_data_packages reads under the group's lock: the group's files, by its index
+    await check(plans, query("pipeline_unpackaged_files"), group, budget=3 * FILES_PER_GROUP, min_rows=FILES_PER_GROUP)
+    # a package's worth (here: 1 byte, so the first file alone) locks that many files, not the group
+    for run in await check(plans, query("pipeline_lock_unpackaged_files"), [*group, 1], budget=3 * FILES_PER_GROUP):
+        assert run.rows == 1, run
     await check(plans, query("pipeline_packages_ready_to_bundle"), [None, 100], budget=200, min_rows=8)
     # the bundles with a present copy: a scan of every bundle ever built reads 400+ buffers
     await check(plans, query("pipeline_transfer_legs"), [100], budget=200, min_rows=1)

@@ -11,6 +11,7 @@ import random
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,6 +32,9 @@ from opsdb.work import Claim, WorkKind
 
 MAX_PACKAGE_BYTES = 20 * 10**9
 """Packages are cut at 20 GB (files in path order)."""
+PACKAGING_GROUPS = 6
+"""A packaging round takes the oldest this many (executed obs unit, module) groups (the night's
+executions have 3 modules), then asks again: each call costs what it answers."""
 BUNDLE_PACKAGES = 8
 """At most this many packages go into one data transfer package."""
 SIMULATED_KINDS = (
@@ -42,9 +46,11 @@ SIMULATED_KINDS = (
     WorkKind.PHYSICAL_COPY_DELETION,
 )
 _BATCH = {WorkKind.PHYSICAL_COPY_DELETION: 500}
-"""Claim batch per kind (default 4): deletions are the bulk (one per file copy), claimed,
+"""Claim batch per kind (default `_DEFAULT_BATCH`): deletions are the bulk (one per file copy), claimed,
 confirmed and completed a batch per statement (each statement's triggers cost about the same
 for 100 copies as for 500)."""
+_DEFAULT_BATCH = 16
+"""Claim batch of the other kinds, completed in one statement (`work.complete_many`)."""
 DELETION_SCHEDULE_BATCH = 1000
 """Copies a manager schedules for deletion per statement."""
 
@@ -228,33 +234,49 @@ class Night:
     # managers -----------------------------------------------------------------------------
 
     async def manager(self, n: int) -> None:
-        """Find what is ready and create the work, round after round (racing managers are safe)."""
+        """Find what is ready and create the work, round after round (racing managers are safe).
+
+        Two loops on two connections: packaging (the files of finished executions into
+        packages) and dispatching (bundles, transfers, archive transfers, deletions). In one
+        loop a round's packaging of a whole execution held back the bundles, transfers and
+        deletions of the packages built meanwhile."""
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._manager_loop, n, self._package_round)
+            tg.start_soon(self._manager_loop, n, self._dispatch_round)
+
+    async def _manager_loop(self, n: int, round_: Callable[[Connection, int], Awaitable[None]]) -> None:
         while True:
             try:
                 async with self.db.connection() as conn:
-                    await self._manager_round(conn, n)
+                    await round_(conn, n)
             except TransientError:  # deadlock or serialization failure: next round
                 self.counters.transient_errors += 1
             await anyio.sleep(0.1)
 
-    async def _manager_round(self, conn: Connection, n: int) -> None:
+    async def _package_round(self, conn: Connection, n: int) -> None:
         loc = self.obs.locations
-        for group in await pipeline.unpackaged_file_groups(conn):
-            origin = group.source_location_id or loc["ccat_chai_source"]
-            while True:
+        groups = await pipeline.unpackaged_file_groups(conn, limit=PACKAGING_GROUPS)
+        # racing managers start at different groups, and leave a group the other one is
+        # packaging to it (`wait=False`): they queued on its locks, one package at a time
+        start = n * len(groups) // max(self.config.managers, 1)
+        for group in groups[start:] + groups[:start]:
+
+            def names(execution: uuid.UUID = group.executed_obs_unit_id) -> tuple[str, str]:
                 seq = next(self._names)
-                created = await pipeline.create_raw_data_package(
-                    conn,
-                    executed_obs_unit_id=group.executed_obs_unit_id,
-                    instrument_module_id=group.instrument_module_id,
-                    name=f"pkg-{seq:06d}-m{n}",
-                    relative_path=f"packages/{group.executed_obs_unit_id}/pkg-{seq:06d}.tar",
-                    origin_location_id=origin,
-                    max_bytes=MAX_PACKAGE_BYTES,
-                )
-                if created is None:
-                    break
-                self.counters.packages_created += 1
+                return f"pkg-{seq:06d}-m{n}", f"packages/{execution}/pkg-{seq:06d}.tar"
+
+            created = await pipeline.create_raw_data_packages(
+                conn,
+                executed_obs_unit_id=group.executed_obs_unit_id,
+                instrument_module_id=group.instrument_module_id,
+                names=names,
+                origin_location_id=group.source_location_id or loc["ccat_chai_source"],
+                max_bytes=MAX_PACKAGE_BYTES,
+                wait=False,
+            )
+            self.counters.packages_created += len(created)
+
+    async def _dispatch_round(self, conn: Connection, n: int) -> None:
         ready: dict[int, list[int]] = defaultdict(list)
         for candidate in await pipeline.packages_ready_to_bundle(conn):
             ready[candidate.location_id].append(candidate.raw_data_package_id)
@@ -297,7 +319,7 @@ class Night:
     async def worker(self, kind: WorkKind, n: int) -> None:
         """Claim, 'work' (a short sleep), then complete, fail (retried) or crash (lease lapses)."""
         worker_id = f"{kind.value}@sim-{n}"
-        limit = _BATCH.get(kind, 4)
+        limit = _BATCH.get(kind, _DEFAULT_BATCH)
         while True:
             async with self.db.connection() as conn:
                 claims = await self._claim(conn, kind, worker_id, limit)
@@ -370,35 +392,45 @@ class Night:
             self.counters.deletions_refused += len(confirmed.refused)
             settled.extend(claims)
             return
-        for c in claims:
-            try:
-                await work.complete(conn, c, **await self._results_of(conn, kind, c))
-            except ClaimLostError:
-                self.counters.claims_lost += 1
-                settled.append(c)
-                continue
-            self.journal.completed([c])
-            self.counters.completed[kind.value] += 1
-            settled.append(c)
+        # the batch in one statement (`work.complete_many`): one round trip and one firing of
+        # the table's statement triggers, not one per claim
+        results = await self._results_of(conn, kind, claims)
+        try:
+            await work.complete_many(conn, kind, claims, results)
+            completed = list(claims)
+        except work.ClaimsLostError as exc:  # the others are completed (the statement did not fail)
+            completed = exc.renewed
+            self.counters.claims_lost += len(exc.lost)
+        self.journal.completed(completed)
+        self.counters.completed[kind.value] += len(completed)
+        settled.extend(claims)
 
-    async def _results_of(self, conn: Connection, kind: WorkKind, c: Claim) -> dict[str, Any]:
+    async def _results_of(self, conn: Connection, kind: WorkKind, claims: list[Claim]) -> list[dict[str, Any]]:
+        """Each claim's results, in the claims' order (every mapping with the same keys)."""
         if kind is WorkKind.RAW_DATA_PACKAGE_BUILD:
-            size = await conn.fetchval(query("simulate_package_size"), c.item_id)
-            return {
-                "location_id": self.obs.locations["ccat_buffer"],
-                "verified": True,
-                "size_bytes": size,
-                "checksum": _hex(self._results),
-                "checksum_algorithm": "sha256",
-            }
+            ids = [c.item_id for c in claims]
+            sizes = {r["id"]: r["size_bytes"] for r in await conn.fetch(query("simulate_package_sizes"), ids)}
+            return [
+                {
+                    "location_id": self.obs.locations["ccat_buffer"],
+                    "verified": True,
+                    "size_bytes": sizes.get(c.item_id, 0),
+                    "checksum": _hex(self._results),
+                    "checksum_algorithm": "sha256",
+                }
+                for c in claims
+            ]
         if kind is WorkKind.DATA_TRANSFER_PACKAGE_BUILD:
-            return {
-                "verified": True,
-                "size_bytes": self._results.randint(10**9, 10**12),
-                "checksum": _hex(self._results),
-                "checksum_algorithm": "sha256",
-            }
-        return {"verified": True}
+            return [
+                {
+                    "verified": True,
+                    "size_bytes": self._results.randint(10**9, 10**12),
+                    "checksum": _hex(self._results),
+                    "checksum_algorithm": "sha256",
+                }
+                for _ in claims
+            ]
+        return [{"verified": True} for _ in claims]
 
     # the end -------------------------------------------------------------------------------
 

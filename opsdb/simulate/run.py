@@ -55,7 +55,7 @@ async def run_simulation(dsn: str, config: SimulationConfig, counters: Counters 
     and the pipeline drained, or after `config.timeout_seconds`.
     """
     counters = counters or Counters()
-    pool_size = config.workers * len(SIMULATED_KINDS) + config.managers + 6
+    pool_size = config.workers * len(SIMULATED_KINDS) + 2 * config.managers + 6
     async with AsyncExitStack() as stack:
         db = await stack.enter_async_context(await Database.connect(dsn, min_size=2, max_size=pool_size))
         observatory = await seed_observatory(db)
