@@ -123,7 +123,7 @@ UPDATE {table} t
 SET {lease_until} = clock_timestamp() + make_interval(secs => $lease_seconds::float8),
     {next_attempt_at} = clock_timestamp() + make_interval(secs => $lease_seconds::float8)
 FROM unnest($ids::bigint[], $tokens::uuid[]) AS c(id, token)
-WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
+WHERE t.id = c.id AND t.{claim_token} = c.token AND (t.{status} = '{running}') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.id, t.{lease_until} AS lease_until
 
 -- work_complete_many --
@@ -151,7 +151,10 @@ done AS (
     UPDATE {table} t
     SET {status} = '{done}', {lease_until} = NULL{done_sets}{result_sets}
     FROM unnest($ids::bigint[], $tokens::uuid[]{result_arrays}) AS c(id, token{result_names})
-    WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.{claim_token} = c.token AND (t.{status} = '{running}') IS TRUE
     RETURNING t.*{effect_returning}
 ){effect}
 
@@ -168,7 +171,7 @@ SET {status} = CASE WHEN $permanent::boolean OR t.{attempts} >= t.{max_attempts}
     {claim_token} = NULL,
     {lease_until} = NULL
 FROM unnest($ids::bigint[], $tokens::uuid[], $errors::text[]) AS c(id, token, error)
-WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
+WHERE t.id = c.id AND t.{claim_token} = c.token AND (t.{status} = '{running}') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.*
 
 -- work_reset --

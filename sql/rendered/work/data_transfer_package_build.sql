@@ -104,7 +104,7 @@ UPDATE data_transfer_package t
 SET lease_until = clock_timestamp() + make_interval(secs => $3::float8),
     next_attempt_at = clock_timestamp() + make_interval(secs => $3::float8)
 FROM unnest($1::bigint[], $2::uuid[]) AS c(id, token)
-WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.id, t.lease_until AS lease_until
 
 -- work_complete_many (complete, complete_many: the completed rows) --
@@ -117,7 +117,10 @@ done AS (
     UPDATE data_transfer_package t
     SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum, checksum_algorithm = c.checksum_algorithm
     FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::boolean[]) AS c(id, token, size_bytes, checksum, checksum_algorithm, verified)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.verified AS effect_verified
 ),
 -- Built bundles lie at their origin location: a present copy there (effect_verified: checksum checked).
@@ -140,7 +143,10 @@ done AS (
     UPDATE data_transfer_package t
     SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum, checksum_algorithm = c.checksum_algorithm
     FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::boolean[]) AS c(id, token, size_bytes, checksum, checksum_algorithm, verified)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.verified AS effect_verified
 ),
 -- Built bundles lie at their origin location: a present copy there (effect_verified: checksum checked).
@@ -163,7 +169,10 @@ done AS (
     UPDATE data_transfer_package t
     SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum, checksum_algorithm = c.checksum_algorithm
     FROM unnest($1::bigint[], $2::uuid[], $8::bigint[], $9::text[], $10::text[], $11::boolean[]) AS c(id, token, size_bytes, checksum, checksum_algorithm, verified)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.verified AS effect_verified
 ),
 -- Built bundles lie at their origin location: a present copy there (effect_verified: checksum checked).
@@ -283,7 +292,7 @@ SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'failed'
     claim_token = NULL,
     lease_until = NULL
 FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS c(id, token, error)
-WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.*
 
 -- work_reset --

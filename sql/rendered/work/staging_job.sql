@@ -104,7 +104,7 @@ UPDATE staging_job t
 SET lease_until = clock_timestamp() + make_interval(secs => $3::float8),
     next_attempt_at = clock_timestamp() + make_interval(secs => $3::float8)
 FROM unnest($1::bigint[], $2::uuid[]) AS c(id, token)
-WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.id, t.lease_until AS lease_until
 
 -- work_complete_many (complete, complete_many: the completed rows) --
@@ -117,7 +117,10 @@ done AS (
     UPDATE staging_job t
     SET status = 'completed', lease_until = NULL, completed_at = now(), retention_until = c.retention_until
     FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[]) AS c(id, token, retention_until)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*
 ),
 -- Finished staging jobs: a 'staged' copy of each of their packages at the job's destination.
@@ -143,7 +146,10 @@ done AS (
     UPDATE staging_job t
     SET status = 'completed', lease_until = NULL, completed_at = now(), retention_until = c.retention_until
     FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[]) AS c(id, token, retention_until)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*
 ),
 -- Finished staging jobs: a 'staged' copy of each of their packages at the job's destination.
@@ -169,7 +175,10 @@ done AS (
     UPDATE staging_job t
     SET status = 'completed', lease_until = NULL, completed_at = now(), retention_until = c.retention_until
     FROM unnest($1::bigint[], $2::uuid[], $8::timestamptz[]) AS c(id, token, retention_until)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*
 ),
 -- Finished staging jobs: a 'staged' copy of each of their packages at the job's destination.
@@ -292,7 +301,7 @@ SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'failed'
     claim_token = NULL,
     lease_until = NULL
 FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS c(id, token, error)
-WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.*
 
 -- work_reset --
