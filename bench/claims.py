@@ -2,7 +2,7 @@
 
     python -m bench.claims [--json out.json] [--items 20000] [--runs 3] [--batch 50] [--caps N]
                            [--pgqueuer] [--fsync on|off] [--variants before models ids claim-next]
-                           [--baseline MIGRATION]
+                           [--baseline MIGRATION] [--baseline-sql WORK_SQL]
 
 Starts a fresh embedded PostgreSQL 18, applies the migrations, and per run seeds `--items`
 pending package builds; the workers (one connection each) then claim batches
@@ -21,7 +21,9 @@ cap's lock and counts its items in progress: what caps cost (N above workers x b
 overhead alone; below: the cap also throttles). `--baseline 0021_deletion_speed` makes a second
 database on the same server migrated only up to that migration and runs every variant there too,
 alternating with the head run by run (reported as `variant@0021`, with the head/baseline ratio
-of each pair of runs): before and after a migration in one run.
+of each pair of runs): before and after a migration in one run. `--baseline-sql FILE` also sends
+the baseline database the work statements of an older sql/work.sql (e.g. `git show REV:sql/work.sql`):
+before and after a change of the statements, which a migration baseline alone does not see.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ import json
 import os
 import platform
 import statistics
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,9 +46,10 @@ import anyio
 import psycopg
 
 from bench.deletion import migrate_upto
-from opsdb import embedded, migrate, work
+from opsdb import embedded, migrate, queries, work
 from opsdb.config import with_database
 from opsdb.db import Connection, Database
+from opsdb.resources import sql_dir
 from opsdb.work import WorkKind
 
 KIND = WorkKind.RAW_DATA_PACKAGE_BUILD
@@ -114,6 +120,23 @@ async def _complete_before(conn: Connection, claims: list[work.Claim], buffer: i
     return [work.WorkItem.from_row(KIND, r) for r in rows]
 
 
+@contextmanager
+def _statements(sql_file: Path | None) -> Iterator[None]:
+    """opsdb.work sends the statements of `sql_file` (an older sql/work.sql) inside the block; None: its own."""
+    if sql_file is None:
+        yield
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / "work.sql").write_text(sql_file.read_text())
+        older, _ = queries._translate_all({**queries.load_queries(sql_dir()), **queries.load_queries(Path(directory))})
+    saved = work.query, work._statement_cache
+    work.query, work._statement_cache = older.__getitem__, {}
+    try:
+        yield
+    finally:
+        work.query, work._statement_cache = saved
+
+
 async def _worker(db: Database, variant: str, name: str, batch: int, buffer: int, claimed: list[int]) -> None:
     results = [{**RESULT, "location_id": buffer} for _ in range(batch)]
     async with db.connection() as conn:
@@ -176,6 +199,7 @@ async def bench(
     pgqueuer: bool = False,
     variants: tuple[str, ...] = VARIANTS,
     baseline: tuple[str, str] | None = None,
+    baseline_sql: Path | None = None,
 ) -> list[dict[str, Any]]:
     """`baseline` = (label, dsn): a second database (e.g. migrated to an older head) on the same server; each
     variant also runs there, interleaved run by run with the first, reported as "variant@label"."""
@@ -197,7 +221,8 @@ async def bench(
                     order = list(dbs) if r % 2 == 0 else list(reversed(dbs))
                     for t in order:
                         label = f"{variant.replace('-', '')}w{workers}r{r}"
-                        one = await _run(dbs[t], worlds[t], variant, label, items, workers, batch)
+                        with _statements(baseline_sql if t else None):
+                            one = await _run(dbs[t], worlds[t], variant, label, items, workers, batch)
                         row["variants"].setdefault(variant + t, {"runs": []})["runs"].append(one)
             for figures in row["variants"].values():
                 per_run = figures["runs"]
@@ -254,7 +279,15 @@ def main(argv: list[str] | None = None) -> None:
         help="also run every variant on a second database of the same server migrated only up to MIGRATION "
         "(e.g. 0021_deletion_speed), interleaved run by run: before/after a migration in one run",
     )
+    parser.add_argument(
+        "--baseline-sql",
+        type=Path,
+        metavar="WORK_SQL",
+        help="with --baseline: the baseline database is also sent the statements of this older sql/work.sql",
+    )
     args = parser.parse_args(argv)
+    if args.baseline_sql and not args.baseline:
+        parser.error("--baseline-sql needs --baseline")
 
     with embedded.throwaway(prefix="opsdb-bench-") as server:
         if args.fsync == "on":  # back to PostgreSQL's defaults
@@ -285,6 +318,7 @@ def main(argv: list[str] | None = None) -> None:
                 pgqueuer=args.pgqueuer,
                 variants=tuple(args.variants),
                 baseline=baseline,
+                baseline_sql=args.baseline_sql,
             )
         )
 
@@ -339,6 +373,7 @@ def main(argv: list[str] | None = None) -> None:
                 "fsync": args.fsync,
                 "variants": args.variants,
                 "baseline": args.baseline,
+                "baseline_sql": str(args.baseline_sql) if args.baseline_sql else None,
             },
             "results": results,
         }

@@ -256,6 +256,11 @@ def number_params(text: str, added: Sequence[str] = ()) -> Statement:
     return Statement(_NAMED.sub(lambda m: f"${index[m.group(1)]}", text), params)
 
 
+def _fragment(name: str) -> str:
+    """A fragment of sql/work.sql without its description lines (it goes inside a statement)."""
+    return "\n".join(line for line in query(name).splitlines() if not line.startswith("--"))
+
+
 _statement_cache: dict[tuple[str, WorkKind, tuple[tuple[str, str], ...], tuple[str, ...]], Statement] = {}
 
 
@@ -286,6 +291,11 @@ def kind_statement(name: str, kind: WorkKind, added: Sequence[str] = (), **fills
         failed=spec.failed,
         done_sets=spec.done_sets,
         claim_steps=query("work_claim_steps"),
+        # a kind without a claim rule refuses nothing: no UPDATE step that never writes (each
+        # is one more result relation to plan and open, with all the table's indexes, per claim)
+        deferred="" if spec.judge == "true" else "\n" + _fragment("work_claim_deferred"),
+        # nor a lookup of a size the kind does not have (one more scan of the table to plan)
+        item_size="0" if spec.size == "0" else _fragment("work_claim_item_size"),
         complete_steps=query("work_complete_steps"),
         result_sets="",
         result_arrays="",
@@ -476,18 +486,26 @@ class ClaimsLostError(ClaimLostError):
         self.renewed = list(renewed)
 
 
+@cache
+def _claim_columns(kind: WorkKind) -> tuple[str, str, str, str, str, str]:
+    """The kind's names of a claim's columns: token, worker, lease end, attempts, priority, external job."""
+    c = KINDS[kind].column
+    return (c("claim_token"), c("claimed_by"), c("lease_until"), c("attempts"), c("priority"), c("external_job"))
+
+
 def _claim_from_row(kind: WorkKind, row: Record) -> Claim:
-    spec = KINDS[kind]
+    token, worker, lease_until, attempts, priority, job = _claim_columns(kind)
+    values = _row_dict(row)  # read from the dict: a Record's lookup by name costs more
     return Claim(
         kind,
-        row["id"],
-        row[spec.column("claim_token")],
-        row[spec.column("claimed_by")],
-        row[spec.column("lease_until")],
-        row[spec.column("attempts")],
-        _row_dict(row),
-        row[spec.column("priority")],
-        ExternalJob.from_json(row[spec.column("external_job")]),
+        values["id"],
+        values[token],
+        values[worker],
+        values[lease_until],
+        values[attempts],
+        values,
+        values[priority],
+        ExternalJob.from_json(values[job]),
     )
 
 
@@ -795,11 +813,11 @@ async def fail(
     and stays visible until an operator resets it. ClaimLostError when the claim is no
     longer the caller's.
     """
-    stmt = kind_statement("work_fail", claim.kind)
+    stmt = kind_statement("work_fail_many", claim.kind)  # a batch of one: the same statement as fail_many
     values = {
-        "id": claim.item_id,
-        "token": claim.token,
-        "error": (error or "unknown error")[:MAX_ERROR_LENGTH],
+        "ids": [claim.item_id],
+        "tokens": [claim.token],
+        "errors": [(error or "unknown error")[:MAX_ERROR_LENGTH]],
         "backoff_seconds": float(backoff_seconds),
         "max_backoff_seconds": float(max_backoff_seconds),
         "permanent": permanent,

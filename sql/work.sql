@@ -48,13 +48,7 @@ due AS (
 judged AS (
     -- a costly per-item rule ({judge}) runs only on this short window, never on the backlog
     SELECT id, rank_key, takeover, location_id, route_id, {judge} AS ok FROM due
-),
-deferred AS (
-    -- items the rule refuses now step aside for a minute instead of blocking the queue's head
-    UPDATE {table} t SET {next_attempt_at} = clock_timestamp() + interval '60 seconds'
-    FROM judged j
-    WHERE t.id = j.id AND NOT j.ok
-),
+),{deferred}
 rooms AS (
     -- the exact room under each cap the window's new items fall under: waits for the caps'
     -- other claimers to commit, then counts on a fresh snapshot (migrations/0020)
@@ -77,10 +71,7 @@ ranked AS (
                OVER (PARTITION BY j.location_id ORDER BY j.rank_key, j.id) AS bytes_here,
            sum(CASE WHEN j.takeover THEN 0 ELSE j.size_bytes END)
                OVER (PARTITION BY j.route_id ORDER BY j.rank_key, j.id) AS bytes_on_route
-    FROM (SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM rooms)
-                           THEN COALESCE((SELECT {size} FROM {table} t WHERE t.id = j.id), 0) ELSE 0 END
-               AS size_bytes
-          FROM judged j WHERE j.ok) j
+    FROM (SELECT j.*, {item_size} AS size_bytes FROM judged j WHERE j.ok) j
 ),
 candidate AS (
     SELECT r.id FROM ranked r
@@ -113,6 +104,18 @@ claimed AS (
     RETURNING t.*
 )
 
+-- work_claim_deferred --
+-- The claim's step for a kind with a claim rule (the deferred step of work_claim_steps; a kind without one refuses nothing and has no such step): items the rule refuses now step aside for a minute instead of blocking the queue's head.
+deferred AS (
+    UPDATE {table} t SET {next_attempt_at} = clock_timestamp() + interval '60 seconds'
+    FROM judged j
+    WHERE t.id = j.id AND NOT j.ok
+),
+
+-- work_claim_item_size --
+-- An item's bytes in the claim's window, for a kind whose items have a size (the item_size of work_claim_steps; a kind without one counts 0): read only when a cap of the kind exists.
+CASE WHEN EXISTS (SELECT 1 FROM rooms) THEN COALESCE((SELECT {size} FROM {table} t WHERE t.id = j.id), 0) ELSE 0 END
+
 -- work_renew --
 -- Extend the leases of claims ($ids, $tokens) by $lease_seconds s from now (the clock, not the transaction's start); returns the ids still held by their token.
 -- params: ids, tokens, lease_seconds
@@ -120,7 +123,7 @@ UPDATE {table} t
 SET {lease_until} = clock_timestamp() + make_interval(secs => $lease_seconds::float8),
     {next_attempt_at} = clock_timestamp() + make_interval(secs => $lease_seconds::float8)
 FROM unnest($ids::bigint[], $tokens::uuid[]) AS c(id, token)
-WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
+WHERE t.id = c.id AND t.{claim_token} = c.token AND (t.{status} = '{running}') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.id, t.{lease_until} AS lease_until
 
 -- work_complete_many --
@@ -148,27 +151,15 @@ done AS (
     UPDATE {table} t
     SET {status} = '{done}', {lease_until} = NULL{done_sets}{result_sets}
     FROM unnest($ids::bigint[], $tokens::uuid[]{result_arrays}) AS c(id, token{result_names})
-    WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.{claim_token} = c.token AND (t.{status} = '{running}') IS TRUE
     RETURNING t.*{effect_returning}
 ){effect}
 
--- work_fail --
--- Record failure $error of claim ($id, $token): retry after backoff ($backoff_seconds base doubling, $max_backoff_seconds cap), or fail when no attempts are left or $permanent.
--- params: id, token, error, backoff_seconds, max_backoff_seconds, permanent
-UPDATE {table} t
-SET {status} = CASE WHEN $permanent::boolean OR t.{attempts} >= t.{max_attempts} THEN '{failed}' ELSE '{pending}' END,
-    {last_error} = $error,
-    {next_attempt_at} = CASE WHEN $permanent::boolean OR t.{attempts} >= t.{max_attempts} THEN clock_timestamp()
-        ELSE clock_timestamp() + make_interval(secs => LEAST($max_backoff_seconds::float8,
-                                                             $backoff_seconds::float8 * power(2, GREATEST(t.{attempts} - 1, 0))))
-        END,
-    {claim_token} = NULL,
-    {lease_until} = NULL
-WHERE t.id = $id AND t.{claim_token} = $token AND t.{status} = '{running}'
-RETURNING t.*
-
 -- work_fail_many --
--- Record failures $errors of claims ($ids, $tokens) in one statement, each exactly as work_fail records one: retry after backoff ($backoff_seconds base doubling, $max_backoff_seconds cap), or fail when no attempts are left or $permanent; returns the rows recorded (the others' tokens no longer hold them).
+-- Record failures $errors of claims ($ids, $tokens) in one statement (work.fail: a batch of one), each on its own: retry after backoff ($backoff_seconds base doubling, $max_backoff_seconds cap), or fail when no attempts are left or $permanent; returns the rows recorded (the others' tokens no longer hold them).
 -- params: ids, tokens, errors, backoff_seconds, max_backoff_seconds, permanent
 UPDATE {table} t
 SET {status} = CASE WHEN $permanent::boolean OR t.{attempts} >= t.{max_attempts} THEN '{failed}' ELSE '{pending}' END,
@@ -180,7 +171,7 @@ SET {status} = CASE WHEN $permanent::boolean OR t.{attempts} >= t.{max_attempts}
     {claim_token} = NULL,
     {lease_until} = NULL
 FROM unnest($ids::bigint[], $tokens::uuid[], $errors::text[]) AS c(id, token, error)
-WHERE t.id = c.id AND t.{claim_token} = c.token AND t.{status} = '{running}'
+WHERE t.id = c.id AND t.{claim_token} = c.token AND (t.{status} = '{running}') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.*
 
 -- work_reset --

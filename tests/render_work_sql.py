@@ -18,7 +18,6 @@ RENDERED = Path(__file__).resolve().parent.parent / "sql" / "rendered" / "work"
 _STATEMENTS = (
     "work_claim",
     "work_renew",
-    "work_fail",
     "work_fail_many",
     "work_reset",
     "work_set_priority",

@@ -363,7 +363,7 @@ async def test_batched_completion_finishes_held_claims_and_names_lost_ones(db: D
 
 @pytest.mark.parametrize("kind", list(WorkKind))
 async def test_every_protocol_statement_prepares_for_every_kind(db: Database, kind: WorkKind) -> None:
-    templates = ["work_claim", "work_renew", "work_fail", "work_fail_many", "work_reset", "work_get"]
+    templates = ["work_claim", "work_renew", "work_fail_many", "work_reset", "work_get"]
     templates += ["work_list_failed", "work_set_priority", "work_record_external_job", "work_completed_by"]
     async with db.connection() as conn:
         for name in templates:

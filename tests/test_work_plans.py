@@ -194,3 +194,70 @@ async def test_the_check_fails_without_the_work_index(plans_db: Database, kind: 
 
 class _RolledBack(Exception):
     """Leaves a transaction by rolling it back."""
+
+
+RUNNING = 800
+"""Items in progress while a worker completes its batch: 16 workers x 50, the claims benchmark."""
+
+OLD_GUARD = "AND t.status = 'in_progress'"
+"""The completion's state guard as written before session 6: a partial index of running items answers it."""
+
+
+def _done_scans(plan: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """The scans of raw_data_package under the completion's `done` UPDATE."""
+    done = next(n for n in _nodes(plan) if n.get("Subplan Name") == "CTE done")
+    return _scans_of(done, "raw_data_package")
+
+
+async def _completion_scans(conn: Connection, *, old_guard: bool) -> list[list[tuple[str, str | None]]]:
+    """With RUNNING builds in progress, the `done` scans of both completions of 50 of them (ids only,
+    and claim_next), on the planner's stale statistics (none in progress) and on fresh ones."""
+    kind = WorkKind.RAW_DATA_PACKAGE_BUILD
+    claim = kind_statement("work_claim", kind)
+    rows = await conn.fetch(
+        claim.sql,
+        *claim.args({"worker": "plans", "limit": RUNNING, "locations": None, "sites": None, "lease_seconds": 60.0}),
+    )
+    assert len(rows) == RUNNING
+    ids, tokens = [r["id"] for r in rows[:50]], [r["claim_token"] for r in rows[:50]]
+    results = list(KINDS[kind].results)
+    found = []
+    for fresh in (False, True):
+        if fresh:
+            await conn.execute("ANALYZE raw_data_package")
+        for claim_next in (False, True):
+            stmt = completion_statement(kind, results, rows=False, claim_next=claim_next)
+            sql = stmt.sql
+            if old_guard:
+                assert sql.count("AND (t.status = 'in_progress') IS TRUE") == 1
+                sql = sql.replace("AND (t.status = 'in_progress') IS TRUE", OLD_GUARD)
+            values: dict[str, Any] = {"ids": ids, "tokens": tokens, "location_id": [None] * 50}
+            values.update({"verified": [False] * 50, "size_bytes": [1] * 50, "checksum": ["c" * 64] * 50})
+            values.update({"checksum_algorithm": ["sha256"] * 50, "worker": "plans", "limit": 50})
+            values.update({"locations": None, "sites": None, "lease_seconds": 60.0})
+            args = stmt.args({name: values[name] for name in stmt.params})
+            found.append(_done_scans(await _plan(conn, sql, args, generic=False)))
+    return found
+
+
+async def test_a_completion_finds_its_claims_by_id_not_by_reading_every_item_in_progress(plans_db: Database) -> None:
+    """The batch's rows are probed by primary key: the cost of a completion follows its batch, not
+    how many items all workers hold (with the running index, each completion read all 800)."""
+    async with plans_db.connection() as conn:
+        with pytest.raises(_RolledBack):
+            async with conn.transaction():
+                for scans in await _completion_scans(conn, old_guard=False):
+                    assert _reads_index(scans, "raw_data_package_pkey"), scans
+                    assert not _reads_index(scans, "raw_data_package_running_idx"), scans
+                    assert not any(node == "Seq Scan" for node, _ in scans), scans
+                raise _RolledBack
+
+
+async def test_the_old_guard_reads_every_item_in_progress(plans_db: Database) -> None:
+    """The check above can fail: the guard as written before reads the running index (all 800)."""
+    async with plans_db.connection() as conn:
+        with pytest.raises(_RolledBack):
+            async with conn.transaction():
+                found = await _completion_scans(conn, old_guard=True)
+                assert all(_reads_index(scans, "raw_data_package_running_idx") for scans in found), found
+                raise _RolledBack

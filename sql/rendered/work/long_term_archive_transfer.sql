@@ -40,12 +40,6 @@ judged AS (
     -- a costly per-item rule (true) runs only on this short window, never on the backlog
     SELECT id, rank_key, takeover, location_id, route_id, true AS ok FROM due
 ),
-deferred AS (
-    -- items the rule refuses now step aside for a minute instead of blocking the queue's head
-    UPDATE long_term_archive_transfer t SET next_attempt_at = clock_timestamp() + interval '60 seconds'
-    FROM judged j
-    WHERE t.id = j.id AND NOT j.ok
-),
 rooms AS (
     -- the exact room under each cap the window's new items fall under: waits for the caps'
     -- other claimers to commit, then counts on a fresh snapshot (migrations/0020)
@@ -68,10 +62,7 @@ ranked AS (
                OVER (PARTITION BY j.location_id ORDER BY j.rank_key, j.id) AS bytes_here,
            sum(CASE WHEN j.takeover THEN 0 ELSE j.size_bytes END)
                OVER (PARTITION BY j.route_id ORDER BY j.rank_key, j.id) AS bytes_on_route
-    FROM (SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM rooms)
-                           THEN COALESCE((SELECT (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = t.raw_data_package_id) FROM long_term_archive_transfer t WHERE t.id = j.id), 0) ELSE 0 END
-               AS size_bytes
-          FROM judged j WHERE j.ok) j
+    FROM (SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM rooms) THEN COALESCE((SELECT (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = t.raw_data_package_id) FROM long_term_archive_transfer t WHERE t.id = j.id), 0) ELSE 0 END AS size_bytes FROM judged j WHERE j.ok) j
 ),
 candidate AS (
     SELECT r.id FROM ranked r
@@ -113,7 +104,7 @@ UPDATE long_term_archive_transfer t
 SET lease_until = clock_timestamp() + make_interval(secs => $3::float8),
     next_attempt_at = clock_timestamp() + make_interval(secs => $3::float8)
 FROM unnest($1::bigint[], $2::uuid[]) AS c(id, token)
-WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.id, t.lease_until AS lease_until
 
 -- work_complete_many (complete, complete_many: the completed rows) --
@@ -126,7 +117,10 @@ done AS (
     UPDATE long_term_archive_transfer t
     SET status = 'completed', lease_until = NULL, completed_at = now()
     FROM unnest($1::bigint[], $2::uuid[], $3::boolean[]) AS c(id, token, verified)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.verified AS effect_verified
 ),
 -- Finished archive transfers: a present package copy in the archive (effect_verified), the package archived; the package's state machine refuses a package that may not be archived (a failed one), and with it the whole statement: nothing is written.
@@ -162,7 +156,10 @@ done AS (
     UPDATE long_term_archive_transfer t
     SET status = 'completed', lease_until = NULL, completed_at = now()
     FROM unnest($1::bigint[], $2::uuid[], $3::boolean[]) AS c(id, token, verified)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.verified AS effect_verified
 ),
 -- Finished archive transfers: a present package copy in the archive (effect_verified), the package archived; the package's state machine refuses a package that may not be archived (a failed one), and with it the whole statement: nothing is written.
@@ -198,7 +195,10 @@ done AS (
     UPDATE long_term_archive_transfer t
     SET status = 'completed', lease_until = NULL, completed_at = now()
     FROM unnest($1::bigint[], $2::uuid[], $8::boolean[]) AS c(id, token, verified)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.verified AS effect_verified
 ),
 -- Finished archive transfers: a present package copy in the archive (effect_verified), the package archived; the package's state machine refuses a package that may not be archived (a failed one), and with it the whole statement: nothing is written.
@@ -257,12 +257,6 @@ judged AS (
     -- a costly per-item rule (true) runs only on this short window, never on the backlog
     SELECT id, rank_key, takeover, location_id, route_id, true AS ok FROM due
 ),
-deferred AS (
-    -- items the rule refuses now step aside for a minute instead of blocking the queue's head
-    UPDATE long_term_archive_transfer t SET next_attempt_at = clock_timestamp() + interval '60 seconds'
-    FROM judged j
-    WHERE t.id = j.id AND NOT j.ok
-),
 rooms AS (
     -- the exact room under each cap the window's new items fall under: waits for the caps'
     -- other claimers to commit, then counts on a fresh snapshot (migrations/0020)
@@ -285,10 +279,7 @@ ranked AS (
                OVER (PARTITION BY j.location_id ORDER BY j.rank_key, j.id) AS bytes_here,
            sum(CASE WHEN j.takeover THEN 0 ELSE j.size_bytes END)
                OVER (PARTITION BY j.route_id ORDER BY j.rank_key, j.id) AS bytes_on_route
-    FROM (SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM rooms)
-                           THEN COALESCE((SELECT (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = t.raw_data_package_id) FROM long_term_archive_transfer t WHERE t.id = j.id), 0) ELSE 0 END
-               AS size_bytes
-          FROM judged j WHERE j.ok) j
+    FROM (SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM rooms) THEN COALESCE((SELECT (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = t.raw_data_package_id) FROM long_term_archive_transfer t WHERE t.id = j.id), 0) ELSE 0 END AS size_bytes FROM judged j WHERE j.ok) j
 ),
 candidate AS (
     SELECT r.id FROM ranked r
@@ -326,25 +317,9 @@ FULL JOIN (SELECT c.*, row_number() OVER (ORDER BY c.id) AS claim_row
            FROM claimed c WHERE c.status = 'in_progress') n ON n.claim_row = f.first
 ORDER BY n.id
 
--- work_fail --
--- binds: $1 id, $2 token, $3 error, $4 backoff_seconds, $5 max_backoff_seconds, $6 permanent
--- Record failure $3 of claim ($1, $2): retry after backoff ($4 base doubling, $5 cap), or fail when no attempts are left or $6.
--- params: id, token, error, backoff_seconds, max_backoff_seconds, permanent
-UPDATE long_term_archive_transfer t
-SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'failed' ELSE 'pending' END,
-    last_error = $3,
-    next_attempt_at = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN clock_timestamp()
-        ELSE clock_timestamp() + make_interval(secs => LEAST($5::float8,
-                                                             $4::float8 * power(2, GREATEST(t.attempts - 1, 0))))
-        END,
-    claim_token = NULL,
-    lease_until = NULL
-WHERE t.id = $1 AND t.claim_token = $2 AND t.status = 'in_progress'
-RETURNING t.*
-
 -- work_fail_many --
 -- binds: $1 ids, $2 tokens, $3 errors, $4 backoff_seconds, $5 max_backoff_seconds, $6 permanent
--- Record failures $3 of claims ($1, $2) in one statement, each exactly as work_fail records one: retry after backoff ($4 base doubling, $5 cap), or fail when no attempts are left or $6; returns the rows recorded (the others' tokens no longer hold them).
+-- Record failures $3 of claims ($1, $2) in one statement (work.fail: a batch of one), each on its own: retry after backoff ($4 base doubling, $5 cap), or fail when no attempts are left or $6; returns the rows recorded (the others' tokens no longer hold them).
 -- params: ids, tokens, errors, backoff_seconds, max_backoff_seconds, permanent
 UPDATE long_term_archive_transfer t
 SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'failed' ELSE 'pending' END,
@@ -356,7 +331,7 @@ SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'failed'
     claim_token = NULL,
     lease_until = NULL
 FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS c(id, token, error)
-WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.*
 
 -- work_reset --

@@ -40,12 +40,6 @@ judged AS (
     -- a costly per-item rule (true) runs only on this short window, never on the backlog
     SELECT id, rank_key, takeover, location_id, route_id, true AS ok FROM due
 ),
-deferred AS (
-    -- items the rule refuses now step aside for a minute instead of blocking the queue's head
-    UPDATE raw_data_package t SET next_attempt_at = clock_timestamp() + interval '60 seconds'
-    FROM judged j
-    WHERE t.id = j.id AND NOT j.ok
-),
 rooms AS (
     -- the exact room under each cap the window's new items fall under: waits for the caps'
     -- other claimers to commit, then counts on a fresh snapshot (migrations/0020)
@@ -68,10 +62,7 @@ ranked AS (
                OVER (PARTITION BY j.location_id ORDER BY j.rank_key, j.id) AS bytes_here,
            sum(CASE WHEN j.takeover THEN 0 ELSE j.size_bytes END)
                OVER (PARTITION BY j.route_id ORDER BY j.rank_key, j.id) AS bytes_on_route
-    FROM (SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM rooms)
-                           THEN COALESCE((SELECT 0 FROM raw_data_package t WHERE t.id = j.id), 0) ELSE 0 END
-               AS size_bytes
-          FROM judged j WHERE j.ok) j
+    FROM (SELECT j.*, 0 AS size_bytes FROM judged j WHERE j.ok) j
 ),
 candidate AS (
     SELECT r.id FROM ranked r
@@ -113,7 +104,7 @@ UPDATE raw_data_package t
 SET lease_until = clock_timestamp() + make_interval(secs => $3::float8),
     next_attempt_at = clock_timestamp() + make_interval(secs => $3::float8)
 FROM unnest($1::bigint[], $2::uuid[]) AS c(id, token)
-WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.id, t.lease_until AS lease_until
 
 -- work_complete_many (complete, complete_many: the completed rows) --
@@ -126,7 +117,10 @@ done AS (
     UPDATE raw_data_package t
     SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum, checksum_algorithm = c.checksum_algorithm
     FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::boolean[]) AS c(id, token, size_bytes, checksum, checksum_algorithm, location_id, verified)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.location_id AS effect_location_id, c.verified AS effect_verified
 ),
 -- Built packages now lie at their effect_location_id (the buffer; NULL = not recorded): a present copy there (effect_verified: checksum checked).
@@ -150,7 +144,10 @@ done AS (
     UPDATE raw_data_package t
     SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum, checksum_algorithm = c.checksum_algorithm
     FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::boolean[]) AS c(id, token, size_bytes, checksum, checksum_algorithm, location_id, verified)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.location_id AS effect_location_id, c.verified AS effect_verified
 ),
 -- Built packages now lie at their effect_location_id (the buffer; NULL = not recorded): a present copy there (effect_verified: checksum checked).
@@ -174,7 +171,10 @@ done AS (
     UPDATE raw_data_package t
     SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum, checksum_algorithm = c.checksum_algorithm
     FROM unnest($1::bigint[], $2::uuid[], $8::bigint[], $9::text[], $10::text[], $11::bigint[], $12::boolean[]) AS c(id, token, size_bytes, checksum, checksum_algorithm, location_id, verified)
-    WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
+    -- a partial index of the running items: the claims' rows are found by their ids (primary
+    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
+    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.location_id AS effect_location_id, c.verified AS effect_verified
 ),
 -- Built packages now lie at their effect_location_id (the buffer; NULL = not recorded): a present copy there (effect_verified: checksum checked).
@@ -221,12 +221,6 @@ judged AS (
     -- a costly per-item rule (true) runs only on this short window, never on the backlog
     SELECT id, rank_key, takeover, location_id, route_id, true AS ok FROM due
 ),
-deferred AS (
-    -- items the rule refuses now step aside for a minute instead of blocking the queue's head
-    UPDATE raw_data_package t SET next_attempt_at = clock_timestamp() + interval '60 seconds'
-    FROM judged j
-    WHERE t.id = j.id AND NOT j.ok
-),
 rooms AS (
     -- the exact room under each cap the window's new items fall under: waits for the caps'
     -- other claimers to commit, then counts on a fresh snapshot (migrations/0020)
@@ -249,10 +243,7 @@ ranked AS (
                OVER (PARTITION BY j.location_id ORDER BY j.rank_key, j.id) AS bytes_here,
            sum(CASE WHEN j.takeover THEN 0 ELSE j.size_bytes END)
                OVER (PARTITION BY j.route_id ORDER BY j.rank_key, j.id) AS bytes_on_route
-    FROM (SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM rooms)
-                           THEN COALESCE((SELECT 0 FROM raw_data_package t WHERE t.id = j.id), 0) ELSE 0 END
-               AS size_bytes
-          FROM judged j WHERE j.ok) j
+    FROM (SELECT j.*, 0 AS size_bytes FROM judged j WHERE j.ok) j
 ),
 candidate AS (
     SELECT r.id FROM ranked r
@@ -290,25 +281,9 @@ FULL JOIN (SELECT c.*, row_number() OVER (ORDER BY c.id) AS claim_row
            FROM claimed c WHERE c.status = 'in_progress') n ON n.claim_row = f.first
 ORDER BY n.id
 
--- work_fail --
--- binds: $1 id, $2 token, $3 error, $4 backoff_seconds, $5 max_backoff_seconds, $6 permanent
--- Record failure $3 of claim ($1, $2): retry after backoff ($4 base doubling, $5 cap), or fail when no attempts are left or $6.
--- params: id, token, error, backoff_seconds, max_backoff_seconds, permanent
-UPDATE raw_data_package t
-SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'failed' ELSE 'pending' END,
-    last_error = $3,
-    next_attempt_at = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN clock_timestamp()
-        ELSE clock_timestamp() + make_interval(secs => LEAST($5::float8,
-                                                             $4::float8 * power(2, GREATEST(t.attempts - 1, 0))))
-        END,
-    claim_token = NULL,
-    lease_until = NULL
-WHERE t.id = $1 AND t.claim_token = $2 AND t.status = 'in_progress'
-RETURNING t.*
-
 -- work_fail_many --
 -- binds: $1 ids, $2 tokens, $3 errors, $4 backoff_seconds, $5 max_backoff_seconds, $6 permanent
--- Record failures $3 of claims ($1, $2) in one statement, each exactly as work_fail records one: retry after backoff ($4 base doubling, $5 cap), or fail when no attempts are left or $6; returns the rows recorded (the others' tokens no longer hold them).
+-- Record failures $3 of claims ($1, $2) in one statement (work.fail: a batch of one), each on its own: retry after backoff ($4 base doubling, $5 cap), or fail when no attempts are left or $6; returns the rows recorded (the others' tokens no longer hold them).
 -- params: ids, tokens, errors, backoff_seconds, max_backoff_seconds, permanent
 UPDATE raw_data_package t
 SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'failed' ELSE 'pending' END,
@@ -320,7 +295,7 @@ SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'failed'
     claim_token = NULL,
     lease_until = NULL
 FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS c(id, token, error)
-WHERE t.id = c.id AND t.claim_token = c.token AND t.status = 'in_progress'
+WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.*
 
 -- work_reset --
