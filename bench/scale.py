@@ -449,7 +449,7 @@ async def time_sizes(
                         "rows": answers[n],  # the last call's answer size (lists only)
                     }
                     if counting[n] and q.setup is None:
-                        timing["buffers"] = await _buffers_per_call(c, len(times))
+                        timing["buffers"], timing["buffers_read"] = await _buffers_per_call(c, len(times))
                 out[n]["queries"][name] = timing
                 print(f"  {prepared[n].files:,} {name}: {timing}", file=sys.stderr)
     return out
@@ -465,23 +465,30 @@ async def _buffer_counting(conn: Connection) -> bool:
     return True
 
 
-async def _buffers_per_call(conn: Connection, calls: int) -> float:
-    """Shared buffers (hit + read) per call of the query just timed, its triggers and functions
-    included, from pg_stat_statements (reset before it)."""
-    total = await conn.fetchval(
-        """SELECT coalesce(sum(shared_blks_hit + shared_blks_read), 0) FROM pg_stat_statements
+async def _buffers_per_call(conn: Connection, calls: int) -> tuple[float, float]:
+    """Shared buffers per call of the query just timed, its triggers and functions included, from
+    pg_stat_statements (reset before it): all it touched (hit + read), and those not found in
+    shared buffers (read: from the OS cache or the disk)."""
+    row = await conn.fetchrow(
+        """SELECT coalesce(sum(shared_blks_hit + shared_blks_read), 0) AS touched,
+                  coalesce(sum(shared_blks_read), 0) AS read
+           FROM pg_stat_statements
            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
              AND query !~* 'pg_stat_statements|^(BEGIN|ROLLBACK|SET )'"""
     )
-    return round(float(total) / calls, 1)
+    assert row is not None
+    return round(float(row["touched"]) / calls, 1), round(float(row["read"]) / calls, 1)
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
     first, last = results[0], results[-1]
     head = " | ".join(f"{r['files'] / 1e6:g}M p50 ms | {r['files'] / 1e6:g}M p99 ms" for r in results)
     bufs = " / ".join(f"{r['files'] / 1e6:g}M" for r in results)
-    print(f"| query | rows | {head} | p99 ratio | buffers per call {bufs} | rows/s at p50 ({last['files'] / 1e6:g}M) |")
-    print("|---|---|" + "---:|" * (2 * len(results) + 1) + "---|---:|")
+    print(
+        f"| query | rows | {head} | p99 ratio | buffers per call {bufs} | of them read {bufs} "
+        f"| rows/s at p50 ({last['files'] / 1e6:g}M) |"
+    )
+    print("|---|---|" + "---:|" * (2 * len(results) + 1) + "---|---|---:|")
     for name in first["queries"]:
         cells = []
         for r in results:
@@ -496,7 +503,8 @@ def print_table(results: list[dict[str, Any]]) -> None:
         t = last["queries"].get(name, {})
         rate = f"{t['rows'] / t['p50_ms'] * 1000:,.0f}" if t.get("rows") and t.get("p50_ms") else "-"
         buffers = " / ".join(str(r["queries"].get(name, {}).get("buffers", "-")) for r in results)
-        print(f"| {name} | {rows} | " + " | ".join(cells) + f" | {ratio} | {buffers} | {rate} |")
+        read = " / ".join(str(r["queries"].get(name, {}).get("buffers_read", "-")) for r in results)
+        print(f"| {name} | {rows} | " + " | ".join(cells) + f" | {ratio} | {buffers} | {read} | {rate} |")
 
 
 # -- what the new indexes cost registration ----------------------------------------------------
