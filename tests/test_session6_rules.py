@@ -13,19 +13,27 @@ applied inside a rolled-back transaction (the check sees the weakening).
   leaves updated_at = now() after every UPDATE a client can send: the column left alone (an old
   value), set to an old value, to NULL, to the future, to now(), after an earlier statement of
   the same transaction. Weakened: WHEN (NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at).
+* 0026 dropped physical_copy_deletion_queue_idx: the operator's listing of the deletion queue
+  (ops_list_work: all, per location, unchanged for a while) still reads the queued copies by an
+  index (EXPLAIN ANALYZE at 25,000 copies, 200 queued). Weakened: the live and work indexes
+  dropped too, and it reads the table.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 
 from opsdb.db import Connection, Database
+from opsdb.queries import args
 from opsdb.resources import migrations_dir
 from opsdb.testing import World, add_files
+from opsdb.work import WorkKind, kind_sql
 
 pytestmark = pytest.mark.anyio
 
@@ -226,3 +234,82 @@ async def test_updated_at_is_now_after_every_update(db: Database, world: World) 
                 assert {"set to an old value", "set to NULL", "set to the future"} <= set(misses)
             else:
                 assert misses == []
+
+
+def _copies_read(plan: Any) -> int:
+    """Rows of physical_copy the plan read (returned or removed by a filter or a recheck); a
+    sequential scan reads them all."""
+    read = 0
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if node.get("Relation Name") == "physical_copy":
+            loops = node.get("Actual Loops", 1)
+            read += loops * (
+                node.get("Actual Rows", 0)
+                + node.get("Rows Removed by Filter", 0)
+                + node.get("Rows Removed by Index Recheck", 0)
+            )
+        stack.extend(node.get("Plans", []))
+    return read
+
+
+async def _queue_plans(conn: Connection, location: int) -> dict[str, int]:
+    """How many copies the operator's listing of the deletion queue reads, per filter."""
+    sql = kind_sql("ops_list_work", WorkKind.PHYSICAL_COPY_DELETION)
+    plans = {}
+    for name, location_id, older in (("all", None, None), ("a location", location, None), ("old", location, 60.0)):
+        values = args(
+            "ops_list_work",
+            states=["deletion_scheduled", "deletion_in_progress"],
+            expired_only=False,
+            site=None,
+            location_id=location_id,
+            older_than_seconds=older,
+            after_id=0,
+            limit=100,
+        )
+        found = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", *values)
+        plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
+        plans[name] = _copies_read(plan)
+    return plans
+
+
+async def test_the_deletion_queue_keeps_an_index_without_0019s(db: Database, world: World) -> None:
+    """0026 dropped physical_copy_deletion_queue_idx: the operator's listing of the deletion
+    queue (all, per location, unchanged for a while) still reads physical_copy by an index,
+    at 25,000 copies of which 200 are queued, reading the queued ones, not the table (can fail:
+    without the live and the work index it reads the table)."""
+    loc = world.locations
+    async with db.connection() as conn:
+        files = await add_files(conn, world, 5_000, size=1)
+        await conn.execute(
+            "INSERT INTO physical_copy (type, raw_data_file_id, data_location_id) "
+            "SELECT 'raw_data_file', f, l FROM unnest($1::uuid[]) AS f, unnest($2::bigint[]) AS l",
+            files,
+            [loc["ccat_buffer"], loc["cologne_buffer"], loc["us_buffer"], loc["cologne_processing"]],
+        )
+        queued = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT id FROM physical_copy WHERE data_location_id = $1 ORDER BY id LIMIT 200", loc["ccat_buffer"]
+            )
+        ]
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('opsdb.repair', 'on', true)")
+            await conn.execute(
+                "UPDATE physical_copy SET status = 'deletion_scheduled' WHERE id = ANY($1::bigint[])", queued
+            )
+        await conn.execute("ANALYZE physical_copy")
+        plans = await _queue_plans(conn, loc["ccat_buffer"])
+        # the queued copies (200), not the table (25,000)
+        assert all(read <= 1_000 for read in plans.values()), plans
+        try:
+            async with conn.transaction():
+                for index in ("physical_copy_live_idx", "physical_copy_deletion_work_idx"):
+                    await conn.execute(f"DROP INDEX {index}")
+                weakened = await _queue_plans(conn, loc["ccat_buffer"])
+                raise _RolledBack
+        except _RolledBack:
+            pass
+        assert any(read >= 20_000 for read in weakened.values()), weakened
