@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from bisect import bisect_left
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
@@ -262,40 +261,15 @@ def _fragment(name: str) -> str:
     return "\n".join(line for line in query(name).splitlines() if not line.startswith("--"))
 
 
-WINDOW_BUCKETS: tuple[int, ...] = tuple(
-    sorted({1 << n for n in range(41)} | {m * int(10**e) for m in (1, 2, 5) for e in range(13)})
-)
-"""The claim limits a claim statement is rendered for (powers of two, and 1, 2, 5 times a power of
-ten, so the usual batch sizes are exact): a claim of `limit` items uses the statement of the
-smallest bucket >= limit, which locks at most that bucket's window (less than twice the claim's)."""
-
-
-def window_bucket(limit: int) -> int:
-    """The smallest of WINDOW_BUCKETS >= `limit`: the constant bound of the claim's window scan."""
-    at = bisect_left(WINDOW_BUCKETS, limit)
-    return WINDOW_BUCKETS[at] if at < len(WINDOW_BUCKETS) else limit
-
-
 _statement_cache: dict[tuple[str, WorkKind, tuple[tuple[str, str], ...], tuple[str, ...]], Statement] = {}
 
 
-def kind_statement(
-    name: str, kind: WorkKind, added: Sequence[str] = (), *, claim_limit: int = 1, **fills: str
-) -> Statement:
+def kind_statement(name: str, kind: WorkKind, added: Sequence[str] = (), **fills: str) -> Statement:
     """The template `name` of sql/work.sql filled with `kind`'s static names, its placeholders numbered.
 
     `fills` replace further {placeholders} (static SQL built by this module); `added` names the
-    parameters those fills bind, numbered after the declared ones. A claim's statement is the one
-    for `claim_limit` (its $limit): its window scan stops at a constant bound, window_bucket(limit)
-    times the kind's window, so its generic plan knows the window is short (and is kept).
+    parameters those fills bind, numbered after the declared ones.
     """
-    return _kind_statement(name, kind, added, claim_limit, fills)
-
-
-def _kind_statement(
-    name: str, kind: WorkKind, added: Sequence[str], claim_limit: int, fills: Mapping[str, str]
-) -> Statement:
-    fills = {**fills, "window_bound": str(window_bucket(claim_limit) * KINDS[kind].window)}
     key = (name, kind, tuple(sorted(fills.items())), tuple(added))
     cached = _statement_cache.get(key)
     if cached is not None:
@@ -352,7 +326,7 @@ def plain_statement(name: str) -> Statement:
 
 
 def completion_statement(
-    kind: WorkKind, columns: Sequence[str], *, rows: bool = True, claim_next: bool = False, claim_limit: int = 1
+    kind: WorkKind, columns: Sequence[str], *, rows: bool = True, claim_next: bool = False
 ) -> Statement:
     """The completion of a batch writing result `columns`, with the kind's effect, as one statement.
 
@@ -373,13 +347,13 @@ def completion_statement(
         "selected": "d.*" if rows else "d.id",
     }
     if not claim_next:
-        return _kind_statement("work_complete_many", kind, arrays, 1, fills)
+        return kind_statement("work_complete_many", kind, arrays, **fills)
     # `done` runs to its end before the claim's first step (a one-time filter on it): a worker
     # then never waits for a row while it holds rows its claim scan locked (the scan keeps
     # locks on rows that turned out not due), so two such statements cannot deadlock; and the
     # caps' room, counted on a fresh snapshot, no longer counts the items completed here
     fills["after_done"] = "\n      AND (SELECT count(*) FROM done) >= 0"
-    return _kind_statement("work_complete_claim", kind, arrays, claim_limit, fills)
+    return kind_statement("work_complete_claim", kind, arrays, **fills)
 
 
 def complete_sql(kind: WorkKind, columns: Sequence[str]) -> str:
@@ -578,7 +552,7 @@ async def claim(
     table work_cap is exceeded (a claim near a cap may return fewer than `limit`). Each
     claim carries the external job an earlier attempt recorded (`Claim.previous_job`).
     """
-    stmt = kind_statement("work_claim", kind, claim_limit=limit)
+    stmt = kind_statement("work_claim", kind)
     rows = await conn.fetch(stmt.sql, *stmt.args(_claim_values(worker_id, limit, lease_seconds, sites, locations)))
     observe("claimed", kind.value, len(rows), worker=worker_id)
     return [_claim_from_row(kind, r) for r in rows]
@@ -797,7 +771,7 @@ async def complete_many(
     else:
         worker = worker_id or (claims[0].worker_id if claims else "")
         values.update(_claim_values(worker, claim_next, lease_seconds, sites, locations))
-        stmt = completion_statement(kind, columns, claim_next=True, claim_limit=claim_next)
+        stmt = completion_statement(kind, columns, claim_next=True)
         got = await conn.fetch(stmt.sql, *stmt.args(values))
         done = list(got[0]["completed_ids"] or []) if got else []
         next_rows = [r for r in got if r["id"] is not None]

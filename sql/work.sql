@@ -24,41 +24,26 @@ full_caps AS (
     FROM opsdb_work_cap_room('{kind}', NULL, NULL, false) r
     WHERE EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = '{kind}') AND (r.items <= 0 OR r.bytes <= 0)
 ),
-window_bound AS (
+due AS (
     -- due: pending items whose retry time has come, and in-progress items whose lease ran out;
-    -- the first of them in claim order (due time moved earlier by the priority:
-    -- opsdb_work_order, migrations/0020), as one scan of the kind's work index, up to a bound that
-    -- is a constant (opsdb/work.py: $limit rounded up to a bucket, times {window}), so a generic
-    -- plan knows the window is short and keeps the index scan: PostgreSQL plans the statement once
-    -- (a LIMIT of a parameter is estimated at 10 % of the due rows, and the generic plan then
-    -- looks dearer than a custom one, which is made on every call)
+    -- the first $limit * {window} of them in claim order (due time moved earlier by the priority:
+    -- opsdb_work_order, migrations/0020), as one scan of the kind's work index
     SELECT t.id, opsdb_work_order(t.{next_attempt_at}, t.{priority}) AS rank_key,
-           t.{next_attempt_at} AS due_at,
            t.{status} = '{running}' AS takeover, t.{location} AS location_id, {route} AS route_id
     FROM {table} t
     WHERE t.{status} IN ('{pending}', '{running}')
       AND t.{next_attempt_at} <= statement_timestamp()
       {extra}
-      -- the filters read their parameters through sub-SELECTs (evaluated once): a custom plan
-      -- cannot fold them away either, so it estimates the scan as a generic plan does, and the
-      -- generic plan (no planning per call) is not dearer than the custom ones it is compared with
-      AND ((SELECT $locations::bigint[]) IS NULL OR t.{location} = ANY((SELECT $locations::bigint[])::bigint[]))
-      AND ((SELECT $sites::text[]) IS NULL OR t.{location} IN (
+      AND ($locations::bigint[] IS NULL OR t.{location} = ANY($locations::bigint[]))
+      AND ($sites::text[] IS NULL OR t.{location} IN (
             SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id
-            WHERE s.short_name = ANY((SELECT $sites::text[])::text[])))
+            WHERE s.short_name = ANY($sites::text[])))
       AND (t.{status} = '{running}' OR NOT EXISTS (
             SELECT 1 FROM full_caps f WHERE f.location_id = t.{location} OR f.route_id = {route})){after_done}
     ORDER BY opsdb_work_order(t.{next_attempt_at}, t.{priority}), t.{next_attempt_at}
-    LIMIT {window_bound}
+    LIMIT $limit * {window}
     -- rows another worker is claiming right now are skipped, not waited for
     FOR UPDATE OF t SKIP LOCKED
-),
-due AS (
-    -- the window: the first $limit * {window} of those in the same order (the rest of the bound,
-    -- at most as many again, stays locked until the commit and is not looked at)
-    SELECT w.id, w.rank_key, w.takeover, w.location_id, w.route_id FROM window_bound w
-    ORDER BY w.rank_key, w.due_at
-    LIMIT $limit * {window}
 ),
 judged AS (
     -- a costly per-item rule ({judge}) runs only on this short window, never on the backlog

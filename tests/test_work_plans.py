@@ -17,16 +17,14 @@ import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from uuid import uuid4
 
 import psycopg
 import pytest
 
-from opsdb import work
 from opsdb.config import with_database
 from opsdb.db import Connection, Database
 from opsdb.testing import seed_world
-from opsdb.work import KINDS, WINDOW_BUCKETS, WorkKind, completion_statement, kind_statement, window_bucket
+from opsdb.work import KINDS, WorkKind, completion_statement, kind_statement
 
 pytestmark = pytest.mark.anyio
 
@@ -124,13 +122,11 @@ def _only_used(sql: str, args: list[Any]) -> tuple[Any, ...]:
 
 def _claim_statements(kind: WorkKind) -> list[tuple[str, str, list[Any]]]:
     """(what, sql, args) of every statement that claims items of `kind`."""
-    claim = kind_statement("work_claim", kind, claim_limit=10)
+    claim = kind_statement("work_claim", kind)
     claim_args = {"worker": "plans", "limit": 10, "locations": None, "sites": None, "lease_seconds": 60.0}
-    steady = completion_statement(kind, list(KINDS[kind].results), claim_next=True, claim_limit=10)
-    # a batch of 10 completions whose tokens hold nothing (nothing is completed), as a worker
-    # sends them: the planner sees 10 ids in a custom plan, as many as it assumes in a generic one
-    steady_args: dict[str, Any] = {**claim_args, "ids": list(range(1, 11)), "tokens": [str(uuid4())] * 10}
-    steady_args.update({name: [None] * 10 for name in steady.params if name not in steady_args})
+    steady = completion_statement(kind, list(KINDS[kind].results), claim_next=True)
+    steady_args = {**claim_args, "ids": [], "tokens": []}
+    steady_args.update({name: [] for name in steady.params if name not in steady_args})
     return [
         ("claim", claim.sql, claim.args(claim_args)),
         ("complete_many(claim_next=10)", steady.sql, steady.args(steady_args)),
@@ -138,37 +134,12 @@ def _claim_statements(kind: WorkKind) -> list[tuple[str, str, list[Any]]]:
 
 
 async def _plan(conn: Connection, sql: str, args: list[Any], *, generic: bool) -> dict[str, Any]:
-    """The plan of `sql` (not run: EXPLAIN without ANALYZE claims nothing): custom, or the generic
-    plan of the statement prepared (`EXPLAIN sql` with bind parameters always plans for their
-    values, whatever plan_cache_mode says: only EXPLAIN EXECUTE shows a generic plan)."""
+    """The plan of `sql` (not run: EXPLAIN without ANALYZE claims nothing)."""
     async with conn.transaction():
-        if not generic:
-            text = await conn.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args)
-        else:
-            await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            await conn.execute("PREPARE opsdb_plans_generic AS " + sql)
-            try:
-                text = await conn.fetchval(_explain_execute("opsdb_plans_generic", args))
-            finally:
-                await conn.execute("DEALLOCATE opsdb_plans_generic")
+        await conn.execute(f"SET LOCAL plan_cache_mode = {'force_generic_plan' if generic else 'auto'}")
+        text = await conn.fetchval("EXPLAIN (FORMAT JSON) " + sql, *args)
     plan: dict[str, Any] = (json.loads(text) if isinstance(text, str) else text)[0]["Plan"]
     return plan
-
-
-def _explain_execute(name: str, args: list[Any]) -> str:
-    """EXPLAIN of prepared statement `name` run with `args` (literals typed by its parameters)."""
-    return f'EXPLAIN (FORMAT JSON) EXECUTE "{name}"({", ".join(_literal(a) for a in args)})'
-
-
-def _literal(value: Any) -> str:
-    """`value` as an SQL literal for EXECUTE (typed by the prepared statement's parameters)."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, list):
-        return "'{" + ",".join("NULL" if v is None else str(v) for v in value) + "}'"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return str(value)
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -221,64 +192,6 @@ async def test_the_check_fails_without_the_work_index(plans_db: Database, kind: 
         assert await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", WORK_INDEX[kind])
 
 
-RUNS = 12
-"""Executions of a claim statement on one connection: PostgreSQL makes five custom plans, then
-compares the generic plan's cost with theirs and keeps the generic plan when it is no dearer."""
-
-
-@pytest.mark.parametrize("kind", list(WorkKind))
-async def test_a_claim_statement_is_planned_once_and_its_plan_reads_the_work_index(
-    plans_db: Database, kind: WorkKind
-) -> None:
-    """Run as opsdb runs it (the statement asyncpg prepares once per connection), each claim
-    statement switches to its generic plan (generic_plans > 0: no planning per call), and that
-    plan, the one each further call executes, reads the kind's work index and no work table
-    sequentially. Before session 6 (h4) the window's `LIMIT $limit * window` made the generic
-    plan look dearer than a custom one: custom_plans grew with every call, generic_plans stayed 0."""
-    table = KINDS[kind].table
-    async with plans_db.connection() as conn:
-        with pytest.raises(_RolledBack):
-            async with conn.transaction():
-                for what, sql, args in _claim_statements(kind):
-                    for _ in range(RUNS):
-                        await conn.fetch(sql, *args)
-                    name, generic, custom = await conn.fetchrow(
-                        "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1",
-                        sql,
-                    )
-                    assert generic > 0, f"{kind} {what}: generic {generic}, custom {custom}"
-                    assert custom <= 5, f"{kind} {what}: generic {generic}, custom {custom}"
-                    text = await conn.fetchval(_explain_execute(name, args))
-                    plan = (json.loads(text) if isinstance(text, str) else text)[0]["Plan"]
-                    after = await conn.fetchval(
-                        "SELECT generic_plans FROM pg_prepared_statements WHERE name = $1", name
-                    )
-                    assert after == generic + 1, f"{kind} {what}: the plan explained was not the generic one"
-                    scans = _scans_of(plan, table)
-                    assert _reads_index(scans, WORK_INDEX[kind]), f"{kind} {what}: {scans}"
-                    assert not any(node == "Seq Scan" for node, _ in scans), f"{kind} {what}: {scans}"
-                raise _RolledBack
-
-
-@pytest.mark.parametrize("kind", [WorkKind.RAW_DATA_PACKAGE_BUILD, WorkKind.DATA_TRANSFER_UNPACK])
-async def test_a_claim_takes_its_limit_whatever_the_bound_of_its_statement(plans_db: Database, kind: WorkKind) -> None:
-    """A claim of a limit between two buckets (the statement's constant bound is the next bucket)
-    claims exactly `limit` items, as does one at a bucket; all are distinct and in progress."""
-    async with plans_db.connection() as conn:
-        with pytest.raises(_RolledBack):
-            async with conn.transaction():
-                taken: list[int] = []
-                for limit in (3, 7, 50, 51, 1):
-                    bound = window_bucket(limit) * KINDS[kind].window
-                    assert f"LIMIT {bound}\n" in kind_statement("work_claim", kind, claim_limit=limit).sql
-                    assert bound >= limit and (bound == limit or limit not in WINDOW_BUCKETS)
-                    claims = await work.claim(conn, kind, f"plans-{limit}", limit=limit)
-                    assert len(claims) == limit
-                    taken += [c.item_id for c in claims]
-                assert len(set(taken)) == len(taken) == 3 + 7 + 50 + 51 + 1
-                raise _RolledBack
-
-
 class _RolledBack(Exception):
     """Leaves a transaction by rolling it back."""
 
@@ -300,7 +213,7 @@ async def _completion_scans(conn: Connection, *, old_guard: bool) -> list[list[t
     """With RUNNING builds in progress, the `done` scans of both completions of 50 of them (ids only,
     and claim_next), on the planner's stale statistics (none in progress) and on fresh ones."""
     kind = WorkKind.RAW_DATA_PACKAGE_BUILD
-    claim = kind_statement("work_claim", kind, claim_limit=RUNNING)
+    claim = kind_statement("work_claim", kind)
     rows = await conn.fetch(
         claim.sql,
         *claim.args({"worker": "plans", "limit": RUNNING, "locations": None, "sites": None, "lease_seconds": 60.0}),
@@ -313,7 +226,7 @@ async def _completion_scans(conn: Connection, *, old_guard: bool) -> list[list[t
         if fresh:
             await conn.execute("ANALYZE raw_data_package")
         for claim_next in (False, True):
-            stmt = completion_statement(kind, results, rows=False, claim_next=claim_next, claim_limit=50)
+            stmt = completion_statement(kind, results, rows=False, claim_next=claim_next)
             sql = stmt.sql
             if old_guard:
                 assert sql.count("AND (t.status = 'in_progress') IS TRUE") == 1

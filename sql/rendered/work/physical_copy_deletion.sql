@@ -15,41 +15,26 @@ full_caps AS (
     FROM opsdb_work_cap_room('physical_copy_deletion', NULL, NULL, false) r
     WHERE EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = 'physical_copy_deletion') AND (r.items <= 0 OR r.bytes <= 0)
 ),
-window_bound AS (
+due AS (
     -- due: pending items whose retry time has come, and in-progress items whose lease ran out;
-    -- the first of them in claim order (due time moved earlier by the priority:
-    -- opsdb_work_order, migrations/0020), as one scan of the kind's work index, up to a bound that
-    -- is a constant (opsdb/work.py: $2 rounded up to a bucket, times 4), so a generic
-    -- plan knows the window is short and keeps the index scan: PostgreSQL plans the statement once
-    -- (a LIMIT of a parameter is estimated at 10 % of the due rows, and the generic plan then
-    -- looks dearer than a custom one, which is made on every call)
+    -- the first $2 * 4 of them in claim order (due time moved earlier by the priority:
+    -- opsdb_work_order, migrations/0020), as one scan of the kind's work index
     SELECT t.id, opsdb_work_order(t.next_attempt_at, t.priority) AS rank_key,
-           t.next_attempt_at AS due_at,
            t.status = 'deletion_in_progress' AS takeover, t.data_location_id AS location_id, NULL::bigint AS route_id
     FROM physical_copy t
     WHERE t.status IN ('deletion_scheduled', 'deletion_in_progress')
       AND t.next_attempt_at <= statement_timestamp()
       AND t.data_location_id IN (SELECT l.id FROM data_location l WHERE l.location_type <> 'long_term_archive')
-      -- the filters read their parameters through sub-SELECTs (evaluated once): a custom plan
-      -- cannot fold them away either, so it estimates the scan as a generic plan does, and the
-      -- generic plan (no planning per call) is not dearer than the custom ones it is compared with
-      AND ((SELECT $3::bigint[]) IS NULL OR t.data_location_id = ANY((SELECT $3::bigint[])::bigint[]))
-      AND ((SELECT $4::text[]) IS NULL OR t.data_location_id IN (
+      AND ($3::bigint[] IS NULL OR t.data_location_id = ANY($3::bigint[]))
+      AND ($4::text[] IS NULL OR t.data_location_id IN (
             SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id
-            WHERE s.short_name = ANY((SELECT $4::text[])::text[])))
+            WHERE s.short_name = ANY($4::text[])))
       AND (t.status = 'deletion_in_progress' OR NOT EXISTS (
             SELECT 1 FROM full_caps f WHERE f.location_id = t.data_location_id OR f.route_id = NULL::bigint))
     ORDER BY opsdb_work_order(t.next_attempt_at, t.priority), t.next_attempt_at
-    LIMIT 4
+    LIMIT $2 * 4
     -- rows another worker is claiming right now are skipped, not waited for
     FOR UPDATE OF t SKIP LOCKED
-),
-due AS (
-    -- the window: the first $2 * 4 of those in the same order (the rest of the bound,
-    -- at most as many again, stays locked until the commit and is not looked at)
-    SELECT w.id, w.rank_key, w.takeover, w.location_id, w.route_id FROM window_bound w
-    ORDER BY w.rank_key, w.due_at
-    LIMIT $2 * 4
 ),
 judged AS (
     -- a costly per-item rule (opsdb_claim_deletable(id)) runs only on this short window, never on the backlog
@@ -221,42 +206,27 @@ full_caps AS (
     FROM opsdb_work_cap_room('physical_copy_deletion', NULL, NULL, false) r
     WHERE EXISTS (SELECT 1 FROM work_cap w WHERE w.kind = 'physical_copy_deletion') AND (r.items <= 0 OR r.bytes <= 0)
 ),
-window_bound AS (
+due AS (
     -- due: pending items whose retry time has come, and in-progress items whose lease ran out;
-    -- the first of them in claim order (due time moved earlier by the priority:
-    -- opsdb_work_order, migrations/0020), as one scan of the kind's work index, up to a bound that
-    -- is a constant (opsdb/work.py: $4 rounded up to a bucket, times 4), so a generic
-    -- plan knows the window is short and keeps the index scan: PostgreSQL plans the statement once
-    -- (a LIMIT of a parameter is estimated at 10 % of the due rows, and the generic plan then
-    -- looks dearer than a custom one, which is made on every call)
+    -- the first $4 * 4 of them in claim order (due time moved earlier by the priority:
+    -- opsdb_work_order, migrations/0020), as one scan of the kind's work index
     SELECT t.id, opsdb_work_order(t.next_attempt_at, t.priority) AS rank_key,
-           t.next_attempt_at AS due_at,
            t.status = 'deletion_in_progress' AS takeover, t.data_location_id AS location_id, NULL::bigint AS route_id
     FROM physical_copy t
     WHERE t.status IN ('deletion_scheduled', 'deletion_in_progress')
       AND t.next_attempt_at <= statement_timestamp()
       AND t.data_location_id IN (SELECT l.id FROM data_location l WHERE l.location_type <> 'long_term_archive')
-      -- the filters read their parameters through sub-SELECTs (evaluated once): a custom plan
-      -- cannot fold them away either, so it estimates the scan as a generic plan does, and the
-      -- generic plan (no planning per call) is not dearer than the custom ones it is compared with
-      AND ((SELECT $5::bigint[]) IS NULL OR t.data_location_id = ANY((SELECT $5::bigint[])::bigint[]))
-      AND ((SELECT $6::text[]) IS NULL OR t.data_location_id IN (
+      AND ($5::bigint[] IS NULL OR t.data_location_id = ANY($5::bigint[]))
+      AND ($6::text[] IS NULL OR t.data_location_id IN (
             SELECT l.id FROM data_location l JOIN site s ON s.id = l.site_id
-            WHERE s.short_name = ANY((SELECT $6::text[])::text[])))
+            WHERE s.short_name = ANY($6::text[])))
       AND (t.status = 'deletion_in_progress' OR NOT EXISTS (
             SELECT 1 FROM full_caps f WHERE f.location_id = t.data_location_id OR f.route_id = NULL::bigint))
       AND (SELECT count(*) FROM done) >= 0
     ORDER BY opsdb_work_order(t.next_attempt_at, t.priority), t.next_attempt_at
-    LIMIT 4
+    LIMIT $4 * 4
     -- rows another worker is claiming right now are skipped, not waited for
     FOR UPDATE OF t SKIP LOCKED
-),
-due AS (
-    -- the window: the first $4 * 4 of those in the same order (the rest of the bound,
-    -- at most as many again, stays locked until the commit and is not looked at)
-    SELECT w.id, w.rank_key, w.takeover, w.location_id, w.route_id FROM window_bound w
-    ORDER BY w.rank_key, w.due_at
-    LIMIT $4 * 4
 ),
 judged AS (
     -- a costly per-item rule (opsdb_claim_deletable(id)) runs only on this short window, never on the backlog
