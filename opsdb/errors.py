@@ -105,20 +105,27 @@ class RegistrationIncompleteError(OpsdbError):
     """`register_files` gave up after retrying; the batches in `committed` stay committed.
 
     `committed`: position ranges of the committed batches; `report`: their RegistrationReport;
-    `cause`: the last error. Resume with `register_files(..., skip=exc.committed)` on the same
-    input and batch size: committed ranges are not sent again (re-sending all is safe too).
+    `in_doubt`: ranges whose commit was sent but never answered (the server may have committed
+    them); `cause`: the last error. Resume with `register_files(..., skip=exc.committed)` on the
+    same input and batch size: committed ranges are not sent again, in-doubt ones are (and count
+    as `existing` if they had committed); re-sending all is safe too.
     """
 
     retry_safe = True
 
-    def __init__(self, cause: OpsdbError, committed: Sequence[range], report: object) -> None:
+    def __init__(
+        self, cause: OpsdbError, committed: Sequence[range], report: object, in_doubt: Sequence[range] = ()
+    ) -> None:
         done = sum(len(r) for r in committed)
+        doubt = sum(len(r) for r in in_doubt)
         super().__init__(
-            f"registration stopped with {len(committed)} batch(es) ({done} records) committed: "
-            f"{type(cause).__name__}: {cause}"
+            f"registration stopped with {len(committed)} batch(es) ({done} records) committed"
+            + (f" and {len(in_doubt)} ({doubt} records) in doubt" if in_doubt else "")
+            + f": {type(cause).__name__}: {cause}"
         )
         self.cause = cause
         self.committed = sorted(committed, key=lambda r: r.start)
+        self.in_doubt = sorted(in_doubt, key=lambda r: r.start)
         self.report = report
 
 

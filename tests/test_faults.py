@@ -262,8 +262,72 @@ async def test_registration_that_gives_up_says_what_committed(setup: Setup, own_
     committed = exc.committed
     assert committed and all(len(r) == 50 for r in committed)
     await anyio.to_thread.run_sync(own_cluster.start)
+    in_doubt = exc.in_doubt
+    assert len(in_doubt) <= 1 and not any(r in committed for r in in_doubt)  # one connection, one batch in flight
+    landed: list[range] = []
+    async with setup.db.connection() as conn:
+        for r in in_doubt:  # an in-doubt batch is whole in the database or absent
+            stored = await conn.fetchval(
+                "SELECT count(*) FROM raw_data_file WHERE relative_path = ANY($1::text[])",
+                [files[i]["relative_path"] for i in r],
+            )
+            assert stored in (0, len(r))
+            if stored:
+                landed.append(r)
     rest = await register_files(setup.db, location, files, batch_size=50, skip=committed)
-    assert rest.existing == 0  # nothing committed was sent again
+    assert rest.existing == sum(len(r) for r in landed)  # only an in-doubt batch that committed is found again
     assert rest.new + sum(len(r) for r in committed) == 600
     async with setup.db.connection() as conn:
         assert await conn.fetchval("SELECT count(*) FROM raw_data_file WHERE relative_path LIKE 'faults/g%'") == 600
+
+
+async def test_registration_whose_commit_goes_unanswered_reports_it_in_doubt(
+    setup: Setup, own_cluster: Cluster
+) -> None:
+    """The server stops while a batch's COMMIT runs: that batch is neither committed nor lost to
+    the caller, it is `in_doubt`, and resuming sends it again."""
+    files = _files(setup.world, 200, prefix="d")
+    location = setup.world.locations["ccat_source"]
+    admin = await asyncpg.connect(setup.dsn)
+    try:  # the second batch's COMMIT sleeps in a deferred trigger until the server stops
+        await admin.execute(
+            "CREATE FUNCTION public.test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$"
+        )
+        await admin.execute(
+            "CREATE CONSTRAINT TRIGGER test_slow_commit AFTER INSERT ON raw_data_file "
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.relative_path = 'faults/d75.fits') "
+            "EXECUTE FUNCTION public.test_slow_commit()"
+        )
+
+        async def stop_during_commit() -> None:
+            with anyio.fail_after(30):
+                while not await admin.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query = 'COMMIT;'"
+                ):
+                    await anyio.sleep(0.05)
+            await anyio.to_thread.run_sync(own_cluster.stop, "immediate")
+
+        caught: list[BaseException] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stop_during_commit)
+            try:
+                await register_files(setup.db, location, files, batch_size=50, connections=1)
+            except Exception as error:
+                caught.append(error)
+    finally:
+        admin.terminate()
+    (exc,) = caught
+    assert isinstance(exc, RegistrationIncompleteError)
+    assert exc.committed == [range(0, 50)]
+    assert exc.in_doubt == [range(50, 100)]
+    assert "1 (50 records) in doubt" in str(exc)
+    await anyio.to_thread.run_sync(own_cluster.start)
+    own_cluster.wait_ready()
+    async with setup.db.connection() as conn:
+        await conn.execute("DROP TRIGGER test_slow_commit ON raw_data_file")
+        assert await conn.fetchval("SELECT count(*) FROM raw_data_file WHERE relative_path LIKE 'faults/d%'") == 50
+    rest = await register_files(setup.db, location, files, batch_size=50, skip=exc.committed)
+    assert (rest.new, rest.existing) == (150, 0)
+    async with setup.db.connection() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM raw_data_file WHERE relative_path LIKE 'faults/d%'") == 200

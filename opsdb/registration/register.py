@@ -120,7 +120,9 @@ async def register_files(
     deadlock is retried on a fresh connection (`OPSDB_RETRY_*` bounds it); a batch whose
     commit went through before the connection broke is not sent again. When the retries run
     out, RegistrationIncompleteError carries the committed position ranges and their report:
-    pass `skip=exc.committed` with the same input and `batch_size` to send only the rest.
+    pass `skip=exc.committed` with the same input and `batch_size` to send only the rest. Its
+    `in_doubt` ranges sent their commit and never heard back (the server may have committed
+    them): they are sent again, and count as `existing` if they had committed.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -130,6 +132,7 @@ async def register_files(
     report = report if report is not None else RegistrationReport()
     done = 0
     committed: list[range] = []
+    in_doubt: list[range] = []
 
     def finished(batch: Batch, outcome: tuple[int, int, list[Conflict]]) -> None:
         nonlocal done
@@ -167,7 +170,13 @@ async def register_files(
             async with batches, db_or_conn.connection() as conn:
                 writer = Writer(conn, location_id)
                 async for batch in batches:
-                    finished(batch, await _write_resilient(writer, batch, db_or_conn.settings))
+                    try:
+                        outcome = await _write_resilient(writer, batch, db_or_conn.settings)
+                    except BaseException:
+                        if writer.pending is not None:  # its commit was sent, and never answered
+                            in_doubt.append(range(batch.first, batch.first + batch.size))
+                        raise
+                    finished(batch, outcome)
 
         try:
             async with anyio.create_task_group() as tg:
@@ -180,7 +189,7 @@ async def register_files(
             if isinstance(error, _INTERRUPTED):
                 report.conflicts.sort(key=lambda c: c.position)
                 report.seconds = time.perf_counter() - started
-                raise RegistrationIncompleteError(error, committed, report) from error
+                raise RegistrationIncompleteError(error, committed, report, in_doubt) from error
             raise error from None
         if invalid:
             raise invalid[0]
