@@ -302,7 +302,7 @@ async def test_registration_whose_commit_goes_unanswered_reports_it_in_doubt(
 
         async def stop_during_commit() -> None:
             with anyio.fail_after(30):
-                while not await admin.fetchval(
+                while not await admin.fetchval(  # noqa: ASYNC110 (polls the server)
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query = 'COMMIT;'"
                 ):
                     await anyio.sleep(0.05)
