@@ -28,7 +28,7 @@ it safely could (opsdb/retrying.py) before an error reaches the caller.
       ClaimLostError                 False
       InputValidationError           False
       DatabaseError                  False       any other PostgreSQL error (`sqlstate` says which)
-      RegistrationIncompleteError    True        register_files gave up; carries what committed
+      RegistrationIncompleteError    True        register_files gave up; carries what committed and what is in doubt
 
 `translate` maps asyncpg's PostgreSQL errors onto it, naming the constraint or key;
 `translate_any` also maps the driver's, the pool's and the operating system's errors.
