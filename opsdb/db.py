@@ -31,7 +31,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import anyio
 import asyncpg
@@ -142,6 +142,27 @@ async def is_pooled(dsn: str, settings: Settings | None = None) -> bool:
     return await _probe_pooled(plain, settings)
 
 
+class PoolerSafeConnection(asyncpg.Connection):  # type: ignore[misc]
+    """The raw connection behind a transaction pooler: asyncpg's type introspection in one transaction.
+
+    asyncpg learns a type it has not seen (an enum, a domain, an array of them) on each
+    connection with one catalog query, sent between `set_config('jit', 'off', false)` and
+    the call that restores the setting: a server with JIT compiles that query's plan, which
+    costs 50-100 ms alone and seconds with twenty at once. Outside a transaction PgBouncer
+    may send the three statements to three server connections: the query then runs with JIT
+    on, and `jit = off` is left on some other client's server session. In one transaction
+    they share one server connection, and the session is left as it was (the restore runs
+    before COMMIT). Session 7: completions that met a new type took 3-6 s through PgBouncer
+    (0.02 s direct) and lost 2 s leases (docs/deployment.md, "PgBouncer").
+    """
+
+    async def _introspect_types(self, typeoids: Any, timeout: Any) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
+        if self.is_in_transaction():  # one server connection already
+            return await super()._introspect_types(typeoids, timeout)
+        async with self.transaction():
+            return await super()._introspect_types(typeoids, timeout)
+
+
 class _Pool:
     """One asyncpg pool (the primary's or a replica's), with retried acquire and translated errors."""
 
@@ -179,6 +200,7 @@ class _Pool:
                     min_size=0 if lazy else min_size,
                     max_size=max_size,
                     init=init_connection,
+                    connection_class=PoolerSafeConnection if pooled else asyncpg.Connection,
                     statement_cache_size=cache_size,
                     server_settings=settings.server_settings(pooled=pooled),
                     timeout=settings.connect_timeout,

@@ -143,6 +143,8 @@ class Night:
         self._analyzed_at = 0
         """Files sent when the statistics were last refreshed."""
         self.site: SiteTelescope | None = None
+        self.stuck: str | None = None
+        """Why the night can never drain (a work item failed for good), once `wait_drained` found it."""
 
     # telescope and instruments ------------------------------------------------------------
 
@@ -435,11 +437,27 @@ class Night:
     # the end -------------------------------------------------------------------------------
 
     async def wait_drained(self, poll_seconds: float = 0.5) -> bool:
-        """Return once the pipeline drained (the caller's timeout cancels otherwise)."""
+        """Return True once the pipeline drained, False as soon as it cannot (`stuck`: a work item
+        failed for good); the caller's timeout cancels otherwise."""
         while True:
             if await self.drained():
                 return True
+            if self.night_over and await self._stuck():
+                return False
             await anyio.sleep(poll_seconds)
+
+    async def _stuck(self) -> bool:
+        """Whether a package build, bundle build, transfer, unpack or archive transfer failed for
+        good (`self.stuck` then names it): its files would never be archived, so the night can
+        never drain. Only a lapsed last attempt gets there (the last attempt never fails on purpose)."""
+        async with self.db.connection() as conn:
+            for kind in SIMULATED_KINDS:
+                if kind is WorkKind.PHYSICAL_COPY_DELETION:
+                    continue  # a failed deletion keeps nothing from draining (invariant (c) reports it)
+                for item in await work.list_failed(conn, kind, limit=1):
+                    self.stuck = f"{kind.value} {item.item_id} failed for good: {item.last_error}"
+                    return True
+        return False
 
     async def drained(self) -> bool:
         """The night is over and nothing is left to do: every stage empty, nothing eligible for deletion."""

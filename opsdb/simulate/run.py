@@ -83,6 +83,8 @@ async def run_simulation(dsn: str, config: SimulationConfig, counters: Counters 
         counters.phase = "checking"
         async with db.connection() as conn:
             invariants = await check_invariants(conn, journal=night.journal, files_sent=night.files_sent)
+            if night.stuck is not None:
+                invariants.append(InvariantResult("drains", False, f"stopped waiting: {night.stuck}"))
             if night.site is not None:
                 invariants += [InvariantResult(*r) for r in await check_site_invariants(conn, night.site.spool)]
                 invariants.append(InvariantResult("site mode", True, night.site.summary()))
