@@ -1,7 +1,7 @@
 """Deletion schedules and claims of 1,000 on an existing database, paired: before and after a migration.
 
-    python -m bench.deletion_pairs --dsn DSN [--after migrations/0026_deletion_throughput.sql]
-                                   [--rounds 4] [--calls 10] [--warm]
+    python -m bench.deletion_pairs --dsn DSN [--after migrations/0028_deletion_rows_once.sql]
+                                   [--rounds 4] [--calls 10] [--warm] [--fresh]
 
 For a database already built (e.g. `bench.scale --keep`'s 1M or 20M database) at the migration
 *before* `--after`: each round opens a session for "before" and one for "after" (the file's
@@ -9,7 +9,11 @@ statements run inside the session's transaction first), schedules `--calls` batc
 deletions, then claims `--calls` batches of 1,000, and rolls everything back (nothing is ever
 committed: safe on a shared benchmark database). `--warm` starts each session with a one-row
 UPDATE of a copy, as a deletion daemon's session starts with small statements (a PL/pgSQL
-trigger's static statement keeps the plan of its first call).
+trigger's static statement keeps the plan of its first call). `--fresh` runs every call inside a
+savepoint that is rolled back, so that each sees the same state (`bench.scale`'s protocol: each
+claim is preceded by an untimed schedule of 1,000 in the same savepoint); without it the calls of a
+session follow each other as a deletion daemon's do (each schedule takes the next 1,000, each claim
+the next 1,000 of the 10,000 scheduled).
 
 Reported per 1,000 copies: the median over rounds of each session's median over its calls
 after the fifth (generic plans by then) of the backend's CPU time (`/proc/<pid>/schedstat`:
@@ -33,7 +37,7 @@ CLAIM = "SELECT count(*) FROM opsdb_claim_deletions('bench', 1000, NULL, NULL, 6
 WARM = "UPDATE physical_copy SET updated_at = updated_at WHERE id = (SELECT min(id) FROM physical_copy)"
 
 
-def _session(dsn: str, ddl: str | None, calls: int, warm: bool) -> dict[str, float]:
+def _session(dsn: str, ddl: str | None, calls: int, warm: bool, fresh: bool = False) -> dict[str, float]:
     """One session's medians (ms) of schedule and claim, CPU and wall; rolled back."""
     conn = psycopg.connect(dsn)
     try:
@@ -53,10 +57,16 @@ def _session(dsn: str, ddl: str | None, calls: int, warm: bool) -> dict[str, flo
         for name, sql in (("schedule", SCHEDULE), ("claim", CLAIM)):
             cpus, walls = [], []
             for _ in range(calls):
+                if fresh:
+                    conn.execute("SAVEPOINT call")
+                    if name == "claim":
+                        conn.execute(SCHEDULE.encode()).fetchone()
                 c, w = cpu(), time.perf_counter()
                 done = conn.execute(sql.encode()).fetchone()
                 cpus.append(cpu() - c)
                 walls.append((time.perf_counter() - w) * 1000)
+                if fresh:
+                    conn.execute("ROLLBACK TO SAVEPOINT call")
                 assert done is not None and done[0] == 1000, f"{name}: {done}"
             settled = slice(5, None) if calls > 6 else slice(1, None)
             out[f"{name}_cpu"] = statistics.median(cpus[settled])
@@ -70,28 +80,38 @@ def _session(dsn: str, ddl: str | None, calls: int, warm: bool) -> dict[str, flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dsn", required=True, help="the database (at the migration before --after)")
-    parser.add_argument("--after", default=str(migrations_dir() / "0026_deletion_throughput.sql"))
+    parser.add_argument(
+        "--after",
+        action="append",
+        help="SQL run inside each 'after' session (repeat: several variants, labelled by file name; "
+        "default migrations/0028_deletion_rows_once.sql)",
+    )
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--warm", action="store_true", help="start each session with a one-row UPDATE")
+    parser.add_argument("--fresh", action="store_true", help="every call in a rolled-back savepoint (bench.scale)")
     args = parser.parse_args()
-    ddl = Path(args.after).read_text(encoding="utf-8")
-    runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    files = args.after or [str(migrations_dir() / "0028_deletion_rows_once.sql")]
+    variants: list[tuple[str, str | None]] = [("before", None)]
+    for file in files:
+        label = "after" if len(files) == 1 else Path(file).stem
+        variants.append((label, Path(file).read_text(encoding="utf-8")))
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label, _ in variants}
     for r in range(args.rounds):
-        for label, statements in (("before", None), ("after", ddl)):
-            runs[label].append(_session(args.dsn, statements, args.calls, args.warm))
+        for label, statements in variants:
+            runs[label].append(_session(args.dsn, statements, args.calls, args.warm, args.fresh))
         print(
             f"round {r + 1}: "
             + ", ".join(f"{k} {v[-1]['schedule_cpu']:.1f}/{v[-1]['claim_cpu']:.1f}" for k, v in runs.items())
         )
     print(
-        f"{'per 1,000':<10} {'schedule CPU ms':>16} {'claim CPU ms':>13} {'schedule wall':>14} {'claim wall':>11}"
+        f"{'per 1,000':<24} {'schedule CPU ms':>16} {'claim CPU ms':>13} {'schedule wall':>14} {'claim wall':>11}"
         f" {'scheduled/s (CPU)':>18} {'claimed/s (CPU)':>16}"
     )
     for label, found in runs.items():
         m = {k: statistics.median(f[k] for f in found) for k in found[0]}
         print(
-            f"{label:<10} {m['schedule_cpu']:>16.1f} {m['claim_cpu']:>13.1f} {m['schedule_wall']:>14.1f} "
+            f"{label:<24} {m['schedule_cpu']:>16.1f} {m['claim_cpu']:>13.1f} {m['schedule_wall']:>14.1f} "
             f"{m['claim_wall']:>11.1f} {1e6 / m['schedule_cpu']:>18,.0f} {1e6 / m['claim_cpu']:>16,.0f}"
         )
 

@@ -1,5 +1,6 @@
--- Back to 0026: the rule, the backing's locks, the copy counters, the claim, the scan and the schedule as
--- 0026 left them (their definitions as sql/schema.sql had them at 0026), then what 0028 added.
+-- Back to 0026: the rule, the backing's locks, the copy counters, the claim, the scan, the schedule, the
+-- deletion guard and the batch confirmation as 0026 left them (their definitions as sql/schema.sql had
+-- them at 0026), then what 0028 added.
 
 CREATE OR REPLACE FUNCTION public.opsdb_deletable(ids bigint[]) RETURNS SETOF bigint
     LANGUAGE sql STABLE
@@ -414,6 +415,114 @@ BEGIN
         FROM locked, data_location l
         WHERE c.id = locked.id AND l.id = c.data_location_id
         RETURNING c.id;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION public.opsdb_guard_deletion() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    bad bigint[];
+    entering bigint[];
+    finishing bigint[];
+    judged bigint[];
+    requeue boolean;
+    refused record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM new_rows n
+                   WHERE n.status IN ('deletion_in_progress', 'deleted')
+                      OR (n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')))
+       AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.status = 'deletion_in_progress') THEN
+        RETURN NULL;
+    END IF;
+    -- one pass over the statement's rows sorts them out (EXECUTE: planned for this statement's
+    -- row count, a hash join for a batch)
+    EXECUTE $q$
+        SELECT array_agg(n.id ORDER BY n.id) FILTER (
+                   WHERE o.status = 'deletion_in_progress'
+                     AND n.status NOT IN ('deletion_in_progress', 'deleted', 'deletion_scheduled', 'deletion_failed',
+                                          'lost')),
+               array_agg(n.id ORDER BY n.id) FILTER (
+                   WHERE n.status = 'deletion_in_progress'
+                     AND (o.status <> 'deletion_in_progress' OR o.claim_token IS DISTINCT FROM n.claim_token)),
+               array_agg(n.id ORDER BY n.id) FILTER (WHERE n.status = 'deleted' AND o.status <> 'deleted'),
+               coalesce(bool_or(n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+                                AND o.status NOT IN ('present', 'deletion_possible')), false)
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+    $q$ INTO bad, entering, finishing, requeue;
+
+    -- an owner's explicit repair (0015: opsdb.repair) moves copies outside the rules, recorded
+    IF (bad IS NOT NULL OR entering IS NOT NULL OR finishing IS NOT NULL) AND NOT opsdb_repairing(TG_RELID) THEN
+        IF bad IS NOT NULL THEN
+            SELECT n.id, n.status INTO refused FROM new_rows n WHERE n.id = bad[1];
+            RAISE EXCEPTION 'physical_copy %: being deleted, it cannot become % (retry once the deletion has finished)',
+                refused.id, refused.status
+                USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status';
+        END IF;
+        IF entering IS NOT NULL THEN
+            -- judged a moment ago, under the same locks, by the claim function of this statement
+            entering := ARRAY(SELECT e FROM unnest(entering) AS e
+                              WHERE NOT EXISTS (SELECT 1 FROM deletion_claim_verdict v WHERE v.copy_id = e));
+        END IF;
+        judged := ARRAY(SELECT DISTINCT x FROM unnest(coalesce(entering, '{}') || coalesce(finishing, '{}')) AS x
+                        ORDER BY x);
+        IF cardinality(judged) > 0 THEN
+            PERFORM opsdb_lock_deletion_backing(judged);
+            SELECT n.id, n.status AS new_status INTO refused
+            FROM new_rows n
+            WHERE n.id = ANY(judged) AND n.id NOT IN (SELECT d FROM opsdb_deletable(judged) AS d)
+            ORDER BY n.id LIMIT 1;
+            IF FOUND THEN
+                RAISE EXCEPTION 'physical_copy %: deletion refused (% -> %): the safe-deletion rule does not hold',
+                    refused.id, (SELECT o.status FROM old_rows o WHERE o.id = refused.id), refused.new_status
+                    USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status',
+                          HINT = 'do not remove its bytes; if they are gone already, mark the copy lost';
+            END IF;
+        END IF;
+    END IF;
+
+    IF requeue THEN
+        EXECUTE $q$
+            INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
+            SELECT DISTINCT f.raw_data_package_id, n.data_location_id
+            FROM new_rows n JOIN old_rows o ON o.id = n.id
+            JOIN raw_data_file f ON f.id = n.raw_data_file_id
+            JOIN raw_data_package p ON p.id = f.raw_data_package_id AND p.state = 'archived'
+            JOIN data_location l ON l.id = n.data_location_id AND l.location_type IN ('source', 'buffer')
+            WHERE n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+              AND o.status NOT IN ('present', 'deletion_possible')
+            ORDER BY 1, 2
+            ON CONFLICT (raw_data_package_id, data_location_id) DO UPDATE SET created_at = excluded.created_at
+        $q$;
+    END IF;
+    RETURN NULL;
+END;
+$_$;
+
+CREATE OR REPLACE FUNCTION public.opsdb_confirm_deletions(ids bigint[], tokens uuid[]) RETURNS TABLE(copy_id bigint, verdict text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    held bigint[];
+    ok bigint[];
+BEGIN
+    held := ARRAY(
+        SELECT c.id FROM physical_copy c JOIN unnest(ids, tokens) AS u(id, token) ON c.id = u.id AND c.claim_token = u.token
+        WHERE c.status = 'deletion_in_progress'
+        ORDER BY c.id
+        FOR UPDATE OF c);
+    ok := ARRAY(SELECT d FROM opsdb_deletable_locked(held) AS d);
+    UPDATE physical_copy c
+    SET status = 'deletion_scheduled', next_attempt_at = clock_timestamp() + interval '60 seconds',
+        claim_token = NULL, lease_until = NULL,
+        last_error = 'refused at confirmation: the safe-deletion rule no longer held'
+    WHERE c.id = ANY(held) AND NOT c.id = ANY(ok);
+    RETURN QUERY
+        SELECT u.id, CASE WHEN u.id = ANY(ok) THEN 'go' WHEN u.id = ANY(held) THEN 'refused' ELSE 'lost' END
+        FROM unnest(ids) WITH ORDINALITY AS u(id, n)
+        ORDER BY u.n;
 END;
 $$;
 

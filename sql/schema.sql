@@ -1273,22 +1273,50 @@ CREATE FUNCTION public.opsdb_confirm_deletions(ids bigint[], tokens uuid[]) RETU
     AS $$
 DECLARE
     held bigint[];
+    h_types text[];
+    h_packages bigint[];
+    h_bundles bigint[];
+    h_locations bigint[];
     ok bigint[];
 BEGIN
-    held := ARRAY(
-        SELECT c.id FROM physical_copy c JOIN unnest(ids, tokens) AS u(id, token) ON c.id = u.id AND c.claim_token = u.token
+    -- the claimed copies, locked (id order), with what the rule needs: read once (each file copy's
+    -- file probed once, after the locks)
+    SELECT array_agg(h.id ORDER BY h.id), array_agg(h.type ORDER BY h.id),
+           array_agg(CASE WHEN h.type = 'raw_data_file' THEN f.raw_data_package_id ELSE h.raw_data_package_id END
+                     ORDER BY h.id),
+           array_agg(h.data_transfer_package_id ORDER BY h.id), array_agg(h.data_location_id ORDER BY h.id)
+      INTO held, h_types, h_packages, h_bundles, h_locations
+    FROM (
+        SELECT c.id, c.type, c.raw_data_file_id, c.raw_data_package_id, c.data_transfer_package_id, c.data_location_id
+        FROM physical_copy c JOIN unnest(ids, tokens) AS u(id, token) ON c.id = u.id AND c.claim_token = u.token
         WHERE c.status = 'deletion_in_progress'
         ORDER BY c.id
-        FOR UPDATE OF c);
-    ok := ARRAY(SELECT d FROM opsdb_deletable_locked(held) AS d);
-    UPDATE physical_copy c
-    SET status = 'deletion_scheduled', next_attempt_at = clock_timestamp() + interval '60 seconds',
-        claim_token = NULL, lease_until = NULL,
-        last_error = 'refused at confirmation: the safe-deletion rule no longer held'
-    WHERE c.id = ANY(held) AND NOT c.id = ANY(ok);
+        FOR UPDATE OF c) h
+    LEFT JOIN LATERAL (
+        SELECT rf.raw_data_package_id FROM raw_data_file rf
+        WHERE h.type = 'raw_data_file' AND rf.id = h.raw_data_file_id
+        OFFSET 0) f ON true;
+    held := coalesce(held, '{}');
+    -- the backing's locks, then the rule on a fresh snapshot (as opsdb_deletable_locked does)
+    PERFORM opsdb_lock_package_backing(ARRAY(
+        SELECT p FROM unnest(h_packages) AS p WHERE p IS NOT NULL
+        UNION
+        SELECT p.id FROM raw_data_package p
+        WHERE p.data_transfer_package_id = ANY(h_bundles) AND p.data_transfer_package_id IS NOT NULL));
+    ok := ARRAY(SELECT d FROM opsdb_deletable_rows(held, h_types, h_packages, h_bundles, h_locations) AS d);
+    -- the rule's answer is a subset of the held copies: the same size means none was refused
+    IF cardinality(ok) < cardinality(ARRAY(SELECT DISTINCT h FROM unnest(held) AS h)) THEN
+        UPDATE physical_copy c
+        SET status = 'deletion_scheduled', next_attempt_at = clock_timestamp() + interval '60 seconds',
+            claim_token = NULL, lease_until = NULL,
+            last_error = 'refused at confirmation: the safe-deletion rule no longer held'
+        WHERE c.id = ANY(held) AND c.id NOT IN (SELECT unnest(ok));
+    END IF;
     RETURN QUERY
-        SELECT u.id, CASE WHEN u.id = ANY(ok) THEN 'go' WHEN u.id = ANY(held) THEN 'refused' ELSE 'lost' END
+        SELECT u.id, CASE WHEN g.id IS NOT NULL THEN 'go' WHEN h.id IS NOT NULL THEN 'refused' ELSE 'lost' END
         FROM unnest(ids) WITH ORDINALITY AS u(id, n)
+        LEFT JOIN (SELECT DISTINCT x AS id FROM unnest(ok) AS x) g ON g.id = u.id
+        LEFT JOIN (SELECT DISTINCT x AS id FROM unnest(held) AS x) h ON h.id = u.id
         ORDER BY u.n;
 END;
 $$;
@@ -1763,6 +1791,11 @@ DECLARE
     entering bigint[];
     finishing bigint[];
     judged bigint[];
+    r_ids bigint[];
+    r_types text[];
+    r_packages bigint[];
+    r_bundles bigint[];
+    r_locations bigint[];
     requeue boolean;
     refused record;
 BEGIN
@@ -1804,11 +1837,27 @@ BEGIN
         judged := ARRAY(SELECT DISTINCT x FROM unnest(coalesce(entering, '{}') || coalesce(finishing, '{}')) AS x
                         ORDER BY x);
         IF cardinality(judged) > 0 THEN
-            PERFORM opsdb_lock_deletion_backing(judged);
-            SELECT n.id, n.status AS new_status INTO refused
-            FROM new_rows n
-            WHERE n.id = ANY(judged) AND n.id NOT IN (SELECT d FROM opsdb_deletable(judged) AS d)
-            ORDER BY n.id LIMIT 1;
+            -- the judged copies' rows read once, from this statement's new rows (each file copy's
+            -- file probed once for its package), then the backing's locks and the rule on them
+            EXECUTE $q$
+                SELECT array_agg(n.id), array_agg(n.type),
+                       array_agg(CASE WHEN n.type = 'raw_data_file'
+                                      THEN (SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = n.raw_data_file_id)
+                                      ELSE n.raw_data_package_id END),
+                       array_agg(n.data_transfer_package_id), array_agg(n.data_location_id)
+                FROM new_rows n JOIN unnest($1) AS j(id) ON j.id = n.id
+            $q$ INTO r_ids, r_types, r_packages, r_bundles, r_locations USING judged;
+            PERFORM opsdb_lock_package_backing(ARRAY(
+                SELECT p FROM unnest(r_packages) AS p WHERE p IS NOT NULL
+                UNION
+                SELECT p.id FROM raw_data_package p
+                WHERE p.data_transfer_package_id = ANY(r_bundles) AND p.data_transfer_package_id IS NOT NULL));
+            -- judged in a statement after the locks (a fresh snapshot), as opsdb_deletable_locked does
+            SELECT j.id, n.status AS new_status INTO refused
+            FROM unnest(r_ids) AS j(id)
+            JOIN new_rows n ON n.id = j.id
+            WHERE j.id NOT IN (SELECT d FROM opsdb_deletable_rows(r_ids, r_types, r_packages, r_bundles, r_locations) AS d)
+            ORDER BY j.id LIMIT 1;
             IF FOUND THEN
                 RAISE EXCEPTION 'physical_copy %: deletion refused (% -> %): the safe-deletion rule does not hold',
                     refused.id, (SELECT o.status FROM old_rows o WHERE o.id = refused.id), refused.new_status
@@ -7363,51 +7412,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 13:41:43.607442+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 13:50:13.574171+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 13:41:43.607442+00', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 13:41:43.607442+00', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 13:41:43.607442+00', '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 13:41:43.607442+00', '2026-11-29 13:41:43.607442+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 13:50:13.574171+00', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 13:50:13.574171+00', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 13:50:13.574171+00', '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 13:50:13.574171+00', '2026-11-29 13:50:13.574171+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 13:41:43.607442+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 13:41:43.607442+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 13:50:13.574171+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 13:50:13.574171+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 

@@ -23,6 +23,7 @@ import pytest
 
 from opsdb import pipeline
 from opsdb.db import Connection, Database
+from opsdb.errors import DeletionRefusedError
 from opsdb.resources import migrations_dir
 from opsdb.schemas.enums import PhysicalCopyStatus
 from opsdb.testing import (
@@ -467,3 +468,95 @@ async def test_a_copy_back_in_the_queue_while_a_schedule_settles_its_pair_is_que
         assert await pipeline.schedule_deletions(conn, locations=[loc["ccat_source"]]) == [first[0]]
         assert await pipeline.schedule_deletions(conn, locations=[loc["ccat_source"]]) == []
         assert await conn.fetchval("SELECT count(*) FROM deletion_file_queue") == 0
+
+
+# -- confirmations and completions -------------------------------------------------------------------
+
+
+async def _confirm_and_complete(
+    conn: Connection, old: bool, claims: list[Any], stranger: int, files: list[int], withdrawn: int
+) -> list[Any]:
+    """A batch confirmation (the claims, a copy never claimed, a duplicate), completions of `files`
+    one by one, then (`withdrawn` loses its verification) one completion of everything still
+    claimed, under 0026's or 0028's functions: verdicts, refusals, rows, history. Nothing kept."""
+    found: list[Any] = []
+    last = await conn.fetchval("SELECT coalesce(max(id), 0) FROM state_history")
+    ids = [c[0] for c in claims] + [stranger, claims[0][0]]
+    tokens = [c[1] for c in claims] + [claims[0][1], claims[0][1]]
+    complete = (
+        "UPDATE physical_copy SET status = 'deleted', deleted_at = now(), claim_token = NULL, lease_until = NULL "
+        "WHERE id = ANY($1::bigint[]) AND status = 'deletion_in_progress'"
+    )
+    try:
+        async with conn.transaction():
+            if old:
+                for name in ("opsdb_confirm_deletions", "opsdb_guard_deletion"):
+                    await conn.execute(_old(name))
+            rows = await conn.fetch("SELECT copy_id, verdict FROM opsdb_confirm_deletions($1, $2)", ids, tokens)
+            found.append([tuple(r) for r in rows])
+            for copy_id in files:
+                found.append((copy_id, await conn.execute(complete, [copy_id])))
+            await conn.execute("UPDATE physical_copy SET checksum_verified_at = NULL WHERE id = $1", withdrawn)
+            try:
+                async with conn.transaction():
+                    await conn.execute(complete, [c[0] for c in claims])
+                found.append("batch deleted")
+            except DeletionRefusedError as exc:
+                found.append((type(exc).__name__, str(exc).splitlines()[0]))
+            found.append([tuple(r) for r in await conn.fetch(COPIES, [c[0] for c in claims] + [stranger])])
+            found.append(
+                [
+                    tuple(r)
+                    for r in await conn.fetch(
+                        "SELECT item_id, from_state, to_state FROM state_history WHERE id > $1 ORDER BY id", last
+                    )
+                ]
+            )
+            raise _RolledBack
+    except _RolledBack:
+        pass
+    return found
+
+
+async def test_confirmations_and_completions_judge_as_0026s_did(db: Database, world: World) -> None:
+    loc = world.locations
+    async with db.connection() as conn:
+        packages = await add_packages(conn, world, 4, status="completed", state="archived")
+        archive = {p: await add_package_copy(conn, p, loc["cologne_lta"], verified=True) for p in packages}
+        for p in packages:
+            await add_package_copy(conn, p, loc["ccat_buffer"])
+        files = await add_files(conn, world, 5, location="ccat_source", size=50)
+        files += await add_files(conn, world, 5, location="ccat_source", size=60, prefix="g")
+        filed = await add_packages(conn, world, 2, status="completed", name="filed")
+        lta = {p: await add_package_copy(conn, p, loc["cologne_lta"], verified=True) for p in filed}
+        for p, part in zip(filed, (files[:5], files[5:]), strict=True):
+            await repair(conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", p, part)
+        await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = ANY($1::bigint[])", filed)
+        assert len(await pipeline.schedule_deletions(conn, limit=100)) == 14
+        claims = [(c.item_id, c.token) for c in await pipeline.claim_deletions(conn, "w", 100)]
+        assert len(claims) == 14
+        stranger = await add_package_copy(conn, (await add_packages(conn, world, 1, name="x"))[0], loc["us_buffer"])
+        # the backing of one buffer copy's package and of the second file package goes away
+        await conn.execute(
+            "UPDATE physical_copy SET checksum_verified_at = NULL WHERE id = ANY($1::bigint[])",
+            [archive[packages[1]], lta[filed[1]]],
+        )
+        first_files = [
+            r["id"]
+            for r in await conn.fetch(
+                "SELECT c.id FROM physical_copy c JOIN raw_data_file f ON f.id = c.raw_data_file_id "
+                "WHERE f.raw_data_package_id = $1 ORDER BY c.id",
+                filed[0],
+            )
+        ]
+        args = (claims, stranger, first_files, archive[packages[0]])
+        new = await _confirm_and_complete(conn, False, *args)
+        old = await _confirm_and_complete(conn, True, *args)
+    assert new == old
+    verdicts = dict(new[0])
+    assert list(verdicts.values()).count("go") == 8 and list(verdicts.values()).count("refused") == 6
+    assert verdicts[stranger] == "lost"
+    assert [f[1] for f in new[1:6]] == ["UPDATE 1"] * 5  # the file copies whose backing holds: deleted
+    assert (
+        new[6][0] == "DeletionRefusedError" and "deletion refused" in new[6][1]
+    )  # the batch: refused, nothing written
