@@ -6,7 +6,9 @@
 For a database already built (e.g. `bench.scale --keep`'s 1M or 20M database) at the migration
 *before* `--after`: each round opens a session for "before" and one for "after" (the file's
 statements run inside the session's transaction first), schedules `--calls` batches of 1,000
-deletions, then claims `--calls` batches of 1,000, and rolls everything back (nothing is ever
+deletions, then claims `--calls` batches of 1,000, then confirms (opsdb_confirm_deletions) and
+completes (an UPDATE to deleted, judged again by the deletion guard) `--calls` batches of 1,000 of
+the claimed copies, and rolls everything back (nothing is ever
 committed: safe on a shared benchmark database). `--warm` starts each session with a one-row
 UPDATE of a copy, as a deletion daemon's session starts with small statements (a PL/pgSQL
 trigger's static statement keeps the plan of its first call). `--fresh` runs every call inside a
@@ -34,6 +36,16 @@ from opsdb.resources import migrations_dir
 
 SCHEDULE = "SELECT count(*) FROM opsdb_schedule_deletions(NULL, 1000)"
 CLAIM = "SELECT count(*) FROM opsdb_claim_deletions('bench', 1000, NULL, NULL, 600)"
+HELD = (
+    "SELECT array_agg(id ORDER BY id), array_agg(claim_token ORDER BY id)"
+    " FROM (SELECT id, claim_token FROM physical_copy"
+    " WHERE status = 'deletion_in_progress' AND claimed_by = 'bench' ORDER BY id LIMIT 1000) x"
+)
+CONFIRM = "SELECT count(*) FROM opsdb_confirm_deletions(%s, %s) WHERE verdict = 'go'"
+COMPLETE = (
+    "UPDATE physical_copy SET status = 'deleted', deleted_at = now(), claim_token = NULL, lease_until = NULL"
+    " WHERE id = ANY(%s) AND status = 'deletion_in_progress'"
+)
 WARM = "UPDATE physical_copy SET updated_at = updated_at WHERE id = (SELECT min(id) FROM physical_copy)"
 
 
@@ -54,15 +66,22 @@ def _session(dsn: str, ddl: str | None, calls: int, warm: bool, fresh: bool = Fa
             return int(stat.read_text().split()[0]) / 1e6
 
         out: dict[str, float] = {}
-        for name, sql in (("schedule", SCHEDULE), ("claim", CLAIM)):
+        for name, sql in (("schedule", SCHEDULE), ("claim", CLAIM), ("complete", CONFIRM)):
             cpus, walls = [], []
             for _ in range(calls):
                 if fresh:
                     conn.execute("SAVEPOINT call")
-                    if name == "claim":
+                    if name in ("claim", "complete"):
                         conn.execute(SCHEDULE.encode()).fetchone()
+                    if name == "complete":
+                        conn.execute(CLAIM.encode()).fetchone()
+                held = conn.execute(HELD.encode()).fetchone() if name == "complete" else None
                 c, w = cpu(), time.perf_counter()
-                done = conn.execute(sql.encode()).fetchone()
+                if held is None:
+                    done = conn.execute(sql.encode()).fetchone()
+                else:  # the batch's last go/no-go, then its completion (the guard judges it again)
+                    done = conn.execute(CONFIRM.encode(), held).fetchone()
+                    conn.execute(COMPLETE.encode(), held[:1])
                 cpus.append(cpu() - c)
                 walls.append((time.perf_counter() - w) * 1000)
                 if fresh:
@@ -102,17 +121,21 @@ def main() -> None:
             runs[label].append(_session(args.dsn, statements, args.calls, args.warm, args.fresh))
         print(
             f"round {r + 1}: "
-            + ", ".join(f"{k} {v[-1]['schedule_cpu']:.1f}/{v[-1]['claim_cpu']:.1f}" for k, v in runs.items())
+            + ", ".join(
+                f"{k} {v[-1]['schedule_cpu']:.1f}/{v[-1]['claim_cpu']:.1f}/{v[-1]['complete_cpu']:.1f}"
+                for k, v in runs.items()
+            )
         )
     print(
-        f"{'per 1,000':<24} {'schedule CPU ms':>16} {'claim CPU ms':>13} {'schedule wall':>14} {'claim wall':>11}"
-        f" {'scheduled/s (CPU)':>18} {'claimed/s (CPU)':>16}"
+        f"{'per 1,000':<24} {'schedule CPU ms':>16} {'claim CPU ms':>13} {'complete CPU ms':>16} {'schedule wall':>14}"
+        f" {'claim wall':>11} {'complete wall':>14} {'scheduled/s (CPU)':>18} {'claimed/s (CPU)':>16}"
     )
     for label, found in runs.items():
         m = {k: statistics.median(f[k] for f in found) for k in found[0]}
         print(
-            f"{label:<24} {m['schedule_cpu']:>16.1f} {m['claim_cpu']:>13.1f} {m['schedule_wall']:>14.1f} "
-            f"{m['claim_wall']:>11.1f} {1e6 / m['schedule_cpu']:>18,.0f} {1e6 / m['claim_cpu']:>16,.0f}"
+            f"{label:<24} {m['schedule_cpu']:>16.1f} {m['claim_cpu']:>13.1f} {m['complete_cpu']:>16.1f} "
+            f"{m['schedule_wall']:>14.1f} {m['claim_wall']:>11.1f} {m['complete_wall']:>14.1f} "
+            f"{1e6 / m['schedule_cpu']:>18,.0f} {1e6 / m['claim_cpu']:>16,.0f}"
         )
 
 

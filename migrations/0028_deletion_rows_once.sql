@@ -1,30 +1,39 @@
--- Deletion throughput at 20M files (issue 13 item 2): each copy's file, package and size read once
--- per claim, not three times.
+-- Deletion throughput at 20M files (issue 13 item 2): each copy's file, package and size read once,
+-- each queued pair walked once. Same rule, same locks, same history rows, same counters.
 --
--- A claim of 1,000 file copies looked every copy's file up (a random uuid key: about 4.4 ms of CPU
--- per 1,000 at 20M files) in the lock of the backing (opsdb_lock_deletion_backing), again in the
--- rule (opsdb_deletable, which also probed each copy again) and again in the copy counters (the
--- size). Now:
+-- A claim of 1,000 file copies looked every copy's file up (a random uuid key: several ms of CPU per
+-- 1,000 at 20M files) in the lock of the backing (opsdb_lock_deletion_backing), again in the rule
+-- (opsdb_deletable, which also probed each copy again) and again in the copy counters (the size);
+-- the completion's guard and the batch confirmation did the first two as well. A schedule walked a
+-- queued (package, location) pair's copies up to four times: in the scan, again in the next call
+-- (a pair it had just finished stayed queued), in the scan's settled-pair check and in the delete's
+-- re-check. Now:
 --
 -- 1. The rule takes rows: opsdb_deletable_rows(ids, types, packages, bundles, locations) is the one
---    place the safe-deletion rule is written (the same text as 0022's opsdb_deletable, reading the
---    copy's columns from its arguments instead of from physical_copy and raw_data_file);
---    opsdb_deletable(ids) reads those rows from the tables and calls it, so every other caller (the
---    guard, the confirmation, the scan, the tests) judges exactly as before.
--- 2. The lock of the backing takes packages: opsdb_lock_package_backing(packages) (the same locks,
---    FOR SHARE in id order); opsdb_lock_deletion_backing(ids) derives the packages and calls it.
--- 3. opsdb_claim_deletions reads each window copy's file, package and size with the window's row
---    locks (one probe of the file), locks the backing of those packages, and judges those rows,
---    in a statement after the locks as before (a fresh snapshot: what the locks waited for is
---    seen). Same copies claimed, refused and failed (tests/test_deletion_rows_once.py runs 0026's
---    and this function over the same rows).
--- 4. The copy counters take the sizes a deletion function has just read: copy_size_hint, an
---    unlogged table only the owner writes, filled by the claim (and the schedule) for the copies
---    of its UPDATE and emptied before the function returns (empty at every commit, like
---    deletion_claim_verdict); opsdb_copy_deltas_update uses a copy's hinted size, else probes as
---    before. Same delta rows.
--- 5. opsdb_schedule_deletions hints the sizes of the file copies its scan found (the scan reads the
---    file rows by the package index, which holds their size: opsdb_deletion_scan returns it).
+--    place the safe-deletion rule is written (0022's opsdb_deletable, reading the copy's columns from
+--    its arguments instead of from physical_copy and raw_data_file); opsdb_deletable(ids) reads those
+--    rows from the tables and calls it, so every other caller judges exactly as before.
+-- 2. The backing's locks by package: opsdb_lock_package_backing(packages) (the same FOR SHARE locks
+--    in id order); opsdb_lock_deletion_backing(ids) derives the packages and calls it.
+-- 3. opsdb_claim_deletions reads each window copy's file once, after the window's row locks (its
+--    package and size), locks the backing of those packages and judges those rows in the next
+--    statement (a fresh snapshot, as opsdb_deletable_locked does). Same copies claimed, refused,
+--    failed.
+-- 4. The copy counters take the sizes a deletion function has just read: copy_size_hint, an unlogged
+--    table only the owner writes, filled by the claim and the schedule for the copies of their UPDATE
+--    and emptied before they return (empty at every commit, like deletion_claim_verdict).
+-- 5. opsdb_schedule_deletions locks each chunk of the file queue first (FOR UPDATE SKIP LOCKED), then
+--    judges and walks its pairs on a fresh snapshot (opsdb_deletion_pair_copies, which also returns
+--    each file's size) and settles a pair it walked to the end and scheduled whole in the same call,
+--    without walking it again: a copy that returns to present queues its pair again through the
+--    guard's INSERT ... ON CONFLICT DO UPDATE, which waits for this lock. Blocked pairs with nothing
+--    left are settled as before (checked under the lock). The package, bundle and staged copies come
+--    from opsdb_deletion_scan_items, which the candidates' scan (opsdb_deletion_scan) uses too.
+-- 6. The deletion guard (completions) and opsdb_confirm_deletions judge rows read once (from the
+--    statement's new rows; from the locked claimed copies) and look membership up by hash joins
+--    instead of searching arrays per row.
+--
+-- Equivalence with 0026 (both run over the same rows, rolled back): tests/test_deletion_rows_once.py.
 -- depends: 0026_deletion_throughput
 
 -- -- 4. the sizes a deletion function read, for the counters ------------------------------------
