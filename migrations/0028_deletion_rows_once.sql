@@ -38,10 +38,14 @@
 
 -- -- 4. the sizes a deletion function read, for the counters ------------------------------------
 
+-- (no unique key: a uniqueness check would wait for another transaction's uncommitted hint of the
+-- same copy, e.g. an operator's schedule racing a scheduler's walk; every hint of one copy holds the
+-- same size, its file's, and a transaction sees its own hints only)
 CREATE UNLOGGED TABLE IF NOT EXISTS copy_size_hint (
-    copy_id bigint PRIMARY KEY,
+    copy_id bigint NOT NULL,
     size_bytes bigint NOT NULL
 );
+CREATE INDEX IF NOT EXISTS copy_size_hint_copy_idx ON copy_size_hint (copy_id);
 REVOKE ALL ON copy_size_hint FROM PUBLIC;
 DO $$
 DECLARE
@@ -247,7 +251,7 @@ BEGIN
                    n.raw_data_file_id AS nfile, n.raw_data_package_id AS npkg, n.data_transfer_package_id AS nbundle,
                    coalesce(CASE n.type
                        WHEN 'raw_data_file' THEN
-                           coalesce((SELECT h.size_bytes FROM copy_size_hint h WHERE h.copy_id = n.id),
+                           coalesce((SELECT h.size_bytes FROM copy_size_hint h WHERE h.copy_id = n.id LIMIT 1),
                                     (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = n.raw_data_file_id))
                        WHEN 'raw_data_package' THEN
                            (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = n.raw_data_package_id)
