@@ -1,6 +1,6 @@
 """Deleting copies safely: candidates, scheduling, claims, the deleter's last go/no-go (one or a batch).
 
-Not here: the rule and its enforcement, which live in the database (migrations 0016 and 0021;
+Not here: the rule and its enforcement, which live in the database (migrations 0016, 0021, 0028;
 docs/workflows.md, "What the database guarantees about deletion": every copy that starts or
 finishes a deletion is judged under lock, whoever sends the statement), evidence going away
 (opsdb/evidence.py), the audit trail (opsdb/history.py), caps and priorities (opsdb/work.py).

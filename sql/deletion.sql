@@ -1,6 +1,8 @@
 -- Deletion and evidence (opsdb/deletion.py, opsdb/evidence.py). The rule and its locks live in
--- migrations/0016 (opsdb_deletable_locked), the claim in 0021 (opsdb_claim_deletions): every
--- statement here that starts or finishes a deletion is judged under lock by the database.
+-- migrations/0016 (opsdb_deletable_locked), the claim in 0021 (opsdb_claim_deletions), each copy's
+-- rows read once per claim, confirmation, completion and schedule since 0028 (opsdb_deletable_rows,
+-- opsdb_lock_package_backing): every statement here that starts or finishes a deletion is judged
+-- under lock by the database.
 
 -- deletion_claim --
 -- Claim up to $2 due deletions for worker $1 ($3 location ids, $4 site short names, NULL = any) with a lease of $5 s: highest priority first, within the caps of work_cap, judged set-based under the backing's locks (opsdb_claim_deletions, migrations/0021).

@@ -1093,8 +1093,13 @@ DECLARE
     window_locations bigint[];
     window_takeovers boolean[];
     window_ranks timestamptz[];
+    window_types text[];
+    window_packages bigint[];
+    window_bundles bigint[];
+    window_sizes bigint[];
     allowed bigint[];
     chosen bigint[];
+    chosen_sizes bigint[];
 BEGIN
     IF coalesce(worker, '') = '' OR coalesce(max_rows, 0) <= 0 OR coalesce(lease_seconds, 0) <= 0 THEN
         RAISE EXCEPTION 'a claim needs a worker, a positive limit and a positive lease' USING ERRCODE = '22023';
@@ -1114,14 +1119,21 @@ BEGIN
         full_locations := ARRAY(SELECT r.location_id FROM opsdb_work_cap_room('physical_copy_deletion', NULL, NULL, false) r
                                 WHERE r.items <= 0);
     END IF;
-    -- the window, locked, with what the ranking below needs: read once, under the row locks
-    -- (the copies cannot change until this transaction ends; the refusal below moves only
-    -- copies that are not judged again)
+    -- the window, locked, with what the ranking and the rule below need: read once, under the
+    -- row locks (the copies cannot change until this transaction ends; the refusal below moves
+    -- only copies that are not judged again), each file copy's file probed once for its package
+    -- and its size
     SELECT array_agg(w.id ORDER BY w.id), array_agg(w.data_location_id ORDER BY w.id),
-           array_agg(w.status = 'deletion_in_progress' ORDER BY w.id), array_agg(w.rank_key ORDER BY w.id)
-      INTO window_ids, window_locations, window_takeovers, window_ranks
+           array_agg(w.status = 'deletion_in_progress' ORDER BY w.id), array_agg(w.rank_key ORDER BY w.id),
+           array_agg(w.type ORDER BY w.id),
+           array_agg(CASE WHEN w.type = 'raw_data_file' THEN f.raw_data_package_id ELSE w.raw_data_package_id END
+                     ORDER BY w.id),
+           array_agg(w.data_transfer_package_id ORDER BY w.id), array_agg(f.size_bytes ORDER BY w.id)
+      INTO window_ids, window_locations, window_takeovers, window_ranks, window_types, window_packages, window_bundles,
+           window_sizes
     FROM (
-        SELECT t.id, t.data_location_id, t.status, opsdb_work_order(t.next_attempt_at, t.priority) AS rank_key
+        SELECT t.id, t.data_location_id, t.status, opsdb_work_order(t.next_attempt_at, t.priority) AS rank_key,
+               t.type, t.raw_data_file_id, t.raw_data_package_id, t.data_transfer_package_id
         FROM physical_copy t
         WHERE t.status IN ('deletion_scheduled', 'deletion_in_progress')
           AND t.next_attempt_at <= statement_timestamp()
@@ -1133,12 +1145,25 @@ BEGIN
           AND (t.status = 'deletion_in_progress' OR NOT t.data_location_id = ANY(full_locations))
         ORDER BY opsdb_work_order(t.next_attempt_at, t.priority), t.next_attempt_at
         LIMIT max_rows + 16
-        FOR UPDATE OF t SKIP LOCKED) w;
+        FOR UPDATE OF t SKIP LOCKED) w
+    -- after the locks, one probe per file copy (OFFSET 0: never a join planned over the file table)
+    LEFT JOIN LATERAL (
+        SELECT rf.raw_data_package_id, rf.size_bytes FROM raw_data_file rf
+        WHERE w.type = 'raw_data_file' AND rf.id = w.raw_data_file_id
+        OFFSET 0) f ON true;
     IF coalesce(cardinality(window_ids), 0) = 0 THEN
         RETURN;
     END IF;
 
-    allowed := ARRAY(SELECT d FROM opsdb_deletable_locked(window_ids) AS d);
+    -- the rule under the backing's locks (FOR SHARE, id order), judged in the next statement (a
+    -- fresh snapshot: whatever the locks waited for is seen), as opsdb_deletable_locked does
+    PERFORM opsdb_lock_package_backing(ARRAY(
+        SELECT p FROM unnest(window_packages) AS p WHERE p IS NOT NULL
+        UNION
+        SELECT p.id FROM raw_data_package p
+        WHERE p.data_transfer_package_id = ANY(window_bundles) AND p.data_transfer_package_id IS NOT NULL));
+    allowed := ARRAY(SELECT d FROM opsdb_deletable_rows(window_ids, window_types, window_packages, window_bundles,
+                                                        window_locations) AS d);
 
     -- the rule's answer is a subset of the window: the same size means nothing was refused
     IF cardinality(allowed) < cardinality(window_ids) THEN
@@ -1155,11 +1180,13 @@ BEGIN
         WHERE t.id = ANY(window_ids) AND NOT t.id = ANY(allowed);
     END IF;
 
-    chosen := ARRAY(
+    SELECT array_agg(x.id ORDER BY x.rank_key, x.id), array_agg(x.size_bytes ORDER BY x.rank_key, x.id)
+      INTO chosen, chosen_sizes
+    FROM (
         WITH judged AS (
-            SELECT w.id, w.location_id, w.takeover, w.rank_key
-            FROM unnest(window_ids, window_locations, window_takeovers, window_ranks)
-                 AS w(id, location_id, takeover, rank_key)
+            SELECT w.id, w.location_id, w.takeover, w.rank_key, w.size_bytes
+            FROM unnest(window_ids, window_locations, window_takeovers, window_ranks, window_sizes)
+                 AS w(id, location_id, takeover, rank_key, size_bytes)
             WHERE w.id IN (SELECT unnest(allowed))
         ),
         rooms AS (
@@ -1175,15 +1202,17 @@ BEGIN
                             OVER (PARTITION BY j.location_id ORDER BY j.rank_key, j.id) AS nth_here
             FROM judged j
         )
-        SELECT r.id FROM ranked r LEFT JOIN rooms here ON here.location_id = r.location_id
+        SELECT r.id, r.rank_key, r.size_bytes FROM ranked r LEFT JOIN rooms here ON here.location_id = r.location_id
         WHERE r.takeover OR here.location_id IS NULL OR r.nth_here <= here.items
         ORDER BY r.rank_key, r.id
-        LIMIT max_rows);
-    IF cardinality(chosen) = 0 THEN
+        LIMIT max_rows) x;
+    IF coalesce(cardinality(chosen), 0) = 0 THEN
         RETURN;
     END IF;
 
     INSERT INTO deletion_claim_verdict (copy_id) SELECT unnest(chosen);
+    INSERT INTO copy_size_hint (copy_id, size_bytes)
+    SELECT h.id, h.size_bytes FROM unnest(chosen, chosen_sizes) AS h(id, size_bytes) WHERE h.size_bytes IS NOT NULL;
     RETURN QUERY
         WITH claimed AS (
             UPDATE physical_copy t
@@ -1207,6 +1236,7 @@ BEGIN
         )
         SELECT * FROM claimed c WHERE c.status = 'deletion_in_progress' ORDER BY c.id;
     DELETE FROM deletion_claim_verdict v WHERE v.copy_id = ANY(chosen);
+    DELETE FROM copy_size_hint h WHERE h.copy_id = ANY(chosen);
 END;
 $$;
 
@@ -1243,22 +1273,50 @@ CREATE FUNCTION public.opsdb_confirm_deletions(ids bigint[], tokens uuid[]) RETU
     AS $$
 DECLARE
     held bigint[];
+    h_types text[];
+    h_packages bigint[];
+    h_bundles bigint[];
+    h_locations bigint[];
     ok bigint[];
 BEGIN
-    held := ARRAY(
-        SELECT c.id FROM physical_copy c JOIN unnest(ids, tokens) AS u(id, token) ON c.id = u.id AND c.claim_token = u.token
+    -- the claimed copies, locked (id order), with what the rule needs: read once (each file copy's
+    -- file probed once, after the locks)
+    SELECT array_agg(h.id ORDER BY h.id), array_agg(h.type ORDER BY h.id),
+           array_agg(CASE WHEN h.type = 'raw_data_file' THEN f.raw_data_package_id ELSE h.raw_data_package_id END
+                     ORDER BY h.id),
+           array_agg(h.data_transfer_package_id ORDER BY h.id), array_agg(h.data_location_id ORDER BY h.id)
+      INTO held, h_types, h_packages, h_bundles, h_locations
+    FROM (
+        SELECT c.id, c.type, c.raw_data_file_id, c.raw_data_package_id, c.data_transfer_package_id, c.data_location_id
+        FROM physical_copy c JOIN unnest(ids, tokens) AS u(id, token) ON c.id = u.id AND c.claim_token = u.token
         WHERE c.status = 'deletion_in_progress'
         ORDER BY c.id
-        FOR UPDATE OF c);
-    ok := ARRAY(SELECT d FROM opsdb_deletable_locked(held) AS d);
-    UPDATE physical_copy c
-    SET status = 'deletion_scheduled', next_attempt_at = clock_timestamp() + interval '60 seconds',
-        claim_token = NULL, lease_until = NULL,
-        last_error = 'refused at confirmation: the safe-deletion rule no longer held'
-    WHERE c.id = ANY(held) AND NOT c.id = ANY(ok);
+        FOR UPDATE OF c) h
+    LEFT JOIN LATERAL (
+        SELECT rf.raw_data_package_id FROM raw_data_file rf
+        WHERE h.type = 'raw_data_file' AND rf.id = h.raw_data_file_id
+        OFFSET 0) f ON true;
+    held := coalesce(held, '{}');
+    -- the backing's locks, then the rule on a fresh snapshot (as opsdb_deletable_locked does)
+    PERFORM opsdb_lock_package_backing(ARRAY(
+        SELECT p FROM unnest(h_packages) AS p WHERE p IS NOT NULL
+        UNION
+        SELECT p.id FROM raw_data_package p
+        WHERE p.data_transfer_package_id = ANY(h_bundles) AND p.data_transfer_package_id IS NOT NULL));
+    ok := ARRAY(SELECT d FROM opsdb_deletable_rows(held, h_types, h_packages, h_bundles, h_locations) AS d);
+    -- the rule's answer is a subset of the held copies: the same size means none was refused
+    IF cardinality(ok) < cardinality(ARRAY(SELECT DISTINCT h FROM unnest(held) AS h)) THEN
+        UPDATE physical_copy c
+        SET status = 'deletion_scheduled', next_attempt_at = clock_timestamp() + interval '60 seconds',
+            claim_token = NULL, lease_until = NULL,
+            last_error = 'refused at confirmation: the safe-deletion rule no longer held'
+        WHERE c.id = ANY(held) AND c.id NOT IN (SELECT unnest(ok));
+    END IF;
     RETURN QUERY
-        SELECT u.id, CASE WHEN u.id = ANY(ok) THEN 'go' WHEN u.id = ANY(held) THEN 'refused' ELSE 'lost' END
+        SELECT u.id, CASE WHEN g.id IS NOT NULL THEN 'go' WHEN h.id IS NOT NULL THEN 'refused' ELSE 'lost' END
         FROM unnest(ids) WITH ORDINALITY AS u(id, n)
+        LEFT JOIN (SELECT DISTINCT x AS id FROM unnest(ok) AS x) g ON g.id = u.id
+        LEFT JOIN (SELECT DISTINCT x AS id FROM unnest(held) AS x) h ON h.id = u.id
         ORDER BY u.n;
 END;
 $$;
@@ -1310,7 +1368,9 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM new_copies) THEN
         RETURN NULL;  -- e.g. a completion's INSERT ... ON CONFLICT DO UPDATE that inserted only
     END IF;
-    -- only rows whose status or location moved (claims and lease renewals change neither)
+    -- only rows whose status or location moved (claims and lease renewals change neither); a file
+    -- copy's size from copy_size_hint when the deletion function that sent this UPDATE read it
+    -- already (only the owner writes that table), else by a probe of its file
     EXECUTE $q$
         INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
         SELECT v.loc, v.t, v.s, sum(v.c), sum(v.c * v.size)
@@ -1319,7 +1379,9 @@ BEGIN
                    o.data_transfer_package_id, n.data_location_id AS nloc, n.type AS ntype, n.status AS nstatus,
                    n.raw_data_file_id AS nfile, n.raw_data_package_id AS npkg, n.data_transfer_package_id AS nbundle,
                    coalesce(CASE n.type
-                       WHEN 'raw_data_file' THEN (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = n.raw_data_file_id)
+                       WHEN 'raw_data_file' THEN
+                           coalesce((SELECT h.size_bytes FROM copy_size_hint h WHERE h.copy_id = n.id LIMIT 1),
+                                    (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = n.raw_data_file_id))
                        WHEN 'raw_data_package' THEN
                            (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = n.raw_data_package_id)
                        ELSE (SELECT b.size_bytes FROM data_transfer_package b WHERE b.id = n.data_transfer_package_id)
@@ -1372,83 +1434,17 @@ $$;
 CREATE FUNCTION public.opsdb_deletable(ids bigint[]) RETURNS SETOF bigint
     LANGUAGE sql STABLE
     AS $$
-    WITH c AS (
-        SELECT pc.id, pc.type, pc.raw_data_file_id, pc.raw_data_package_id, pc.data_transfer_package_id,
-               pc.data_location_id, l.location_type, l.site_id
+    SELECT d
+    FROM (
+        SELECT array_agg(pc.id) AS ids, array_agg(pc.type) AS types,
+               array_agg(CASE WHEN pc.type = 'raw_data_file'
+                              THEN (SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = pc.raw_data_file_id)
+                              ELSE pc.raw_data_package_id END) AS packages,
+               array_agg(pc.data_transfer_package_id) AS bundles, array_agg(pc.data_location_id) AS locations
         FROM physical_copy pc
-        JOIN data_location l ON l.id = pc.data_location_id
         WHERE pc.id = ANY(ids)
-    ),
-    -- every (copy, package it holds) of the source and buffer copies (rule 1)
-    held AS (
-        SELECT c.id, c.raw_data_package_id AS package_id, c.data_location_id, c.type, c.data_transfer_package_id,
-               c.site_id
-        FROM c
-        WHERE c.type = 'raw_data_package' AND c.location_type IN ('source', 'buffer')
-        UNION ALL
-        SELECT c.id, f.raw_data_package_id, c.data_location_id, c.type, c.data_transfer_package_id, c.site_id
-        FROM c JOIN raw_data_file f ON f.id = c.raw_data_file_id
-        WHERE c.type = 'raw_data_file' AND c.location_type IN ('source', 'buffer')
-        UNION ALL
-        SELECT c.id, p.id, c.data_location_id, c.type, c.data_transfer_package_id, c.site_id
-        FROM c JOIN raw_data_package p ON p.data_transfer_package_id = c.data_transfer_package_id
-        WHERE c.type = 'data_transfer_package' AND c.location_type IN ('source', 'buffer')
-    ),
-    pairs AS (
-        SELECT array_agg(package_id) AS packages, array_agg(data_location_id) AS locations
-        FROM (SELECT DISTINCT package_id, data_location_id FROM held WHERE package_id IS NOT NULL) d
-    ),
-    blocked AS (
-        SELECT b.* FROM pairs, opsdb_deletion_pairs_blocked(pairs.packages, pairs.locations) b
-    ),
-    archive_backed AS (
-        -- at least one package, none unpackaged, none blocked at this copy's location (the copy's
-        -- own columns ride along: one row per copy, no join back to c)
-        SELECT h.id, h.type, h.data_transfer_package_id, h.data_location_id, h.site_id FROM held h
-        LEFT JOIN blocked b ON b.raw_data_package_id = h.package_id AND b.data_location_id = h.data_location_id
-        GROUP BY h.id, h.type, h.data_transfer_package_id, h.data_location_id, h.site_id
-        HAVING bool_and(h.package_id IS NOT NULL AND b.raw_data_package_id IS NULL)
-    )
-    SELECT c.id FROM archive_backed c
-    WHERE c.type <> 'data_transfer_package'
-       OR (
-            -- a bundle copy: no unfinished transfer from here, no unfinished unpack here (rule 3)
-            NOT EXISTS (
-                SELECT 1 FROM data_transfer t
-                WHERE t.data_transfer_package_id = c.data_transfer_package_id
-                  AND ((t.origin_location_id = c.data_location_id AND t.status <> 'completed')
-                    OR (t.destination_location_id = c.data_location_id AND t.unpack_status <> 'completed')))
-            -- nor a copy a route's leg starts from, until the route's destination has it (rule 6)
-            AND NOT EXISTS (
-                SELECT 1 FROM data_transfer_package d
-                JOIN data_location origin ON origin.id = d.origin_location_id
-                JOIN data_transfer_route r ON r.active AND r.origin_site_id = origin.site_id
-                WHERE d.id = c.data_transfer_package_id
-                  AND (c.data_location_id = coalesce(r.origin_location_id, d.origin_location_id)
-                       OR (r.route_type = 'relay' AND c.site_id = r.relay_site_id))
-                  AND NOT EXISTS (
-                        SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
-                        WHERE t.data_transfer_package_id = d.id AND tl.site_id = r.destination_site_id
-                          AND t.status = 'completed')))
-    UNION
-    -- a staged package copy at a processing location whose staging jobs are over (rule 7)
-    SELECT c.id FROM c
-    WHERE c.type = 'raw_data_package' AND c.location_type = 'processing'
-      AND EXISTS (
-            SELECT 1 FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
-            WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = c.raw_data_package_id
-              AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
-              AND al.location_type = 'long_term_archive')
-      AND EXISTS (
-            SELECT 1 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
-            WHERE sp.raw_data_package_id = c.raw_data_package_id
-              AND j.destination_location_id = c.data_location_id AND j.status = 'completed')
-      AND NOT EXISTS (
-            SELECT 1 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
-            WHERE sp.raw_data_package_id = c.raw_data_package_id
-              AND j.destination_location_id = c.data_location_id
-              AND (j.status IN ('pending', 'scheduled', 'in_progress')
-                   OR (j.status = 'completed' AND (j.retention_until IS NULL OR j.retention_until > now()))))
+    ) r
+    CROSS JOIN LATERAL opsdb_deletable_rows(r.ids, r.types, r.packages, r.bundles, r.locations) AS d
 $$;
 
 -- Name: opsdb_deletable_locked(bigint[]); Type: FUNCTION; Schema: public; Owner: -
@@ -1463,12 +1459,111 @@ BEGIN
 END;
 $$;
 
+-- Name: opsdb_deletable_rows(bigint[], text[], bigint[], bigint[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletable_rows(ids bigint[], types text[], packages bigint[], bundles bigint[], locations bigint[]) RETURNS SETOF bigint
+    LANGUAGE sql STABLE
+    AS $$
+    WITH c AS (
+        SELECT u.id, u.type, u.package_id, u.bundle_id, u.data_location_id, l.location_type, l.site_id
+        FROM unnest(ids, types, packages, bundles, locations) AS u(id, type, package_id, bundle_id, data_location_id)
+        JOIN data_location l ON l.id = u.data_location_id
+    ),
+    -- every (copy, package it holds) of the source and buffer copies (rule 1)
+    held AS (
+        SELECT c.id, c.package_id, c.data_location_id, c.type, c.bundle_id, c.site_id
+        FROM c
+        WHERE c.type IN ('raw_data_package', 'raw_data_file') AND c.location_type IN ('source', 'buffer')
+        UNION ALL
+        SELECT c.id, p.id, c.data_location_id, c.type, c.bundle_id, c.site_id
+        FROM c JOIN raw_data_package p ON p.data_transfer_package_id = c.bundle_id
+        WHERE c.type = 'data_transfer_package' AND c.location_type IN ('source', 'buffer')
+    ),
+    pairs AS (
+        SELECT array_agg(package_id) AS packages, array_agg(data_location_id) AS locations
+        FROM (SELECT DISTINCT package_id, data_location_id FROM held WHERE package_id IS NOT NULL) d
+    ),
+    blocked AS (
+        SELECT b.* FROM pairs, opsdb_deletion_pairs_blocked(pairs.packages, pairs.locations) b
+    ),
+    archive_backed AS (
+        -- at least one package, none unpackaged, none blocked at this copy's location (the copy's
+        -- own columns ride along: one row per copy, no join back to c)
+        SELECT h.id, h.type, h.bundle_id, h.data_location_id, h.site_id FROM held h
+        LEFT JOIN blocked b ON b.raw_data_package_id = h.package_id AND b.data_location_id = h.data_location_id
+        GROUP BY h.id, h.type, h.bundle_id, h.data_location_id, h.site_id
+        HAVING bool_and(h.package_id IS NOT NULL AND b.raw_data_package_id IS NULL)
+    )
+    SELECT c.id FROM archive_backed c
+    WHERE c.type <> 'data_transfer_package'
+       OR (
+            -- a bundle copy: no unfinished transfer from here, no unfinished unpack here (rule 3)
+            NOT EXISTS (
+                SELECT 1 FROM data_transfer t
+                WHERE t.data_transfer_package_id = c.bundle_id
+                  AND ((t.origin_location_id = c.data_location_id AND t.status <> 'completed')
+                    OR (t.destination_location_id = c.data_location_id AND t.unpack_status <> 'completed')))
+            -- nor a copy a route's leg starts from, until the route's destination has it (rule 6)
+            AND NOT EXISTS (
+                SELECT 1 FROM data_transfer_package d
+                JOIN data_location origin ON origin.id = d.origin_location_id
+                JOIN data_transfer_route r ON r.active AND r.origin_site_id = origin.site_id
+                WHERE d.id = c.bundle_id
+                  AND (c.data_location_id = coalesce(r.origin_location_id, d.origin_location_id)
+                       OR (r.route_type = 'relay' AND c.site_id = r.relay_site_id))
+                  AND NOT EXISTS (
+                        SELECT 1 FROM data_transfer t JOIN data_location tl ON tl.id = t.destination_location_id
+                        WHERE t.data_transfer_package_id = d.id AND tl.site_id = r.destination_site_id
+                          AND t.status = 'completed')))
+    UNION
+    -- a staged package copy at a processing location whose staging jobs are over (rule 7)
+    SELECT c.id FROM c
+    WHERE c.type = 'raw_data_package' AND c.location_type = 'processing'
+      AND EXISTS (
+            SELECT 1 FROM physical_copy a JOIN data_location al ON al.id = a.data_location_id
+            WHERE a.type = 'raw_data_package' AND a.raw_data_package_id = c.package_id
+              AND a.status = 'present' AND a.checksum_verified_at IS NOT NULL
+              AND al.location_type = 'long_term_archive')
+      AND EXISTS (
+            SELECT 1 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
+            WHERE sp.raw_data_package_id = c.package_id
+              AND j.destination_location_id = c.data_location_id AND j.status = 'completed')
+      AND NOT EXISTS (
+            SELECT 1 FROM staging_job j JOIN staging_job_package sp ON sp.staging_job_id = j.id
+            WHERE sp.raw_data_package_id = c.package_id
+              AND j.destination_location_id = c.data_location_id
+              AND (j.status IN ('pending', 'scheduled', 'in_progress')
+                   OR (j.status = 'completed' AND (j.retention_until IS NULL OR j.retention_until > now()))))
+$$;
+
 -- Name: opsdb_deletion_candidates(bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_deletion_candidates(locations bigint[], max_rows integer) RETURNS SETOF bigint
     LANGUAGE sql STABLE
     AS $$
     SELECT s.id FROM opsdb_deletion_scan(locations, max_rows) s WHERE s.id IS NOT NULL
+$$;
+
+-- Name: opsdb_deletion_pair_copies(bigint[], bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletion_pair_copies(packages bigint[], locations bigint[], max_rows integer) RETURNS TABLE(id bigint, size_bytes bigint, pair integer)
+    LANGUAGE sql STABLE
+    AS $$
+    WITH pairs AS MATERIALIZED (
+        SELECT u.package_id, u.location_id, u.n
+        FROM unnest(packages, locations) WITH ORDINALITY AS u(package_id, location_id, n)
+        ORDER BY u.n
+    )
+    SELECT fc.id, fc.size_bytes, a.n::integer
+    FROM pairs a
+    -- OFFSET 0: a nested loop over the pairs in their order (never a join planned over the file
+    -- table), so the limit stops within the last pair reached
+    CROSS JOIN LATERAL (
+        SELECT c.id, f.size_bytes FROM raw_data_file f
+        JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = a.location_id
+        WHERE f.raw_data_package_id = a.package_id AND c.status IN ('present', 'deletion_possible')
+        OFFSET 0) fc
+    LIMIT max_rows
 $$;
 
 -- Name: opsdb_deletion_pairs_blocked(bigint[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
@@ -1579,22 +1674,7 @@ BEGIN
     IF wanted IS NULL OR wanted <= 0 THEN
         RETURN;
     END IF;
-    -- package and bundle copies at sources and buffers, staged copies at processing locations
-    RETURN QUERY
-        SELECT d, NULL::bigint, NULL::bigint
-        FROM opsdb_deletable(ARRAY(
-            -- per location, one range of the (location, status) index of non-file copies: never
-            -- the archive copies, which stay present forever
-            SELECT c.id FROM data_location l
-            CROSS JOIN LATERAL (
-                SELECT pc.id FROM physical_copy pc
-                WHERE pc.data_location_id = l.id AND pc.type <> 'raw_data_file'
-                  AND pc.status = CASE WHEN l.location_type = 'processing' THEN 'staged' ELSE 'present' END
-                  AND (l.location_type <> 'processing' OR pc.type = 'raw_data_package')) c
-            WHERE l.location_type IN ('source', 'buffer', 'processing')
-              AND (locations IS NULL OR l.id = ANY(locations)))) AS d
-        ORDER BY d
-        LIMIT wanted;
+    RETURN QUERY SELECT d, NULL::bigint, NULL::bigint FROM opsdb_deletion_scan_items(locations, wanted) AS d;
     GET DIAGNOSTICS found_rows = ROW_COUNT;
     wanted := wanted - found_rows;
     -- file copies of the queued pairs the rule allows
@@ -1614,32 +1694,37 @@ BEGIN
                 SELECT * FROM opsdb_deletion_pairs_blocked(pkgs, locs)
             ),
             allowed AS MATERIALIZED (
-                SELECT u.package_id, u.location_id, u.n
+                SELECT array_agg(u.package_id ORDER BY u.n) AS packages, array_agg(u.location_id ORDER BY u.n) AS locations
                 FROM unnest(pkgs, locs) WITH ORDINALITY AS u(package_id, location_id, n)
                 LEFT JOIN blocked b ON b.raw_data_package_id = u.package_id AND b.data_location_id = u.location_id
                 WHERE b.raw_data_package_id IS NULL
-                ORDER BY u.n
             )
-            SELECT fc.id, NULL::bigint, NULL::bigint
-            FROM allowed a
-            CROSS JOIN LATERAL (
-                SELECT c.id FROM raw_data_file f
-                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = a.location_id
-                WHERE f.raw_data_package_id = a.package_id AND c.status IN ('present', 'deletion_possible')) fc
-            LIMIT wanted;
+            SELECT w.id, NULL::bigint, NULL::bigint
+            FROM allowed a CROSS JOIN LATERAL opsdb_deletion_pair_copies(a.packages, a.locations, wanted) AS w;
         GET DIAGNOSTICS found_rows = ROW_COUNT;
         wanted := wanted - found_rows;
-        -- settled pairs: nothing left to delete there, whatever the rule says
-        RETURN QUERY
-            SELECT NULL::bigint, u.package_id, u.location_id
-            FROM unnest(pkgs, locs) AS u(package_id, location_id)
-            WHERE NOT EXISTS (
-                SELECT 1 FROM raw_data_file f
-                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = u.location_id
-                WHERE f.raw_data_package_id = u.package_id AND c.status IN ('present', 'deletion_possible'));
         chunk := least(chunk * 2, 1024);
     END LOOP;
 END;
+$$;
+
+-- Name: opsdb_deletion_scan_items(bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletion_scan_items(locations bigint[], max_rows integer) RETURNS SETOF bigint
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT d
+    FROM opsdb_deletable(ARRAY(
+        SELECT c.id FROM data_location l
+        CROSS JOIN LATERAL (
+            SELECT pc.id FROM physical_copy pc
+            WHERE pc.data_location_id = l.id AND pc.type <> 'raw_data_file'
+              AND pc.status = CASE WHEN l.location_type = 'processing' THEN 'staged' ELSE 'present' END
+              AND (l.location_type <> 'processing' OR pc.type = 'raw_data_package')) c
+        WHERE l.location_type IN ('source', 'buffer', 'processing')
+          AND (locations IS NULL OR l.id = ANY(locations)))) AS d
+    ORDER BY d
+    LIMIT max_rows
 $$;
 
 -- Name: opsdb_fold_copy_deltas(); Type: FUNCTION; Schema: public; Owner: -
@@ -1706,6 +1791,11 @@ DECLARE
     entering bigint[];
     finishing bigint[];
     judged bigint[];
+    r_ids bigint[];
+    r_types text[];
+    r_packages bigint[];
+    r_bundles bigint[];
+    r_locations bigint[];
     requeue boolean;
     refused record;
 BEGIN
@@ -1747,11 +1837,27 @@ BEGIN
         judged := ARRAY(SELECT DISTINCT x FROM unnest(coalesce(entering, '{}') || coalesce(finishing, '{}')) AS x
                         ORDER BY x);
         IF cardinality(judged) > 0 THEN
-            PERFORM opsdb_lock_deletion_backing(judged);
-            SELECT n.id, n.status AS new_status INTO refused
-            FROM new_rows n
-            WHERE n.id = ANY(judged) AND n.id NOT IN (SELECT d FROM opsdb_deletable(judged) AS d)
-            ORDER BY n.id LIMIT 1;
+            -- the judged copies' rows read once, from this statement's new rows (each file copy's
+            -- file probed once for its package), then the backing's locks and the rule on them
+            EXECUTE $q$
+                SELECT array_agg(n.id), array_agg(n.type),
+                       array_agg(CASE WHEN n.type = 'raw_data_file'
+                                      THEN (SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = n.raw_data_file_id)
+                                      ELSE n.raw_data_package_id END),
+                       array_agg(n.data_transfer_package_id), array_agg(n.data_location_id)
+                FROM new_rows n JOIN unnest($1) AS j(id) ON j.id = n.id
+            $q$ INTO r_ids, r_types, r_packages, r_bundles, r_locations USING judged;
+            PERFORM opsdb_lock_package_backing(ARRAY(
+                SELECT p FROM unnest(r_packages) AS p WHERE p IS NOT NULL
+                UNION
+                SELECT p.id FROM raw_data_package p
+                WHERE p.data_transfer_package_id = ANY(r_bundles) AND p.data_transfer_package_id IS NOT NULL));
+            -- judged in a statement after the locks (a fresh snapshot), as opsdb_deletable_locked does
+            SELECT j.id, n.status AS new_status INTO refused
+            FROM unnest(r_ids) AS j(id)
+            JOIN new_rows n ON n.id = j.id
+            WHERE j.id NOT IN (SELECT d FROM opsdb_deletable_rows(r_ids, r_types, r_packages, r_bundles, r_locations) AS d)
+            ORDER BY j.id LIMIT 1;
             IF FOUND THEN
                 RAISE EXCEPTION 'physical_copy %: deletion refused (% -> %): the safe-deletion rule does not hold',
                     refused.id, (SELECT o.status FROM old_rows o WHERE o.id = refused.id), refused.new_status
@@ -1786,21 +1892,31 @@ CREATE FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) RETURNS void
     SET search_path TO 'public', 'pg_temp'
     AS $$
 BEGIN
+    PERFORM opsdb_lock_package_backing(ARRAY(
+        SELECT pc.raw_data_package_id FROM physical_copy pc
+        WHERE pc.id = ANY(ids) AND pc.type = 'raw_data_package'
+        UNION
+        SELECT f.raw_data_package_id FROM physical_copy pc JOIN raw_data_file f ON f.id = pc.raw_data_file_id
+        WHERE pc.id = ANY(ids) AND pc.type = 'raw_data_file'
+        UNION
+        SELECT p.id FROM physical_copy pc
+        JOIN raw_data_package p ON p.data_transfer_package_id = pc.data_transfer_package_id
+        WHERE pc.id = ANY(ids) AND pc.type = 'data_transfer_package'));
+END;
+$$;
+
+-- Name: opsdb_lock_package_backing(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_lock_package_backing(packages bigint[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
     PERFORM 1
     FROM physical_copy a
     JOIN data_location al ON al.id = a.data_location_id AND al.location_type = 'long_term_archive'
     WHERE a.type = 'raw_data_package'
-      -- the packages, once (an InitPlan), then one index probe per package
-      AND a.raw_data_package_id = ANY(ARRAY(
-            SELECT pc.raw_data_package_id FROM physical_copy pc
-            WHERE pc.id = ANY(ids) AND pc.type = 'raw_data_package'
-            UNION
-            SELECT f.raw_data_package_id FROM physical_copy pc JOIN raw_data_file f ON f.id = pc.raw_data_file_id
-            WHERE pc.id = ANY(ids) AND pc.type = 'raw_data_file'
-            UNION
-            SELECT p.id FROM physical_copy pc
-            JOIN raw_data_package p ON p.data_transfer_package_id = pc.data_transfer_package_id
-            WHERE pc.id = ANY(ids) AND pc.type = 'data_transfer_package'))
+      AND a.raw_data_package_id = ANY(packages)
     ORDER BY a.id
     FOR SHARE OF a;
 END;
@@ -2033,46 +2149,129 @@ CREATE FUNCTION public.opsdb_schedule_deletions(locations bigint[], max_rows int
     SET search_path TO 'public', 'pg_temp'
     AS $$
 DECLARE
+    wanted integer := max_rows;
     candidate bigint[];
+    sizes bigint[];
+    found bigint[];
+    found_sizes bigint[];
+    found_pairs integer[];
     pkgs bigint[];
     locs bigint[];
+    ok_pkgs bigint[];
+    ok_locs bigint[];
+    no_pkgs bigint[];
+    no_locs bigint[];
+    -- pairs walked to their end, the copies found there (and their pair's place), blocked pairs
+    walked_pkgs bigint[] := '{}';
+    walked_locs bigint[] := '{}';
+    walked_copies bigint[] := '{}';
+    walked_of integer[] := '{}';
+    blocked_pkgs bigint[] := '{}';
+    blocked_locs bigint[] := '{}';
+    cutoff integer;
+    last_package bigint := -1;
+    last_location bigint := -1;
+    chunk integer := 16;  -- doubles per round, up to 1024: few pairs judged for a small answer
+    scheduled bigint[];
 BEGIN
-    SELECT array_agg(s.id ORDER BY s.id) FILTER (WHERE s.id IS NOT NULL),
-           array_agg(s.settled_package_id) FILTER (WHERE s.id IS NULL),
-           array_agg(s.settled_location_id) FILTER (WHERE s.id IS NULL)
-      INTO candidate, pkgs, locs
-    FROM opsdb_deletion_scan(locations, max_rows) s;
-    IF pkgs IS NOT NULL THEN
-        PERFORM 1 FROM deletion_file_queue q JOIN unnest(pkgs, locs) AS u(p, l)
-            ON q.raw_data_package_id = u.p AND q.data_location_id = u.l
-        ORDER BY q.raw_data_package_id, q.data_location_id
-        FOR UPDATE OF q;
-        DELETE FROM deletion_file_queue q USING unnest(pkgs, locs) AS u(p, l)
-        WHERE q.raw_data_package_id = u.p AND q.data_location_id = u.l
-          AND NOT EXISTS (
-                SELECT 1 FROM raw_data_file f
-                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = u.l
-                WHERE f.raw_data_package_id = u.p AND c.status IN ('present', 'deletion_possible'));
-    END IF;
-    IF candidate IS NULL THEN
+    IF wanted IS NULL OR wanted <= 0 THEN
         RETURN;
     END IF;
-    RETURN QUERY
+    candidate := ARRAY(SELECT d FROM opsdb_deletion_scan_items(locations, wanted) AS d);
+    sizes := array_fill(NULL::bigint, ARRAY[cardinality(candidate)]);
+    wanted := wanted - cardinality(candidate);
+    WHILE wanted > 0 LOOP
+        -- the next chunk of the queue, locked (pairs another scheduler holds are skipped)
+        SELECT array_agg(x.p ORDER BY x.p, x.l), array_agg(x.l ORDER BY x.p, x.l) INTO pkgs, locs
+        FROM (SELECT q.raw_data_package_id AS p, q.data_location_id AS l
+              FROM deletion_file_queue q
+              WHERE (q.raw_data_package_id, q.data_location_id) > (last_package, last_location)
+                AND (locations IS NULL OR q.data_location_id = ANY(locations))
+              ORDER BY q.raw_data_package_id, q.data_location_id
+              LIMIT chunk
+              FOR UPDATE OF q SKIP LOCKED) x;
+        EXIT WHEN pkgs IS NULL;
+        last_package := pkgs[array_upper(pkgs, 1)];
+        last_location := locs[array_upper(locs, 1)];
+        chunk := least(chunk * 2, 1024);
+        -- judged on this statement's snapshot, taken after the locks
+        SELECT array_agg(u.package_id ORDER BY u.n) FILTER (WHERE b.raw_data_package_id IS NULL),
+               array_agg(u.location_id ORDER BY u.n) FILTER (WHERE b.raw_data_package_id IS NULL),
+               coalesce(array_agg(u.package_id) FILTER (WHERE b.raw_data_package_id IS NOT NULL), '{}'),
+               coalesce(array_agg(u.location_id) FILTER (WHERE b.raw_data_package_id IS NOT NULL), '{}')
+          INTO ok_pkgs, ok_locs, no_pkgs, no_locs
+        FROM unnest(pkgs, locs) WITH ORDINALITY AS u(package_id, location_id, n)
+        LEFT JOIN (SELECT DISTINCT x.raw_data_package_id, x.data_location_id
+                   FROM opsdb_deletion_pairs_blocked(pkgs, locs) x) b
+               ON b.raw_data_package_id = u.package_id AND b.data_location_id = u.location_id;
+        blocked_pkgs := blocked_pkgs || no_pkgs;
+        blocked_locs := blocked_locs || no_locs;
+        CONTINUE WHEN ok_pkgs IS NULL;
+        SELECT coalesce(array_agg(w.id), '{}'), coalesce(array_agg(w.size_bytes), '{}'),
+               coalesce(array_agg(w.pair), '{}')
+          INTO found, found_sizes, found_pairs
+        FROM opsdb_deletion_pair_copies(ok_pkgs, ok_locs, wanted) AS w;
+        -- walked to the end: every pair when fewer than wanted were found, else those before the
+        -- last one reached (which the limit may have cut)
+        cutoff := CASE WHEN cardinality(found) < wanted THEN cardinality(ok_pkgs) + 1
+                       ELSE (SELECT max(p) FROM unnest(found_pairs) AS p) END;
+        SELECT walked_copies || coalesce(array_agg(f.id), '{}'),
+               walked_of || coalesce(array_agg(cardinality(walked_pkgs) + f.n), '{}')
+          INTO walked_copies, walked_of
+        FROM unnest(found, found_pairs) AS f(id, n) WHERE f.n < cutoff;
+        walked_pkgs := walked_pkgs || ok_pkgs[1:cutoff - 1];
+        walked_locs := walked_locs || ok_locs[1:cutoff - 1];
+        candidate := candidate || found;
+        sizes := sizes || found_sizes;
+        wanted := wanted - cardinality(found);
+    END LOOP;
+
+    IF cardinality(candidate) > 0 THEN
+        INSERT INTO copy_size_hint (copy_id, size_bytes)
+        SELECT h.id, h.size_bytes FROM unnest(candidate, sizes) AS h(id, size_bytes) WHERE h.size_bytes IS NOT NULL;
         WITH locked AS (
             SELECT c.id FROM physical_copy c
             WHERE c.id = ANY(candidate) AND c.status IN ('present', 'deletion_possible', 'staged')
             ORDER BY c.id
             FOR UPDATE OF c SKIP LOCKED
+        ), done AS (
+            UPDATE physical_copy c
+            SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
+                claimed_by = NULL, claim_token = NULL, lease_until = NULL, updated_at = now(),
+                -- the location's priority, set here for the whole batch (the trigger then finds
+                -- nothing to correct)
+                priority = LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
+            FROM locked, data_location l
+            WHERE c.id = locked.id AND l.id = c.data_location_id
+            RETURNING c.id
         )
-        UPDATE physical_copy c
-        SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
-            claimed_by = NULL, claim_token = NULL, lease_until = NULL, updated_at = now(),
-            -- the location's priority, set here for the whole batch (the trigger below then
-            -- finds nothing to correct)
-            priority = LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
-        FROM locked, data_location l
-        WHERE c.id = locked.id AND l.id = c.data_location_id
-        RETURNING c.id;
+        SELECT coalesce(array_agg(done.id ORDER BY done.id), '{}') INTO scheduled FROM done;
+        DELETE FROM copy_size_hint h WHERE h.copy_id = ANY(candidate);
+    END IF;
+
+    -- settled pairs leave the queue: walked to their end with every copy found scheduled here (no
+    -- second walk: the lock held since before the walk keeps what it did not see in the queue),
+    -- or blocked with nothing left to delete (checked now, under the same lock)
+    IF cardinality(walked_pkgs) > 0 OR cardinality(blocked_pkgs) > 0 THEN
+        DELETE FROM deletion_file_queue q
+        USING (
+            SELECT w.p, w.l
+            FROM unnest(walked_pkgs, walked_locs) WITH ORDINALITY AS w(p, l, n)
+            LEFT JOIN (
+                SELECT f.n FROM unnest(walked_copies, walked_of) AS f(id, n)
+                LEFT JOIN unnest(coalesce(scheduled, '{}')) AS s(id) ON s.id = f.id
+                WHERE s.id IS NULL) unscheduled ON unscheduled.n = w.n
+            WHERE unscheduled.n IS NULL
+            UNION
+            SELECT b.p, b.l FROM unnest(blocked_pkgs, blocked_locs) AS b(p, l)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM raw_data_file f
+                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = b.l
+                WHERE f.raw_data_package_id = b.p AND c.status IN ('present', 'deletion_possible'))
+        ) s
+        WHERE q.raw_data_package_id = s.p AND q.data_location_id = s.l;
+    END IF;
+    RETURN QUERY SELECT unnest(coalesce(scheduled, '{}'));
 END;
 $$;
 
@@ -2843,6 +3042,13 @@ ALTER TABLE public.api_token ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+-- Name: copy_size_hint; Type: TABLE; Schema: public; Owner: -
+
+CREATE UNLOGGED TABLE public.copy_size_hint (
+    copy_id bigint NOT NULL,
+    size_bytes bigint NOT NULL
 );
 
 -- Name: copy_space; Type: TABLE; Schema: public; Owner: -
@@ -4259,6 +4465,10 @@ ALTER TABLE ONLY public.work_cap
 ALTER TABLE ONLY public.work_cap
     ADD CONSTRAINT work_cap_route_key UNIQUE (kind, data_transfer_route_id);
 
+-- Name: copy_size_hint_copy_idx; Type: INDEX; Schema: public; Owner: -
+
+CREATE INDEX copy_size_hint_copy_idx ON public.copy_size_hint USING btree (copy_id);
+
 -- Name: data_location_location_type_idx; Type: INDEX; Schema: public; Owner: -
 
 CREATE INDEX data_location_location_type_idx ON public.data_location USING btree (location_type, priority) WHERE active;
@@ -5577,11 +5787,23 @@ REVOKE ALL ON FUNCTION public.opsdb_deletable_locked(ids bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.opsdb_deletable_locked(ids bigint[]) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_deletable_locked(ids bigint[]) TO opsdb_deletion_daemon;
 
+-- Name: FUNCTION opsdb_deletable_rows(ids bigint[], types text[], packages bigint[], bundles bigint[], locations bigint[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_deletable_rows(ids bigint[], types text[], packages bigint[], bundles bigint[], locations bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_deletable_rows(ids bigint[], types text[], packages bigint[], bundles bigint[], locations bigint[]) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_deletable_rows(ids bigint[], types text[], packages bigint[], bundles bigint[], locations bigint[]) TO opsdb_writer;
+
 -- Name: FUNCTION opsdb_deletion_candidates(locations bigint[], max_rows integer); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.opsdb_deletion_candidates(locations bigint[], max_rows integer) TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_deletion_candidates(locations bigint[], max_rows integer) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_deletion_candidates(locations bigint[], max_rows integer) TO opsdb_access_admin;
+
+-- Name: FUNCTION opsdb_deletion_pair_copies(packages bigint[], locations bigint[], max_rows integer); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_deletion_pair_copies(packages bigint[], locations bigint[], max_rows integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_deletion_pair_copies(packages bigint[], locations bigint[], max_rows integer) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_deletion_pair_copies(packages bigint[], locations bigint[], max_rows integer) TO opsdb_writer;
 
 -- Name: FUNCTION opsdb_deletion_pairs_blocked(package_ids bigint[], location_ids bigint[]); Type: ACL; Schema: public; Owner: -
 
@@ -5603,6 +5825,12 @@ GRANT ALL ON FUNCTION public.opsdb_deletion_priority_fixup() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows integer) TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_deletion_scan(locations bigint[], max_rows integer) TO opsdb_writer;
 
+-- Name: FUNCTION opsdb_deletion_scan_items(locations bigint[], max_rows integer); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_deletion_scan_items(locations bigint[], max_rows integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_deletion_scan_items(locations bigint[], max_rows integer) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_deletion_scan_items(locations bigint[], max_rows integer) TO opsdb_writer;
+
 -- Name: FUNCTION opsdb_fold_copy_deltas(); Type: ACL; Schema: public; Owner: -
 
 GRANT ALL ON FUNCTION public.opsdb_fold_copy_deltas() TO opsdb_reader;
@@ -5623,6 +5851,12 @@ GRANT ALL ON FUNCTION public.opsdb_guard_deletion() TO opsdb_writer;
 REVOKE ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_deletion_daemon;
+
+-- Name: FUNCTION opsdb_lock_package_backing(packages bigint[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_lock_package_backing(packages bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_lock_package_backing(packages bigint[]) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.opsdb_lock_package_backing(packages bigint[]) TO opsdb_deletion_daemon;
 
 -- Name: FUNCTION opsdb_notify_deletions(); Type: ACL; Schema: public; Owner: -
 
@@ -5901,6 +6135,10 @@ GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_archive_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_staging_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_deletion_daemon;
 GRANT SELECT,USAGE ON SEQUENCE public.api_token_id_seq TO opsdb_operator;
+
+-- Name: TABLE copy_size_hint; Type: ACL; Schema: public; Owner: -
+
+GRANT SELECT ON TABLE public.copy_size_hint TO opsdb_reader;
 
 -- Name: TABLE copy_space; Type: ACL; Schema: public; Owner: -
 
@@ -7173,51 +7411,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 13:58:46.907203+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 10:37:24.328216+00', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 10:37:24.328216+00', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 10:37:24.328216+00', '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 10:37:24.328216+00', '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 13:58:46.907203+00', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 13:58:46.907203+00', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 13:58:46.907203+00', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 13:58:46.907203+00', '2026-11-29 13:58:46.907203+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 10:37:24.328216+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 10:37:24.328216+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 13:58:46.907203+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 

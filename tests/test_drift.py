@@ -28,6 +28,7 @@ STATE_TABLES = {"state_transition", "state_column", "state_history"}
 BOOKKEEPING_TABLES = {
     "deletion_file_queue",  # the deletion rule's own, never read as records
     "deletion_claim_verdict",
+    "copy_size_hint",  # sizes a deletion function hands to the copy counters (0028), empty at every commit
     "state_count",  # the state counters of `opsdb status` (0023), read by sql/status.sql alone
     "state_count_delta",
 }
