@@ -8,6 +8,11 @@ and as a generic plan (the plan a prepared statement settles on) and must read i
 partial work index (the ordered scan that stops after the claim's window) and scan no work
 table sequentially. `test_the_check_fails_without_the_work_index` shows the check can fail:
 without the index the planner combines other indexes and sorts every due item.
+
+A completion, renewal or failure finds its claims by primary key: of 50 claims among 800 in
+progress (not through the running index), and of 1,000 claims on statistics taken with none in
+progress (each row read once, no join throwing rows away: session 6's guard read the whole table
+and nested-looped it against the batch, 999,000 rows thrown away per statement).
 """
 
 from __future__ import annotations
