@@ -91,7 +91,10 @@ claimed AS (
         next_attempt_at = CASE WHEN t.attempts >= t.max_attempts THEN t.next_attempt_at
                                  ELSE clock_timestamp() + make_interval(secs => $5::float8) END
     FROM candidate c
-    WHERE t.id = c.id
+    -- the candidates' rows by primary key (`= ANY`, estimated at the window's size), never a
+    -- sequential scan of the whole table hashed against them (the plan for a large claim on a
+    -- table the planner thinks small: linear in the table's size)
+    WHERE t.id = ANY(ARRAY(SELECT k.id FROM candidate k)) AND t.id = c.id
     RETURNING t.*
 )
 SELECT * FROM claimed WHERE status = 'in_progress' ORDER BY id
@@ -282,7 +285,10 @@ claimed AS (
         next_attempt_at = CASE WHEN t.attempts >= t.max_attempts THEN t.next_attempt_at
                                  ELSE clock_timestamp() + make_interval(secs => $7::float8) END
     FROM candidate c
-    WHERE t.id = c.id
+    -- the candidates' rows by primary key (`= ANY`, estimated at the window's size), never a
+    -- sequential scan of the whole table hashed against them (the plan for a large claim on a
+    -- table the planner thinks small: linear in the table's size)
+    WHERE t.id = ANY(ARRAY(SELECT k.id FROM candidate k)) AND t.id = c.id
     RETURNING t.*
 )
 SELECT f.completed_ids, n.*
