@@ -358,3 +358,49 @@ async def test_the_session6_guard_goes_quadratic_on_a_large_batch(plans_db: Data
                 found = await _large_batch_work(conn, old_guard=True)
                 assert any(read >= HISTORY or removed >= BATCH * BATCH // 4 for read, removed in found.values()), found
                 raise _RolledBack
+
+
+CLAIM_BY_ID = "WHERE t.id = ANY(ARRAY(SELECT k.id FROM candidate k)) AND t.id = c.id"
+
+
+async def _large_claim_reads(conn: Connection, *, old: bool) -> dict[str, int]:
+    """Rows of raw_data_package read under the `claimed` UPDATE of a BATCH-item claim and of a
+    claim_next completion of nothing (EXPLAIN ANALYZE, rolled back), with the claim's UPDATE as
+    written now or (`old`) before session 7 (joined to the candidates only)."""
+    kind = WorkKind.RAW_DATA_PACKAGE_BUILD
+    claim_args = {"worker": "plans", "limit": BATCH, "locations": None, "sites": None, "lease_seconds": 60.0}
+    claim_next = completion_statement(kind, list(KINDS[kind].results), claim_next=True)
+    next_args = {**claim_args, "ids": [], "tokens": []}
+    next_args.update({name: [] for name in claim_next.params if name not in next_args})
+    found = {}
+    for what, stmt, values in (
+        ("claim", kind_statement("work_claim", kind), claim_args),
+        ("complete_many(claim_next=N)", claim_next, next_args),
+    ):
+        sql = stmt.sql
+        assert sql.count(CLAIM_BY_ID) == 1, what
+        if old:
+            sql = sql.replace(CLAIM_BY_ID, "WHERE t.id = c.id")
+        with pytest.raises(_RolledBack):
+            async with conn.transaction():
+                text = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, *stmt.args(values))
+                plan: dict[str, Any] = (json.loads(text) if isinstance(text, str) else text)[0]["Plan"]
+                found[what] = _done_work(plan, "CTE claimed")[0]
+                raise _RolledBack
+    return found
+
+
+async def test_a_large_claim_reads_its_candidates_by_primary_key(plans_db: Database) -> None:
+    """A BATCH-item claim reads the work index for its window and the candidates' rows by
+    primary key: a few rows per item claimed, not the table (whose size the planner may think
+    small enough to read whole and hash against the candidates)."""
+    async with plans_db.connection() as conn:
+        for what, read in (await _large_claim_reads(conn, old=False)).items():
+            assert read <= 3 * BATCH, (what, read)
+
+
+async def test_the_claim_joined_to_its_candidates_only_reads_the_table(plans_db: Database) -> None:
+    """The check above can fail: the claim's UPDATE as written before reads every row of the table."""
+    async with plans_db.connection() as conn:
+        found = await _large_claim_reads(conn, old=True)
+    assert any(read >= HISTORY for read in found.values()), found
