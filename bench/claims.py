@@ -2,7 +2,7 @@
 
     python -m bench.claims [--json out.json] [--items 20000] [--runs 3] [--batch 50] [--caps N]
                            [--pgqueuer] [--fsync on|off] [--variants before models ids claim-next]
-                           [--baseline MIGRATION] [--baseline-sql WORK_SQL]
+                           [--baseline MIGRATION] [--baseline-sql WORK_SQL] [--first-claim N]
 
 Starts a fresh embedded PostgreSQL 18, applies the migrations, and per run seeds `--items`
 pending package builds; the workers (one connection each) then claim batches
@@ -24,6 +24,8 @@ alternating with the head run by run (reported as `variant@0021`, with the head/
 of each pair of runs): before and after a migration in one run. `--baseline-sql FILE` also sends
 the baseline database the work statements of an older sql/work.sql (e.g. `git show REV:sql/work.sql`):
 before and after a change of the statements, which a migration baseline alone does not see.
+`--first-claim 1` makes each worker's first claim a one-item claim, as a daemon's session often
+starts: the plans PostgreSQL keeps for a session's static trigger statements are made then.
 """
 
 from __future__ import annotations
@@ -137,10 +139,13 @@ def _statements(sql_file: Path | None) -> Iterator[None]:
         work.query, work._statement_cache = saved
 
 
-async def _worker(db: Database, variant: str, name: str, batch: int, buffer: int, claimed: list[int]) -> None:
+async def _worker(
+    db: Database, variant: str, name: str, batch: int, buffer: int, claimed: list[int], first: int | None = None
+) -> None:
     results = [{**RESULT, "location_id": buffer} for _ in range(batch)]
     async with db.connection() as conn:
-        claims = await work.claim(conn, KIND, name, limit=batch, lease_seconds=60)
+        # `first`: the size of the worker's first claim (a daemon's session often starts with one item)
+        claims = await work.claim(conn, KIND, name, limit=first or batch, lease_seconds=60)
         while claims:
             claimed.extend(c.item_id for c in claims)
             mine = results[: len(claims)]
@@ -157,7 +162,14 @@ async def _worker(db: Database, variant: str, name: str, batch: int, buffer: int
 
 
 async def _run(
-    db: Database, world: dict[str, Any], variant: str, label: str, items: int, workers: int, batch: int
+    db: Database,
+    world: dict[str, Any],
+    variant: str,
+    label: str,
+    items: int,
+    workers: int,
+    batch: int,
+    first: int | None = None,
 ) -> dict[str, Any]:
     async with db.connection() as conn:
         await conn.execute(SEED_ITEMS, label, world["execution"], world["module"], world["source"], items)
@@ -166,7 +178,7 @@ async def _run(
     start = time.perf_counter()
     async with anyio.create_task_group() as tg:
         for n in range(workers):
-            tg.start_soon(_worker, db, variant, f"{label}-w{n}", batch, world["buffer"], claimed)
+            tg.start_soon(_worker, db, variant, f"{label}-w{n}", batch, world["buffer"], claimed, first)
     elapsed = time.perf_counter() - start
     async with db.connection() as conn:
         done = await _done(conn, label)
@@ -200,6 +212,7 @@ async def bench(
     variants: tuple[str, ...] = VARIANTS,
     baseline: tuple[str, str] | None = None,
     baseline_sql: Path | None = None,
+    first: int | None = None,
 ) -> list[dict[str, Any]]:
     """`baseline` = (label, dsn): a second database (e.g. migrated to an older head) on the same server; each
     variant also runs there, interleaved run by run with the first, reported as "variant@label"."""
@@ -222,7 +235,7 @@ async def bench(
                     for t in order:
                         label = f"{variant.replace('-', '')}w{workers}r{r}"
                         with _statements(baseline_sql if t else None):
-                            one = await _run(dbs[t], worlds[t], variant, label, items, workers, batch)
+                            one = await _run(dbs[t], worlds[t], variant, label, items, workers, batch, first)
                         row["variants"].setdefault(variant + t, {"runs": []})["runs"].append(one)
             for figures in row["variants"].values():
                 per_run = figures["runs"]
@@ -285,6 +298,13 @@ def main(argv: list[str] | None = None) -> None:
         metavar="WORK_SQL",
         help="with --baseline: the baseline database is also sent the statements of this older sql/work.sql",
     )
+    parser.add_argument(
+        "--first-claim",
+        type=int,
+        metavar="N",
+        help="each worker's first claim takes N items (default: the batch); 1 = a session that starts with a "
+        "one-item statement, whose plans a static trigger statement keeps (migrations/0027)",
+    )
     args = parser.parse_args(argv)
     if args.baseline_sql and not args.baseline:
         parser.error("--baseline-sql needs --baseline")
@@ -319,12 +339,16 @@ def main(argv: list[str] | None = None) -> None:
                 variants=tuple(args.variants),
                 baseline=baseline,
                 baseline_sql=args.baseline_sql,
+                first=args.first_claim,
             )
         )
 
     durability = "ON (PostgreSQL defaults)" if args.fsync == "on" else "OFF (fsync, synchronous_commit off)"
     capped = "" if args.caps is None else f", cap {args.caps} in progress"
-    print(f"claim + complete, {args.items} items per run, batch {args.batch}{capped}, median of {args.runs} runs")
+    first = "" if args.first_claim is None else f", first claim {args.first_claim}"
+    print(
+        f"claim + complete, {args.items} items per run, batch {args.batch}{capped}{first}, median of {args.runs} runs"
+    )
     print(f"durability {durability}")
     print(f"{'workers':>8} {'variant':>16} {'items/s':>8} {'runs (items/s)':>20} {'dup':>4} {'lost':>5}", end="")
     print(f" {'PgQueuer/s':>10} {'dup':>4} {'lost':>5} {'ratio':>6}" if args.pgqueuer else "", end="")
@@ -374,6 +398,7 @@ def main(argv: list[str] | None = None) -> None:
                 "variants": args.variants,
                 "baseline": args.baseline,
                 "baseline_sql": str(args.baseline_sql) if args.baseline_sql else None,
+                "first_claim": args.first_claim,
             },
             "results": results,
         }

@@ -174,11 +174,12 @@ BEGIN
         RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
     END IF;
     repair := opsdb_repairing(TG_RELID);
+    -- FULL JOIN: a hash or merge join whatever the plan was made for (see the header)
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+        FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+        WHERE num_nulls(o.id, n.id) = 0 AND (n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL))
     ), recorded AS (
         INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
                                    application_name, claimed_by, claim_ref, repair)
@@ -289,16 +290,17 @@ BEGIN
         RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
     END IF;
     repair := opsdb_repairing(TG_RELID);
+    -- FULL JOIN: a hash or merge join whatever the plan was made for (see the header)
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+        FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+        WHERE num_nulls(o.id, n.id) = 0 AND (n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL))
         UNION ALL
         SELECT n.id::text AS item_id, 'unpack_status' AS column_name, 'unpack' AS machine, o.unpack_status AS from_state,
                n.unpack_status AS to_state, coalesce(n.unpack_claimed_by, o.unpack_claimed_by) AS claimed_by, md5(coalesce(n.unpack_claim_token, o.unpack_claim_token)::text)::uuid AS claim_ref
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE n.unpack_status IS DISTINCT FROM o.unpack_status OR (n.unpack_claim_token IS DISTINCT FROM o.unpack_claim_token AND n.unpack_claim_token IS NOT NULL)
+        FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+        WHERE num_nulls(o.id, n.id) = 0 AND (n.unpack_status IS DISTINCT FROM o.unpack_status OR (n.unpack_claim_token IS DISTINCT FROM o.unpack_claim_token AND n.unpack_claim_token IS NOT NULL))
     ), recorded AS (
         INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
                                    application_name, claimed_by, claim_ref, repair)
@@ -516,11 +518,12 @@ BEGIN
         RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
     END IF;
     repair := opsdb_repairing(TG_RELID);
+    -- FULL JOIN: a hash or merge join whatever the plan was made for (see the header)
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+        FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+        WHERE num_nulls(o.id, n.id) = 0 AND (n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL))
     ), recorded AS (
         INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
                                    application_name, claimed_by, claim_ref, repair)
@@ -2811,16 +2814,17 @@ BEGIN
         RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
     END IF;
     repair := opsdb_repairing(TG_RELID);
+    -- FULL JOIN: a hash or merge join whatever the plan was made for (see the header)
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'package_build' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+        FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+        WHERE num_nulls(o.id, n.id) = 0 AND (n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL))
         UNION ALL
         SELECT n.id::text AS item_id, 'state' AS column_name, 'package_state' AS machine, o.state AS from_state,
                n.state AS to_state, NULL::text AS claimed_by, NULL::uuid AS claim_ref
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE n.state IS DISTINCT FROM o.state
+        FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+        WHERE num_nulls(o.id, n.id) = 0 AND (n.state IS DISTINCT FROM o.state)
     ), recorded AS (
         INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
                                    application_name, claimed_by, claim_ref, repair)
@@ -2965,11 +2969,12 @@ BEGIN
         RETURN NULL;  -- an UPDATE (or ON CONFLICT DO UPDATE) that changed no row
     END IF;
     repair := opsdb_repairing(TG_RELID);
+    -- FULL JOIN: a hash or merge join whatever the plan was made for (see the header)
     WITH c AS MATERIALIZED (
         SELECT n.id::text AS item_id, 'status' AS column_name, 'status' AS machine, o.status AS from_state,
                n.status AS to_state, coalesce(n.claimed_by, o.claimed_by) AS claimed_by, md5(coalesce(n.claim_token, o.claim_token)::text)::uuid AS claim_ref
-        FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL)
+        FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+        WHERE num_nulls(o.id, n.id) = 0 AND (n.status IS DISTINCT FROM o.status OR (n.claim_token IS DISTINCT FROM o.claim_token AND n.claim_token IS NOT NULL))
     ), recorded AS (
         INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
                                    application_name, claimed_by, claim_ref, repair)
@@ -7411,51 +7416,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 14:41:01.000434+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 13:58:46.907203+00', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 13:58:46.907203+00', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 13:58:46.907203+00', '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 13:58:46.907203+00', '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 13:58:46.907203+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 13:58:46.907203+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 14:41:01.000434+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 

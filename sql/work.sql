@@ -100,7 +100,10 @@ claimed AS (
         {next_attempt_at} = CASE WHEN t.{attempts} >= t.{max_attempts} THEN t.{next_attempt_at}
                                  ELSE clock_timestamp() + make_interval(secs => $lease_seconds::float8) END
     FROM candidate c
-    WHERE t.id = c.id
+    -- the candidates' rows by primary key (`= ANY`, estimated at the window's size), never a
+    -- sequential scan of the whole table hashed against them (the plan for a large claim on a
+    -- table the planner thinks small: linear in the table's size)
+    WHERE t.id = ANY(ARRAY(SELECT k.id FROM candidate k)) AND t.id = c.id
     RETURNING t.*
 )
 
@@ -123,7 +126,8 @@ UPDATE {table} t
 SET {lease_until} = clock_timestamp() + make_interval(secs => $lease_seconds::float8),
     {next_attempt_at} = clock_timestamp() + make_interval(secs => $lease_seconds::float8)
 FROM unnest($ids::bigint[], $tokens::uuid[]) AS c(id, token)
-WHERE t.id = c.id AND t.{claim_token} = c.token AND (t.{status} = '{running}') IS TRUE  -- by id: see work_complete_steps
+WHERE t.id = ANY($ids::bigint[]) AND t.id = c.id
+  AND (t.{claim_token} = c.token AND t.{status} = '{running}') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.id, t.{lease_until} AS lease_until
 
 -- work_complete_many --
@@ -151,10 +155,14 @@ done AS (
     UPDATE {table} t
     SET {status} = '{done}', {lease_until} = NULL{done_sets}{result_sets}
     FROM unnest($ids::bigint[], $tokens::uuid[]{result_arrays}) AS c(id, token{result_names})
-    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
-    -- a partial index of the running items: the claims' rows are found by their ids (primary
-    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
-    WHERE t.id = c.id AND t.{claim_token} = c.token AND (t.{status} = '{running}') IS TRUE
+    -- the claims' rows are found by their ids (primary key: `t.id = ANY($ids)`, estimated at the
+    -- batch's size), never by reading the table or every item in progress: the token and state
+    -- guard is one test of the joined row, `(...) IS TRUE` (the same test), which the planner can
+    -- neither answer from the partial index of running items nor use to estimate the table's side
+    -- (statistics taken with few items in progress made it 1 row: a seq scan, nested-looped
+    -- against the whole batch, quadratic in the batch)
+    WHERE t.id = ANY($ids::bigint[]) AND t.id = c.id
+      AND (t.{claim_token} = c.token AND t.{status} = '{running}') IS TRUE
     RETURNING t.*{effect_returning}
 ){effect}
 
@@ -171,7 +179,8 @@ SET {status} = CASE WHEN $permanent::boolean OR t.{attempts} >= t.{max_attempts}
     {claim_token} = NULL,
     {lease_until} = NULL
 FROM unnest($ids::bigint[], $tokens::uuid[], $errors::text[]) AS c(id, token, error)
-WHERE t.id = c.id AND t.{claim_token} = c.token AND (t.{status} = '{running}') IS TRUE  -- by id: see work_complete_steps
+WHERE t.id = ANY($ids::bigint[]) AND t.id = c.id
+  AND (t.{claim_token} = c.token AND t.{status} = '{running}') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.*
 
 -- work_reset --

@@ -8,6 +8,11 @@ and as a generic plan (the plan a prepared statement settles on) and must read i
 partial work index (the ordered scan that stops after the claim's window) and scan no work
 table sequentially. `test_the_check_fails_without_the_work_index` shows the check can fail:
 without the index the planner combines other indexes and sorts every due item.
+
+A completion, renewal or failure finds its claims by primary key: of 50 claims among 800 in
+progress (not through the running index), and of 1,000 claims on statistics taken with none in
+progress (each row read once, no join throwing rows away: session 6's guard read the whole table
+and nested-looped it against the batch, 999,000 rows thrown away per statement).
 """
 
 from __future__ import annotations
@@ -229,8 +234,9 @@ async def _completion_scans(conn: Connection, *, old_guard: bool) -> list[list[t
             stmt = completion_statement(kind, results, rows=False, claim_next=claim_next)
             sql = stmt.sql
             if old_guard:
-                assert sql.count("AND (t.status = 'in_progress') IS TRUE") == 1
-                sql = sql.replace("AND (t.status = 'in_progress') IS TRUE", OLD_GUARD)
+                guard = "AND (t.claim_token = c.token AND t.status = 'in_progress') IS TRUE"
+                assert sql.count(guard) == 1
+                sql = sql.replace(guard, "AND t.claim_token = c.token " + OLD_GUARD)
             values: dict[str, Any] = {"ids": ids, "tokens": tokens, "location_id": [None] * 50}
             values.update({"verified": [False] * 50, "size_bytes": [1] * 50, "checksum": ["c" * 64] * 50})
             values.update({"checksum_algorithm": ["sha256"] * 50, "worker": "plans", "limit": 50})
@@ -261,3 +267,140 @@ async def test_the_old_guard_reads_every_item_in_progress(plans_db: Database) ->
                 found = await _completion_scans(conn, old_guard=True)
                 assert all(_reads_index(scans, "raw_data_package_running_idx") for scans in found), found
                 raise _RolledBack
+
+
+BATCH = 1_000
+"""A large batch (a daemon claiming and completing 1,000 at a time): the size at which the old
+guard's plan went quadratic in the claims benchmark."""
+
+SESSION6_GUARD = "WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE"
+"""The completions' guard as written in session 6 (by id, but estimated from the state statistics)."""
+
+
+def _done_work(plan: dict[str, Any], step: str) -> tuple[int, int]:
+    """Under the `step` node (a CTE, or the statement): rows of raw_data_package read by its scans
+    (rows x loops, the filtered ones included) and rows its joins compared and threw away."""
+    top = plan if step == "" else next(n for n in _nodes(plan) if n.get("Subplan Name") == step)
+    read = sum(
+        (n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) * n["Actual Loops"]
+        for n in _nodes(top)
+        if n.get("Relation Name") == "raw_data_package" and n["Node Type"] != "ModifyTable"
+    )
+    removed = sum(n.get("Rows Removed by Join Filter", 0) * n["Actual Loops"] for n in _nodes(top))
+    return int(read), int(removed)
+
+
+async def _large_batch_work(conn: Connection, *, old_guard: bool) -> dict[str, tuple[int, int]]:
+    """With BATCH builds claimed (statistics taken when none was in progress, as a daemon's table
+    mostly is), what a lease renewal, a completion (ids only and claim_next) and a failure of the
+    whole batch read and join (EXPLAIN ANALYZE, each in a savepoint rolled back)."""
+    kind = WorkKind.RAW_DATA_PACKAGE_BUILD
+    claim = kind_statement("work_claim", kind)
+    rows = await conn.fetch(
+        claim.sql,
+        *claim.args({"worker": "plans", "limit": BATCH, "locations": None, "sites": None, "lease_seconds": 60.0}),
+    )
+    assert len(rows) == BATCH
+    n = len(rows)
+    values: dict[str, Any] = {"ids": [r["id"] for r in rows], "tokens": [r["claim_token"] for r in rows]}
+    values.update({"location_id": [None] * n, "verified": [False] * n, "size_bytes": [1] * n})
+    values.update({"checksum": ["c" * 64] * n, "checksum_algorithm": ["sha256"] * n, "worker": "plans"})
+    values.update({"limit": BATCH, "locations": None, "sites": None, "lease_seconds": 60.0, "errors": ["x"] * n})
+    values.update({"backoff_seconds": 1.0, "max_backoff_seconds": 2.0, "permanent": False})
+    results = list(KINDS[kind].results)
+    statements = {
+        "renew": (kind_statement("work_renew", kind), ""),
+        "complete_many(claim_next=0)": (completion_statement(kind, results, rows=False), "CTE done"),
+        "complete_many(claim_next=N)": (completion_statement(kind, results, claim_next=True), "CTE done"),
+        "fail_many": (kind_statement("work_fail_many", kind), ""),
+    }
+    found = {}
+    for what, (stmt, step) in statements.items():
+        sql = stmt.sql
+        if old_guard:
+            new_guard = re.search(
+                r"WHERE t\.id = ANY\(\$1::bigint\[\]\) AND t\.id = c\.id\s+AND \(t\.claim_token = "
+                r"c\.token AND t\.status = 'in_progress'\) IS TRUE",
+                sql,
+            )
+            assert new_guard is not None, what
+            sql = sql.replace(new_guard.group(0), SESSION6_GUARD)
+        args = stmt.args({name: values[name] for name in stmt.params})
+        with pytest.raises(_RolledBack):
+            async with conn.transaction():  # a savepoint, rolled back: every statement sees the same claims
+                text = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, *args)
+                plan: dict[str, Any] = (json.loads(text) if isinstance(text, str) else text)[0]["Plan"]
+                found[what] = _done_work(plan, step)
+                raise _RolledBack
+    return found
+
+
+async def test_a_large_batch_probes_its_items_by_primary_key(plans_db: Database) -> None:
+    """A renewal, completion or failure of BATCH claims reads each claimed row once (by primary key)
+    and joins without throwing rows away: its cost follows the batch, not the batch squared
+    (nor the table's size), whatever the statistics say about the items in progress."""
+    async with plans_db.connection() as conn:
+        with pytest.raises(_RolledBack):
+            async with conn.transaction():
+                found = await _large_batch_work(conn, old_guard=False)
+                for what, (read, removed) in found.items():
+                    assert read <= 2 * BATCH, (what, read, removed)
+                    assert removed <= BATCH, (what, read, removed)
+                raise _RolledBack
+
+
+async def test_the_session6_guard_goes_quadratic_on_a_large_batch(plans_db: Database) -> None:
+    """The check above can fail: the guard as written in session 6, estimated from statistics with
+    no item in progress, reads the whole table and nested-loops it against the batch."""
+    async with plans_db.connection() as conn:
+        with pytest.raises(_RolledBack):
+            async with conn.transaction():
+                found = await _large_batch_work(conn, old_guard=True)
+                assert any(read >= HISTORY or removed >= BATCH * BATCH // 4 for read, removed in found.values()), found
+                raise _RolledBack
+
+
+CLAIM_BY_ID = "WHERE t.id = ANY(ARRAY(SELECT k.id FROM candidate k)) AND t.id = c.id"
+
+
+async def _large_claim_reads(conn: Connection, *, old: bool) -> dict[str, int]:
+    """Rows of raw_data_package read under the `claimed` UPDATE of a BATCH-item claim and of a
+    claim_next completion of nothing (EXPLAIN ANALYZE, rolled back), with the claim's UPDATE as
+    written now or (`old`) before session 7 (joined to the candidates only)."""
+    kind = WorkKind.RAW_DATA_PACKAGE_BUILD
+    claim_args = {"worker": "plans", "limit": BATCH, "locations": None, "sites": None, "lease_seconds": 60.0}
+    claim_next = completion_statement(kind, list(KINDS[kind].results), claim_next=True)
+    next_args = {**claim_args, "ids": [], "tokens": []}
+    next_args.update({name: [] for name in claim_next.params if name not in next_args})
+    found = {}
+    for what, stmt, values in (
+        ("claim", kind_statement("work_claim", kind), claim_args),
+        ("complete_many(claim_next=N)", claim_next, next_args),
+    ):
+        sql = stmt.sql
+        assert sql.count(CLAIM_BY_ID) == 1, what
+        if old:
+            sql = sql.replace(CLAIM_BY_ID, "WHERE t.id = c.id")
+        with pytest.raises(_RolledBack):
+            async with conn.transaction():
+                text = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, *stmt.args(values))
+                plan: dict[str, Any] = (json.loads(text) if isinstance(text, str) else text)[0]["Plan"]
+                found[what] = _done_work(plan, "CTE claimed")[0]
+                raise _RolledBack
+    return found
+
+
+async def test_a_large_claim_reads_its_candidates_by_primary_key(plans_db: Database) -> None:
+    """A BATCH-item claim reads the work index for its window and the candidates' rows by
+    primary key: a few rows per item claimed, not the table (whose size the planner may think
+    small enough to read whole and hash against the candidates)."""
+    async with plans_db.connection() as conn:
+        for what, read in (await _large_claim_reads(conn, old=False)).items():
+            assert read <= 3 * BATCH, (what, read)
+
+
+async def test_the_claim_joined_to_its_candidates_only_reads_the_table(plans_db: Database) -> None:
+    """The check above can fail: the claim's UPDATE as written before reads every row of the table."""
+    async with plans_db.connection() as conn:
+        found = await _large_claim_reads(conn, old=True)
+    assert any(read >= HISTORY for read in found.values()), found

@@ -91,7 +91,10 @@ claimed AS (
         next_attempt_at = CASE WHEN t.attempts >= t.max_attempts THEN t.next_attempt_at
                                  ELSE clock_timestamp() + make_interval(secs => $5::float8) END
     FROM candidate c
-    WHERE t.id = c.id
+    -- the candidates' rows by primary key (`= ANY`, estimated at the window's size), never a
+    -- sequential scan of the whole table hashed against them (the plan for a large claim on a
+    -- table the planner thinks small: linear in the table's size)
+    WHERE t.id = ANY(ARRAY(SELECT k.id FROM candidate k)) AND t.id = c.id
     RETURNING t.*
 )
 SELECT * FROM claimed WHERE status = 'in_progress' ORDER BY id
@@ -104,7 +107,8 @@ UPDATE data_transfer_package t
 SET lease_until = clock_timestamp() + make_interval(secs => $3::float8),
     next_attempt_at = clock_timestamp() + make_interval(secs => $3::float8)
 FROM unnest($1::bigint[], $2::uuid[]) AS c(id, token)
-WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
+WHERE t.id = ANY($1::bigint[]) AND t.id = c.id
+  AND (t.claim_token = c.token AND t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.id, t.lease_until AS lease_until
 
 -- work_complete_many (complete, complete_many: the completed rows) --
@@ -117,10 +121,14 @@ done AS (
     UPDATE data_transfer_package t
     SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum, checksum_algorithm = c.checksum_algorithm
     FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::boolean[]) AS c(id, token, size_bytes, checksum, checksum_algorithm, verified)
-    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
-    -- a partial index of the running items: the claims' rows are found by their ids (primary
-    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
-    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
+    -- the claims' rows are found by their ids (primary key: `t.id = ANY($1)`, estimated at the
+    -- batch's size), never by reading the table or every item in progress: the token and state
+    -- guard is one test of the joined row, `(...) IS TRUE` (the same test), which the planner can
+    -- neither answer from the partial index of running items nor use to estimate the table's side
+    -- (statistics taken with few items in progress made it 1 row: a seq scan, nested-looped
+    -- against the whole batch, quadratic in the batch)
+    WHERE t.id = ANY($1::bigint[]) AND t.id = c.id
+      AND (t.claim_token = c.token AND t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.verified AS effect_verified
 ),
 -- Built bundles lie at their origin location: a present copy there (effect_verified: checksum checked).
@@ -143,10 +151,14 @@ done AS (
     UPDATE data_transfer_package t
     SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum, checksum_algorithm = c.checksum_algorithm
     FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::boolean[]) AS c(id, token, size_bytes, checksum, checksum_algorithm, verified)
-    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
-    -- a partial index of the running items: the claims' rows are found by their ids (primary
-    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
-    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
+    -- the claims' rows are found by their ids (primary key: `t.id = ANY($1)`, estimated at the
+    -- batch's size), never by reading the table or every item in progress: the token and state
+    -- guard is one test of the joined row, `(...) IS TRUE` (the same test), which the planner can
+    -- neither answer from the partial index of running items nor use to estimate the table's side
+    -- (statistics taken with few items in progress made it 1 row: a seq scan, nested-looped
+    -- against the whole batch, quadratic in the batch)
+    WHERE t.id = ANY($1::bigint[]) AND t.id = c.id
+      AND (t.claim_token = c.token AND t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.verified AS effect_verified
 ),
 -- Built bundles lie at their origin location: a present copy there (effect_verified: checksum checked).
@@ -169,10 +181,14 @@ done AS (
     UPDATE data_transfer_package t
     SET status = 'completed', lease_until = NULL, size_bytes = c.size_bytes, checksum = c.checksum, checksum_algorithm = c.checksum_algorithm
     FROM unnest($1::bigint[], $2::uuid[], $8::bigint[], $9::text[], $10::text[], $11::boolean[]) AS c(id, token, size_bytes, checksum, checksum_algorithm, verified)
-    -- the state guard written `(...) IS TRUE` (the same test) so the planner cannot answer it from
-    -- a partial index of the running items: the claims' rows are found by their ids (primary
-    -- key, one probe each), never by reading every item in progress (as many as the workers hold)
-    WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE
+    -- the claims' rows are found by their ids (primary key: `t.id = ANY($1)`, estimated at the
+    -- batch's size), never by reading the table or every item in progress: the token and state
+    -- guard is one test of the joined row, `(...) IS TRUE` (the same test), which the planner can
+    -- neither answer from the partial index of running items nor use to estimate the table's side
+    -- (statistics taken with few items in progress made it 1 row: a seq scan, nested-looped
+    -- against the whole batch, quadratic in the batch)
+    WHERE t.id = ANY($1::bigint[]) AND t.id = c.id
+      AND (t.claim_token = c.token AND t.status = 'in_progress') IS TRUE
     RETURNING t.*, c.verified AS effect_verified
 ),
 -- Built bundles lie at their origin location: a present copy there (effect_verified: checksum checked).
@@ -269,7 +285,10 @@ claimed AS (
         next_attempt_at = CASE WHEN t.attempts >= t.max_attempts THEN t.next_attempt_at
                                  ELSE clock_timestamp() + make_interval(secs => $7::float8) END
     FROM candidate c
-    WHERE t.id = c.id
+    -- the candidates' rows by primary key (`= ANY`, estimated at the window's size), never a
+    -- sequential scan of the whole table hashed against them (the plan for a large claim on a
+    -- table the planner thinks small: linear in the table's size)
+    WHERE t.id = ANY(ARRAY(SELECT k.id FROM candidate k)) AND t.id = c.id
     RETURNING t.*
 )
 SELECT f.completed_ids, n.*
@@ -292,7 +311,8 @@ SET status = CASE WHEN $6::boolean OR t.attempts >= t.max_attempts THEN 'failed'
     claim_token = NULL,
     lease_until = NULL
 FROM unnest($1::bigint[], $2::uuid[], $3::text[]) AS c(id, token, error)
-WHERE t.id = c.id AND t.claim_token = c.token AND (t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
+WHERE t.id = ANY($1::bigint[]) AND t.id = c.id
+  AND (t.claim_token = c.token AND t.status = 'in_progress') IS TRUE  -- by id: see work_complete_steps
 RETURNING t.*
 
 -- work_reset --
