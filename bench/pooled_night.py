@@ -31,14 +31,8 @@ import asyncio
 import contextvars
 import json
 import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,48 +46,7 @@ from opsdb.config import with_database
 from opsdb.simulate import SimulationConfig, prepare_database, run_simulation
 from opsdb.simulate import night as night_module
 from opsdb.simulate import run as run_module
-from tests.cluster_support import Cluster, free_port
-
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-
-
-@contextmanager
-def pgbouncer(cluster: Cluster, pool_size: int) -> Iterator[str]:
-    """PgBouncer in transaction pooling in front of `cluster`; yields its server DSN (no database)."""
-    folder = Path(tempfile.mkdtemp(prefix="opsdb_bench_pgbouncer_"))
-    port = free_port()
-    (folder / "userlist.txt").write_text('"postgres" ""\n')
-    (folder / "pgbouncer.ini").write_text(
-        "[databases]\n"
-        f"* = host={cluster.root} port={cluster.port}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        f"auth_type = trust\nauth_file = {folder}/userlist.txt\nadmin_users = postgres\n"
-        f"pool_mode = transaction\nmax_client_conn = 500\ndefault_pool_size = {pool_size}\n"
-        f"logfile = {folder}/pgbouncer.log\npidfile = {folder}/pgbouncer.pid\n"
-    )
-    command = [PGBOUNCER, "-d", str(folder / "pgbouncer.ini")]
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        for path in (folder, *folder.iterdir()):
-            os.chown(path, user.pw_uid, user.pw_gid)
-        command = ["runuser", "-u", "postgres", "--", *command]
-    subprocess.run(command, check=True, capture_output=True, timeout=30)
-    dsn = f"postgresql://postgres@127.0.0.1:{port}/"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            psycopg.connect(with_database(dsn, "postgres"), connect_timeout=2).close()
-            break
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-    try:
-        yield dsn
-    finally:
-        os.kill(int((folder / "pgbouncer.pid").read_text()), 15)
-        shutil.rmtree(folder, ignore_errors=True)
+from tests.cluster_support import Cluster, free_port, pgbouncer
 
 
 @dataclass
@@ -362,7 +315,7 @@ def main() -> None:
     nights: list[dict[str, Any]] = []
     safe = opsdb.db.PoolerSafeConnection
     try:
-        with pgbouncer(cluster, args.pool_size) as pooler:
+        with pgbouncer(cluster, args.pool_size, admin=True) as pooler:
             for n in range(args.nights):
                 for mode in args.modes:
                     # before: the pooled pool's raw connections as plain asyncpg ones (session 6)

@@ -15,6 +15,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -141,3 +143,47 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+
+
+@contextmanager
+def pgbouncer(cluster: Cluster, pool_size: int, *, admin: bool = False) -> Iterator[str]:
+    """PgBouncer in transaction pooling (as .ci/run) in front of `cluster`; yields its server DSN
+    (no database). `admin`: `postgres` may run SHOW POOLS and the like on the `pgbouncer` database."""
+    folder = Path(tempfile.mkdtemp(prefix="opsdb_pgbouncer_"))
+    port = free_port()
+    (folder / "userlist.txt").write_text('"postgres" ""\n')
+    (folder / "pgbouncer.ini").write_text(
+        "[databases]\n"
+        f"* = host={cluster.root} port={cluster.port}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {folder}/userlist.txt\n"
+        + ("admin_users = postgres\n" if admin else "")
+        + f"pool_mode = transaction\nmax_client_conn = 500\ndefault_pool_size = {pool_size}\n"
+        f"logfile = {folder}/pgbouncer.log\npidfile = {folder}/pgbouncer.pid\n"
+    )
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        for path in (folder, *folder.iterdir()):
+            os.chown(path, user.pw_uid, user.pw_gid)
+    subprocess.run(
+        _as_postgres([PGBOUNCER, "-d", str(folder / "pgbouncer.ini")]), check=True, capture_output=True, timeout=30
+    )
+    dsn = f"postgresql://postgres@127.0.0.1:{port}/"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            psycopg.connect(f"{dsn}postgres", connect_timeout=2).close()
+            break
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+    try:
+        yield dsn
+    finally:
+        os.kill(int((folder / "pgbouncer.pid").read_text()), 15)
+        shutil.rmtree(folder, ignore_errors=True)

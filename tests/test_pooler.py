@@ -9,10 +9,6 @@ migrations. The deploy lock: timeout naming its holder, and a second deploy excl
 from __future__ import annotations
 
 import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,7 +17,6 @@ from urllib.parse import urlsplit
 
 import anyio
 import asyncpg
-import psycopg
 import pytest
 
 from opsdb import migrate, work
@@ -31,13 +26,12 @@ from opsdb.errors import ConfigurationError, DeployLockTimeoutError
 from opsdb.registration import register_files
 from opsdb.testing import add_packages, build_world, seed_world
 from opsdb.work import WorkKind
-from tests.cluster_support import Cluster, free_port
+from tests.cluster_support import PGBOUNCER, Cluster, pgbouncer
 from tests.tests_support import run_cli
 
 pytestmark = pytest.mark.anyio
 
 BUILD = WorkKind.RAW_DATA_PACKAGE_BUILD
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 
 @pytest.fixture(scope="module")
@@ -45,41 +39,8 @@ def pooler(own_cluster: Cluster) -> Iterator[str]:
     """Server part of a DSN through PgBouncer (transaction pooling) to `own_cluster`."""
     if not Path(PGBOUNCER).exists():
         pytest.skip("Debian's pgbouncer is not installed (CI installs it: apt-get install -y pgbouncer)")
-    folder = Path(tempfile.mkdtemp(prefix="opsdb_pgbouncer_"))
-    port = free_port()
-    (folder / "userlist.txt").write_text('"postgres" ""\n')
-    (folder / "pgbouncer.ini").write_text(
-        "[databases]\n"
-        f"* = host={own_cluster.root} port={own_cluster.port}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        f"auth_type = trust\nauth_file = {folder}/userlist.txt\n"
-        "pool_mode = transaction\nmax_client_conn = 500\ndefault_pool_size = 10\n"
-        f"logfile = {folder}/pgbouncer.log\npidfile = {folder}/pgbouncer.pid\n"
-    )
-    command = [PGBOUNCER, "-d", str(folder / "pgbouncer.ini")]
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        for path in (folder, *folder.iterdir()):
-            os.chown(path, user.pw_uid, user.pw_gid)
-        command = ["runuser", "-u", "postgres", "--", *command]
-    subprocess.run(command, check=True, capture_output=True, timeout=30)
-    dsn = f"postgresql://postgres@127.0.0.1:{port}/"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            psycopg.connect(with_database(dsn, "postgres"), connect_timeout=2).close()
-            break
-        except psycopg.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
-    try:
+    with pgbouncer(own_cluster, 10) as dsn:
         yield dsn
-    finally:
-        pid = int((folder / "pgbouncer.pid").read_text())
-        os.kill(pid, 15)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
