@@ -8,6 +8,8 @@ from typing import Any
 
 import anyio
 import pytest
+import roles_support
+from roles_support import LoginAs
 from tests_support import run_cli
 
 from opsdb import reports
@@ -17,6 +19,7 @@ from opsdb.testing import World, add_files
 from opsdb.vacuum import TABLES, assess_table, live_rows, parse_predicate
 
 pytestmark = pytest.mark.anyio
+login_as = roles_support.login_as  # the fixture
 
 WORK_INDEX = "physical_copy_deletion_work_idx"
 
@@ -207,3 +210,11 @@ async def test_vacuum_gauges_are_scraped(db: Database, world: World, database_ds
     assert f'opsdb_index_live_rows{{index="{WORK_INDEX}",table="physical_copy"}} 1.0' in body
     assert f'opsdb_index_pages{{index="{WORK_INDEX}",table="physical_copy"}}' in body
     assert 'opsdb_index_excess_pages{index="physical_copy_live_idx",table="physical_copy"} 0.0' in body
+
+
+async def test_report_vacuum_is_open_to_the_reader_role(db: Database, world: World, login_as: LoginAs) -> None:
+    async with db.connection() as conn:
+        await add_files(conn, world, 3)
+    report = _vacuum_report(await login_as("opsdb_reader"))
+    assert _index(report, "physical_copy_live_idx")["live_rows"] == 3
+    assert _table(report, "physical_copy")["live_tuples"] >= 0
