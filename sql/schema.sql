@@ -2145,6 +2145,143 @@ BEGIN
 END;
 $_$;
 
+-- Name: opsdb_rules_check_identity(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_check_identity() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        PERFORM opsdb_actor_refuse(
+            format('change the name, path, origin or group of %s %s', TG_TABLE_NAME, OLD.id), 'the owner');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_rules_check_location_place(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_check_location_place() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    held bigint;
+BEGIN
+    IF opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    -- physical_copy_live_idx (data_location_id, status, id) WHERE status <> 'deleted'
+    SELECT c.id INTO held FROM physical_copy c
+    WHERE c.data_location_id = OLD.id AND c.status <> 'deleted' AND c.status <> 'lost'
+    LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_actor_refuse(
+            format('move data_location %s (its storage, host, path, bucket, prefix, region, library or pool) while it '
+                   'holds copies (copy %s)', OLD.id, held),
+            'the owner');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_rules_file_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_file_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        PERFORM opsdb_rules_refuse_unopen_packages(ARRAY[NEW.id], ARRAY[NEW.raw_data_package_id]);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_rules_files_packaged(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_files_packaged() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    files uuid[];
+    packages bigint[];
+BEGIN
+    IF opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN NULL;
+    END IF;
+    SELECT array_agg(n.id ORDER BY n.id), array_agg(n.raw_data_package_id ORDER BY n.id) INTO files, packages
+    FROM new_rows n JOIN old_rows o ON o.id = n.id
+    WHERE n.raw_data_package_id IS DISTINCT FROM o.raw_data_package_id AND n.raw_data_package_id IS NOT NULL;
+    IF files IS NOT NULL THEN
+        PERFORM opsdb_rules_refuse_unopen_packages(files, packages);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: opsdb_rules_record_verification(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_record_verification() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                               application_name)
+    VALUES ('physical_copy', NEW.id::text, 'checksum_verified_at',
+            CASE WHEN OLD.checksum_verified_at IS NULL THEN 'unverified' ELSE 'verified' END,
+            CASE WHEN NEW.checksum_verified_at IS NULL THEN 'unverified' ELSE 'verified' END,
+            opsdb_acting_role(), session_user, current_setting('application_name'));
+    RETURN NULL;
+END;
+$$;
+
+-- Name: opsdb_rules_refuse_unopen_packages(uuid[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_refuse_unopen_packages(files uuid[], packages bigint[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT * INTO bad FROM opsdb_rules_unopen_package(packages);
+    IF FOUND THEN
+        PERFORM opsdb_actor_refuse(
+            format('put raw_data_file %s into raw_data_package %s (state %s, build %s%s): a file joins only a '
+                   'package waiting to be built',
+                   (SELECT min(u.f::text) FROM unnest(files, packages) AS u(f, pk) WHERE u.pk = bad.package_id),
+                   bad.package_id, bad.state, bad.status, CASE WHEN bad.built THEN ', checksum recorded' ELSE '' END),
+            'the owner');
+    END IF;
+END;
+$$;
+
+-- Name: opsdb_rules_unopen_package(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) RETURNS TABLE(package_id bigint, state text, status text, built boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- lock every package first (a filter in the locking statement would skip, unlocked, a package
+    -- whose snapshot version looks open while a build claim is in flight) ...
+    PERFORM 1 FROM raw_data_package p WHERE p.id = ANY(packages) ORDER BY p.id FOR SHARE;
+    -- ... then judge on a fresh snapshot (the next statement of a VOLATILE function gets one)
+    RETURN QUERY
+        SELECT p.id, p.state, p.status, p.checksum IS NOT NULL
+        FROM raw_data_package p
+        WHERE p.id = ANY(packages)
+          AND NOT (p.state = 'waiting' AND p.status IN ('pending', 'scheduled') AND p.checksum IS NULL)
+        ORDER BY p.id
+        LIMIT 1;
+END;
+$$;
+
 -- Name: opsdb_schedule_deletions(bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_schedule_deletions(locations bigint[], max_rows integer) RETURNS SETOF bigint
@@ -2343,10 +2480,6 @@ BEGIN
         RETURN;
     END IF;
     UPDATE physical_copy c SET checksum_verified_at = NULL WHERE c.id = copy_id;
-    INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
-                               application_name)
-    VALUES ('physical_copy', copy_id::text, 'checksum_verified_at', 'verified', 'unverified', opsdb_acting_role(),
-            session_user, current_setting('application_name'));
     previous := was;
     locked_at := clock_timestamp();
     RETURN NEXT;
@@ -4978,6 +5111,30 @@ CREATE TRIGGER opsdb_actor_raw_data_package_insert BEFORE INSERT ON public.raw_d
 
 CREATE TRIGGER opsdb_actor_raw_data_package_update BEFORE UPDATE ON public.raw_data_package FOR EACH ROW WHEN (((old.state IS DISTINCT FROM new.state) OR ((old.checksum IS NOT NULL) AND (((old.checksum IS DISTINCT FROM new.checksum) OR (old.checksum_algorithm IS DISTINCT FROM new.checksum_algorithm)) OR (old.size_bytes IS DISTINCT FROM new.size_bytes))))) EXECUTE FUNCTION public.opsdb_actor_check_package();
 
+-- Name: data_location opsdb_rules_data_location_place; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_data_location_place BEFORE UPDATE ON public.data_location FOR EACH ROW WHEN (((old.type IS DISTINCT FROM new.type) OR (old.host IS DISTINCT FROM new.host) OR (old.root_path IS DISTINCT FROM new.root_path) OR (old.endpoint_url IS DISTINCT FROM new.endpoint_url) OR (old.bucket IS DISTINCT FROM new.bucket) OR (old.prefix IS DISTINCT FROM new.prefix) OR (old.region IS DISTINCT FROM new.region) OR (old.library_name IS DISTINCT FROM new.library_name) OR (old.media_pool IS DISTINCT FROM new.media_pool))) EXECUTE FUNCTION public.opsdb_rules_check_location_place();
+
+-- Name: data_transfer_package opsdb_rules_data_transfer_package_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_data_transfer_package_identity BEFORE UPDATE ON public.data_transfer_package FOR EACH ROW WHEN (((old.name IS DISTINCT FROM new.name) OR (old.relative_path IS DISTINCT FROM new.relative_path) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
+-- Name: physical_copy opsdb_rules_physical_copy_verification; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_physical_copy_verification AFTER UPDATE OF checksum_verified_at ON public.physical_copy FOR EACH ROW WHEN (((old.status = new.status) AND ((old.checksum_verified_at IS NULL) <> (new.checksum_verified_at IS NULL)))) EXECUTE FUNCTION public.opsdb_rules_record_verification();
+
+-- Name: raw_data_file opsdb_rules_raw_data_file_insert; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_raw_data_file_insert BEFORE INSERT ON public.raw_data_file FOR EACH ROW WHEN ((new.raw_data_package_id IS NOT NULL)) EXECUTE FUNCTION public.opsdb_rules_file_inserted();
+
+-- Name: raw_data_file opsdb_rules_raw_data_file_packaged; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_raw_data_file_packaged AFTER UPDATE ON public.raw_data_file REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_rules_files_packaged();
+
+-- Name: raw_data_package opsdb_rules_raw_data_package_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_raw_data_package_identity BEFORE UPDATE ON public.raw_data_package FOR EACH ROW WHEN (((old.name IS DISTINCT FROM new.name) OR (old.relative_path IS DISTINCT FROM new.relative_path) OR (old.executed_obs_unit_id IS DISTINCT FROM new.executed_obs_unit_id) OR (old.instrument_module_id IS DISTINCT FROM new.instrument_module_id) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
 -- Name: physical_copy physical_copy_deletion_notify; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER physical_copy_deletion_notify AFTER UPDATE ON public.physical_copy REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_notify_deletions();
@@ -5903,8 +6060,7 @@ GRANT ALL ON FUNCTION public.opsdb_raise_missing_reference(tbl text, constraint_
 
 -- Name: FUNCTION opsdb_rebuild_copy_counters(); Type: ACL; Schema: public; Owner: -
 
-GRANT ALL ON FUNCTION public.opsdb_rebuild_copy_counters() TO opsdb_reader;
-GRANT ALL ON FUNCTION public.opsdb_rebuild_copy_counters() TO opsdb_writer;
+REVOKE ALL ON FUNCTION public.opsdb_rebuild_copy_counters() FROM PUBLIC;
 
 -- Name: FUNCTION opsdb_rebuild_state_counters(); Type: ACL; Schema: public; Owner: -
 
@@ -5932,6 +6088,42 @@ GRANT ALL ON FUNCTION public.opsdb_repairing(tbl oid) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_restrict_referenced() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_restrict_referenced() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_restrict_referenced() TO opsdb_access_admin;
+
+-- Name: FUNCTION opsdb_rules_check_identity(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_check_identity() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_check_identity() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_check_location_place(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_check_location_place() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_check_location_place() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_file_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_file_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_file_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_files_packaged(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_files_packaged() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_files_packaged() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_record_verification(); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_rules_record_verification() FROM PUBLIC;
+
+-- Name: FUNCTION opsdb_rules_refuse_unopen_packages(files uuid[], packages bigint[]); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_refuse_unopen_packages(files uuid[], packages bigint[]) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_refuse_unopen_packages(files uuid[], packages bigint[]) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_unopen_package(packages bigint[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) TO opsdb_instrument;
+GRANT ALL ON FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) TO opsdb_packager;
 
 -- Name: FUNCTION opsdb_schedule_deletions(locations bigint[], max_rows integer); Type: ACL; Schema: public; Owner: -
 
@@ -7416,51 +7608,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 16:57:39.6081+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 16:57:39.6081+00', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 16:57:39.6081+00', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 16:57:39.6081+00', '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 16:57:39.6081+00', '2026-11-29 16:57:39.6081+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 16:57:39.6081+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 16:57:39.6081+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 
