@@ -1,6 +1,9 @@
 -- Back to 0028 (0029 and 0030 touch none of these objects): the withdrawal writes its own history
 -- row again, and every trigger, function and revocation of 0031 goes.
 
+DROP TRIGGER IF EXISTS opsdb_rules_staging_job_package_fixed ON staging_job_package;
+DROP FUNCTION IF EXISTS opsdb_rules_check_staging_link();
+
 DROP TRIGGER IF EXISTS opsdb_rules_physical_copy_verification ON physical_copy;
 DROP FUNCTION IF EXISTS opsdb_rules_record_verification();
 

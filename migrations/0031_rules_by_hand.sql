@@ -31,6 +31,11 @@
 --    UPDATE of checksum_verified_at withdrew or forged a verification without any trace. The trigger
 --    now writes the row (the same columns the function wrote), and the function no longer writes
 --    its own. Status changes (lost, corrupt, deleted, present again) keep their 0015 rows.
+-- 6. What a staging job stages is fixed once the job left 'pending': the operator (DELETE) and the
+--    writer (DELETE, UPDATE) could take a package out of a running or completed job, and with it
+--    the hold of rules 4 and 7 (an active job holds its packages' source and buffer copies; a
+--    completed job's retention holds the staged copy). Adding packages stays open (it only holds
+--    more); the owner passes.
 
 -- 1 -------------------------------------------------------------------------------------------
 
@@ -214,3 +219,37 @@ BEGIN
     RETURN NEXT;
 END;
 $$;
+
+-- 6 -------------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION opsdb_rules_check_staging_link() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    job_status text;
+BEGIN
+    IF opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    SELECT j.status INTO job_status FROM staging_job j WHERE j.id = OLD.staging_job_id;
+    IF job_status IS DISTINCT FROM 'pending' THEN
+        PERFORM opsdb_actor_refuse(
+            format('take raw_data_package %s out of staging_job %s (status %s): a job''s packages are fixed once '
+                   'it left pending', OLD.raw_data_package_id, OLD.staging_job_id, job_status),
+            'the owner');
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        SELECT j.status INTO job_status FROM staging_job j WHERE j.id = NEW.staging_job_id;
+        IF job_status IS DISTINCT FROM 'pending' THEN
+            PERFORM opsdb_actor_refuse(
+                format('move raw_data_package %s into staging_job %s (status %s)', NEW.raw_data_package_id,
+                       NEW.staging_job_id, job_status),
+                'the owner');
+        END IF;
+        RETURN NEW;
+    END IF;
+    RETURN OLD;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER opsdb_rules_staging_job_package_fixed BEFORE DELETE OR UPDATE ON staging_job_package
+    FOR EACH ROW EXECUTE FUNCTION opsdb_rules_check_staging_link();

@@ -12,7 +12,9 @@ compared in SQL before and after. Fixed by migration 0031:
 - the writer could re-point a package or bundle (name, path, origin) and the operator could move a
   location holding copies (root path, host, bucket, ...), so the archive evidence pointed elsewhere;
 - a direct change of `checksum_verified_at` (withdrawing or forging a verification) left no
-  state_history row.
+  state_history row;
+- the operator or writer could take a package out of a staging job that was running or completed
+  (and with it the hold of safe-deletion rules 4 and 7).
 
 The rest held and stays here as regression: temporary tables shadowing the guards' tables
 (`state_transition`, `deletion_claim_verdict`, `copy_size_hint`) under `search_path = pg_temp, ...`,
@@ -89,6 +91,8 @@ class Scene:
     files: tuple[str, ...]
     bundle: int
     empty_location: int  # a buffer that holds no copy
+    completed_job: int  # a completed staging job of another archived package, retained for a week
+    pending_job: int  # a staging request not yet claimed, of the same package
 
     def args(self) -> dict[str, object]:
         return {
@@ -104,6 +108,8 @@ class Scene:
             "buffer": self.world.locations["ccat_buffer"],
             "source": self.world.locations["ccat_source"],
             "empty": self.empty_location,
+            "completed_job": self.completed_job,
+            "pending_job": self.pending_job,
             "execution": str(self.world.execution_id),
             "module": self.world.module_id,
         }
@@ -124,6 +130,20 @@ async def _scene(db: Database) -> Scene:
         )
         bundle = await add_bundle(conn, world, [bundled])
         empty = world.locations["us_buffer"]
+        (staged,) = await add_packages(conn, world, 1, status="completed", state="archived", name="staged")
+        jobs = []
+        for status in ("completed", "pending"):
+            job = await conn.fetchval(
+                "INSERT INTO staging_job (user_account_id, destination_location_id, status, retention_until) "
+                "VALUES ($1, $2, $3, now() + interval '7 days') RETURNING id",
+                world.user_id,
+                world.locations["cologne_processing"],
+                status,
+            )
+            await conn.execute(
+                "INSERT INTO staging_job_package (staging_job_id, raw_data_package_id) VALUES ($1, $2)", job, staged
+            )
+            jobs.append(job)
         await conn.execute("SELECT opsdb_fold_copy_deltas()")
     return Scene(
         world,
@@ -136,6 +156,7 @@ async def _scene(db: Database) -> Scene:
         tuple(str(f) for f in files),
         bundle,
         empty,
+        *jobs,
     )
 
 
@@ -220,6 +241,17 @@ ATTEMPTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     "move a buffer holding copies": (
         (OPERATOR, WRITER),
         "UPDATE data_location SET root_path = '/elsewhere' WHERE id = {buffer}",
+        frozenset({"42501"}),
+    ),
+    # -- 0031 (6): what a staging job stages ---------------------------------------------------------
+    "take a package out of a completed staging job": (
+        (OPERATOR, WRITER),
+        "DELETE FROM staging_job_package WHERE staging_job_id = {completed_job}",
+        frozenset({"42501"}),
+    ),
+    "move a package of a completed staging job to another job": (
+        (WRITER,),
+        "UPDATE staging_job_package SET staging_job_id = {pending_job} WHERE staging_job_id = {completed_job}",
         frozenset({"42501"}),
     ),
     # -- held before 0031 (regression) ------------------------------------------------------------------
@@ -373,13 +405,15 @@ async def test_a_filing_waits_for_a_build_claim_in_flight_and_sees_it(
         assert await conn.fetchval("SELECT count(*) FROM raw_data_file WHERE raw_data_package_id = $1", scene.open) == 0
 
 
-async def test_a_location_without_copies_may_still_be_reconfigured(db: Database, login_as: LoginAs) -> None:
+async def test_what_stays_open_to_the_operator(db: Database, login_as: LoginAs) -> None:
     scene = await _scene(db)
     operator = await asyncpg.connect(await login_as(OPERATOR))
     try:
         await operator.execute(
             "UPDATE data_location SET root_path = '/new', host = 'new' WHERE id = $1", scene.empty_location
         )
+        # a request not yet claimed may still lose a package
+        await operator.execute("DELETE FROM staging_job_package WHERE staging_job_id = $1", scene.pending_job)
         # name, priority and active stay the operator's where copies lie
         await operator.execute(
             "UPDATE data_location SET name = 'archive', priority = 5, active = false WHERE id = $1",
