@@ -1,6 +1,11 @@
 -- Back to 0028 (0029 and 0030 touch none of these objects): the withdrawal writes its own history
 -- row again, and every trigger, function and revocation of 0031 goes.
 
+GRANT UPDATE ON operator_action TO opsdb_writer;
+DROP TRIGGER IF EXISTS opsdb_rules_operator_action_insert ON operator_action;
+DROP FUNCTION IF EXISTS opsdb_rules_operator_action_inserted();
+ALTER TABLE operator_action DROP COLUMN IF EXISTS db_role, DROP COLUMN IF EXISTS session_role;
+
 DROP TRIGGER IF EXISTS opsdb_rules_staging_job_package_fixed ON staging_job_package;
 DROP FUNCTION IF EXISTS opsdb_rules_check_staging_link();
 

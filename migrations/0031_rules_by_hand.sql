@@ -36,6 +36,11 @@
 --    the hold of rules 4 and 7 (an active job holds its packages' source and buffer copies; a
 --    completed job's retention holds the staged copy). Adding packages stays open (it only holds
 --    more); the owner passes.
+-- 7. operator_action is an audit trail: its rows are no longer rewritable (opsdb_writer held UPDATE
+--    through 0008's default privileges) and each new row records who really sent it: db_role (the
+--    role in effect, as state_history has it) and session_role (the login), whatever `actor` the
+--    client names; `at` is the transaction's time for every role but the owner (a client could
+--    back-date its row). Rows from before 0031 keep NULL there.
 
 -- 1 -------------------------------------------------------------------------------------------
 
@@ -253,3 +258,26 @@ $$;
 
 CREATE OR REPLACE TRIGGER opsdb_rules_staging_job_package_fixed BEFORE DELETE OR UPDATE ON staging_job_package
     FOR EACH ROW EXECUTE FUNCTION opsdb_rules_check_staging_link();
+
+-- 7 -------------------------------------------------------------------------------------------
+
+ALTER TABLE operator_action ADD COLUMN IF NOT EXISTS db_role text, ADD COLUMN IF NOT EXISTS session_role text;
+COMMENT ON COLUMN operator_action.db_role IS 'the role the INSERT ran as (SET ROLE, else the login); NULL before 0031';
+COMMENT ON COLUMN operator_action.session_role IS 'the login that sent the INSERT; NULL before 0031';
+
+CREATE OR REPLACE FUNCTION opsdb_rules_operator_action_inserted() RETURNS trigger
+LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+BEGIN
+    NEW.db_role := opsdb_acting_role();
+    NEW.session_role := session_user;
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        NEW.at := now();
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER opsdb_rules_operator_action_insert BEFORE INSERT ON operator_action
+    FOR EACH ROW EXECUTE FUNCTION opsdb_rules_operator_action_inserted();
+
+REVOKE UPDATE, DELETE, TRUNCATE ON operator_action FROM PUBLIC, opsdb_writer, opsdb_operator;

@@ -2256,6 +2256,22 @@ BEGIN
 END;
 $$;
 
+-- Name: opsdb_rules_operator_action_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_operator_action_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    NEW.db_role := opsdb_acting_role();
+    NEW.session_role := session_user;
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        NEW.at := now();
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
 -- Name: opsdb_rules_record_verification(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_rules_record_verification() RETURNS trigger
@@ -3752,6 +3768,8 @@ CREATE TABLE public.operator_action (
     from_status text NOT NULL,
     to_status text NOT NULL,
     reason text NOT NULL,
+    db_role text,
+    session_role text,
     CONSTRAINT operator_action_action_check CHECK ((action = ANY (ARRAY['retry'::text, 'reset'::text, 'cancel'::text]))),
     CONSTRAINT operator_action_actor_check CHECK (((length(actor) >= 1) AND (length(actor) <= 200))),
     CONSTRAINT operator_action_kind_check CHECK (((length(kind) >= 1) AND (length(kind) <= 64))),
@@ -5152,6 +5170,10 @@ CREATE TRIGGER opsdb_rules_data_location_place BEFORE UPDATE ON public.data_loca
 
 CREATE TRIGGER opsdb_rules_data_transfer_package_identity BEFORE UPDATE ON public.data_transfer_package FOR EACH ROW WHEN (((old.name IS DISTINCT FROM new.name) OR (old.relative_path IS DISTINCT FROM new.relative_path) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
 
+-- Name: operator_action opsdb_rules_operator_action_insert; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_operator_action_insert BEFORE INSERT ON public.operator_action FOR EACH ROW EXECUTE FUNCTION public.opsdb_rules_operator_action_inserted();
+
 -- Name: physical_copy opsdb_rules_physical_copy_verification; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER opsdb_rules_physical_copy_verification AFTER UPDATE OF checksum_verified_at ON public.physical_copy FOR EACH ROW WHEN (((old.status = new.status) AND ((old.checksum_verified_at IS NULL) <> (new.checksum_verified_at IS NULL)))) EXECUTE FUNCTION public.opsdb_rules_record_verification();
@@ -6151,6 +6173,11 @@ GRANT ALL ON FUNCTION public.opsdb_rules_file_inserted() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_rules_files_packaged() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_rules_files_packaged() TO opsdb_writer;
 
+-- Name: FUNCTION opsdb_rules_operator_action_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_operator_action_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_operator_action_inserted() TO opsdb_writer;
+
 -- Name: FUNCTION opsdb_rules_record_verification(); Type: ACL; Schema: public; Owner: -
 
 REVOKE ALL ON FUNCTION public.opsdb_rules_record_verification() FROM PUBLIC;
@@ -7078,7 +7105,7 @@ GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_operator
 -- Name: TABLE operator_action; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.operator_action TO opsdb_reader;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.operator_action TO opsdb_writer;
+GRANT SELECT,INSERT ON TABLE public.operator_action TO opsdb_writer;
 GRANT SELECT,INSERT ON TABLE public.operator_action TO opsdb_operator;
 
 -- Name: SEQUENCE operator_action_id_seq; Type: ACL; Schema: public; Owner: -
@@ -7650,51 +7677,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 17:03:25.196385+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 17:11:58.543465+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 17:03:25.196385+00', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 17:03:25.196385+00', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 17:03:25.196385+00', '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 17:03:25.196385+00', '2026-11-29 17:03:25.196385+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 17:11:58.543465+00', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 17:11:58.543465+00', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 17:11:58.543465+00', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 17:11:58.543465+00', '2026-11-29 17:11:58.543465+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 17:03:25.196385+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 17:03:25.196385+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 17:11:58.543465+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 

@@ -14,7 +14,9 @@ compared in SQL before and after. Fixed by migration 0031:
 - a direct change of `checksum_verified_at` (withdrawing or forging a verification) left no
   state_history row;
 - the operator or writer could take a package out of a staging job that was running or completed
-  (and with it the hold of safe-deletion rules 4 and 7).
+  (and with it the hold of safe-deletion rules 4 and 7);
+- the writer could rewrite `operator_action` rows, and an operator's row said only what the client
+  claimed (`actor`, a back-dated `at`): rows are now append-only and name the login.
 
 The rest held and stays here as regression: temporary tables shadowing the guards' tables
 (`state_transition`, `deletion_claim_verdict`, `copy_size_hint`) under `search_path = pg_temp, ...`,
@@ -59,6 +61,7 @@ DIGEST_TABLES = (
     "data_location",
     "state_history",
     "state_transition",
+    "operator_action",
     "deletion_file_queue",
     "deletion_claim_verdict",
     "copy_size_hint",
@@ -144,6 +147,11 @@ async def _scene(db: Database) -> Scene:
                 "INSERT INTO staging_job_package (staging_job_id, raw_data_package_id) VALUES ($1, $2)", job, staged
             )
             jobs.append(job)
+        await conn.execute(
+            "INSERT INTO operator_action (actor, action, kind, item_id, from_status, to_status, reason) VALUES "
+            "('alice', 'reset', 'physical_copy_deletion', $1, 'deletion_failed', 'deletion_scheduled', 'disk ok')",
+            buffer_copy,
+        )
         await conn.execute("SELECT opsdb_fold_copy_deltas()")
     return Scene(
         world,
@@ -252,6 +260,17 @@ ATTEMPTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     "move a package of a completed staging job to another job": (
         (WRITER,),
         "UPDATE staging_job_package SET staging_job_id = {pending_job} WHERE staging_job_id = {completed_job}",
+        frozenset({"42501"}),
+    ),
+    # -- 0031 (7): the operators' audit trail ---------------------------------------------------------
+    "rewrite an operator action": (
+        (OPERATOR, WRITER),
+        "UPDATE operator_action SET reason = 'nothing happened', actor = 'bob'",
+        frozenset({"42501"}),
+    ),
+    "delete an operator action": (
+        (OPERATOR, WRITER),
+        "DELETE FROM operator_action",
         frozenset({"42501"}),
     ),
     # -- held before 0031 (regression) ------------------------------------------------------------------
@@ -452,6 +471,23 @@ async def test_a_direct_withdrawal_or_verification_is_in_the_history(
         ("unverified", "verified", login),
         ("verified", "unverified", login),
     ]
+
+
+@pytest.mark.parametrize("role", [OPERATOR, WRITER])
+async def test_an_operator_action_names_the_login_that_sent_it(db: Database, login_as: LoginAs, role: str) -> None:
+    scene = await _scene(db)
+    operator = await asyncpg.connect(await login_as(role))
+    try:
+        login = await operator.fetchval("SELECT session_user")
+        row = await operator.fetchrow(
+            "INSERT INTO operator_action (at, actor, action, kind, item_id, from_status, to_status, reason) "
+            "VALUES ('2020-01-01', 'alice', 'cancel', 'physical_copy_deletion', $1, 'deletion_scheduled', 'present', "
+            "'back-dated, in alice''s name') RETURNING at > now() - interval '1 hour' AS now_, db_role, session_role",
+            scene.buffer_copy,
+        )
+    finally:
+        await operator.close()
+    assert tuple(row) == (True, login, login)
 
 
 SHADOWS = {
