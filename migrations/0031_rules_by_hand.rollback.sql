@@ -1,7 +1,7 @@
 -- Back to 0028 (0029 and 0030 touch none of these objects): the withdrawal writes its own history
 -- row again, and every trigger, function and revocation of 0031 goes.
 
-GRANT UPDATE ON operator_action TO opsdb_writer;
+GRANT UPDATE ON operator_action, data_transfer_log TO opsdb_writer;
 DROP TRIGGER IF EXISTS opsdb_rules_operator_action_insert ON operator_action;
 DROP FUNCTION IF EXISTS opsdb_rules_operator_action_inserted();
 ALTER TABLE operator_action DROP COLUMN IF EXISTS db_role, DROP COLUMN IF EXISTS session_role;
@@ -38,6 +38,9 @@ DROP FUNCTION IF EXISTS opsdb_rules_check_location_place();
 
 DROP TRIGGER IF EXISTS opsdb_rules_raw_data_package_identity ON raw_data_package;
 DROP TRIGGER IF EXISTS opsdb_rules_data_transfer_package_identity ON data_transfer_package;
+DROP TRIGGER IF EXISTS opsdb_rules_data_transfer_identity ON data_transfer;
+DROP TRIGGER IF EXISTS opsdb_rules_long_term_archive_transfer_identity ON long_term_archive_transfer;
+DROP TRIGGER IF EXISTS opsdb_rules_staging_job_identity ON staging_job;
 DROP FUNCTION IF EXISTS opsdb_rules_check_identity();
 
 GRANT EXECUTE ON FUNCTION opsdb_rebuild_copy_counters() TO PUBLIC, opsdb_reader, opsdb_writer;

@@ -16,10 +16,14 @@
 --    login (PUBLIC held EXECUTE) could stop every copy write for as long as it kept its transaction
 --    open (a reader may SET its own idle timeout off). EXECUTE is now the owner's only, as 0023 did
 --    for opsdb_rebuild_state_counters(); folding the deltas stays open.
--- 3. What a package or bundle is, and where it lies, is fixed once made: name, relative path,
---    execution, module and origin (bundles: name, relative path, origin). No actor role has UPDATE
---    on those columns, but opsdb_writer had (0008's table-wide UPDATE) and could re-point an archived
---    package, and so its archive copies, at other bytes.
+-- 3. What a work item is, and where it lies, is fixed once made: the columns 0017's
+--    opsdb_apply_actor_grants keeps from every daemon (a package's name, relative path, execution,
+--    module and origin; a bundle's name, path and origin; a transfer's bundle, route, method, origin
+--    and destination; an archive transfer's package, origin and destination; a staging job's user and
+--    destination). No actor role has UPDATE on them, but opsdb_writer had (0008's table-wide UPDATE):
+--    it could re-point an archived package, and so its archive copies, at other bytes, or move an
+--    unfinished archive transfer's origin so that the buffer copy it reads from no longer held
+--    (rule 3).
 -- 4. A location that holds copies (any status but deleted and lost) keeps where it is: its storage
 --    type, host, root path, endpoint, bucket, prefix, region, tape library and media pool. 0017 fixed
 --    only its kind and site; the operator could move an archive's root and every copy's evidence
@@ -40,7 +44,8 @@
 --    through 0008's default privileges) and each new row records who really sent it: db_role (the
 --    role in effect, as state_history has it) and session_role (the login), whatever `actor` the
 --    client names; `at` is the transaction's time for every role but the owner (a client could
---    back-date its row). Rows from before 0031 keep NULL there.
+--    back-date its row). Rows from before 0031 keep NULL there. data_transfer_log, appended to only,
+--    is no longer rewritable by the writer either.
 
 -- 1 -------------------------------------------------------------------------------------------
 
@@ -133,7 +138,8 @@ LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     IF NOT opsdb_actor_is_owner(TG_RELID) THEN
         PERFORM opsdb_actor_refuse(
-            format('change the name, path, origin or group of %s %s', TG_TABLE_NAME, OLD.id), 'the owner');
+            format('change what %s %s is (its name, path, keys, origin or destination)', TG_TABLE_NAME, OLD.id),
+            'the owner');
     END IF;
     RETURN NEW;
 END;
@@ -148,6 +154,22 @@ CREATE OR REPLACE TRIGGER opsdb_rules_raw_data_package_identity BEFORE UPDATE ON
 CREATE OR REPLACE TRIGGER opsdb_rules_data_transfer_package_identity BEFORE UPDATE ON data_transfer_package
     FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.relative_path IS DISTINCT FROM NEW.relative_path
                        OR OLD.origin_location_id IS DISTINCT FROM NEW.origin_location_id)
+    EXECUTE FUNCTION opsdb_rules_check_identity();
+CREATE OR REPLACE TRIGGER opsdb_rules_data_transfer_identity BEFORE UPDATE ON data_transfer
+    FOR EACH ROW WHEN (OLD.data_transfer_package_id IS DISTINCT FROM NEW.data_transfer_package_id
+                       OR OLD.data_transfer_route_id IS DISTINCT FROM NEW.data_transfer_route_id
+                       OR OLD.method IS DISTINCT FROM NEW.method
+                       OR OLD.origin_location_id IS DISTINCT FROM NEW.origin_location_id
+                       OR OLD.destination_location_id IS DISTINCT FROM NEW.destination_location_id)
+    EXECUTE FUNCTION opsdb_rules_check_identity();
+CREATE OR REPLACE TRIGGER opsdb_rules_long_term_archive_transfer_identity BEFORE UPDATE ON long_term_archive_transfer
+    FOR EACH ROW WHEN (OLD.raw_data_package_id IS DISTINCT FROM NEW.raw_data_package_id
+                       OR OLD.origin_location_id IS DISTINCT FROM NEW.origin_location_id
+                       OR OLD.destination_location_id IS DISTINCT FROM NEW.destination_location_id)
+    EXECUTE FUNCTION opsdb_rules_check_identity();
+CREATE OR REPLACE TRIGGER opsdb_rules_staging_job_identity BEFORE UPDATE ON staging_job
+    FOR EACH ROW WHEN (OLD.user_account_id IS DISTINCT FROM NEW.user_account_id
+                       OR OLD.destination_location_id IS DISTINCT FROM NEW.destination_location_id)
     EXECUTE FUNCTION opsdb_rules_check_identity();
 
 -- 4 -------------------------------------------------------------------------------------------
@@ -281,3 +303,5 @@ CREATE OR REPLACE TRIGGER opsdb_rules_operator_action_insert BEFORE INSERT ON op
     FOR EACH ROW EXECUTE FUNCTION opsdb_rules_operator_action_inserted();
 
 REVOKE UPDATE, DELETE, TRUNCATE ON operator_action FROM PUBLIC, opsdb_writer, opsdb_operator;
+-- the transfer log is appended to only (sql/transfers.sql, sql/work.sql); the writer rewrote it too
+REVOKE UPDATE, DELETE, TRUNCATE ON data_transfer_log FROM PUBLIC, opsdb_writer;

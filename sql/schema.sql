@@ -2154,7 +2154,8 @@ CREATE FUNCTION public.opsdb_rules_check_identity() RETURNS trigger
 BEGIN
     IF NOT opsdb_actor_is_owner(TG_RELID) THEN
         PERFORM opsdb_actor_refuse(
-            format('change the name, path, origin or group of %s %s', TG_TABLE_NAME, OLD.id), 'the owner');
+            format('change what %s %s is (its name, path, keys, origin or destination)', TG_TABLE_NAME, OLD.id),
+            'the owner');
     END IF;
     RETURN NEW;
 END;
@@ -5166,9 +5167,17 @@ CREATE TRIGGER opsdb_actor_raw_data_package_update BEFORE UPDATE ON public.raw_d
 
 CREATE TRIGGER opsdb_rules_data_location_place BEFORE UPDATE ON public.data_location FOR EACH ROW WHEN (((old.type IS DISTINCT FROM new.type) OR (old.host IS DISTINCT FROM new.host) OR (old.root_path IS DISTINCT FROM new.root_path) OR (old.endpoint_url IS DISTINCT FROM new.endpoint_url) OR (old.bucket IS DISTINCT FROM new.bucket) OR (old.prefix IS DISTINCT FROM new.prefix) OR (old.region IS DISTINCT FROM new.region) OR (old.library_name IS DISTINCT FROM new.library_name) OR (old.media_pool IS DISTINCT FROM new.media_pool))) EXECUTE FUNCTION public.opsdb_rules_check_location_place();
 
+-- Name: data_transfer opsdb_rules_data_transfer_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_data_transfer_identity BEFORE UPDATE ON public.data_transfer FOR EACH ROW WHEN (((old.data_transfer_package_id IS DISTINCT FROM new.data_transfer_package_id) OR (old.data_transfer_route_id IS DISTINCT FROM new.data_transfer_route_id) OR (old.method IS DISTINCT FROM new.method) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id) OR (old.destination_location_id IS DISTINCT FROM new.destination_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
 -- Name: data_transfer_package opsdb_rules_data_transfer_package_identity; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER opsdb_rules_data_transfer_package_identity BEFORE UPDATE ON public.data_transfer_package FOR EACH ROW WHEN (((old.name IS DISTINCT FROM new.name) OR (old.relative_path IS DISTINCT FROM new.relative_path) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
+-- Name: long_term_archive_transfer opsdb_rules_long_term_archive_transfer_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_long_term_archive_transfer_identity BEFORE UPDATE ON public.long_term_archive_transfer FOR EACH ROW WHEN (((old.raw_data_package_id IS DISTINCT FROM new.raw_data_package_id) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id) OR (old.destination_location_id IS DISTINCT FROM new.destination_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
 
 -- Name: operator_action opsdb_rules_operator_action_insert; Type: TRIGGER; Schema: public; Owner: -
 
@@ -5189,6 +5198,10 @@ CREATE TRIGGER opsdb_rules_raw_data_file_packaged AFTER UPDATE ON public.raw_dat
 -- Name: raw_data_package opsdb_rules_raw_data_package_identity; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER opsdb_rules_raw_data_package_identity BEFORE UPDATE ON public.raw_data_package FOR EACH ROW WHEN (((old.name IS DISTINCT FROM new.name) OR (old.relative_path IS DISTINCT FROM new.relative_path) OR (old.executed_obs_unit_id IS DISTINCT FROM new.executed_obs_unit_id) OR (old.instrument_module_id IS DISTINCT FROM new.instrument_module_id) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
+-- Name: staging_job opsdb_rules_staging_job_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_staging_job_identity BEFORE UPDATE ON public.staging_job FOR EACH ROW WHEN (((old.user_account_id IS DISTINCT FROM new.user_account_id) OR (old.destination_location_id IS DISTINCT FROM new.destination_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
 
 -- Name: staging_job_package opsdb_rules_staging_job_package_fixed; Type: TRIGGER; Schema: public; Owner: -
 
@@ -6635,7 +6648,7 @@ GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_operator;
 -- Name: TABLE data_transfer_log; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.data_transfer_log TO opsdb_reader;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.data_transfer_log TO opsdb_writer;
+GRANT SELECT,INSERT ON TABLE public.data_transfer_log TO opsdb_writer;
 GRANT SELECT ON TABLE public.data_transfer_log TO opsdb_access_admin;
 GRANT INSERT ON TABLE public.data_transfer_log TO opsdb_transfer_daemon;
 
@@ -7677,51 +7690,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 17:16:25.967875+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 17:11:58.543465+00', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 17:11:58.543465+00', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 17:11:58.543465+00', '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 17:11:58.543465+00', '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 17:16:25.967875+00', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 17:16:25.967875+00', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 17:16:25.967875+00', '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 17:16:25.967875+00', '2026-11-29 17:16:25.967875+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 17:11:58.543465+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 17:11:58.543465+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 17:16:25.967875+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 17:16:25.967875+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 

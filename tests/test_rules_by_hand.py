@@ -34,7 +34,17 @@ import asyncpg
 import pytest
 
 from opsdb.db import Connection, Database
-from opsdb.testing import World, add_bundle, add_files, add_package_copy, add_packages, build_world, repair
+from opsdb.testing import (
+    World,
+    add_bundle,
+    add_files,
+    add_package_copy,
+    add_packages,
+    add_route,
+    add_transfer,
+    build_world,
+    repair,
+)
 from tests import roles_support
 from tests.roles_support import LoginAs
 
@@ -96,6 +106,8 @@ class Scene:
     empty_location: int  # a buffer that holds no copy
     completed_job: int  # a completed staging job of another archived package, retained for a week
     pending_job: int  # a staging request not yet claimed, of the same package
+    transfer: int  # a pending transfer of the bundle, ccat_buffer -> cologne_buffer
+    archive_transfer: int  # a pending archive transfer of the built package, ccat_buffer -> cologne_lta
 
     def args(self) -> dict[str, object]:
         return {
@@ -113,6 +125,8 @@ class Scene:
             "empty": self.empty_location,
             "completed_job": self.completed_job,
             "pending_job": self.pending_job,
+            "transfer": self.transfer,
+            "archive_transfer": self.archive_transfer,
             "execution": str(self.world.execution_id),
             "module": self.world.module_id,
         }
@@ -147,6 +161,15 @@ async def _scene(db: Database) -> Scene:
                 "INSERT INTO staging_job_package (staging_job_id, raw_data_package_id) VALUES ($1, $2)", job, staged
             )
             jobs.append(job)
+        route = await add_route(conn, "ccat_cologne", world.sites["ccat"], world.sites["cologne"])
+        transfer = await add_transfer(conn, world, bundle, route)
+        archive_transfer = await conn.fetchval(
+            "INSERT INTO long_term_archive_transfer (raw_data_package_id, origin_location_id, destination_location_id) "
+            "VALUES ($1, $2, $3) RETURNING id",
+            built,
+            world.locations["ccat_buffer"],
+            world.locations["cologne_lta"],
+        )
         await conn.execute(
             "INSERT INTO operator_action (actor, action, kind, item_id, from_status, to_status, reason) VALUES "
             "('alice', 'reset', 'physical_copy_deletion', $1, 'deletion_failed', 'deletion_scheduled', 'disk ok')",
@@ -165,6 +188,8 @@ async def _scene(db: Database) -> Scene:
         bundle,
         empty,
         *jobs,
+        transfer,
+        archive_transfer,
     )
 
 
@@ -235,6 +260,26 @@ ATTEMPTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
         "UPDATE data_transfer_package SET relative_path = 'elsewhere.tar', name = 'x' WHERE id = {bundle}",
         frozenset({"42501"}),
     ),
+    "move an unfinished archive transfer's origin (its source copy no longer held)": (
+        (WRITER,),
+        "UPDATE long_term_archive_transfer SET origin_location_id = {source} WHERE id = {archive_transfer}",
+        frozenset({"42501"}),
+    ),
+    "send an archive transfer to another archive": (
+        (WRITER,),
+        "UPDATE long_term_archive_transfer SET destination_location_id = {empty} WHERE id = {archive_transfer}",
+        frozenset({"42501"}),
+    ),
+    "re-route a transfer": (
+        (WRITER,),
+        "UPDATE data_transfer SET destination_location_id = {lta}, origin_location_id = {source} WHERE id = {transfer}",
+        frozenset({"42501"}),
+    ),
+    "move a completed staging job's destination": (
+        (WRITER,),
+        "UPDATE staging_job SET destination_location_id = {buffer} WHERE id = {completed_job}",
+        frozenset({"42501"}),
+    ),
     # -- 0031 (4): where a location holding copies is -------------------------------------------------
     "move the archive's root": (
         (OPERATOR, WRITER),
@@ -271,6 +316,11 @@ ATTEMPTS: dict[str, tuple[tuple[str, ...], str, frozenset[str]]] = {
     "delete an operator action": (
         (OPERATOR, WRITER),
         "DELETE FROM operator_action",
+        frozenset({"42501"}),
+    ),
+    "rewrite a transfer's log": (
+        (WRITER, TRANSFER),
+        "UPDATE data_transfer_log SET message = 'all fine'",
         frozenset({"42501"}),
     ),
     # -- held before 0031 (regression) ------------------------------------------------------------------
