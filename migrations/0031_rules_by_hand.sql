@@ -34,7 +34,9 @@
 --    opsdb_withdraw_verification wrote such a row; the archive daemon's (or writer's) direct
 --    UPDATE of checksum_verified_at withdrew or forged a verification without any trace. The trigger
 --    now writes the row (the same columns the function wrote), and the function no longer writes
---    its own. Status changes (lost, corrupt, deleted, present again) keep their 0015 rows.
+--    its own. Status changes (lost, corrupt, deleted, present again) keep their 0015 rows. The
+--    function (run as the owner) now also checks that the role in effect may change that copy's
+--    verification: the archive daemon withdrew buffer copies' verifications through it.
 -- 6. What a staging job stages is fixed once the job left 'pending': the operator (DELETE) and the
 --    writer (DELETE, UPDATE) could take a package out of a running or completed job, and with it
 --    the hold of rules 4 and 7 (an active job holds its packages' source and buffer copies; a
@@ -229,16 +231,35 @@ CREATE OR REPLACE TRIGGER opsdb_rules_physical_copy_verification AFTER UPDATE OF
                        AND (OLD.checksum_verified_at IS NULL) <> (NEW.checksum_verified_at IS NULL))
     EXECUTE FUNCTION opsdb_rules_record_verification();
 
--- the withdrawal's row now comes from the trigger (same columns, same values)
+-- the withdrawal's row now comes from the trigger (same columns, same values); and the function,
+-- which runs as the owner (0017's actor triggers then see the owner), checks itself that the role
+-- in effect may change that copy's verification: the archive daemon could withdraw a buffer copy's
+-- verification through it, which 0017 refuses it by direct UPDATE
 CREATE OR REPLACE FUNCTION opsdb_withdraw_verification(copy_id bigint)
 RETURNS TABLE (previous timestamptz, locked_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     was timestamptz;
+    kind text;
+    acting text := opsdb_acting_role();
 BEGIN
-    SELECT c.checksum_verified_at INTO was FROM physical_copy c WHERE c.id = copy_id FOR UPDATE;
+    SELECT c.checksum_verified_at, l.location_type INTO was, kind
+    FROM physical_copy c JOIN data_location l ON l.id = c.data_location_id
+    WHERE c.id = copy_id
+    FOR UPDATE OF c;
     IF was IS NULL THEN
         RETURN;
+    END IF;
+    IF NOT (pg_has_role(acting, (SELECT t.relowner FROM pg_class t WHERE t.oid = 'physical_copy'::regclass), 'USAGE')
+            OR pg_has_role(acting, CASE kind WHEN 'long_term_archive' THEN 'opsdb_archive_daemon'
+                                             WHEN 'processing' THEN 'opsdb_staging_daemon'
+                                             ELSE 'opsdb_packager' END, 'USAGE')
+            OR (kind = 'buffer' AND pg_has_role(acting, 'opsdb_transfer_daemon', 'USAGE'))
+            OR (kind = 'source' AND pg_has_role(acting, 'opsdb_instrument', 'USAGE'))) THEN
+        RAISE insufficient_privilege USING
+            MESSAGE = format('opsdb_actor: role %s may not withdraw the verification of physical_copy %s at a %s location',
+                             acting, copy_id, kind),
+            HINT = 'Each kind of evidence comes from the actor entitled to it (docs/security.md, "Database roles").';
     END IF;
     UPDATE physical_copy c SET checksum_verified_at = NULL WHERE c.id = copy_id;
     previous := was;

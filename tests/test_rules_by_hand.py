@@ -540,6 +540,29 @@ async def test_an_operator_action_names_the_login_that_sent_it(db: Database, log
     assert tuple(row) == (True, login, login)
 
 
+async def test_the_archive_daemon_withdraws_only_archive_verifications_through_the_function(
+    db: Database, login_as: LoginAs
+) -> None:
+    """opsdb_withdraw_verification runs as the owner: it must refuse what 0017 refuses the archive
+    daemon by direct UPDATE (a buffer copy's verification is the packager's and transfer daemon's)."""
+    scene = await _scene(db)
+    async with db.connection() as conn:
+        await conn.execute("UPDATE physical_copy SET checksum_verified_at = now() WHERE id = $1", scene.buffer_copy)
+        before = await _digest(conn)
+    archiver = await asyncpg.connect(await login_as(ARCHIVE))
+    try:
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="buffer location"):
+            await archiver.fetch("SELECT * FROM opsdb_withdraw_verification($1)", scene.buffer_copy)
+        with pytest.raises(asyncpg.InsufficientPrivilegeError, match="buffer location"):
+            await archiver.execute(
+                "UPDATE physical_copy SET checksum_verified_at = NULL WHERE id = $1", scene.buffer_copy
+            )
+    finally:
+        await archiver.close()
+    async with db.connection() as conn:
+        assert await _digest(conn) == before
+
+
 SHADOWS = {
     "state_transition": (
         "CREATE TEMPORARY TABLE state_transition AS SELECT * FROM public.state_transition; "
