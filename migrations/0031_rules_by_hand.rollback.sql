@@ -1,5 +1,6 @@
--- Back to 0028 (0029 and 0030 touch none of these objects): the withdrawal writes its own history
--- row again, and every trigger, function and revocation of 0031 goes.
+-- Back to before 0031: the withdrawal writes its own history row again (its 0016/0028 definition; if
+-- 0029 or 0030 redefine opsdb_withdraw_verification, restore theirs here), and every trigger,
+-- function, column and revocation of 0031 goes.
 
 GRANT UPDATE ON operator_action, data_transfer_log TO opsdb_writer;
 DROP TRIGGER IF EXISTS opsdb_rules_operator_action_insert ON operator_action;

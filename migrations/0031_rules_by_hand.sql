@@ -49,6 +49,8 @@
 --    back-date its row). Rows from before 0031 keep NULL there. data_transfer_log, appended to only,
 --    is no longer rewritable by the writer either.
 
+-- depends: 0028_deletion_rows_once
+
 -- 1 -------------------------------------------------------------------------------------------
 
 -- the first of `packages` a file may not join, judged after locking them all (FOR SHARE in id
