@@ -2145,6 +2145,193 @@ BEGIN
 END;
 $_$;
 
+-- Name: opsdb_rules_check_identity(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_check_identity() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        PERFORM opsdb_actor_refuse(
+            format('change what %s %s is (its name, path, keys, origin or destination)', TG_TABLE_NAME, OLD.id),
+            'the owner');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_rules_check_location_place(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_check_location_place() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    held bigint;
+BEGIN
+    IF opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    -- physical_copy_live_idx (data_location_id, status, id) WHERE status <> 'deleted'
+    SELECT c.id INTO held FROM physical_copy c
+    WHERE c.data_location_id = OLD.id AND c.status <> 'deleted' AND c.status <> 'lost'
+    LIMIT 1;
+    IF FOUND THEN
+        PERFORM opsdb_actor_refuse(
+            format('move data_location %s (its storage, host, path, bucket, prefix, region, library or pool) while it '
+                   'holds copies (copy %s)', OLD.id, held),
+            'the owner');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_rules_check_staging_link(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_check_staging_link() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    job_status text;
+BEGIN
+    IF opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN CASE TG_OP WHEN 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    SELECT j.status INTO job_status FROM staging_job j WHERE j.id = OLD.staging_job_id;
+    IF job_status IS DISTINCT FROM 'pending' THEN
+        PERFORM opsdb_actor_refuse(
+            format('take raw_data_package %s out of staging_job %s (status %s): a job''s packages are fixed once '
+                   'it left pending', OLD.raw_data_package_id, OLD.staging_job_id, job_status),
+            'the owner');
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        SELECT j.status INTO job_status FROM staging_job j WHERE j.id = NEW.staging_job_id;
+        IF job_status IS DISTINCT FROM 'pending' THEN
+            PERFORM opsdb_actor_refuse(
+                format('move raw_data_package %s into staging_job %s (status %s)', NEW.raw_data_package_id,
+                       NEW.staging_job_id, job_status),
+                'the owner');
+        END IF;
+        RETURN NEW;
+    END IF;
+    RETURN OLD;
+END;
+$$;
+
+-- Name: opsdb_rules_file_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_file_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        PERFORM opsdb_rules_refuse_unopen_packages(ARRAY[NEW.id], ARRAY[NEW.raw_data_package_id]);
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_rules_files_packaged(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_files_packaged() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    files uuid[];
+    packages bigint[];
+BEGIN
+    IF opsdb_actor_is_owner(TG_RELID) THEN
+        RETURN NULL;
+    END IF;
+    SELECT array_agg(n.id ORDER BY n.id), array_agg(n.raw_data_package_id ORDER BY n.id) INTO files, packages
+    FROM new_rows n JOIN old_rows o ON o.id = n.id
+    WHERE n.raw_data_package_id IS DISTINCT FROM o.raw_data_package_id AND n.raw_data_package_id IS NOT NULL;
+    IF files IS NOT NULL THEN
+        PERFORM opsdb_rules_refuse_unopen_packages(files, packages);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+-- Name: opsdb_rules_operator_action_inserted(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_operator_action_inserted() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    NEW.db_role := opsdb_acting_role();
+    NEW.session_role := session_user;
+    IF NOT opsdb_actor_is_owner(TG_RELID) THEN
+        NEW.at := now();
+    END IF;
+    RETURN NEW;
+END;
+$$;
+
+-- Name: opsdb_rules_record_verification(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_record_verification() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
+                               application_name)
+    VALUES ('physical_copy', NEW.id::text, 'checksum_verified_at',
+            CASE WHEN OLD.checksum_verified_at IS NULL THEN 'unverified' ELSE 'verified' END,
+            CASE WHEN NEW.checksum_verified_at IS NULL THEN 'unverified' ELSE 'verified' END,
+            opsdb_acting_role(), session_user, current_setting('application_name'));
+    RETURN NULL;
+END;
+$$;
+
+-- Name: opsdb_rules_refuse_unopen_packages(uuid[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_refuse_unopen_packages(files uuid[], packages bigint[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+DECLARE
+    bad record;
+BEGIN
+    SELECT * INTO bad FROM opsdb_rules_unopen_package(packages);
+    IF FOUND THEN
+        PERFORM opsdb_actor_refuse(
+            format('put raw_data_file %s into raw_data_package %s (state %s, build %s%s): a file joins only a '
+                   'package waiting to be built',
+                   (SELECT min(u.f::text) FROM unnest(files, packages) AS u(f, pk) WHERE u.pk = bad.package_id),
+                   bad.package_id, bad.state, bad.status, CASE WHEN bad.built THEN ', checksum recorded' ELSE '' END),
+            'the owner');
+    END IF;
+END;
+$$;
+
+-- Name: opsdb_rules_unopen_package(bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) RETURNS TABLE(package_id bigint, state text, status text, built boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- lock every package first (a filter in the locking statement would skip, unlocked, a package
+    -- whose snapshot version looks open while a build claim is in flight) ...
+    PERFORM 1 FROM raw_data_package p WHERE p.id = ANY(packages) ORDER BY p.id FOR SHARE;
+    -- ... then judge on a fresh snapshot (the next statement of a VOLATILE function gets one)
+    RETURN QUERY
+        SELECT p.id, p.state, p.status, p.checksum IS NOT NULL
+        FROM raw_data_package p
+        WHERE p.id = ANY(packages)
+          AND NOT (p.state = 'waiting' AND p.status IN ('pending', 'scheduled') AND p.checksum IS NULL)
+        ORDER BY p.id
+        LIMIT 1;
+END;
+$$;
+
 -- Name: opsdb_schedule_deletions(bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_schedule_deletions(locations bigint[], max_rows integer) RETURNS SETOF bigint
@@ -2337,16 +2524,28 @@ CREATE FUNCTION public.opsdb_withdraw_verification(copy_id bigint) RETURNS TABLE
     AS $$
 DECLARE
     was timestamptz;
+    kind text;
+    acting text := opsdb_acting_role();
 BEGIN
-    SELECT c.checksum_verified_at INTO was FROM physical_copy c WHERE c.id = copy_id FOR UPDATE;
+    SELECT c.checksum_verified_at, l.location_type INTO was, kind
+    FROM physical_copy c JOIN data_location l ON l.id = c.data_location_id
+    WHERE c.id = copy_id
+    FOR UPDATE OF c;
     IF was IS NULL THEN
         RETURN;
     END IF;
+    IF NOT (pg_has_role(acting, (SELECT t.relowner FROM pg_class t WHERE t.oid = 'physical_copy'::regclass), 'USAGE')
+            OR pg_has_role(acting, CASE kind WHEN 'long_term_archive' THEN 'opsdb_archive_daemon'
+                                             WHEN 'processing' THEN 'opsdb_staging_daemon'
+                                             ELSE 'opsdb_packager' END, 'USAGE')
+            OR (kind = 'buffer' AND pg_has_role(acting, 'opsdb_transfer_daemon', 'USAGE'))
+            OR (kind = 'source' AND pg_has_role(acting, 'opsdb_instrument', 'USAGE'))) THEN
+        RAISE insufficient_privilege USING
+            MESSAGE = format('opsdb_actor: role %s may not withdraw the verification of physical_copy %s at a %s location',
+                             acting, copy_id, kind),
+            HINT = 'Each kind of evidence comes from the actor entitled to it (docs/security.md, "Database roles").';
+    END IF;
     UPDATE physical_copy c SET checksum_verified_at = NULL WHERE c.id = copy_id;
-    INSERT INTO state_history (table_name, item_id, column_name, from_state, to_state, db_role, session_role,
-                               application_name)
-    VALUES ('physical_copy', copy_id::text, 'checksum_verified_at', 'verified', 'unverified', opsdb_acting_role(),
-            session_user, current_setting('application_name'));
     previous := was;
     locked_at := clock_timestamp();
     RETURN NEXT;
@@ -3586,6 +3785,8 @@ CREATE TABLE public.operator_action (
     from_status text NOT NULL,
     to_status text NOT NULL,
     reason text NOT NULL,
+    db_role text,
+    session_role text,
     CONSTRAINT operator_action_action_check CHECK ((action = ANY (ARRAY['retry'::text, 'reset'::text, 'cancel'::text]))),
     CONSTRAINT operator_action_actor_check CHECK (((length(actor) >= 1) AND (length(actor) <= 200))),
     CONSTRAINT operator_action_kind_check CHECK (((length(kind) >= 1) AND (length(kind) <= 64))),
@@ -4978,6 +5179,50 @@ CREATE TRIGGER opsdb_actor_raw_data_package_insert BEFORE INSERT ON public.raw_d
 
 CREATE TRIGGER opsdb_actor_raw_data_package_update BEFORE UPDATE ON public.raw_data_package FOR EACH ROW WHEN (((old.state IS DISTINCT FROM new.state) OR ((old.checksum IS NOT NULL) AND (((old.checksum IS DISTINCT FROM new.checksum) OR (old.checksum_algorithm IS DISTINCT FROM new.checksum_algorithm)) OR (old.size_bytes IS DISTINCT FROM new.size_bytes))))) EXECUTE FUNCTION public.opsdb_actor_check_package();
 
+-- Name: data_location opsdb_rules_data_location_place; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_data_location_place BEFORE UPDATE ON public.data_location FOR EACH ROW WHEN (((old.type IS DISTINCT FROM new.type) OR (old.host IS DISTINCT FROM new.host) OR (old.root_path IS DISTINCT FROM new.root_path) OR (old.endpoint_url IS DISTINCT FROM new.endpoint_url) OR (old.bucket IS DISTINCT FROM new.bucket) OR (old.prefix IS DISTINCT FROM new.prefix) OR (old.region IS DISTINCT FROM new.region) OR (old.library_name IS DISTINCT FROM new.library_name) OR (old.media_pool IS DISTINCT FROM new.media_pool))) EXECUTE FUNCTION public.opsdb_rules_check_location_place();
+
+-- Name: data_transfer opsdb_rules_data_transfer_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_data_transfer_identity BEFORE UPDATE ON public.data_transfer FOR EACH ROW WHEN (((old.data_transfer_package_id IS DISTINCT FROM new.data_transfer_package_id) OR (old.data_transfer_route_id IS DISTINCT FROM new.data_transfer_route_id) OR (old.method IS DISTINCT FROM new.method) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id) OR (old.destination_location_id IS DISTINCT FROM new.destination_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
+-- Name: data_transfer_package opsdb_rules_data_transfer_package_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_data_transfer_package_identity BEFORE UPDATE ON public.data_transfer_package FOR EACH ROW WHEN (((old.name IS DISTINCT FROM new.name) OR (old.relative_path IS DISTINCT FROM new.relative_path) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
+-- Name: long_term_archive_transfer opsdb_rules_long_term_archive_transfer_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_long_term_archive_transfer_identity BEFORE UPDATE ON public.long_term_archive_transfer FOR EACH ROW WHEN (((old.raw_data_package_id IS DISTINCT FROM new.raw_data_package_id) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id) OR (old.destination_location_id IS DISTINCT FROM new.destination_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
+-- Name: operator_action opsdb_rules_operator_action_insert; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_operator_action_insert BEFORE INSERT ON public.operator_action FOR EACH ROW EXECUTE FUNCTION public.opsdb_rules_operator_action_inserted();
+
+-- Name: physical_copy opsdb_rules_physical_copy_verification; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_physical_copy_verification AFTER UPDATE OF checksum_verified_at ON public.physical_copy FOR EACH ROW WHEN (((old.status = new.status) AND ((old.checksum_verified_at IS NULL) <> (new.checksum_verified_at IS NULL)))) EXECUTE FUNCTION public.opsdb_rules_record_verification();
+
+-- Name: raw_data_file opsdb_rules_raw_data_file_insert; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_raw_data_file_insert BEFORE INSERT ON public.raw_data_file FOR EACH ROW WHEN ((new.raw_data_package_id IS NOT NULL)) EXECUTE FUNCTION public.opsdb_rules_file_inserted();
+
+-- Name: raw_data_file opsdb_rules_raw_data_file_packaged; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_raw_data_file_packaged AFTER UPDATE ON public.raw_data_file REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_rules_files_packaged();
+
+-- Name: raw_data_package opsdb_rules_raw_data_package_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_raw_data_package_identity BEFORE UPDATE ON public.raw_data_package FOR EACH ROW WHEN (((old.name IS DISTINCT FROM new.name) OR (old.relative_path IS DISTINCT FROM new.relative_path) OR (old.executed_obs_unit_id IS DISTINCT FROM new.executed_obs_unit_id) OR (old.instrument_module_id IS DISTINCT FROM new.instrument_module_id) OR (old.origin_location_id IS DISTINCT FROM new.origin_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
+-- Name: staging_job opsdb_rules_staging_job_identity; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_staging_job_identity BEFORE UPDATE ON public.staging_job FOR EACH ROW WHEN (((old.user_account_id IS DISTINCT FROM new.user_account_id) OR (old.destination_location_id IS DISTINCT FROM new.destination_location_id))) EXECUTE FUNCTION public.opsdb_rules_check_identity();
+
+-- Name: staging_job_package opsdb_rules_staging_job_package_fixed; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER opsdb_rules_staging_job_package_fixed BEFORE DELETE OR UPDATE ON public.staging_job_package FOR EACH ROW EXECUTE FUNCTION public.opsdb_rules_check_staging_link();
+
 -- Name: physical_copy physical_copy_deletion_notify; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER physical_copy_deletion_notify AFTER UPDATE ON public.physical_copy REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.opsdb_notify_deletions();
@@ -5903,8 +6148,7 @@ GRANT ALL ON FUNCTION public.opsdb_raise_missing_reference(tbl text, constraint_
 
 -- Name: FUNCTION opsdb_rebuild_copy_counters(); Type: ACL; Schema: public; Owner: -
 
-GRANT ALL ON FUNCTION public.opsdb_rebuild_copy_counters() TO opsdb_reader;
-GRANT ALL ON FUNCTION public.opsdb_rebuild_copy_counters() TO opsdb_writer;
+REVOKE ALL ON FUNCTION public.opsdb_rebuild_copy_counters() FROM PUBLIC;
 
 -- Name: FUNCTION opsdb_rebuild_state_counters(); Type: ACL; Schema: public; Owner: -
 
@@ -5932,6 +6176,52 @@ GRANT ALL ON FUNCTION public.opsdb_repairing(tbl oid) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_restrict_referenced() TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_restrict_referenced() TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_restrict_referenced() TO opsdb_access_admin;
+
+-- Name: FUNCTION opsdb_rules_check_identity(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_check_identity() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_check_identity() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_check_location_place(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_check_location_place() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_check_location_place() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_check_staging_link(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_check_staging_link() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_check_staging_link() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_file_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_file_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_file_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_files_packaged(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_files_packaged() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_files_packaged() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_operator_action_inserted(); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_operator_action_inserted() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_operator_action_inserted() TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_record_verification(); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_rules_record_verification() FROM PUBLIC;
+
+-- Name: FUNCTION opsdb_rules_refuse_unopen_packages(files uuid[], packages bigint[]); Type: ACL; Schema: public; Owner: -
+
+GRANT ALL ON FUNCTION public.opsdb_rules_refuse_unopen_packages(files uuid[], packages bigint[]) TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_rules_refuse_unopen_packages(files uuid[], packages bigint[]) TO opsdb_writer;
+
+-- Name: FUNCTION opsdb_rules_unopen_package(packages bigint[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) TO opsdb_writer;
+GRANT ALL ON FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) TO opsdb_instrument;
+GRANT ALL ON FUNCTION public.opsdb_rules_unopen_package(packages bigint[]) TO opsdb_packager;
 
 -- Name: FUNCTION opsdb_schedule_deletions(locations bigint[], max_rows integer); Type: ACL; Schema: public; Owner: -
 
@@ -6374,7 +6664,7 @@ GRANT SELECT,USAGE ON SEQUENCE public.data_transfer_id_seq TO opsdb_operator;
 -- Name: TABLE data_transfer_log; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.data_transfer_log TO opsdb_reader;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.data_transfer_log TO opsdb_writer;
+GRANT SELECT,INSERT ON TABLE public.data_transfer_log TO opsdb_writer;
 GRANT SELECT ON TABLE public.data_transfer_log TO opsdb_access_admin;
 GRANT INSERT ON TABLE public.data_transfer_log TO opsdb_transfer_daemon;
 
@@ -6844,7 +7134,7 @@ GRANT SELECT,USAGE ON SEQUENCE public.observing_program_id_seq TO opsdb_operator
 -- Name: TABLE operator_action; Type: ACL; Schema: public; Owner: -
 
 GRANT SELECT ON TABLE public.operator_action TO opsdb_reader;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.operator_action TO opsdb_writer;
+GRANT SELECT,INSERT ON TABLE public.operator_action TO opsdb_writer;
 GRANT SELECT,INSERT ON TABLE public.operator_action TO opsdb_operator;
 
 -- Name: SEQUENCE operator_action_id_seq; Type: ACL; Schema: public; Owner: -
@@ -7416,51 +7706,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 17:17:25.77675+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 14:41:01.000434+00', '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 17:17:25.77675+00', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 17:17:25.77675+00', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 17:17:25.77675+00', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 17:17:25.77675+00', '2026-11-29 17:17:25.77675+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 14:41:01.000434+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 14:41:01.000434+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 17:17:25.77675+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 
