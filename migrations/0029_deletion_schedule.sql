@@ -104,3 +104,220 @@ CREATE OR REPLACE TRIGGER physical_copy_requeue_locks AFTER UPDATE OF status ON 
     WHEN (NEW.type = 'raw_data_file' AND NEW.status IN ('present', 'deletion_possible')
           AND OLD.status NOT IN ('present', 'deletion_possible'))
     EXECUTE FUNCTION opsdb_lock_requeue_sources();
+
+-- -- the schedule's sizes, one row per batch -------------------------------------------------------
+
+-- A schedule hands its walk's sizes to the copy counters as one row (the copies' ids and their files'
+-- sizes, two arrays; copy_id 0, no copy's) instead of a row per copy (1,000 inserts, 1,000 index
+-- probes in the counters, 1,000 deletes per batch). Same table, same privileges: only the owner
+-- writes it, empty at every commit. The claim's per-copy rows are read as before.
+ALTER TABLE copy_size_hint ADD COLUMN IF NOT EXISTS copy_ids bigint[];
+ALTER TABLE copy_size_hint ADD COLUMN IF NOT EXISTS sizes bigint[];
+-- stored out of line uncompressed (compressing 16 kB of ids and sizes cost more than writing them)
+ALTER TABLE copy_size_hint ALTER COLUMN copy_ids SET STORAGE EXTERNAL;
+ALTER TABLE copy_size_hint ALTER COLUMN sizes SET STORAGE EXTERNAL;
+
+-- The copy counters (0024, 0028): rows whose status or location moved, grouped first by their old
+-- and new (location, type, status) (a schedule of 1,000 is one group), each group's bytes summed once;
+-- a file copy's size from the batch hints (hash join), else a per-copy hint, else a probe of its
+-- file, as before.
+CREATE OR REPLACE FUNCTION opsdb_copy_deltas_update() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM new_copies) THEN
+        RETURN NULL;  -- e.g. a completion's INSERT ... ON CONFLICT DO UPDATE that inserted only
+    END IF;
+    EXECUTE $q$
+        WITH batch AS (
+            SELECT u.id, max(u.size_bytes) AS size_bytes
+            FROM copy_size_hint h CROSS JOIN LATERAL unnest(h.copy_ids, h.sizes) AS u(id, size_bytes)
+            WHERE h.copy_id = 0 AND h.copy_ids IS NOT NULL  -- by its index (the claim's rows are many)
+            GROUP BY u.id
+        ),
+        m AS (
+            SELECT o.data_location_id, o.type, o.status, o.raw_data_file_id, o.raw_data_package_id,
+                   o.data_transfer_package_id, n.data_location_id AS nloc, n.type AS ntype, n.status AS nstatus,
+                   (o.type = n.type AND o.raw_data_file_id IS NOT DISTINCT FROM n.raw_data_file_id
+                    AND o.raw_data_package_id IS NOT DISTINCT FROM n.raw_data_package_id
+                    AND o.data_transfer_package_id IS NOT DISTINCT FROM n.data_transfer_package_id) AS same,
+                   coalesce(b.size_bytes, CASE n.type
+                       WHEN 'raw_data_file' THEN
+                           coalesce((SELECT h.size_bytes FROM copy_size_hint h WHERE h.copy_id = n.id LIMIT 1),
+                                    (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = n.raw_data_file_id))
+                       WHEN 'raw_data_package' THEN
+                           (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = n.raw_data_package_id)
+                       ELSE (SELECT d.size_bytes FROM data_transfer_package d WHERE d.id = n.data_transfer_package_id)
+                   END, 0) AS nsize
+            FROM old_copies o JOIN new_copies n ON n.id = o.id
+            LEFT JOIN batch b ON b.id = n.id
+            WHERE o.status IS DISTINCT FROM n.status OR o.data_location_id <> n.data_location_id
+            OFFSET 0  -- each size probed once
+        ),
+        g AS (
+            SELECT m.data_location_id, m.type, m.status, m.nloc, m.ntype, m.nstatus, count(*) AS k,
+                   sum(m.nsize) AS nbytes,
+                   sum(CASE WHEN m.same THEN m.nsize
+                       ELSE coalesce(CASE m.type
+                           WHEN 'raw_data_file' THEN (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = m.raw_data_file_id)
+                           WHEN 'raw_data_package' THEN
+                               (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = m.raw_data_package_id)
+                           ELSE (SELECT d.size_bytes FROM data_transfer_package d WHERE d.id = m.data_transfer_package_id)
+                       END, 0) END) AS obytes
+            FROM m
+            GROUP BY 1, 2, 3, 4, 5, 6
+        )
+        INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
+        SELECT v.loc, v.t, v.s, sum(v.c), sum(v.b)
+        FROM g CROSS JOIN LATERAL (VALUES
+            (g.data_location_id, g.type, g.status, -g.k, -g.obytes),
+            (g.nloc, g.ntype, g.nstatus, g.k, g.nbytes)) AS v (loc, t, s, c, b)
+        GROUP BY 1, 2, 3
+        HAVING sum(v.c) <> 0 OR sum(v.b) <> 0
+    $q$;
+    INSERT INTO package_copy_delta (raw_data_package_id, verified)
+    SELECT pkg, sum(v) FROM (
+        SELECT o.raw_data_package_id AS pkg,
+               -(o.status IN ('present', 'staged') AND o.checksum_verified_at IS NOT NULL)::int AS v
+        FROM old_copies o WHERE o.type = 'raw_data_package'
+        UNION ALL
+        SELECT n.raw_data_package_id, (n.status IN ('present', 'staged') AND n.checksum_verified_at IS NOT NULL)::int
+        FROM new_copies n WHERE n.type = 'raw_data_package'
+    ) moved GROUP BY 1 HAVING sum(v) <> 0;
+    RETURN NULL;
+END
+$$;
+
+-- -- the schedule ---------------------------------------------------------------------------------
+
+-- As 0028 (the same copies scheduled, the same pairs settled, the same rows in the same order); the
+-- walk's sizes go to the counters as one row.
+CREATE OR REPLACE FUNCTION opsdb_schedule_deletions(locations bigint[], max_rows integer) RETURNS SETOF bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    wanted integer := max_rows;
+    candidate bigint[];
+    sizes bigint[];
+    found bigint[];
+    found_sizes bigint[];
+    found_pairs integer[];
+    pkgs bigint[];
+    locs bigint[];
+    ok_pkgs bigint[];
+    ok_locs bigint[];
+    no_pkgs bigint[];
+    no_locs bigint[];
+    -- pairs walked to their end, the copies found there (and their pair's place), blocked pairs
+    walked_pkgs bigint[] := '{}';
+    walked_locs bigint[] := '{}';
+    walked_copies bigint[] := '{}';
+    walked_of integer[] := '{}';
+    blocked_pkgs bigint[] := '{}';
+    blocked_locs bigint[] := '{}';
+    cutoff integer;
+    last_package bigint := -1;
+    last_location bigint := -1;
+    chunk integer := 16;  -- doubles per round, up to 1024: few pairs judged for a small answer
+    scheduled bigint[];
+    hint tid;
+BEGIN
+    IF wanted IS NULL OR wanted <= 0 THEN
+        RETURN;
+    END IF;
+    candidate := ARRAY(SELECT d FROM opsdb_deletion_scan_items(locations, wanted) AS d);
+    sizes := array_fill(NULL::bigint, ARRAY[cardinality(candidate)]);
+    wanted := wanted - cardinality(candidate);
+    WHILE wanted > 0 LOOP
+        -- the next chunk of the queue, locked (pairs another scheduler holds are skipped)
+        SELECT array_agg(x.p ORDER BY x.p, x.l), array_agg(x.l ORDER BY x.p, x.l) INTO pkgs, locs
+        FROM (SELECT q.raw_data_package_id AS p, q.data_location_id AS l
+              FROM deletion_file_queue q
+              WHERE (q.raw_data_package_id, q.data_location_id) > (last_package, last_location)
+                AND (locations IS NULL OR q.data_location_id = ANY(locations))
+              ORDER BY q.raw_data_package_id, q.data_location_id
+              LIMIT chunk
+              FOR UPDATE OF q SKIP LOCKED) x;
+        EXIT WHEN pkgs IS NULL;
+        last_package := pkgs[array_upper(pkgs, 1)];
+        last_location := locs[array_upper(locs, 1)];
+        chunk := least(chunk * 2, 1024);
+        -- judged on this statement's snapshot, taken after the locks
+        SELECT array_agg(u.package_id ORDER BY u.n) FILTER (WHERE b.raw_data_package_id IS NULL),
+               array_agg(u.location_id ORDER BY u.n) FILTER (WHERE b.raw_data_package_id IS NULL),
+               coalesce(array_agg(u.package_id) FILTER (WHERE b.raw_data_package_id IS NOT NULL), '{}'),
+               coalesce(array_agg(u.location_id) FILTER (WHERE b.raw_data_package_id IS NOT NULL), '{}')
+          INTO ok_pkgs, ok_locs, no_pkgs, no_locs
+        FROM unnest(pkgs, locs) WITH ORDINALITY AS u(package_id, location_id, n)
+        LEFT JOIN (SELECT DISTINCT x.raw_data_package_id, x.data_location_id
+                   FROM opsdb_deletion_pairs_blocked(pkgs, locs) x) b
+               ON b.raw_data_package_id = u.package_id AND b.data_location_id = u.location_id;
+        blocked_pkgs := blocked_pkgs || no_pkgs;
+        blocked_locs := blocked_locs || no_locs;
+        CONTINUE WHEN ok_pkgs IS NULL;
+        SELECT coalesce(array_agg(w.id), '{}'), coalesce(array_agg(w.size_bytes), '{}'),
+               coalesce(array_agg(w.pair), '{}')
+          INTO found, found_sizes, found_pairs
+        FROM opsdb_deletion_pair_copies(ok_pkgs, ok_locs, wanted) AS w;
+        -- walked to the end: every pair when fewer than wanted were found, else those before the
+        -- last one reached (which the limit may have cut)
+        cutoff := CASE WHEN cardinality(found) < wanted THEN cardinality(ok_pkgs) + 1
+                       ELSE (SELECT max(p) FROM unnest(found_pairs) AS p) END;
+        SELECT walked_copies || coalesce(array_agg(f.id), '{}'),
+               walked_of || coalesce(array_agg(cardinality(walked_pkgs) + f.n), '{}')
+          INTO walked_copies, walked_of
+        FROM unnest(found, found_pairs) AS f(id, n) WHERE f.n < cutoff;
+        walked_pkgs := walked_pkgs || ok_pkgs[1:cutoff - 1];
+        walked_locs := walked_locs || ok_locs[1:cutoff - 1];
+        candidate := candidate || found;
+        sizes := sizes || found_sizes;
+        wanted := wanted - cardinality(found);
+    END LOOP;
+
+    IF cardinality(candidate) > 0 THEN
+        -- the walk's sizes for the copy counters, one row (see copy_size_hint)
+        INSERT INTO copy_size_hint (copy_id, size_bytes, copy_ids, sizes) VALUES (0, 0, candidate, sizes)
+        RETURNING ctid INTO hint;
+        WITH locked AS (
+            SELECT c.id FROM physical_copy c
+            WHERE c.id = ANY(candidate) AND c.status IN ('present', 'deletion_possible', 'staged')
+            ORDER BY c.id
+            FOR UPDATE OF c SKIP LOCKED
+        ), done AS (
+            UPDATE physical_copy c
+            SET status = 'deletion_scheduled', next_attempt_at = now(), attempts = 0, last_error = NULL,
+                claimed_by = NULL, claim_token = NULL, lease_until = NULL, updated_at = now(),
+                -- the location's priority, set here for the whole batch (the trigger then finds
+                -- nothing to correct)
+                priority = LEAST(100, GREATEST(-100, coalesce(l.priority, 0)))
+            FROM locked, data_location l
+            WHERE c.id = locked.id AND l.id = c.data_location_id
+            RETURNING c.id
+        )
+        SELECT coalesce(array_agg(done.id ORDER BY done.id), '{}') INTO scheduled FROM done;
+        DELETE FROM copy_size_hint h WHERE h.ctid = hint;
+    END IF;
+
+    -- settled pairs leave the queue: walked to their end with every copy found scheduled here (no
+    -- second walk: the lock held since before the walk keeps what it did not see in the queue),
+    -- or blocked with nothing left to delete (checked now, under the same lock)
+    IF cardinality(walked_pkgs) > 0 OR cardinality(blocked_pkgs) > 0 THEN
+        DELETE FROM deletion_file_queue q
+        USING (
+            SELECT w.p, w.l
+            FROM unnest(walked_pkgs, walked_locs) WITH ORDINALITY AS w(p, l, n)
+            LEFT JOIN (
+                SELECT f.n FROM unnest(walked_copies, walked_of) AS f(id, n)
+                LEFT JOIN unnest(coalesce(scheduled, '{}')) AS s(id) ON s.id = f.id
+                WHERE s.id IS NULL) unscheduled ON unscheduled.n = w.n
+            WHERE unscheduled.n IS NULL
+            UNION
+            SELECT b.p, b.l FROM unnest(blocked_pkgs, blocked_locs) AS b(p, l)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM raw_data_file f
+                JOIN physical_copy c ON c.raw_data_file_id = f.id AND c.data_location_id = b.l
+                WHERE f.raw_data_package_id = b.p AND c.status IN ('present', 'deletion_possible'))
+        ) s
+        WHERE q.raw_data_package_id = s.p AND q.data_location_id = s.l;
+    END IF;
+    RETURN QUERY SELECT unnest(coalesce(scheduled, '{}'));
+END;
+$$;
