@@ -217,6 +217,23 @@ BEGIN
 END;
 $$;
 
+CREATE OR REPLACE FUNCTION public.opsdb_deletion_scan_items(locations bigint[], max_rows integer) RETURNS SETOF bigint
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT d
+    FROM opsdb_deletable(ARRAY(
+        SELECT c.id FROM data_location l
+        CROSS JOIN LATERAL (
+            SELECT pc.id FROM physical_copy pc
+            WHERE pc.data_location_id = l.id AND pc.type <> 'raw_data_file'
+              AND pc.status = CASE WHEN l.location_type = 'processing' THEN 'staged' ELSE 'present' END
+              AND (l.location_type <> 'processing' OR pc.type = 'raw_data_package')) c
+        WHERE l.location_type IN ('source', 'buffer', 'processing')
+          AND (locations IS NULL OR l.id = ANY(locations)))) AS d
+    ORDER BY d
+    LIMIT max_rows
+$$;
+
 DROP TRIGGER IF EXISTS physical_copy_requeue_locks ON physical_copy;
 DROP FUNCTION IF EXISTS opsdb_lock_requeue_sources();
 ALTER TABLE copy_size_hint DROP COLUMN IF EXISTS copy_ids;
