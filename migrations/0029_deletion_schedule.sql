@@ -15,16 +15,17 @@
 --    pair queued after it, and a schedule that comes later skips the pair it holds.
 -- 2. A file packaged into a package while that package is archived: the packaging saw the package
 --    not archived (queued nothing), the archiving's queueing did not see the uncommitted file.
--- 3. A file copy back to present (or deletion_possible) while its package is archived: the same
---    between the deletion guard's requeue and the archiving.
+-- 3. A file copy back to present (or deletion_possible) while its package is archived, or while its
+--    file is packaged into an archived package: the same, between the deletion guard's requeue and
+--    the archiving or the packaging.
 --    Both now serialise on the package row: the file side (the packaging trigger; a new row
 --    trigger on copies back to present, which fires before the guard's requeue) takes FOR SHARE on
 --    the packages it sees not archived, then queues in the next statement (a fresh snapshot). An
 --    archiving in flight is waited for and seen; an archiving that comes later waits for the file
 --    side to commit (FOR SHARE conflicts with its UPDATE) and its queueing then sees the file.
 --    Archived is final (archived -> archived only): a package seen archived needs no lock.
---    The copy side also takes FOR SHARE on the copy's file (a packaging of that file in flight is
---    waited for and seen; one that comes later waits, then sees the copy present).
+--    The copy side also takes FOR SHARE on the copy's file while unpackaged (a packaging of that file
+--    in flight is waited for and seen; one that comes later waits, then sees the copy present).
 --
 -- depends: 0028_deletion_rows_once
 
@@ -82,14 +83,15 @@ END;
 $$;
 
 -- A file copy back to present or deletion_possible (the deletion guard queues its pair, in its
--- statement trigger, which fires after this row trigger): its file locked FOR SHARE (a packaging
--- of it in flight is waited for, a later one waits for this transaction), then its package FOR
--- SHARE unless archived on the snapshot after that lock (likewise an archiving). The guard's
--- requeue then reads both on a fresh snapshot.
+-- statement trigger, which fires after this row trigger): its file locked FOR SHARE unless packaged
+-- on this snapshot (a packaging of it in flight is waited for, a later one waits for this
+-- transaction), then its package FOR SHARE unless archived on the snapshot after that lock (likewise
+-- an archiving). The guard's requeue then reads both on a fresh snapshot.
 CREATE OR REPLACE FUNCTION opsdb_lock_requeue_sources() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    PERFORM 1 FROM raw_data_file f WHERE f.id = NEW.raw_data_file_id FOR SHARE;
+    -- a file seen packaged keeps its package (only a repair changes it): no packaging can be in flight
+    PERFORM 1 FROM raw_data_file f WHERE f.id = NEW.raw_data_file_id AND f.raw_data_package_id IS NULL FOR SHARE;
     PERFORM 1 FROM raw_data_package p
     WHERE p.id = (SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = NEW.raw_data_file_id)
       AND p.state <> 'archived'

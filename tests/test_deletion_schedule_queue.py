@@ -9,7 +9,8 @@ never scheduled either):
   the pair, and the schedule, which could not see the uncommitted file, settled the pair;
 * a file packaged into a package while that package is archived (each side's trigger ran on a
   snapshot without the other's change);
-* a file copy back to present while its package is archived (the same).
+* a file copy back to present while its package is archived (the same), or while its file is
+  packaged into an archived package (the same).
 
 Each race is run in both orders; after it, the queue holds every pair the rule may need (checked in
 SQL) and the schedules that follow schedule every allowed copy and nothing the rule forbids.
@@ -234,6 +235,31 @@ async def test_a_copy_back_to_present_while_its_package_is_archived_is_scheduled
         await _race(db, archive, cancel)
     else:
         await _race(db, cancel, archive)
+    assert await _unqueued(db) == []
+    assert await _drain(db) == [copy]
+
+
+# -- a file copy back to present while its file is packaged into an archived package -------------------
+
+
+@pytest.mark.parametrize("pack_first", [True, False])
+async def test_a_copy_back_to_present_while_its_file_is_packaged_is_scheduled(db: Database, pack_first: bool) -> None:
+    world = await _world(db)
+    async with db.connection() as conn:
+        package = await _package(conn, world, "p", state="archived")
+        file, copy = await _loose_file(conn, world, "f")
+        await conn.execute("UPDATE physical_copy SET status = 'deletion_scheduled' WHERE id = $1", copy)
+
+    async def pack(conn: Connection) -> None:
+        await _pack(conn, package, [file])
+
+    async def cancel(conn: Connection) -> None:
+        await conn.execute("UPDATE physical_copy SET status = 'present' WHERE id = $1", copy)
+
+    if pack_first:
+        await _race(db, pack, cancel)
+    else:
+        await _race(db, cancel, pack)
     assert await _unqueued(db) == []
     assert await _drain(db) == [copy]
 
