@@ -121,8 +121,8 @@ ALTER TABLE copy_size_hint ALTER COLUMN sizes SET STORAGE EXTERNAL;
 
 -- The copy counters (0024, 0028): rows whose status or location moved, grouped first by their old
 -- and new (location, type, status) (a schedule of 1,000 is one group), each group's bytes summed once;
--- a file copy's size from the batch hints (hash join), else a per-copy hint, else a probe of its
--- file, as before.
+-- a file copy's size from the batch hints, else from a per-copy hint (both joined by hash), else by
+-- a probe of its file, as before.
 CREATE OR REPLACE FUNCTION opsdb_copy_deltas_update() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -136,22 +136,30 @@ BEGIN
             WHERE h.copy_id = 0 AND h.copy_ids IS NOT NULL  -- by its index (the claim's rows are many)
             GROUP BY u.id
         ),
+        -- the per-copy hints (the claim's) of this statement's file copies, in one scan of their
+        -- index over the sorted ids (was a probe per row)
+        single AS (
+            SELECT h.copy_id AS id, max(h.size_bytes) AS size_bytes
+            FROM copy_size_hint h
+            WHERE h.copy_id = ANY(ARRAY(SELECT n.id FROM new_copies n WHERE n.type = 'raw_data_file' ORDER BY n.id))
+              AND h.copy_ids IS NULL
+            GROUP BY h.copy_id
+        ),
         m AS (
             SELECT o.data_location_id, o.type, o.status, o.raw_data_file_id, o.raw_data_package_id,
                    o.data_transfer_package_id, n.data_location_id AS nloc, n.type AS ntype, n.status AS nstatus,
                    (o.type = n.type AND o.raw_data_file_id IS NOT DISTINCT FROM n.raw_data_file_id
                     AND o.raw_data_package_id IS NOT DISTINCT FROM n.raw_data_package_id
                     AND o.data_transfer_package_id IS NOT DISTINCT FROM n.data_transfer_package_id) AS same,
-                   coalesce(b.size_bytes, CASE n.type
-                       WHEN 'raw_data_file' THEN
-                           coalesce((SELECT h.size_bytes FROM copy_size_hint h WHERE h.copy_id = n.id LIMIT 1),
-                                    (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = n.raw_data_file_id))
+                   coalesce(b.size_bytes, s.size_bytes, CASE n.type
+                       WHEN 'raw_data_file' THEN (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = n.raw_data_file_id)
                        WHEN 'raw_data_package' THEN
                            (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = n.raw_data_package_id)
                        ELSE (SELECT d.size_bytes FROM data_transfer_package d WHERE d.id = n.data_transfer_package_id)
                    END, 0) AS nsize
             FROM old_copies o JOIN new_copies n ON n.id = o.id
             LEFT JOIN batch b ON b.id = n.id
+            LEFT JOIN single s ON s.id = n.id
             WHERE o.status IS DISTINCT FROM n.status OR o.data_location_id <> n.data_location_id
             OFFSET 0  -- each size probed once
         ),
