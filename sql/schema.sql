@@ -1371,42 +1371,60 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM new_copies) THEN
         RETURN NULL;  -- e.g. a completion's INSERT ... ON CONFLICT DO UPDATE that inserted only
     END IF;
-    -- only rows whose status or location moved (claims and lease renewals change neither); a file
-    -- copy's size from copy_size_hint when the deletion function that sent this UPDATE read it
-    -- already (only the owner writes that table), else by a probe of its file
     EXECUTE $q$
-        INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
-        SELECT v.loc, v.t, v.s, sum(v.c), sum(v.c * v.size)
-        FROM (
+        WITH batch AS (
+            SELECT u.id, max(u.size_bytes) AS size_bytes
+            FROM copy_size_hint h CROSS JOIN LATERAL unnest(h.copy_ids, h.sizes) AS u(id, size_bytes)
+            WHERE h.copy_id = 0 AND h.copy_ids IS NOT NULL  -- by its index (the claim's rows are many)
+            GROUP BY u.id
+        ),
+        -- the per-copy hints (the claim's) of this statement's file copies, in one scan of their
+        -- index over the sorted ids (was a probe per row)
+        single AS (
+            SELECT h.copy_id AS id, max(h.size_bytes) AS size_bytes
+            FROM copy_size_hint h
+            WHERE h.copy_id = ANY(ARRAY(SELECT n.id FROM new_copies n WHERE n.type = 'raw_data_file' ORDER BY n.id))
+              AND h.copy_ids IS NULL
+            GROUP BY h.copy_id
+        ),
+        m AS (
             SELECT o.data_location_id, o.type, o.status, o.raw_data_file_id, o.raw_data_package_id,
                    o.data_transfer_package_id, n.data_location_id AS nloc, n.type AS ntype, n.status AS nstatus,
-                   n.raw_data_file_id AS nfile, n.raw_data_package_id AS npkg, n.data_transfer_package_id AS nbundle,
-                   coalesce(CASE n.type
-                       WHEN 'raw_data_file' THEN
-                           coalesce((SELECT h.size_bytes FROM copy_size_hint h WHERE h.copy_id = n.id LIMIT 1),
-                                    (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = n.raw_data_file_id))
+                   (o.type = n.type AND o.raw_data_file_id IS NOT DISTINCT FROM n.raw_data_file_id
+                    AND o.raw_data_package_id IS NOT DISTINCT FROM n.raw_data_package_id
+                    AND o.data_transfer_package_id IS NOT DISTINCT FROM n.data_transfer_package_id) AS same,
+                   coalesce(b.size_bytes, s.size_bytes, CASE n.type
+                       WHEN 'raw_data_file' THEN (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = n.raw_data_file_id)
                        WHEN 'raw_data_package' THEN
                            (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = n.raw_data_package_id)
-                       ELSE (SELECT b.size_bytes FROM data_transfer_package b WHERE b.id = n.data_transfer_package_id)
+                       ELSE (SELECT d.size_bytes FROM data_transfer_package d WHERE d.id = n.data_transfer_package_id)
                    END, 0) AS nsize
             FROM old_copies o JOIN new_copies n ON n.id = o.id
+            LEFT JOIN batch b ON b.id = n.id
+            LEFT JOIN single s ON s.id = n.id
             WHERE o.status IS DISTINCT FROM n.status OR o.data_location_id <> n.data_location_id
-            OFFSET 0  -- each size probed once (flattened, both VALUES rows below repeat the probe)
-        ) m
-        CROSS JOIN LATERAL (VALUES
-            (m.data_location_id, m.type, m.status, -1,
-             CASE WHEN m.type = m.ntype AND m.raw_data_file_id IS NOT DISTINCT FROM m.nfile
-                       AND m.raw_data_package_id IS NOT DISTINCT FROM m.npkg
-                       AND m.data_transfer_package_id IS NOT DISTINCT FROM m.nbundle THEN m.nsize
-                  ELSE coalesce(CASE m.type
-                       WHEN 'raw_data_file' THEN (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = m.raw_data_file_id)
-                       WHEN 'raw_data_package' THEN
-                           (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = m.raw_data_package_id)
-                       ELSE (SELECT b.size_bytes FROM data_transfer_package b WHERE b.id = m.data_transfer_package_id)
-                  END, 0) END),
-            (m.nloc, m.ntype, m.nstatus, 1, m.nsize)) AS v (loc, t, s, c, size)
+            OFFSET 0  -- each size probed once
+        ),
+        g AS (
+            SELECT m.data_location_id, m.type, m.status, m.nloc, m.ntype, m.nstatus, count(*) AS k,
+                   sum(m.nsize) AS nbytes,
+                   sum(CASE WHEN m.same THEN m.nsize
+                       ELSE coalesce(CASE m.type
+                           WHEN 'raw_data_file' THEN (SELECT f.size_bytes FROM raw_data_file f WHERE f.id = m.raw_data_file_id)
+                           WHEN 'raw_data_package' THEN
+                               (SELECT p.size_bytes FROM raw_data_package p WHERE p.id = m.raw_data_package_id)
+                           ELSE (SELECT d.size_bytes FROM data_transfer_package d WHERE d.id = m.data_transfer_package_id)
+                       END, 0) END) AS obytes
+            FROM m
+            GROUP BY 1, 2, 3, 4, 5, 6
+        )
+        INSERT INTO copy_space_delta (data_location_id, type, status, copies, bytes)
+        SELECT v.loc, v.t, v.s, sum(v.c), sum(v.b)
+        FROM g CROSS JOIN LATERAL (VALUES
+            (g.data_location_id, g.type, g.status, -g.k, -g.obytes),
+            (g.nloc, g.ntype, g.nstatus, g.k, g.nbytes)) AS v (loc, t, s, c, b)
         GROUP BY 1, 2, 3
-        HAVING sum(v.c) <> 0 OR sum(v.c * v.size) <> 0
+        HAVING sum(v.c) <> 0 OR sum(v.b) <> 0
     $q$;
     INSERT INTO package_copy_delta (raw_data_package_id, verified)
     SELECT pkg, sum(v) FROM (
@@ -1714,20 +1732,36 @@ $$;
 -- Name: opsdb_deletion_scan_items(bigint[], integer); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_deletion_scan_items(locations bigint[], max_rows integer) RETURNS SETOF bigint
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     AS $$
-    SELECT d
-    FROM opsdb_deletable(ARRAY(
+DECLARE
+    ids bigint[];
+BEGIN
+    ids := ARRAY(
         SELECT c.id FROM data_location l
+        -- OFFSET 0: per location, one range of the (location, status) index (never a join planned
+        -- over every non-file copy, deleted ones included)
         CROSS JOIN LATERAL (
-            SELECT pc.id FROM physical_copy pc
+            SELECT pc.id, pc.type, pc.raw_data_package_id, pc.data_transfer_package_id FROM physical_copy pc
             WHERE pc.data_location_id = l.id AND pc.type <> 'raw_data_file'
               AND pc.status = CASE WHEN l.location_type = 'processing' THEN 'staged' ELSE 'present' END
-              AND (l.location_type <> 'processing' OR pc.type = 'raw_data_package')) c
+              AND (l.location_type <> 'processing' OR pc.type = 'raw_data_package')
+            OFFSET 0) c
         WHERE l.location_type IN ('source', 'buffer', 'processing')
-          AND (locations IS NULL OR l.id = ANY(locations)))) AS d
-    ORDER BY d
-    LIMIT max_rows
+          AND (locations IS NULL OR l.id = ANY(locations))
+          -- the necessary condition, by a probe per copy
+          AND (l.location_type = 'processing'
+               OR (c.type = 'raw_data_package'
+                   AND (SELECT p.state FROM raw_data_package p WHERE p.id = c.raw_data_package_id) = 'archived')
+               OR (c.type = 'data_transfer_package'
+                   AND (SELECT bool_and(p.state = 'archived') FROM raw_data_package p
+                        WHERE p.data_transfer_package_id = c.data_transfer_package_id) IS NOT FALSE)));
+    -- nothing to judge: the rule is not even planned
+    IF cardinality(ids) = 0 THEN
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT d FROM opsdb_deletable(ids) AS d ORDER BY d LIMIT max_rows;
+END;
 $$;
 
 -- Name: opsdb_fold_copy_deltas(); Type: FUNCTION; Schema: public; Owner: -
@@ -1925,6 +1959,23 @@ BEGIN
 END;
 $$;
 
+-- Name: opsdb_lock_requeue_sources(); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_lock_requeue_sources() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public', 'pg_temp'
+    AS $$
+BEGIN
+    -- a file seen packaged keeps its package (only a repair changes it): no packaging can be in flight
+    PERFORM 1 FROM raw_data_file f WHERE f.id = NEW.raw_data_file_id AND f.raw_data_package_id IS NULL FOR SHARE;
+    PERFORM 1 FROM raw_data_package p
+    WHERE p.id = (SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = NEW.raw_data_file_id)
+      AND p.state <> 'archived'
+    FOR SHARE;
+    RETURN NULL;
+END;
+$$;
+
 -- Name: opsdb_notify_deletions(); Type: FUNCTION; Schema: public; Owner: -
 
 CREATE FUNCTION public.opsdb_notify_deletions() RETURNS trigger
@@ -1995,7 +2046,7 @@ CREATE FUNCTION public.opsdb_queue_file_deletions(package_ids bigint[]) RETURNS 
     JOIN data_location l ON l.id = c.data_location_id AND l.location_type IN ('source', 'buffer')
     WHERE p.id = ANY(package_ids) AND p.state = 'archived' AND c.status IN ('present', 'deletion_possible')
     ORDER BY 1, 2
-    ON CONFLICT DO NOTHING
+    ON CONFLICT (raw_data_package_id, data_location_id) DO UPDATE SET created_at = excluded.created_at
 $$;
 
 -- Name: opsdb_queue_packaged_files(); Type: FUNCTION; Schema: public; Owner: -
@@ -2003,14 +2054,35 @@ $$;
 CREATE FUNCTION public.opsdb_queue_packaged_files() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
-    AS $$
+    AS $_$
+DECLARE
+    pkgs bigint[];
 BEGIN
-    PERFORM opsdb_queue_file_deletions(ARRAY(
-        SELECT DISTINCT n.raw_data_package_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-        WHERE n.raw_data_package_id IS DISTINCT FROM o.raw_data_package_id AND n.raw_data_package_id IS NOT NULL));
+    -- EXECUTE: planned for this statement's rows (a hash join of old and new rows for a batch)
+    EXECUTE $q$
+        SELECT coalesce(array_agg(DISTINCT n.raw_data_package_id ORDER BY n.raw_data_package_id), '{}')
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE n.raw_data_package_id IS DISTINCT FROM o.raw_data_package_id AND n.raw_data_package_id IS NOT NULL
+    $q$ INTO pkgs;
+    IF cardinality(pkgs) = 0 THEN
+        RETURN NULL;
+    END IF;
+    PERFORM 1 FROM raw_data_package p WHERE p.id = ANY(pkgs) AND p.state <> 'archived' ORDER BY p.id FOR SHARE;
+    EXECUTE $q$
+        INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
+        SELECT DISTINCT n.raw_data_package_id, c.data_location_id
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        JOIN raw_data_package p ON p.id = n.raw_data_package_id AND p.state = 'archived'
+        JOIN physical_copy c ON c.raw_data_file_id = n.id AND c.type = 'raw_data_file'
+        JOIN data_location l ON l.id = c.data_location_id AND l.location_type IN ('source', 'buffer')
+        WHERE n.raw_data_package_id IS DISTINCT FROM o.raw_data_package_id
+          AND c.status IN ('present', 'deletion_possible')
+        ORDER BY 1, 2
+        ON CONFLICT (raw_data_package_id, data_location_id) DO UPDATE SET created_at = excluded.created_at
+    $q$;
     RETURN NULL;
 END;
-$$;
+$_$;
 
 -- Name: opsdb_raise_missing_reference(text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: -
 
@@ -2363,6 +2435,7 @@ DECLARE
     last_location bigint := -1;
     chunk integer := 16;  -- doubles per round, up to 1024: few pairs judged for a small answer
     scheduled bigint[];
+    hint tid;
 BEGIN
     IF wanted IS NULL OR wanted <= 0 THEN
         RETURN;
@@ -2417,8 +2490,9 @@ BEGIN
     END LOOP;
 
     IF cardinality(candidate) > 0 THEN
-        INSERT INTO copy_size_hint (copy_id, size_bytes)
-        SELECT h.id, h.size_bytes FROM unnest(candidate, sizes) AS h(id, size_bytes) WHERE h.size_bytes IS NOT NULL;
+        -- the walk's sizes for the copy counters, one row (see copy_size_hint)
+        INSERT INTO copy_size_hint (copy_id, size_bytes, copy_ids, sizes) VALUES (0, 0, candidate, sizes)
+        RETURNING ctid INTO hint;
         WITH locked AS (
             SELECT c.id FROM physical_copy c
             WHERE c.id = ANY(candidate) AND c.status IN ('present', 'deletion_possible', 'staged')
@@ -2436,7 +2510,7 @@ BEGIN
             RETURNING c.id
         )
         SELECT coalesce(array_agg(done.id ORDER BY done.id), '{}') INTO scheduled FROM done;
-        DELETE FROM copy_size_hint h WHERE h.copy_id = ANY(candidate);
+        DELETE FROM copy_size_hint h WHERE h.ctid = hint;
     END IF;
 
     -- settled pairs leave the queue: walked to their end with every copy found scheduled here (no
@@ -3252,8 +3326,12 @@ ALTER TABLE public.api_token ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 CREATE UNLOGGED TABLE public.copy_size_hint (
     copy_id bigint NOT NULL,
-    size_bytes bigint NOT NULL
+    size_bytes bigint NOT NULL,
+    copy_ids bigint[],
+    sizes bigint[]
 );
+ALTER TABLE ONLY public.copy_size_hint ALTER COLUMN copy_ids SET STORAGE EXTERNAL;
+ALTER TABLE ONLY public.copy_size_hint ALTER COLUMN sizes SET STORAGE EXTERNAL;
 
 -- Name: copy_space; Type: TABLE; Schema: public; Owner: -
 
@@ -5247,6 +5325,10 @@ CREATE TRIGGER physical_copy_references_inserted AFTER INSERT ON public.physical
 
 CREATE TRIGGER physical_copy_references_updated AFTER UPDATE OF raw_data_file_id, raw_data_package_id, data_transfer_package_id, data_location_id ON public.physical_copy FOR EACH ROW WHEN (((((old.raw_data_file_id IS DISTINCT FROM new.raw_data_file_id) OR (old.raw_data_package_id IS DISTINCT FROM new.raw_data_package_id)) OR (old.data_transfer_package_id IS DISTINCT FROM new.data_transfer_package_id)) OR (old.data_location_id IS DISTINCT FROM new.data_location_id))) EXECUTE FUNCTION public.physical_copy_check_updated();
 
+-- Name: physical_copy physical_copy_requeue_locks; Type: TRIGGER; Schema: public; Owner: -
+
+CREATE TRIGGER physical_copy_requeue_locks AFTER UPDATE OF status ON public.physical_copy FOR EACH ROW WHEN (((new.type = 'raw_data_file'::text) AND (new.status = ANY (ARRAY['present'::text, 'deletion_possible'::text])) AND (old.status <> ALL (ARRAY['present'::text, 'deletion_possible'::text])))) EXECUTE FUNCTION public.opsdb_lock_requeue_sources();
+
 -- Name: physical_copy physical_copy_state_inserted; Type: TRIGGER; Schema: public; Owner: -
 
 CREATE TRIGGER physical_copy_state_inserted AFTER INSERT ON public.physical_copy REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.physical_copy_state_inserted();
@@ -6107,6 +6189,12 @@ GRANT ALL ON FUNCTION public.opsdb_lock_deletion_backing(ids bigint[]) TO opsdb_
 REVOKE ALL ON FUNCTION public.opsdb_lock_package_backing(packages bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.opsdb_lock_package_backing(packages bigint[]) TO opsdb_writer;
 GRANT ALL ON FUNCTION public.opsdb_lock_package_backing(packages bigint[]) TO opsdb_deletion_daemon;
+
+-- Name: FUNCTION opsdb_lock_requeue_sources(); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_lock_requeue_sources() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.opsdb_lock_requeue_sources() TO opsdb_reader;
+GRANT ALL ON FUNCTION public.opsdb_lock_requeue_sources() TO opsdb_writer;
 
 -- Name: FUNCTION opsdb_notify_deletions(); Type: ACL; Schema: public; Owner: -
 
@@ -7706,51 +7794,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 17:30:17.14777+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 17:17:25.77675+00', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 17:17:25.77675+00', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 17:17:25.77675+00', '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 17:17:25.77675+00', '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 17:30:17.14777+00', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 17:30:17.14777+00', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 17:30:17.14777+00', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 17:30:17.14777+00', '2026-11-29 17:30:17.14777+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 17:17:25.77675+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 17:17:25.77675+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 17:30:17.14777+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 
