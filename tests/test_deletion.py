@@ -9,11 +9,10 @@ import anyio.lowlevel
 import pytest
 
 from opsdb import pipeline, work
-from opsdb.db import Connection, Database
+from opsdb.db import Database
 from opsdb.errors import InvalidTransitionError
 from opsdb.schemas.enums import PackageState, PhysicalCopyStatus
 from opsdb.testing import (
-    World,
     add_bundle,
     add_bundle_copy,
     add_files,
@@ -26,89 +25,25 @@ from opsdb.testing import (
     build_world as _world,
 )
 from opsdb.work import WorkKind
+from tests.deletion_support import (
+    archived_bundle,
+    archived_package,
+    finish_staging,
+    request_staging,
+    staged_only,
+    status,
+    transfer,
+)
 
 pytestmark = pytest.mark.anyio
 
 DELETION = WorkKind.PHYSICAL_COPY_DELETION
 
 
-async def _archived_package(
-    conn: Connection, world: World, *, name: str = "pkg", verified: bool = True, state: str = "archived"
-) -> tuple[int, int, int]:
-    """A package archived at Cologne (LTA copy), with copies at the ccat and Cologne buffers."""
-    (package,) = await add_packages(conn, world, 1, status="completed", state=state, name=name)
-    await add_package_copy(conn, package, world.locations["cologne_lta"], verified=verified)
-    ccat = await add_package_copy(conn, package, world.locations["ccat_buffer"])
-    cologne = await add_package_copy(conn, package, world.locations["cologne_buffer"])
-    return package, ccat, cologne
-
-
-async def _status(conn: Connection, copy_id: int) -> str:
-    status: str = await conn.fetchval("SELECT status FROM physical_copy WHERE id = $1", copy_id)
-    return status
-
-
-async def _transfer(
-    conn: Connection, world: World, bundle: int, origin: str, destination: str, status: str = "completed"
-) -> int:
-    """A transfer of `bundle` (its unpack in the same status)."""
-    return int(
-        await conn.fetchval(
-            "INSERT INTO data_transfer (data_transfer_package_id, origin_location_id, destination_location_id,"
-            " status, unpack_status) VALUES ($1, $2, $3, $4, $4) RETURNING id",
-            bundle,
-            world.locations[origin],
-            world.locations[destination],
-            status,
-        )
-    )
-
-
-async def _archived_bundle(conn: Connection, world: World) -> tuple[int, int]:
-    """(bundle, its copy at the ccat buffer) of a package archived at Cologne."""
-    package, _, _ = await _archived_package(conn, world)
-    bundle = await add_bundle(conn, world, [package])
-    await repair(conn, "UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
-    at_ccat: int = await conn.fetchval("SELECT id FROM physical_copy WHERE data_transfer_package_id = $1", bundle)
-    return bundle, at_ccat
-
-
-async def _staged_only(conn: Connection, world: World) -> tuple[int, int]:
-    """(package, its staged copy at Cologne's processing area) of an archived package whose buffer
-    copies are gone."""
-    package, ccat, cologne = await _archived_package(conn, world)
-    await repair(
-        conn, "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
-    )
-    staged = await add_package_copy(conn, package, world.locations["cologne_processing"], status="staged")
-    return package, staged
-
-
-async def _request_staging(conn: Connection, world: World, package: int) -> int:
-    """A staging request (pending) for `package` to Cologne's processing area."""
-    return await pipeline.create_staging_job(
-        conn,
-        user_account_id=world.user_id,
-        destination_location_id=world.locations["cologne_processing"],
-        package_ids=[package],
-    )
-
-
-async def _finish_staging(conn: Connection, job: int, retention: str | None) -> None:
-    """Complete staging job `job`, retained for `retention` from now (an interval; None: no end)."""
-    await repair(
-        conn,
-        "UPDATE staging_job SET status = 'completed', completed_at = now(), "
-        "retention_until = now() + $2::text::interval WHERE id = $1",
-        job,
-        retention,
-    )
-
-
 async def test_buffer_copies_of_an_archived_verified_package_may_go(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        _, ccat, cologne = await _archived_package(conn, world)
+        _, ccat, cologne = await archived_package(conn, world)
         candidates = await pipeline.deletion_candidates(conn)
     assert sorted(candidates) == sorted([ccat, cologne])  # never the archive copy
 
@@ -129,7 +64,7 @@ async def test_buffer_copies_of_an_archived_verified_package_may_go(db: Database
 async def test_no_deletion_without_a_present_verified_archive_copy_or_while_in_use(db: Database, spoil: str) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        _, ccat, _ = await _archived_package(conn, world)
+        _, ccat, _ = await archived_package(conn, world)
         await repair(conn, spoil.format(lta=world.locations["cologne_lta"], **world.locations))
         candidates = await pipeline.deletion_candidates(conn)
     assert ccat not in candidates
@@ -140,8 +75,8 @@ async def test_no_deletion_without_a_present_verified_archive_copy_or_while_in_u
 async def test_active_staging_job_holds_the_copies(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, _, _ = await _archived_package(conn, world)
-        job = await _request_staging(conn, world, package)
+        package, _, _ = await archived_package(conn, world)
+        job = await request_staging(conn, world, package)
         assert await pipeline.deletion_candidates(conn) == []
         await repair(conn, "UPDATE staging_job SET status = 'completed' WHERE id = $1", job)
         assert len(await pipeline.deletion_candidates(conn)) == 2
@@ -151,7 +86,7 @@ async def test_bundle_copy_waits_for_its_transfers_and_unpacks(db: Database) -> 
     world = await _world(db)
     loc = world.locations
     async with db.connection() as conn:
-        package, _, _ = await _archived_package(conn, world)
+        package, _, _ = await archived_package(conn, world)
         bundle = await add_bundle(conn, world, [package])
         await repair(conn, "UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
         bundle_copy = await conn.fetchval("SELECT id FROM physical_copy WHERE data_transfer_package_id = $1", bundle)
@@ -170,7 +105,7 @@ async def test_bundle_copy_waits_for_its_transfers_and_unpacks(db: Database) -> 
 async def test_archive_copies_and_staged_copies_no_job_released_are_not_candidates(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, ccat, cologne = await _archived_package(conn, world)
+        package, ccat, cologne = await archived_package(conn, world)
         await add_package_copy(conn, package, world.locations["cologne_processing"], status="staged")
         await repair(
             conn, "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = ANY($1)", [ccat, cologne]
@@ -189,23 +124,23 @@ async def test_archive_copies_and_staged_copies_no_job_released_are_not_candidat
 async def test_a_staged_copy_goes_once_every_staging_job_that_wanted_it_has_expired(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, staged = await _staged_only(conn, world)
-        first = await _request_staging(conn, world, package)
+        package, staged = await staged_only(conn, world)
+        first = await request_staging(conn, world, package)
         assert await pipeline.deletion_candidates(conn) == []  # the job is still pending
-        await _finish_staging(conn, first, "1 day")
+        await finish_staging(conn, first, "1 day")
         assert await pipeline.deletion_candidates(conn) == []  # retained for a day
-        await _finish_staging(conn, first, None)
+        await finish_staging(conn, first, None)
         assert await pipeline.deletion_candidates(conn) == []  # no retention end: kept
-        await _finish_staging(conn, first, "-1 second")
+        await finish_staging(conn, first, "-1 second")
         assert await pipeline.deletion_candidates(conn) == [staged]
-        second = await _request_staging(conn, world, package)  # someone wants it there again
+        second = await request_staging(conn, world, package)  # someone wants it there again
         assert await pipeline.deletion_candidates(conn) == []
-        await _finish_staging(conn, second, "-1 second")
+        await finish_staging(conn, second, "-1 second")
         assert await pipeline.schedule_deletions(conn) == [staged]
-        assert await _status(conn, staged) == "deletion_scheduled"
-        third = await _request_staging(conn, world, package)  # arrives between scheduling and claiming
+        assert await status(conn, staged) == "deletion_scheduled"
+        third = await request_staging(conn, world, package)  # arrives between scheduling and claiming
         assert await pipeline.claim_deletions(conn, "deleter", limit=10) == []
-        await _finish_staging(conn, third, "-1 second")
+        await finish_staging(conn, third, "-1 second")
         assert await pipeline.claim_deletions(conn, "deleter", limit=10) == []  # refused: it stepped aside
         await conn.execute("UPDATE physical_copy SET next_attempt_at = now() WHERE id = $1", staged)
         claimed = await pipeline.claim_deletions(conn, "deleter", limit=10)
@@ -215,8 +150,8 @@ async def test_a_staged_copy_goes_once_every_staging_job_that_wanted_it_has_expi
 async def test_a_staged_copy_is_never_the_last_copy(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, staged = await _staged_only(conn, world)
-        await _finish_staging(conn, await _request_staging(conn, world, package), "-1 hour")
+        package, staged = await staged_only(conn, world)
+        await finish_staging(conn, await request_staging(conn, world, package), "-1 hour")
         assert await pipeline.deletion_candidates(conn) == [staged]
         # the archive copy loses its verification: the staged copy may be all there is
         await conn.execute(
@@ -232,18 +167,18 @@ async def test_a_staged_copy_is_never_the_last_copy(db: Database) -> None:
 async def test_claim_rechecks_the_rule_after_scheduling(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, ccat, cologne = await _archived_package(conn, world)
+        package, ccat, cologne = await archived_package(conn, world)
         assert sorted(await pipeline.schedule_deletions(conn)) == sorted([ccat, cologne])
         # a staging job arrives between scheduling and claiming
-        await _request_staging(conn, world, package)
+        await request_staging(conn, world, package)
         assert await pipeline.claim_deletions(conn, "deleter", limit=10) == []
-        assert await _status(conn, ccat) == "deletion_scheduled"
+        assert await status(conn, ccat) == "deletion_scheduled"
 
 
 async def test_a_buffer_at_an_archive_site_keeps_its_copy_until_its_own_archive_has_it(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, ccat, cologne = await _archived_package(conn, world)  # archived at Cologne only
+        package, ccat, cologne = await archived_package(conn, world)  # archived at Cologne only
         us = await add_package_copy(conn, package, world.locations["us_buffer"])
         assert sorted(await pipeline.deletion_candidates(conn)) == sorted([ccat, cologne])
         await add_package_copy(conn, package, world.locations["us_lta"], verified=True)
@@ -255,13 +190,13 @@ async def test_a_relay_sites_bundle_copy_stays_until_the_onward_leg_delivered_it
     loc, sites = world.locations, world.sites
     async with db.connection() as conn:
         await add_route(conn, "ccat_us_via_cologne", sites["ccat"], sites["us"], "relay", relay=sites["cologne"])
-        bundle, at_ccat = await _archived_bundle(conn, world)  # archived at Cologne, the relay site
-        await _transfer(conn, world, bundle, "ccat_buffer", "cologne_buffer")  # the first leg
+        bundle, at_ccat = await archived_bundle(conn, world)  # archived at Cologne, the relay site
+        await transfer(conn, world, bundle, "ccat_buffer", "cologne_buffer")  # the first leg
         at_relay = await add_bundle_copy(conn, bundle, loc["cologne_buffer"])
         candidates = await pipeline.deletion_candidates(conn)
         assert at_relay not in candidates  # no onward transfer exists yet: nothing else holds it
         assert at_ccat not in candidates  # nor has the bundle reached the route's destination
-        onward = await _transfer(conn, world, bundle, "cologne_buffer", "us_buffer", "pending")
+        onward = await transfer(conn, world, bundle, "cologne_buffer", "us_buffer", "pending")
         assert {at_relay, at_ccat}.isdisjoint(await pipeline.deletion_candidates(conn))
         await repair(conn, "UPDATE data_transfer SET status = 'completed' WHERE id = $1", onward)
         assert {at_relay, at_ccat} <= set(await pipeline.deletion_candidates(conn))
@@ -277,13 +212,13 @@ async def test_the_origins_bundle_copy_stays_until_every_direct_routes_destinati
     async with db.connection() as conn:
         await add_route(conn, "ccat_cologne", sites["ccat"], sites["cologne"])
         await add_route(conn, "ccat_us", sites["ccat"], sites["us"])
-        bundle, at_ccat = await _archived_bundle(conn, world)  # archived at Cologne
-        await _transfer(conn, world, bundle, "ccat_buffer", "cologne_buffer")
+        bundle, at_ccat = await archived_bundle(conn, world)  # archived at Cologne
+        await transfer(conn, world, bundle, "ccat_buffer", "cologne_buffer")
         at_cologne = await add_bundle_copy(conn, bundle, loc["cologne_buffer"])
         candidates = await pipeline.deletion_candidates(conn)
         assert at_cologne in candidates  # no leg starts there
         assert at_ccat not in candidates  # the US leg does not exist yet (say its buffer was down)
-        await _transfer(conn, world, bundle, "ccat_buffer", "us_buffer")
+        await transfer(conn, world, bundle, "ccat_buffer", "us_buffer")
         assert at_ccat in await pipeline.deletion_candidates(conn)
 
 
@@ -292,11 +227,11 @@ async def test_refused_copies_at_the_queue_head_step_aside_for_deletable_ones(db
     async with db.connection() as conn:
         held: list[int] = []
         for n in range(6):  # scheduled first, then held by a staging job: refused at claim time
-            package, ccat, cologne = await _archived_package(conn, world, name=f"held{n}")
+            package, ccat, cologne = await archived_package(conn, world, name=f"held{n}")
             assert sorted(await pipeline.schedule_deletions(conn)) == sorted([ccat, cologne])
-            await _request_staging(conn, world, package)
+            await request_staging(conn, world, package)
             held += [ccat, cologne]
-        _, ccat, cologne = await _archived_package(conn, world, name="free")
+        _, ccat, cologne = await archived_package(conn, world, name="free")
         assert sorted(await pipeline.schedule_deletions(conn)) == sorted([ccat, cologne])
 
         claimed: list[int] = []
@@ -307,7 +242,7 @@ async def test_refused_copies_at_the_queue_head_step_aside_for_deletable_ones(db
             "SELECT count(*) FROM physical_copy WHERE id = ANY($1::bigint[]) AND next_attempt_at > now()", held
         )
         assert later == len(held)
-        assert {await _status(conn, c) for c in held} == {"deletion_scheduled"}
+        assert {await status(conn, c) for c in held} == {"deletion_scheduled"}
 
 
 async def test_deleting_a_package_copy_makes_its_file_copies_deletion_possible(db: Database) -> None:
@@ -315,7 +250,7 @@ async def test_deleting_a_package_copy_makes_its_file_copies_deletion_possible(d
     loc = world.locations
     async with db.connection() as conn:
         files = await add_files(conn, world, 3, location="ccat_buffer")
-        package, ccat, _ = await _archived_package(conn, world)
+        package, ccat, _ = await archived_package(conn, world)
         await conn.execute("UPDATE raw_data_file SET raw_data_package_id = $1", package)
         await pipeline.schedule_deletions(conn, locations=[loc["ccat_buffer"]], limit=1)
         (c,) = await pipeline.claim_deletions(conn, "deleter", sites=["ccat"])
@@ -335,7 +270,7 @@ async def test_deleting_a_package_copy_makes_its_file_copies_deletion_possible(d
 async def test_failed_deletion_retries_then_stays_deletion_failed_until_reset(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        _, ccat, _ = await _archived_package(conn, world)
+        _, ccat, _ = await archived_package(conn, world)
         await conn.execute("UPDATE physical_copy SET max_attempts = 2 WHERE id = $1", ccat)
         await pipeline.schedule_deletions(conn, locations=[world.locations["ccat_buffer"]])
         (c,) = await pipeline.claim_deletions(conn, "deleter")
@@ -351,7 +286,7 @@ async def test_failed_deletion_retries_then_stays_deletion_failed_until_reset(db
 async def test_rescheduling_a_failed_deletion_gives_it_fresh_attempts(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        _, ccat, _ = await _archived_package(conn, world)
+        _, ccat, _ = await archived_package(conn, world)
         await conn.execute("UPDATE physical_copy SET max_attempts = 1 WHERE id = $1", ccat)
         await pipeline.schedule_deletions(conn, locations=[world.locations["ccat_buffer"]])
         (c,) = await pipeline.claim_deletions(conn, "deleter")
@@ -379,21 +314,21 @@ async def test_a_package_back_to_waiting_leaves_its_bundle_and_can_be_bundled_ag
 async def test_operator_can_cancel_a_scheduled_deletion_but_not_skip_steps(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        _, ccat, cologne = await _archived_package(conn, world)
+        _, ccat, cologne = await archived_package(conn, world)
         await pipeline.schedule_deletions(conn)
         await pipeline.set_copy_status(conn, ccat, PhysicalCopyStatus.DELETION_SCHEDULED, PhysicalCopyStatus.PRESENT)
         with pytest.raises(InvalidTransitionError, match="present -> deleted"):
             await pipeline.set_copy_status(conn, cologne, PhysicalCopyStatus.PRESENT, PhysicalCopyStatus.DELETED)
-        assert await _status(conn, ccat) == "present"
+        assert await status(conn, ccat) == "present"
 
 
 async def test_racing_deleters_delete_each_copy_once_and_never_an_archive_copy(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
         for n in range(40):
-            await _archived_package(conn, world, name=f"p{n}")
+            await archived_package(conn, world, name=f"p{n}")
         # a package whose archive copy is unverified: its buffer copies must survive
-        kept, kept_ccat, kept_cologne = await _archived_package(conn, world, name="unverified", verified=False)
+        kept, kept_ccat, kept_cologne = await archived_package(conn, world, name="unverified", verified=False)
         # and its archive copy, scheduled for deletion by hand, must survive too
         await repair(
             conn,
@@ -437,7 +372,7 @@ async def test_racing_deleters_delete_each_copy_once_and_never_an_archive_copy(d
             world.locations["cologne_lta"],
         )
         deleted = await conn.fetchval("SELECT count(*) FROM physical_copy WHERE status = 'deleted'")
-        statuses = {await _status(conn, kept_ccat), await _status(conn, kept_cologne)}
+        statuses = {await status(conn, kept_ccat), await status(conn, kept_cologne)}
     counts = Counter(claimed)
     assert set(counts.values()) == {1}  # exactly one winner per copy
     assert len(counts) == deleted == 80  # both buffer copies of the 40 verified packages
@@ -451,7 +386,7 @@ async def test_claim_waits_for_a_concurrent_change_to_the_archive_copy_and_sees_
     must decide on the withdrawn state, not on the snapshot its statement started with."""
     world = await _world(db)
     async with db.connection() as conn:
-        _, ccat, cologne = await _archived_package(conn, world)
+        _, ccat, cologne = await archived_package(conn, world)
         await pipeline.schedule_deletions(conn)
     claimed: list[work.Claim] = []
     finished = anyio.Event()
@@ -483,4 +418,4 @@ async def test_claim_waits_for_a_concurrent_change_to_the_archive_copy_and_sees_
             await revocation.commit()
     assert claimed == []
     async with db.connection() as conn:
-        assert {await _status(conn, ccat), await _status(conn, cologne)} == {"deletion_scheduled"}
+        assert {await status(conn, ccat), await status(conn, cologne)} == {"deletion_scheduled"}

@@ -12,16 +12,16 @@ from opsdb import deletion, evidence, pipeline, work
 from opsdb.db import Connection, Database
 from opsdb.errors import ClaimLostError, DeletionRefusedError, InvalidTransitionError, NotFoundError
 from opsdb.schemas.enums import PhysicalCopyStatus
-from opsdb.testing import World, add_bundle, add_bundle_copy, add_files, add_package_copy, add_route, repair
+from opsdb.testing import World, add_bundle, add_files, repair
 from opsdb.testing import build_world as _world
 from opsdb.work import WorkKind
-from tests.test_deletion import (
-    _archived_package,
-    _finish_staging,
-    _request_staging,
-    _staged_only,
-    _status,
-    _transfer,
+from tests.deletion_support import (
+    archived_package,
+    finish_staging,
+    request_staging,
+    rule_world,
+    staged_only,
+    status,
 )
 
 pytestmark = pytest.mark.anyio
@@ -62,42 +62,8 @@ async def _until_a_session_waits_on_a_lock(watcher: Connection, done: Sequence[o
 async def test_the_set_based_rule_agrees_with_the_per_copy_reference(db: Database) -> None:
     """opsdb_deletable (0016) judges exactly as opsdb_copy_deletable (0009-0012) on every copy of
     a world with every rule in play."""
-    world = await _world(db)
-    loc, sites = world.locations, world.sites
+    await rule_world(db, blocked_files=False)
     async with db.connection() as conn:
-        await add_route(conn, "ccat_us_via_cologne", sites["ccat"], sites["us"], "relay", relay=sites["cologne"])
-        await _archived_package(conn, world, name="ok")
-        await _archived_package(conn, world, name="unverified", verified=False)
-        await _archived_package(conn, world, name="moving", state="transferring")
-        held, _, _ = await _archived_package(conn, world, name="held")
-        await _request_staging(conn, world, held)
-        source, _, _ = await _archived_package(conn, world, name="sourcing")
-        await conn.execute(
-            "INSERT INTO long_term_archive_transfer (raw_data_package_id, origin_location_id, destination_location_id)"
-            " VALUES ($1, $2, $3)",
-            source,
-            loc["ccat_buffer"],
-            loc["us_lta"],
-        )
-        at_us, _, _ = await _archived_package(conn, world, name="us")
-        await add_package_copy(conn, at_us, loc["us_buffer"])
-        bundled, _, _ = await _archived_package(conn, world, name="bundled")
-        bundle = await add_bundle(conn, world, [bundled], name="dtp1")
-        await repair(conn, "UPDATE raw_data_package SET state = 'archived' WHERE id = $1", bundled)
-        await _transfer(conn, world, bundle, "ccat_buffer", "cologne_buffer")
-        await add_bundle_copy(conn, bundle, loc["cologne_buffer"])
-        files = await add_files(conn, world, 5, location="ccat_buffer")
-        filed, _, _ = await _archived_package(conn, world, name="filed")
-        await repair(conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", filed, files)
-        await add_files(conn, world, 3, location="ccat_source", prefix="loose")  # unpackaged
-        package, _ = await _staged_only(conn, world)
-        await _finish_staging(conn, await _request_staging(conn, world, package), "-1 second")
-        kept, kept_ccat, _ = await _archived_package(conn, world, name="kept")
-        await repair(conn, "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = $1", kept_ccat)
-        await add_package_copy(conn, kept, loc["cologne_processing"], status="staged")
-        await _finish_staging(conn, await _request_staging(conn, world, kept), "1 day")
-        b2, _, _ = await _archived_package(conn, world, name="b2")
-        await add_bundle(conn, world, [b2], status="pending", name="dtp2")
         ids = [r["id"] for r in await conn.fetch("SELECT id FROM physical_copy ORDER BY id")]
         reference = {r["id"] for r in await conn.fetch("SELECT id FROM physical_copy WHERE opsdb_copy_deletable(id)")}
         judged = {r["d"] for r in await conn.fetch("SELECT d FROM opsdb_deletable($1::bigint[]) AS d", ids)}
@@ -109,7 +75,7 @@ async def test_the_set_based_rule_agrees_with_the_per_copy_reference(db: Databas
 async def test_completing_a_deletion_whose_backing_was_withdrawn_is_refused(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, ccat, _ = await _archived_package(conn, world)
+        package, ccat, _ = await archived_package(conn, world)
         claim = await _claimed(conn, world, ccat)
         await evidence.withdraw_verification(conn, await _lta_copy(conn, world, package))
         with pytest.raises(DeletionRefusedError, match=f"physical_copy {ccat}: deletion refused"):
@@ -121,20 +87,20 @@ async def test_completing_a_deletion_whose_backing_was_withdrawn_is_refused(db: 
 async def test_confirm_says_go_and_deleting_records_the_deletion(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        _, ccat, _ = await _archived_package(conn, world)
+        _, ccat, _ = await archived_package(conn, world)
         claim = await _claimed(conn, world, ccat)
         removed = []
         async with deletion.deleting(conn, claim) as go:
             if go:
                 removed.append(ccat)
         assert removed == [ccat]
-        assert await _status(conn, ccat) == "deleted"
+        assert await status(conn, ccat) == "deleted"
 
 
 async def test_confirm_refuses_after_a_withdrawal_and_puts_the_copy_back_in_the_queue(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, ccat, _ = await _archived_package(conn, world)
+        package, ccat, _ = await archived_package(conn, world)
         claim = await _claimed(conn, world, ccat)
         await evidence.mark_lost(conn, await _lta_copy(conn, world, package))
         assert await deletion.confirm_deletion(conn, claim) is False
@@ -150,7 +116,7 @@ async def test_a_withdrawal_waits_for_a_deletion_in_progress_and_follows_it(db: 
     archive copy waits, so the copy was deleted while the archive copy was still verified."""
     world = await _world(db)
     async with db.connection() as conn:
-        package, ccat, _ = await _archived_package(conn, world)
+        package, ccat, _ = await archived_package(conn, world)
         claim = await _claimed(conn, world, ccat)
         archive = await _lta_copy(conn, world, package)
     withdrawn: list[evidence.EvidenceChange] = []
@@ -166,7 +132,7 @@ async def test_a_withdrawal_waits_for_a_deletion_in_progress_and_follows_it(db: 
             await _until_a_session_waits_on_a_lock(watcher)
             assert withdrawn == []  # still waiting while the bytes go
             removed_at = await conn.fetchval("SELECT clock_timestamp()")
-        deleted = await _status(conn, ccat)
+        deleted = await status(conn, ccat)
     assert deleted == "deleted"
     assert withdrawn and withdrawn[0].at > removed_at
 
@@ -174,7 +140,7 @@ async def test_a_withdrawal_waits_for_a_deletion_in_progress_and_follows_it(db: 
 async def test_confirm_waits_for_a_withdrawal_in_flight_and_sees_it(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, ccat, _ = await _archived_package(conn, world)
+        package, ccat, _ = await archived_package(conn, world)
         claim = await _claimed(conn, world, ccat)
         archive = await _lta_copy(conn, world, package)
     verdicts: list[bool] = []
@@ -202,7 +168,7 @@ async def test_an_abandoned_deletion_the_rule_no_longer_allows_fails_visibly(db:
     deletion_in_progress forever; the next claim fails it, saying its bytes may be partly gone."""
     world = await _world(db)
     async with db.connection() as conn:
-        package, ccat, _ = await _archived_package(conn, world)
+        package, ccat, _ = await archived_package(conn, world)
         await _claimed(conn, world, ccat)  # ... and the deleter dies
         await conn.execute(
             "UPDATE physical_copy SET lease_until = now() - interval '1 s', next_attempt_at = now() - interval '1 s' "
@@ -225,7 +191,7 @@ async def test_completion_effects_never_revive_a_copy_being_deleted(db: Database
     world = await _world(db)
     loc = world.locations
     async with db.connection() as conn:
-        package, _, cologne = await _archived_package(conn, world)
+        package, _, cologne = await archived_package(conn, world)
         bundle = await add_bundle(conn, world, [package])
         await repair(conn, "UPDATE raw_data_package SET state = 'archived' WHERE id = $1", package)
         await conn.execute(
@@ -244,20 +210,20 @@ async def test_completion_effects_never_revive_a_copy_being_deleted(db: Database
         assert (row["status"], row["claim_token"]) == ("deletion_in_progress", deleting.token)
         assert unpack_status == "in_progress"
         await work.complete(conn, deleting)  # the deleter finishes undisturbed
-        assert await _status(conn, cologne) == "deleted"
+        assert await status(conn, cologne) == "deleted"
 
 
 async def test_a_staging_job_created_during_a_deletion_of_the_staged_copy_stops_it(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, staged = await _staged_only(conn, world)
-        await _finish_staging(conn, await _request_staging(conn, world, package), "-1 second")
+        package, staged = await staged_only(conn, world)
+        await finish_staging(conn, await request_staging(conn, world, package), "-1 second")
         claim = await _claimed(conn, world, staged)
-        await _request_staging(conn, world, package)  # someone wants it there again
+        await request_staging(conn, world, package)  # someone wants it there again
         with pytest.raises(DeletionRefusedError):
             await work.complete(conn, claim)
         assert await deletion.confirm_deletion(conn, claim) is False
-        assert await _status(conn, staged) == "deletion_scheduled"
+        assert await status(conn, staged) == "deletion_scheduled"
 
 
 async def test_a_staging_job_waits_for_a_deletion_holding_the_staged_copy(db: Database) -> None:
@@ -265,14 +231,14 @@ async def test_a_staging_job_waits_for_a_deletion_holding_the_staged_copy(db: Da
     recorded deleted (its completion then writes the staged copy again)."""
     world = await _world(db)
     async with db.connection() as conn:
-        package, staged = await _staged_only(conn, world)
-        await _finish_staging(conn, await _request_staging(conn, world, package), "-1 second")
+        package, staged = await staged_only(conn, world)
+        await finish_staging(conn, await request_staging(conn, world, package), "-1 second")
         claim = await _claimed(conn, world, staged)
     jobs: list[int] = []
 
     async def stage() -> None:
         async with db.connection() as other:
-            jobs.append(await _request_staging(other, world, package))
+            jobs.append(await request_staging(other, world, package))
 
     async with db.connection() as conn, db.connection() as watcher:
         async with anyio.create_task_group() as tg, deletion.deleting(conn, claim) as go:
@@ -280,7 +246,7 @@ async def test_a_staging_job_waits_for_a_deletion_holding_the_staged_copy(db: Da
             tg.start_soon(stage)
             await _until_a_session_waits_on_a_lock(watcher)
             assert jobs == []
-        assert await _status(conn, staged) == "deleted"
+        assert await status(conn, staged) == "deleted"
     assert len(jobs) == 1
 
 
@@ -290,7 +256,7 @@ async def test_a_staging_job_waits_for_a_deletion_holding_the_staged_copy(db: Da
 async def test_evidence_operations_are_guarded_and_recorded(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        package, ccat, cologne = await _archived_package(conn, world)
+        package, ccat, cologne = await archived_package(conn, world)
         archive = await _lta_copy(conn, world, package)
         change = await evidence.withdraw_verification(conn, archive)
         with pytest.raises(InvalidTransitionError, match="checksum verification"):
@@ -318,14 +284,14 @@ async def test_evidence_operations_are_guarded_and_recorded(db: Database) -> Non
 async def test_a_copy_lost_mid_deletion_tells_the_deleter(db: Database) -> None:
     world = await _world(db)
     async with db.connection() as conn:
-        _, ccat, _ = await _archived_package(conn, world)
+        _, ccat, _ = await archived_package(conn, world)
         claim = await _claimed(conn, world, ccat)
         with pytest.raises(InvalidTransitionError, match="deletion_in_progress -> corrupt"):
             await evidence.mark_corrupt(conn, ccat)
         await evidence.mark_lost(conn, ccat)
         with pytest.raises(ClaimLostError, match="now lost"):
             await work.complete(conn, claim)
-        assert await _status(conn, ccat) == "lost"
+        assert await status(conn, ccat) == "lost"
 
 
 # -- the file-copy queue ---------------------------------------------------------------------
@@ -338,7 +304,7 @@ async def test_file_copies_come_from_the_queue_and_return_to_it_when_a_deletion_
     loc = world.locations
     async with db.connection() as conn:
         files = await add_files(conn, world, 4, location="ccat_source")
-        package, _, _ = await _archived_package(conn, world, state="waiting")
+        package, _, _ = await archived_package(conn, world, state="waiting")
         await repair(
             conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", package, files
         )

@@ -28,18 +28,15 @@ from opsdb.resources import migrations_dir
 from opsdb.schemas.enums import PhysicalCopyStatus
 from opsdb.testing import (
     World,
-    add_bundle,
-    add_bundle_copy,
     add_files,
     add_package_copy,
     add_packages,
-    add_route,
     repair,
 )
 from opsdb.testing import build_world as _world
 from tests import roles_support
+from tests.deletion_support import rule_world
 from tests.roles_support import LoginAs
-from tests.test_deletion import _archived_package, _finish_staging, _request_staging, _staged_only, _transfer
 from tests.test_deletion_guard import _until_a_session_waits_on_a_lock
 
 pytestmark = pytest.mark.anyio
@@ -60,52 +57,6 @@ def _old(name: str) -> str:
     return match.group(0)
 
 
-async def _rule_world(db: Database) -> World:
-    """test_deletion_guard's world with every rule in play, plus queued file copies."""
-    world = await _world(db)
-    loc, sites = world.locations, world.sites
-    async with db.connection() as conn:
-        await add_route(conn, "ccat_us_via_cologne", sites["ccat"], sites["us"], "relay", relay=sites["cologne"])
-        await _archived_package(conn, world, name="ok")
-        await _archived_package(conn, world, name="unverified", verified=False)
-        await _archived_package(conn, world, name="moving", state="transferring")
-        held, _, _ = await _archived_package(conn, world, name="held")
-        await _request_staging(conn, world, held)
-        source, _, _ = await _archived_package(conn, world, name="sourcing")
-        await conn.execute(
-            "INSERT INTO long_term_archive_transfer (raw_data_package_id, origin_location_id, destination_location_id)"
-            " VALUES ($1, $2, $3)",
-            source,
-            loc["ccat_buffer"],
-            loc["us_lta"],
-        )
-        at_us, _, _ = await _archived_package(conn, world, name="us")
-        await add_package_copy(conn, at_us, loc["us_buffer"])
-        bundled, _, _ = await _archived_package(conn, world, name="bundled")
-        bundle = await add_bundle(conn, world, [bundled], name="dtp1")
-        await repair(conn, "UPDATE raw_data_package SET state = 'archived' WHERE id = $1", bundled)
-        await _transfer(conn, world, bundle, "ccat_buffer", "cologne_buffer")
-        await add_bundle_copy(conn, bundle, loc["cologne_buffer"])
-        files = await add_files(conn, world, 5, location="ccat_buffer")
-        filed, _, _ = await _archived_package(conn, world, name="filed")
-        await repair(conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", filed, files)
-        blocked = await add_files(conn, world, 4, location="ccat_source", prefix="blocked")
-        moving, _, _ = await _archived_package(conn, world, name="moving_files", state="transferring")
-        await repair(
-            conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", moving, blocked
-        )
-        await add_files(conn, world, 3, location="ccat_source", prefix="loose")  # unpackaged
-        package, _ = await _staged_only(conn, world)
-        await _finish_staging(conn, await _request_staging(conn, world, package), "-1 second")
-        kept, kept_ccat, _ = await _archived_package(conn, world, name="kept")
-        await repair(conn, "UPDATE physical_copy SET status = 'deleted', deleted_at = now() WHERE id = $1", kept_ccat)
-        await add_package_copy(conn, kept, loc["cologne_processing"], status="staged")
-        await _finish_staging(conn, await _request_staging(conn, world, kept), "1 day")
-        b2, _, _ = await _archived_package(conn, world, name="b2")
-        await add_bundle(conn, world, [b2], status="pending", name="dtp2")
-    return world
-
-
 ROWS = """
 SELECT d FROM (
     SELECT array_agg(pc.id) AS ids, array_agg(pc.type) AS types,
@@ -117,7 +68,7 @@ SELECT d FROM (
 
 
 async def test_the_rule_by_rows_judges_as_0026s_rule_by_ids(db: Database) -> None:
-    await _rule_world(db)
+    await rule_world(db)
     async with db.connection() as conn:
         ids = [r["id"] for r in await conn.fetch("SELECT id FROM physical_copy ORDER BY id")]
         reference = {r["id"] for r in await conn.fetch("SELECT id FROM physical_copy WHERE opsdb_copy_deletable(id)")}

@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import asyncpg
 import pytest
 
 from opsdb.db import Connection, Database
 from opsdb.resources import migrations_dir
 from opsdb.testing import World, add_bundle, add_files, add_package_copy, add_packages
+from tests.transition_support import assert_refused_cold_and_warm
 
 pytestmark = pytest.mark.anyio
 
@@ -252,7 +252,9 @@ async def test_the_touch_trigger_still_sets_updated_at(db: Database, world: Worl
             assert await conn.fetchval("SELECT updated_at = now() FROM physical_copy WHERE id = $1", copy)
 
 
-async def test_the_state_trigger_still_refuses_a_forbidden_transition(db: Database, world: World) -> None:
+async def test_the_state_trigger_still_refuses_a_forbidden_transition(
+    db: Database, world: World, database_dsn: str
+) -> None:
     """Planned per statement, the refusal still fires: for a batch and for one row, first in the
     session or after a one-row statement; nothing is written."""
     async with db.connection() as conn:
@@ -261,20 +263,4 @@ async def test_the_state_trigger_still_refuses_a_forbidden_transition(db: Databa
             r["id"] for r in await conn.fetch("SELECT id FROM physical_copy WHERE type = 'raw_data_file' ORDER BY id")
         ]
         await conn.execute("UPDATE physical_copy SET status = 'lost' WHERE id = ANY($1::bigint[])", ids)
-        before = await conn.fetchval("SELECT count(*) FROM state_history")
-    for warm in (False, True):
-        async with db.connection() as conn:  # a fresh session each time
-            if warm:
-                await conn.execute("UPDATE physical_copy SET priority = 1 WHERE id = $1", ids[0])
-            for batch, more in ((ids[1:], " (and 2 more rows of this statement)"), (ids[:1], "")):
-                with pytest.raises(asyncpg.PostgresError) as err:
-                    await conn.raw.execute(
-                        "UPDATE physical_copy SET status = 'present' WHERE id = ANY($1::bigint[])", batch
-                    )
-                assert err.value.sqlstate == "OPS01"
-                assert str(err.value).splitlines()[0] == (
-                    f"physical_copy {batch[0]}: status lost -> present is not an allowed transition{more}"
-                )
-            assert await conn.fetchval("SELECT count(*) FROM state_history") == before
-            statuses = await conn.fetch("SELECT status FROM physical_copy WHERE id = ANY($1::bigint[])", ids)
-            assert {r["status"] for r in statuses} == {"lost"}
+    await assert_refused_cold_and_warm(database_dsn, "physical_copy", ids, "lost", "present")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import asyncpg
 import pytest
 
 from opsdb import work
@@ -23,6 +22,7 @@ from opsdb.db import Connection, Database
 from opsdb.resources import migrations_dir
 from opsdb.testing import World, add_bundle, add_packages, add_route, add_transfer, repair
 from opsdb.work import WorkKind
+from tests.transition_support import assert_refused_cold_and_warm
 
 pytestmark = pytest.mark.anyio
 
@@ -241,21 +241,4 @@ async def test_a_forbidden_transition_is_still_refused(db: Database, world: Worl
     one-row statement; nothing is written."""
     async with db.connection() as conn:
         ids = await add_packages(conn, world, 4, status="completed", name="refused")
-        before = await conn.fetchval("SELECT count(*) FROM state_history")
-    for warm in (False, True):
-        fresh = await Database.connect(database_dsn, min_size=1, max_size=1)  # a new session each time
-        async with fresh, fresh.connection() as conn:
-            if warm:
-                await conn.execute("UPDATE raw_data_package SET priority = 1 WHERE id = $1", ids[0])
-            for batch, more in ((ids[1:], " (and 2 more rows of this statement)"), (ids[:1], "")):
-                with pytest.raises(asyncpg.PostgresError) as err:
-                    await conn.raw.execute(
-                        "UPDATE raw_data_package SET status = 'pending' WHERE id = ANY($1::bigint[])", batch
-                    )
-                assert err.value.sqlstate == "OPS01"
-                assert str(err.value).splitlines()[0] == (
-                    f"raw_data_package {batch[0]}: status completed -> pending is not an allowed transition{more}"
-                )
-            assert await conn.fetchval("SELECT count(*) FROM state_history") == before
-            statuses = await conn.fetch("SELECT status FROM raw_data_package WHERE id = ANY($1::bigint[])", ids)
-            assert {r["status"] for r in statuses} == {"completed"}
+    await assert_refused_cold_and_warm(database_dsn, "raw_data_package", ids, "completed", "pending")
