@@ -59,7 +59,10 @@ HISTORY = """
 SELECT item_id, from_state, to_state, claimed_by, repair FROM state_history
 WHERE table_name = 'physical_copy' AND id > $1 ORDER BY item_id, id
 """
-DELTAS = "SELECT data_location_id, type, status, sum(copies), sum(bytes) FROM copy_space_delta GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+DELTAS = (
+    "SELECT data_location_id, type, status, sum(copies), sum(bytes) FROM copy_space_delta"
+    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+)
 
 
 async def _claim_everything(conn: Connection) -> tuple[list[int], list[Any]]:
@@ -88,7 +91,7 @@ async def _outcome(conn: Connection, sql: str, *args: Any) -> Any:
     try:
         async with conn.transaction():
             rows = await conn.fetch(sql, *args)
-            result: Any = ("ok", sorted(tuple(r.values())[0] for r in rows))
+            result: Any = ("ok", sorted(next(iter(r.values())) for r in rows))
             raise _RolledBack
     except _RolledBack:
         return result
