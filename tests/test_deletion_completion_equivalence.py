@@ -220,3 +220,52 @@ async def test_the_confirmation_plans_each_call_and_the_verdict_once_per_session
         }
     assert "plan_cache_mode=force_custom_plan" in settings["opsdb_confirm_deletions"]
     assert "plan_cache_mode=force_generic_plan" in settings["opsdb_deletable_judged"]
+
+
+async def _lock_plans(conn: Connection, ids: list[int], tokens: list[Any]) -> list[str]:
+    """The plans (auto_explain) of the confirmation's first statement, the claimed copies locked,
+    at a session's first and seventh call (the plan cache may pick a generic plan from the sixth)."""
+    plans: list[str] = []
+    raw = conn.raw
+
+    def keep(_: Any, message: Any) -> None:
+        text = str(message.message)
+        if "FOR UPDATE OF c" in text:
+            plans.append(text)
+
+    raw.add_log_listener(keep)
+    try:
+        for call in range(7):
+            if call in (0, 6):
+                await conn.execute(
+                    "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0;"
+                    " SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice"
+                )
+            else:
+                await conn.execute("SET auto_explain.log_min_duration = -1")
+            await conn.fetch("SELECT * FROM opsdb_confirm_deletions($1::bigint[], $2::uuid[])", ids, tokens)
+    finally:
+        await conn.execute("SET auto_explain.log_min_duration = -1")
+        raw.remove_log_listener(keep)
+    return plans
+
+
+async def test_the_confirmation_locks_by_a_plan_for_its_batch_from_the_sixth_call_on(db: Database) -> None:
+    """0028's confirmation, from a session's sixth call, locked the claimed copies by a generic plan
+    that estimated the batch at 10 rows and nested-looped every copy in progress against it
+    (quadratic: 77 ms per 1,000 at 200k files); 0030's plans every call for its batch."""
+    await rule_world(db)
+    async with db.connection() as conn:
+        ids, tokens = await _claim_everything(conn)
+        for old in (False, True):
+            try:
+                async with conn.transaction():
+                    if old:
+                        await conn.execute(_old("opsdb_confirm_deletions"))
+                    first, seventh = await _lock_plans(conn, ids, tokens)
+                    raise _RolledBack
+            except _RolledBack:
+                pass
+            assert f"rows={len(ids)} " in first.split("Function Scan on u", 1)[1].split("\n", 1)[0]
+            seventh_estimate = seventh.split("Function Scan on u", 1)[1].split("\n", 1)[0]
+            assert (f"rows={len(ids)} " in seventh_estimate) is not old, (old, seventh_estimate)
