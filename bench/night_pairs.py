@@ -46,6 +46,8 @@ def _server_cpu(pid: int) -> float:
 
 def _night(tree: str, label: str, data_dir: Path, extra: list[str]) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": tree, "OPSDB_DATA_DIR": str(data_dir)}
+    check = f"import opsdb, sys; sys.exit(not opsdb.__file__.startswith({str(Path(tree).resolve())!r}))"
+    subprocess.run([sys.executable, "-c", check], env=env, cwd=tree, check=True)  # this tree's code
     env.pop("OPSDB_DSN", None)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "night.json"
@@ -56,11 +58,13 @@ def _night(tree: str, label: str, data_dir: Path, extra: list[str]) -> dict[str,
             env=env,
             capture_output=True,
             check=True,
+            cwd=tree,
         )
         pid = _postmaster(data_dir)
         before = _server_cpu(pid)
         start = time.perf_counter()
-        done = subprocess.run([*command, "--json", str(out), *extra], env=env, capture_output=True, text=True)
+        # run from the tree (`python -m` puts the working directory first on sys.path)
+        done = subprocess.run([*command, "--json", str(out), *extra], env=env, capture_output=True, text=True, cwd=tree)
         wall = time.perf_counter() - start
         if done.returncode != 0:
             print(done.stdout[-2000:], done.stderr[-2000:], file=sys.stderr)
