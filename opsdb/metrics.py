@@ -3,7 +3,9 @@ from the database, and the work events of this process.
 
 `DatabaseCollector` runs the cheap, index-backed report queries at every scrape (queue depth,
 oldest queued age, expired leases, failed items per kind and location; copies and bytes per
-location and status; registered files; at-risk packages). `EVENTS` counts what this process's
+location and status; registered files; at-risk packages) and the vacuum debt of the bulk and
+queue tables (`opsdb.vacuum`: dead tuples, last vacuum and analyze, whether autovacuum is due;
+pages of each partial index against its live rows). `EVENTS` counts what this process's
 workers did (claims, refusals, lost claims, retries, failures); `opsdb.work` records into it
 without needing prometheus-client. `serve(dsn, port)` exposes both over HTTP
 (`opsdb metrics serve`).
@@ -74,6 +76,7 @@ class DatabaseCollector:
         at_risk = GaugeMetricFamily(
             "opsdb_at_risk_packages", "packages with at most one verified copy", labels=["verified"]
         )
+        vacuum = _vacuum_families()
         try:
             with psycopg.connect(self.dsn, autocommit=True, connect_timeout=int(self.timeout_seconds)) as conn:
                 conn.execute(
@@ -105,10 +108,87 @@ class DatabaseCollector:
                     risk[r["verified"]] += r["packages"]
                 for verified in (0, 1):
                     at_risk.add_metric([str(verified)], risk[verified])
+                _vacuum_metrics(conn, vacuum)
             up.add_metric([], 1)
         except psycopg.Error:
             up.add_metric([], 0)
         yield from (up, queued, oldest, expired, failed, copies, copy_bytes, registered, at_risk)
+        yield from vacuum.values()
+
+
+def _vacuum_families() -> dict[str, Any]:
+    from prometheus_client.core import GaugeMetricFamily
+
+    table, index = ["table"], ["table", "index"]
+    return {
+        "live": GaugeMetricFamily("opsdb_table_live_tuples", "live tuples (statistics views)", labels=table),
+        "dead": GaugeMetricFamily(
+            "opsdb_table_dead_tuples", "dead tuples a vacuum would remove (statistics views)", labels=table
+        ),
+        "threshold": GaugeMetricFamily(
+            "opsdb_table_vacuum_threshold", "dead tuples past which autovacuum vacuums the table", labels=table
+        ),
+        "due": GaugeMetricFamily(
+            "opsdb_table_vacuum_due", "1 when autovacuum's rule says the table is due a vacuum", labels=table
+        ),
+        "analyze_due": GaugeMetricFamily(
+            "opsdb_table_analyze_due", "1 when autovacuum's rule says the table is due an analyze", labels=table
+        ),
+        "vacuumed": GaugeMetricFamily(
+            "opsdb_table_last_vacuum_timestamp_seconds", "last vacuum, manual or auto (unix time)", labels=table
+        ),
+        "analyzed": GaugeMetricFamily(
+            "opsdb_table_last_analyze_timestamp_seconds", "last analyze, manual or auto (unix time)", labels=table
+        ),
+        "pages": GaugeMetricFamily("opsdb_index_pages", "pages of a partial index (its file)", labels=index),
+        "rows": GaugeMetricFamily(
+            "opsdb_index_live_rows", "rows a partial index holds live, from the counters", labels=index
+        ),
+        "excess": GaugeMetricFamily(
+            "opsdb_index_excess_pages",
+            "pages of a partial index beyond what its live rows need (dead entries, or pages emptied for reuse)",
+            labels=index,
+        ),
+    }
+
+
+def _vacuum_metrics(conn: Any, families: dict[str, Any]) -> None:
+    """Fill `families` from report_vacuum_* (catalog, statistics views and counters only)."""
+    from psycopg import RawCursor
+    from psycopg.rows import dict_row
+
+    from opsdb.queries import query
+    from opsdb.vacuum import TABLES, assemble
+
+    cur = RawCursor(conn, row_factory=dict_row)
+    rows = [
+        cur.execute(query(name), args).fetchall()
+        for name, args in (
+            ("report_vacuum_tables", (list(TABLES),)),
+            ("report_vacuum_indexes", (list(TABLES),)),
+            ("report_vacuum_counters", ()),
+            ("report_vacuum_settings", ()),
+        )
+    ]
+    report = assemble(*rows)
+    for t in report.tables:
+        key = [t["table"]]
+        families["live"].add_metric(key, t["live_tuples"])
+        families["dead"].add_metric(key, t["dead_tuples"])
+        families["threshold"].add_metric(key, t["vacuum_threshold"])
+        families["due"].add_metric(key, int(t["vacuum_due"]))
+        families["analyze_due"].add_metric(key, int(t["analyze_due"]))
+        last = {"vacuumed": ("last_vacuum", "last_autovacuum"), "analyzed": ("last_analyze", "last_autoanalyze")}
+        for family, names in last.items():
+            times = [t[n] for n in names if t[n] is not None]
+            if times:
+                families[family].add_metric(key, max(times).timestamp())
+    for i in report.indexes:
+        key = [i["table"], i["index"]]
+        families["pages"].add_metric(key, i["pages"])
+        if i["live_rows"] is not None:
+            families["rows"].add_metric(key, i["live_rows"])
+            families["excess"].add_metric(key, i["excess_pages"])
 
 
 class EventCollector:

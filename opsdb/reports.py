@@ -7,6 +7,8 @@ Holds the report functions and the queue-health statement rendered per kind of w
 copy_space, package_copy_count and `opsdb_fold_copy_deltas` in sql/schema.sql), then read the
 counters; `queues` reads the partial indexes that hold exactly each work table's live queue and
 failed items. Every report runs in one read-only repeatable-read snapshot after the fold.
+`vacuum` reads the catalog, the statistics views and the counters (opsdb/vacuum.py): the vacuum
+debt of the bulk and queue tables and of their queue-like partial indexes.
 `opsdb_rebuild_copy_counters()` recounts from the copies themselves (after a crash lost
 unfolded, unlogged deltas).
 """
@@ -21,6 +23,7 @@ from typing import Any
 from opsdb.db import Connection
 from opsdb.operations import states_of
 from opsdb.queries import query
+from opsdb.vacuum import TABLES, VacuumReport, assemble
 from opsdb.work import KINDS, WorkKind
 
 log = logging.getLogger("opsdb.reports")
@@ -160,3 +163,20 @@ async def queues(conn: Connection) -> list[dict[str, Any]]:
         if r["oldest_seconds"] is not None:
             entry["oldest_seconds"] = max(entry["oldest_seconds"] or 0.0, float(r["oldest_seconds"]))
     return sorted(merged.values(), key=lambda e: (e["kind"], e["site"], e["location"]))
+
+
+async def vacuum(conn: Connection) -> VacuumReport:
+    """Vacuum debt per table of `opsdb.vacuum.TABLES` and per partial index on them (catalog,
+    statistics views and counters only: no fold, no count over rows)."""
+    async with conn.transaction():
+        await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        found = [
+            [dict(r) for r in await conn.fetch(query(name), *args)]
+            for name, args in (
+                ("report_vacuum_tables", (list(TABLES),)),
+                ("report_vacuum_indexes", (list(TABLES),)),
+                ("report_vacuum_counters", ()),
+                ("report_vacuum_settings", ()),
+            )
+        ]
+    return assemble(*found)

@@ -69,3 +69,48 @@ SELECT '{kind}', s.short_name, l.name, 0, 0, 0, NULL, count(*)
 FROM {table} t JOIN data_location l ON l.id = t.{location} JOIN site s ON s.id = l.site_id
 WHERE t.{status} = '{failed}'
 GROUP BY 1, 2, 3
+
+-- report_vacuum_tables --
+-- Vacuum debt of the tables named in $1 (absent ones skipped), in that order: pages, tuples at the last vacuum or analyze, live and dead tuples, changes since the last vacuum and analyze, when each last ran, all-frozen pages (PostgreSQL 18, else NULL), transaction ID age and the table's own storage options (pg_class and pg_stat_all_tables only: cost set by the number of tables, never by their rows).
+SELECT c.relname AS table_name, c.relpages::bigint AS pages, c.reltuples::float8 AS reltuples,
+       (to_jsonb(c) ->> 'relallfrozen')::bigint AS all_frozen_pages,
+       s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum,
+       s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze,
+       s.vacuum_count, s.autovacuum_count, s.analyze_count, s.autoanalyze_count,
+       age(c.relfrozenxid)::bigint AS xid_age, c.relpersistence = 'u' AS unlogged,
+       coalesce((SELECT jsonb_object_agg(o.option_name, o.option_value)
+                 FROM pg_options_to_table(c.reloptions) o), '{}'::jsonb)::text AS options
+FROM unnest($1::text[]) WITH ORDINALITY AS t(name, ord)
+JOIN pg_class c ON c.oid = to_regclass(t.name)
+JOIN pg_stat_all_tables s ON s.relid = c.oid
+ORDER BY t.ord
+
+-- report_vacuum_indexes --
+-- The partial indexes of the tables named in $1: size in pages now (the file; pages a vacuum emptied stay, to be reused), index tuples at its last vacuum or analyze, scans, and its predicate (catalog only).
+SELECT t.relname AS table_name, i.relname AS index_name,
+       (pg_relation_size(i.oid) / current_setting('block_size')::int)::bigint AS pages,
+       i.reltuples::float8 AS index_tuples, s.idx_scan, pg_get_expr(x.indpred, x.indrelid) AS predicate
+FROM unnest($1::text[]) WITH ORDINALITY AS n(name, ord)
+JOIN pg_class t ON t.oid = to_regclass(n.name)
+JOIN pg_index x ON x.indrelid = t.oid AND x.indpred IS NOT NULL
+JOIN pg_class i ON i.oid = x.indexrelid
+JOIN pg_stat_all_indexes s ON s.indexrelid = i.oid
+ORDER BY n.ord, i.relname
+
+-- report_vacuum_counters --
+-- Live rows per table and state from the counters the writes keep, deltas not yet folded included: copies per type and status (copy_space), the work tables' states (state_count); cost: the states, never the rows.
+SELECT 'physical_copy' AS table_name, jsonb_build_object('type', type, 'status', status)::text AS state,
+       sum(copies)::bigint AS n
+FROM (SELECT type, status, copies FROM copy_space
+      UNION ALL SELECT type, status, copies FROM copy_space_delta) c
+GROUP BY type, status
+UNION ALL
+SELECT table_name, jsonb_build_object(column_name, value)::text, sum(n)::bigint
+FROM (SELECT table_name, column_name, value, n FROM state_count
+      UNION ALL SELECT table_name, column_name, value, n FROM state_count_delta) s
+GROUP BY table_name, column_name, value
+
+-- report_vacuum_settings --
+-- The server's autovacuum settings (pg_settings; names absent from older servers are simply missing).
+SELECT name, setting FROM pg_settings
+WHERE name LIKE 'autovacuum%' OR name IN ('track_counts', 'vacuum_failsafe_age')

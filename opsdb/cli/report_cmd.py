@@ -1,4 +1,4 @@
-"""`opsdb report at-risk | space | queues | rebuild`: what an operator checks, cheaply.
+"""`opsdb report at-risk | space | queues | vacuum | rebuild`: what an operator checks, cheaply.
 
 Argument parsing and printing only; the reports and their SQL are opsdb/reports.py and sql/reports.sql.
 """
@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         sub,
         "report",
         help="at-risk data, space per location, queue health (cost follows the answer, not history)",
-        examples=["opsdb report at-risk", "opsdb report space --json", "opsdb report queues"],
+        examples=["opsdb report at-risk", "opsdb report space --json", "opsdb report queues", "opsdb report vacuum"],
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     risk = add_command(
@@ -44,6 +44,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     add_json(queues)
     queues.set_defaults(run=_run, what="queues")
+    vacuum = add_command(
+        actions,
+        "vacuum",
+        help="vacuum debt of the bulk and queue tables: dead tuples, last (auto)vacuum and analyze, whether"
+        " autovacuum is due; queue-like partial indexes: pages against the live rows they hold",
+        examples=["opsdb report vacuum", "opsdb report vacuum --json | jq '.tables[] | select(.vacuum_due)'"],
+    )
+    add_json(vacuum)
+    vacuum.set_defaults(run=_run, what="vacuum")
     rebuild = add_command(
         actions,
         "rebuild",
@@ -65,6 +74,8 @@ async def _collect(dsn: str, what: str, items: int) -> Any:
             return await reports.space(conn)
         if what == "queues":
             return await reports.queues(conn)
+        if what == "vacuum":
+            return await reports.vacuum(conn)
         await reports.rebuild(conn)
         return None
 
@@ -144,6 +155,8 @@ def _run(args: argparse.Namespace) -> int:
                 ),
             ),
         )
+    elif args.what == "vacuum":
+        _print_vacuum(out, result)
     else:
         out.print(
             table(
@@ -167,3 +180,64 @@ def _run(args: argparse.Namespace) -> int:
         if not result:
             out.print("all queues empty, no failed items")
     return EXIT_OK
+
+
+def _when(value: Any) -> str:
+    return "never" if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
+def _print_vacuum(out: Any, result: Any) -> None:
+    from opsdb.cli.output import table
+
+    def due(t: dict[str, Any]) -> str:
+        if not t["vacuum_due"]:
+            return f"in {t['dead_until_vacuum']:,} dead"
+        return f"due ({t['vacuum_due_because']})" + ("" if t["autovacuum_enabled"] else ", autovacuum off")
+
+    out.print(
+        table(
+            "Tables",
+            (
+                "table",
+                "pages",
+                "live",
+                "dead",
+                "last vacuum",
+                "last autovacuum",
+                "last analyze",
+                "autovacuum",
+                "analyze",
+                "index cleanup",
+            ),
+            (
+                (
+                    t["table"],
+                    f"{t['pages']:,}",
+                    f"{t['live_tuples']:,}",
+                    f"{t['dead_tuples']:,}",
+                    _when(t["last_vacuum"]),
+                    _when(t["last_autovacuum"]),
+                    _when(max((x for x in (t["last_analyze"], t["last_autoanalyze"]) if x), default=None)),
+                    due(t),
+                    "due" if t["analyze_due"] else "-",
+                    t["index_cleanup"],
+                )
+                for t in result.tables
+            ),
+        ),
+        table(
+            "Partial indexes (pages a vacuum empties stay in the file, for reuse)",
+            ("table", "index", "pages", "live rows", "pages needed", "excess pages"),
+            (
+                (
+                    i["table"],
+                    i["index"],
+                    f"{i['pages']:,}",
+                    "-" if i["live_rows"] is None else f"{i['live_rows']:,}" + ("" if i["live_exact"] else " at most"),
+                    "-" if i["needed_pages"] is None else f"{i['needed_pages']:,}",
+                    "-" if i["excess_pages"] is None else f"{i['excess_pages']:,}",
+                )
+                for i in result.indexes
+            ),
+        ),
+    )
