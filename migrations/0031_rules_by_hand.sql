@@ -49,7 +49,7 @@
 --    back-date its row). Rows from before 0031 keep NULL there. data_transfer_log, appended to only,
 --    is no longer rewritable by the writer either.
 
--- depends: 0029_deletion_schedule
+-- depends: 0030_deletion_completion
 
 -- 1 -------------------------------------------------------------------------------------------
 

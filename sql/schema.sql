@@ -1273,6 +1273,7 @@ $$;
 CREATE FUNCTION public.opsdb_confirm_deletions(ids bigint[], tokens uuid[]) RETURNS TABLE(copy_id bigint, verdict text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$
 DECLARE
     held bigint[];
@@ -1306,7 +1307,7 @@ BEGIN
         UNION
         SELECT p.id FROM raw_data_package p
         WHERE p.data_transfer_package_id = ANY(h_bundles) AND p.data_transfer_package_id IS NOT NULL));
-    ok := ARRAY(SELECT d FROM opsdb_deletable_rows(held, h_types, h_packages, h_bundles, h_locations) AS d);
+    ok := opsdb_deletable_judged(held, h_types, h_packages, h_bundles, h_locations);
     -- the rule's answer is a subset of the held copies: the same size means none was refused
     IF cardinality(ok) < cardinality(ARRAY(SELECT DISTINCT h FROM unnest(held) AS h)) THEN
         UPDATE physical_copy c
@@ -1466,6 +1467,18 @@ CREATE FUNCTION public.opsdb_deletable(ids bigint[]) RETURNS SETOF bigint
         WHERE pc.id = ANY(ids)
     ) r
     CROSS JOIN LATERAL opsdb_deletable_rows(r.ids, r.types, r.packages, r.bundles, r.locations) AS d
+$$;
+
+-- Name: opsdb_deletable_judged(bigint[], text[], bigint[], bigint[], bigint[]); Type: FUNCTION; Schema: public; Owner: -
+
+CREATE FUNCTION public.opsdb_deletable_judged(ids bigint[], types text[], packages bigint[], bundles bigint[], locations bigint[]) RETURNS bigint[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'public', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+BEGIN
+    RETURN ARRAY(SELECT d FROM opsdb_deletable_rows(ids, types, packages, bundles, locations) AS d);
+END;
 $$;
 
 -- Name: opsdb_deletable_locked(bigint[]); Type: FUNCTION; Schema: public; Owner: -
@@ -1825,16 +1838,19 @@ CREATE FUNCTION public.opsdb_guard_deletion() RETURNS trigger
     AS $_$
 DECLARE
     bad bigint[];
-    entering bigint[];
-    finishing bigint[];
-    judged bigint[];
-    r_ids bigint[];
-    r_types text[];
-    r_packages bigint[];
-    r_bundles bigint[];
-    r_locations bigint[];
+    bad_states text[];
     requeue boolean;
-    refused record;
+    j_ids bigint[];
+    j_types text[];
+    j_files uuid[];
+    j_packages bigint[];
+    j_bundles bigint[];
+    j_locations bigint[];
+    j_old text[];
+    j_new text[];
+    ok bigint[];
+    refused bigint;
+    at integer;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM new_rows n
                    WHERE n.status IN ('deletion_in_progress', 'deleted')
@@ -1842,62 +1858,70 @@ BEGIN
        AND NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.status = 'deletion_in_progress') THEN
         RETURN NULL;
     END IF;
-    -- one pass over the statement's rows sorts them out (EXECUTE: planned for this statement's
-    -- row count, a hash join for a batch)
+    -- one pass over the statement's rows sorts them out and reads what the rule needs of the judged
+    -- ones: entering deletion_in_progress (new, or under another token) unless the claim function
+    -- of this statement judged it a moment ago under the same locks (deletion_claim_verdict), or
+    -- becoming deleted (EXECUTE: planned for this statement's row count, a hash join for a batch)
     EXECUTE $q$
-        SELECT array_agg(n.id ORDER BY n.id) FILTER (
-                   WHERE o.status = 'deletion_in_progress'
-                     AND n.status NOT IN ('deletion_in_progress', 'deleted', 'deletion_scheduled', 'deletion_failed',
-                                          'lost')),
-               array_agg(n.id ORDER BY n.id) FILTER (
-                   WHERE n.status = 'deletion_in_progress'
-                     AND (o.status <> 'deletion_in_progress' OR o.claim_token IS DISTINCT FROM n.claim_token)),
-               array_agg(n.id ORDER BY n.id) FILTER (WHERE n.status = 'deleted' AND o.status <> 'deleted'),
-               coalesce(bool_or(n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
-                                AND o.status NOT IN ('present', 'deletion_possible')), false)
-        FROM new_rows n JOIN old_rows o ON o.id = n.id
-    $q$ INTO bad, entering, finishing, requeue;
+        WITH s AS (
+            SELECT n.id, n.type, n.raw_data_file_id, n.raw_data_package_id, n.data_transfer_package_id,
+                   n.data_location_id, n.status, o.status AS old_status,
+                   o.status = 'deletion_in_progress'
+                       AND n.status NOT IN ('deletion_in_progress', 'deleted', 'deletion_scheduled', 'deletion_failed',
+                                            'lost') AS bad,
+                   (n.status = 'deletion_in_progress'
+                       AND (o.status <> 'deletion_in_progress' OR o.claim_token IS DISTINCT FROM n.claim_token)
+                       AND NOT EXISTS (SELECT 1 FROM deletion_claim_verdict v WHERE v.copy_id = n.id))
+                   OR (n.status = 'deleted' AND o.status <> 'deleted') AS judged,
+                   n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+                       AND o.status NOT IN ('present', 'deletion_possible') AS requeue
+            FROM new_rows n JOIN old_rows o ON o.id = n.id
+        )
+        SELECT array_agg(s.id ORDER BY s.id) FILTER (WHERE s.bad),
+               array_agg(s.status ORDER BY s.id) FILTER (WHERE s.bad),
+               coalesce(bool_or(s.requeue), false),
+               array_agg(s.id ORDER BY s.id) FILTER (WHERE s.judged),
+               array_agg(s.type ORDER BY s.id) FILTER (WHERE s.judged),
+               array_agg(s.raw_data_file_id ORDER BY s.id) FILTER (WHERE s.judged),
+               array_agg(s.raw_data_package_id ORDER BY s.id) FILTER (WHERE s.judged),
+               array_agg(s.data_transfer_package_id ORDER BY s.id) FILTER (WHERE s.judged),
+               array_agg(s.data_location_id ORDER BY s.id) FILTER (WHERE s.judged),
+               array_agg(s.old_status ORDER BY s.id) FILTER (WHERE s.judged),
+               array_agg(s.status ORDER BY s.id) FILTER (WHERE s.judged)
+        FROM s
+    $q$ INTO bad, bad_states, requeue, j_ids, j_types, j_files, j_packages, j_bundles, j_locations, j_old, j_new;
 
     -- an owner's explicit repair (0015: opsdb.repair) moves copies outside the rules, recorded
-    IF (bad IS NOT NULL OR entering IS NOT NULL OR finishing IS NOT NULL) AND NOT opsdb_repairing(TG_RELID) THEN
+    IF (bad IS NOT NULL OR j_ids IS NOT NULL) AND NOT opsdb_repairing(TG_RELID) THEN
         IF bad IS NOT NULL THEN
-            SELECT n.id, n.status INTO refused FROM new_rows n WHERE n.id = bad[1];
             RAISE EXCEPTION 'physical_copy %: being deleted, it cannot become % (retry once the deletion has finished)',
-                refused.id, refused.status
+                bad[1], bad_states[1]
                 USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status';
         END IF;
-        IF entering IS NOT NULL THEN
-            -- judged a moment ago, under the same locks, by the claim function of this statement
-            entering := ARRAY(SELECT e FROM unnest(entering) AS e
-                              WHERE NOT EXISTS (SELECT 1 FROM deletion_claim_verdict v WHERE v.copy_id = e));
-        END IF;
-        judged := ARRAY(SELECT DISTINCT x FROM unnest(coalesce(entering, '{}') || coalesce(finishing, '{}')) AS x
-                        ORDER BY x);
-        IF cardinality(judged) > 0 THEN
-            -- the judged copies' rows read once, from this statement's new rows (each file copy's
-            -- file probed once for its package), then the backing's locks and the rule on them
-            EXECUTE $q$
-                SELECT array_agg(n.id), array_agg(n.type),
-                       array_agg(CASE WHEN n.type = 'raw_data_file'
-                                      THEN (SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = n.raw_data_file_id)
-                                      ELSE n.raw_data_package_id END),
-                       array_agg(n.data_transfer_package_id), array_agg(n.data_location_id)
-                FROM new_rows n JOIN unnest($1) AS j(id) ON j.id = n.id
-            $q$ INTO r_ids, r_types, r_packages, r_bundles, r_locations USING judged;
+        IF j_ids IS NOT NULL THEN
+            -- each file copy's file probed once for its package (ids in order: the judged rows'
+            -- order), then the backing's locks and the rule on a fresh snapshot (the next
+            -- statement's), as opsdb_deletable_locked does
+            j_packages := ARRAY(
+                SELECT CASE WHEN u.type = 'raw_data_file'
+                            THEN (SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = u.file_id)
+                            ELSE u.package_id END
+                FROM unnest(j_types, j_files, j_packages) WITH ORDINALITY AS u(type, file_id, package_id, n)
+                ORDER BY u.n);
             PERFORM opsdb_lock_package_backing(ARRAY(
-                SELECT p FROM unnest(r_packages) AS p WHERE p IS NOT NULL
+                SELECT p FROM unnest(j_packages) AS p WHERE p IS NOT NULL
                 UNION
                 SELECT p.id FROM raw_data_package p
-                WHERE p.data_transfer_package_id = ANY(r_bundles) AND p.data_transfer_package_id IS NOT NULL));
-            -- judged in a statement after the locks (a fresh snapshot), as opsdb_deletable_locked does
-            SELECT j.id, n.status AS new_status INTO refused
-            FROM unnest(r_ids) AS j(id)
-            JOIN new_rows n ON n.id = j.id
-            WHERE j.id NOT IN (SELECT d FROM opsdb_deletable_rows(r_ids, r_types, r_packages, r_bundles, r_locations) AS d)
-            ORDER BY j.id LIMIT 1;
-            IF FOUND THEN
+                WHERE p.data_transfer_package_id = ANY(j_bundles) AND p.data_transfer_package_id IS NOT NULL));
+            ok := opsdb_deletable_judged(j_ids, j_types, j_packages, j_bundles, j_locations);
+            -- the rule's answer is a subset of the judged copies (distinct ids): the same size
+            -- means none was refused
+            IF cardinality(ok) < cardinality(j_ids) THEN
+                SELECT min(j.id) INTO refused FROM unnest(j_ids) AS j(id)
+                WHERE j.id NOT IN (SELECT x FROM unnest(ok) AS x);
+                at := array_position(j_ids, refused);
                 RAISE EXCEPTION 'physical_copy %: deletion refused (% -> %): the safe-deletion rule does not hold',
-                    refused.id, (SELECT o.status FROM old_rows o WHERE o.id = refused.id), refused.new_status
+                    refused, j_old[at], j_new[at]
                     USING ERRCODE = 'OP001', TABLE = 'physical_copy', COLUMN = 'status',
                           HINT = 'do not remove its bytes; if they are gone already, mark the copy lost';
             END IF;
@@ -6113,6 +6137,10 @@ GRANT ALL ON FUNCTION public.opsdb_copy_size(p_type text, p_file uuid, p_package
 GRANT ALL ON FUNCTION public.opsdb_deletable(ids bigint[]) TO opsdb_reader;
 GRANT ALL ON FUNCTION public.opsdb_deletable(ids bigint[]) TO opsdb_writer;
 
+-- Name: FUNCTION opsdb_deletable_judged(ids bigint[], types text[], packages bigint[], bundles bigint[], locations bigint[]); Type: ACL; Schema: public; Owner: -
+
+REVOKE ALL ON FUNCTION public.opsdb_deletable_judged(ids bigint[], types text[], packages bigint[], bundles bigint[], locations bigint[]) FROM PUBLIC;
+
 -- Name: FUNCTION opsdb_deletable_locked(ids bigint[]); Type: ACL; Schema: public; Owner: -
 
 REVOKE ALL ON FUNCTION public.opsdb_deletable_locked(ids bigint[]) FROM PUBLIC;
@@ -7794,51 +7822,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 17:32:19.108284+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 17:30:17.14777+00', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 17:30:17.14777+00', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 17:30:17.14777+00', '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 17:30:17.14777+00', '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 17:32:19.108284+00', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 17:32:19.108284+00', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 17:32:19.108284+00', '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 17:32:19.108284+00', '2026-11-29 17:32:19.108284+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 17:30:17.14777+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 17:30:17.14777+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 17:32:19.108284+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 17:32:19.108284+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 
