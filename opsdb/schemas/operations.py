@@ -21,6 +21,10 @@ class OperatorAction(RecordModel):
     from_status: str
     to_status: str
     reason: str
+    db_role: str | None = None
+    """The role in effect when the row was written (set by the database, migration 0031; None before)."""
+    session_role: str | None = None
+    """The login that wrote it (set by the database; `actor` is what the client says)."""
 
 
 class CopySpace(RecordModel):
