@@ -53,10 +53,16 @@ def main() -> None:
         for call in range(1, args.calls + 1):
             if call == args.explain:
                 conn.execute("LOAD 'auto_explain'")
-                for k, v in (("log_min_duration", "0"), ("log_nested_statements", "on"), ("log_analyze", "on"),
-                             ("log_buffers", "on"), ("log_timing", "on"), ("log_level", "notice"),
-                             ("log_triggers", "on")):
-                    conn.execute(f"SET LOCAL auto_explain.{k} = '{v}'".encode())
+                for k, v in (
+                    ("log_min_duration", "0"),
+                    ("log_nested_statements", "on"),
+                    ("log_analyze", "on"),
+                    ("log_buffers", "on"),
+                    ("log_timing", "on"),
+                    ("log_level", "notice"),
+                    ("log_triggers", "on"),
+                ):
+                    conn.execute("SELECT set_config(%s, %s, true)", (f"auto_explain.{k}", v))
             notices.clear()
             before = functions()
             c, w = cpu(), time.perf_counter()
