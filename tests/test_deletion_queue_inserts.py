@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import anyio
 import pytest
 
 from opsdb import deletion
@@ -262,3 +263,30 @@ async def test_a_copy_inserted_while_a_schedule_holds_its_pair_is_scheduled(db: 
     await _race(db, schedule, insert)
     assert await _unqueued(db) == []
     assert await _drain(db) == late
+
+
+async def test_a_copy_inserted_before_a_schedule_settles_its_pair_is_scheduled(db: Database) -> None:
+    """The insert's queueing finds the pair queued and holds it (ON CONFLICT DO UPDATE) until it
+    commits: the schedule, which cannot see the uncommitted copy, skips the pair instead of settling
+    it without the copy (what an ON CONFLICT DO NOTHING would let it do)."""
+    world = await _world(db)
+    async with db.connection() as conn:
+        package = await _package(conn, world, "p", state="archived")
+        file, copy = await _loose_file(conn, world, "f")
+        await _pack(conn, package, [file])
+        assert await _drain(db) == [copy]
+        files = await add_files(conn, world, 2, location="ccat_buffer", size=5, prefix="old")
+        await _pack(conn, package, files)  # the pair (package, ccat_buffer) queued
+        old = await _copies(conn, files, world.locations["ccat_buffer"])
+
+    async with db.connection() as inserter, db.connection() as scheduler, inserter.transaction():
+        late: int = await inserter.fetchval(INSERT_COPY, file, world.locations["ccat_buffer"])
+        with anyio.fail_after(10):  # never waits for the insert
+            await deletion.schedule_deletions(scheduler, limit=1000)
+    assert await _unqueued(db) == []
+    assert late in await _drain(db)
+    async with db.connection() as conn:
+        assert await conn.fetchval(
+            "SELECT count(*) FROM physical_copy WHERE id = ANY($1::bigint[]) AND status = 'deletion_scheduled'",
+            [*old, late],
+        ) == 3
