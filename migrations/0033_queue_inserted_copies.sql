@@ -54,7 +54,7 @@ BEGIN
         SELECT files.ids,
                (SELECT ARRAY[count(*), count(*) FILTER (
                            WHERE p.raw_data_package_id IS NOT NULL
-                              OR p.xmin <> (SELECT c.xmin FROM physical_copy c
+                              OR p.xmin IS DISTINCT FROM (SELECT c.xmin FROM physical_copy c
                                             WHERE c.id = (SELECT n.id FROM new_rows n LIMIT 1)))]
                 FROM raw_data_file p WHERE p.id = ANY (files.ids)) AS k
         FROM files
@@ -99,7 +99,7 @@ BEGIN
     mine := (SELECT c.xmin FROM physical_copy c WHERE c.id = (SELECT n.id FROM new_rows n LIMIT 1));
     -- 1. unpackaged files not inserted here: a packaging in flight is waited for, a later one waits
     PERFORM 1 FROM raw_data_file f
-    WHERE f.id = ANY (files) AND f.raw_data_package_id IS NULL AND f.xmin <> mine
+    WHERE f.id = ANY (files) AND f.raw_data_package_id IS NULL AND f.xmin IS DISTINCT FROM mine
     ORDER BY f.id FOR SHARE;
     -- 2. (a fresh snapshot) their packages not archived: likewise an archiving
     PERFORM 1 FROM raw_data_package p
