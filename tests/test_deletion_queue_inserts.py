@@ -286,7 +286,10 @@ async def test_a_copy_inserted_before_a_schedule_settles_its_pair_is_scheduled(d
     assert await _unqueued(db) == []
     assert late in await _drain(db)
     async with db.connection() as conn:
-        assert await conn.fetchval(
-            "SELECT count(*) FROM physical_copy WHERE id = ANY($1::bigint[]) AND status = 'deletion_scheduled'",
-            [*old, late],
-        ) == 3
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM physical_copy WHERE id = ANY($1::bigint[]) AND status = 'deletion_scheduled'",
+                [*old, late],
+            )
+            == 3
+        )
