@@ -25,6 +25,7 @@ from opsdb.db import Connection, Database
 from opsdb.registration import register_files
 from opsdb.testing import EPOCH, World, add_files
 from opsdb.testing import build_world as _world
+from tests.test_copies import copy_input
 from tests.test_deletion_schedule_queue import _archive, _drain, _loose_file, _pack, _package, _race, _unqueued
 
 pytestmark = pytest.mark.anyio
@@ -125,6 +126,20 @@ async def test_an_identical_file_re_sent_at_a_second_location_is_scheduled(db: D
         )
     assert await _unqueued(db) == []
     assert await _drain(db) == second
+
+
+async def test_a_copy_created_through_the_repository_is_scheduled(db: Database) -> None:
+    """create_copy (PhysicalCopyRepository) of a file of an archived package at a buffer."""
+    world = await _world(db)
+    async with db.connection() as conn:
+        package = await _package(conn, world, "p", state="archived")
+        file, copy = await _loose_file(conn, world, "f")
+        await _pack(conn, package, [file])
+    assert await _drain(db) == [copy]
+    async with db.transaction() as uow:
+        late = await uow.copies.create_copy(copy_input("raw_data_file", file, world.locations["cologne_buffer"]))
+    assert await _unqueued(db) == []
+    assert await _drain(db) == [late.id]
 
 
 async def test_a_copy_of_a_file_of_a_package_not_archived_waits_for_the_archiving(db: Database) -> None:
