@@ -2786,6 +2786,10 @@ CREATE FUNCTION public.physical_copy_check_inserted() RETURNS trigger
     AS $$
 DECLARE
     missing text[];
+    -- files of new copies that need a look (packaged, or not inserted by this (sub)transaction)
+    attention bigint;
+    files uuid[];
+    mine xid;
 BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         PERFORM FROM (SELECT DISTINCT raw_data_file_id AS id FROM new_rows WHERE raw_data_file_id IS NOT NULL ORDER BY 1) d,
@@ -2798,21 +2802,32 @@ BEGIN
             LATERAL (SELECT FROM data_location p WHERE p.id = d.id FOR KEY SHARE) l;
     END IF;
     -- one query (one executor start) for the four references. The files (one per copy in a
-    -- registration) are counted in one index scan over their sorted keys; only when one is
-    -- missing are they probed key by key to name it.
-    WITH files AS (SELECT array_agg(DISTINCT raw_data_file_id) AS ids FROM new_rows WHERE raw_data_file_id IS NOT NULL)
+    -- registration) are counted in one index scan over their sorted keys, which also counts those
+    -- that need a look for the deletion queue (the new copies' xmin: one probe per statement);
+    -- only when one is missing are they probed key by key to name it.
+    WITH files AS (SELECT array_agg(DISTINCT raw_data_file_id) AS ids FROM new_rows WHERE raw_data_file_id IS NOT NULL),
+    counted AS MATERIALIZED (
+        SELECT files.ids,
+               (SELECT ARRAY[count(*), count(*) FILTER (
+                           WHERE p.raw_data_package_id IS NOT NULL
+                              OR p.xmin IS DISTINCT FROM (SELECT c.xmin FROM physical_copy c
+                                            WHERE c.id = (SELECT n.id FROM new_rows n LIMIT 1)))]
+                FROM raw_data_file p WHERE p.id = ANY (files.ids)) AS k
+        FROM files
+    )
     SELECT ARRAY[
-           (SELECT (SELECT d.id FROM unnest(files.ids) d (id)
+           (SELECT (SELECT d.id FROM unnest(counted.ids) d (id)
                     WHERE (SELECT true FROM raw_data_file p WHERE p.id = d.id) IS NULL LIMIT 1)
-            FROM files
-            WHERE (SELECT count(*) FROM raw_data_file p WHERE p.id = ANY (files.ids)) < cardinality(files.ids)),
+            FROM counted
+            WHERE counted.k[1] < cardinality(counted.ids)),
            (SELECT d.id FROM (SELECT DISTINCT raw_data_package_id AS id FROM new_rows WHERE raw_data_package_id IS NOT NULL) d
             WHERE (SELECT true FROM raw_data_package p WHERE p.id = d.id) IS NULL LIMIT 1),
            (SELECT d.id FROM (SELECT DISTINCT data_transfer_package_id AS id FROM new_rows WHERE data_transfer_package_id IS NOT NULL) d
             WHERE (SELECT true FROM data_transfer_package p WHERE p.id = d.id) IS NULL LIMIT 1),
            (SELECT d.id FROM (SELECT DISTINCT data_location_id AS id FROM new_rows WHERE data_location_id IS NOT NULL) d
-            WHERE (SELECT true FROM data_location p WHERE p.id = d.id) IS NULL LIMIT 1)]::text[]
-      INTO missing;
+            WHERE (SELECT true FROM data_location p WHERE p.id = d.id) IS NULL LIMIT 1)]::text[],
+           (SELECT counted.k[2] FROM counted)
+      INTO missing, attention;
     IF missing[1] IS NOT NULL THEN
         PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_raw_data_file_id_fkey', 'raw_data_file_id', missing[1], 'raw_data_file');
     END IF;
@@ -2825,6 +2840,38 @@ BEGIN
     IF missing[4] IS NOT NULL THEN
         PERFORM opsdb_raise_missing_reference('physical_copy', 'physical_copy_data_location_id_fkey', 'data_location_id', missing[4], 'data_location');
     END IF;
+    IF coalesce(attention, 0) = 0 THEN
+        RETURN NULL;  -- new files with their copies (a registration): nothing to queue
+    END IF;
+
+    -- the deletion queue: the files of the new copies the rule may ever allow (present or
+    -- deletion_possible, at a source or buffer location)
+    SELECT array_agg(DISTINCT n.raw_data_file_id ORDER BY n.raw_data_file_id) INTO files
+    FROM new_rows n JOIN data_location l ON l.id = n.data_location_id AND l.location_type IN ('source', 'buffer')
+    WHERE n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible');
+    IF files IS NULL THEN
+        RETURN NULL;
+    END IF;
+    mine := (SELECT c.xmin FROM physical_copy c WHERE c.id = (SELECT n.id FROM new_rows n LIMIT 1));
+    -- 1. unpackaged files not inserted here: a packaging in flight is waited for, a later one waits
+    PERFORM 1 FROM raw_data_file f
+    WHERE f.id = ANY (files) AND f.raw_data_package_id IS NULL AND f.xmin IS DISTINCT FROM mine
+    ORDER BY f.id FOR SHARE;
+    -- 2. (a fresh snapshot) their packages not archived: likewise an archiving
+    PERFORM 1 FROM raw_data_package p
+    WHERE p.id IN (SELECT f.raw_data_package_id FROM raw_data_file f WHERE f.id = ANY (files))
+      AND p.state <> 'archived'
+    ORDER BY p.id FOR SHARE;
+    -- 3. (a fresh snapshot) the pairs of the archived ones, waiting for a schedule that holds one
+    INSERT INTO deletion_file_queue (raw_data_package_id, data_location_id)
+    SELECT DISTINCT f.raw_data_package_id, n.data_location_id
+    FROM new_rows n
+    JOIN data_location l ON l.id = n.data_location_id AND l.location_type IN ('source', 'buffer')
+    JOIN raw_data_file f ON f.id = n.raw_data_file_id
+    JOIN raw_data_package p ON p.id = f.raw_data_package_id AND p.state = 'archived'
+    WHERE n.type = 'raw_data_file' AND n.status IN ('present', 'deletion_possible')
+    ORDER BY 1, 2
+    ON CONFLICT (raw_data_package_id, data_location_id) DO UPDATE SET created_at = excluded.created_at;
     RETURN NULL;
 END;
 $$;
@@ -7832,51 +7879,51 @@ INSERT INTO public.opsdb_role_default (group_role, setting, value) VALUES ('opsd
 
 -- Data for Name: permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 18:01:22.18218+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (1, 'read:*', 'read anything', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (2, 'read:observations', 'read planning, executions and observation metadata', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (3, 'read:files', 'read raw data files, packages and their copies', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (4, 'read:transfers', 'read transfers, archive transfers and staging jobs', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (5, 'read:locations', 'read sites, storage locations and routes', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (6, 'read:users', 'read user accounts and roles', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (7, 'write:*', 'create and change any data (not users or tokens)', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (8, 'write:observations', 'record executions and observation metadata', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (9, 'write:planning', 'edit programs, sources and obs units', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (10, 'write:files', 'register raw data files, packages and copies', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (11, 'write:transfers', 'create and progress transfers and staging jobs', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (12, 'write:locations', 'edit sites, storage locations and routes', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (13, 'claim:*', 'claim any kind of work item', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (14, 'claim:work', 'claim work items (packaging, transfers, deletion, staging)', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (15, 'delete:*', 'schedule the deletion of any data', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (16, 'delete:copies', 'schedule and carry out the deletion of physical copies', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (17, 'manage:*', 'administer users, roles and tokens', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (18, 'manage:users', 'create, change and deactivate user accounts and their roles', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (19, 'manage:roles', 'create roles and change their permissions', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.permission (id, name, description, created_at) OVERRIDING SYSTEM VALUE VALUES (20, 'manage:tokens', 'issue and revoke API tokens of any user', '2026-11-29 18:05:50.268665+00');
 
 -- Data for Name: role; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 18:01:22.18218+00', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 18:01:22.18218+00', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 18:01:22.18218+00', '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 18:01:22.18218+00', '2026-11-29 18:01:22.18218+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (1, 'admin', 'operators who administer opsdb: everything', '2026-11-29 18:05:50.268665+00', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (2, 'observer', 'astronomers at the telescope: read all, record observations and plans', '2026-11-29 18:05:50.268665+00', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (3, 'viewer', 'read-only access (web UI, reports)', '2026-11-29 18:05:50.268665+00', '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role (id, name, description, created_at, updated_at) OVERRIDING SYSTEM VALUE VALUES (4, 'service', 'daemons and instruments: register data, move it, claim work', '2026-11-29 18:05:50.268665+00', '2026-11-29 18:05:50.268665+00');
 
 -- Data for Name: role_permission; Type: TABLE DATA; Schema: public; Owner: -
 
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 18:01:22.18218+00');
-INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 18:01:22.18218+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 1, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (3, 1, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 1, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 1, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 7, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 8, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 8, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (2, 9, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 10, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 11, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 13, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 14, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 15, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (4, 16, '2026-11-29 18:05:50.268665+00');
+INSERT INTO public.role_permission (role_id, permission_id, created_at) VALUES (1, 17, '2026-11-29 18:05:50.268665+00');
 
 -- Data for Name: state_column; Type: TABLE DATA; Schema: public; Owner: -
 

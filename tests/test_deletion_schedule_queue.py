@@ -285,13 +285,12 @@ async def test_queued_pairs_the_rule_forbids_are_never_scheduled(db: Database) -
     assert await _drain(db) == [copy]
 
 
-# -- not fixed here: a copy inserted for a file already in an archived package ----------------------------
+# -- a copy inserted for a file already in an archived package (0033; races: test_deletion_queue_inserts.py) --
 
 
-@pytest.mark.xfail(strict=True, reason="a file copy INSERTed present is never queued (no INSERT trigger queues)")
 async def test_a_copy_registered_for_a_file_of_an_archived_package_is_scheduled(db: Database) -> None:
-    """A second registration of an identical file at another source (registration_classify_existing
-    inserts its present copy) after the file's package was archived: nothing queues the pair."""
+    """A copy INSERTed by hand for a file whose package was archived (as registration_classify_existing
+    inserts an identical re-sent file's copy at a second location): its pair is queued."""
     world = await _world(db)
     async with db.connection() as conn:
         package = await _package(conn, world, "p", state="archived")
