@@ -1,5 +1,5 @@
 -- Rules by hand (session 8, helper h3): holes an adversarial review found by logging in as each
--- actor role and sending SQL by hand (tests/test_rules_by_hand.py; docs/_s8_h3.md).
+-- actor role and sending SQL by hand (tests/test_rules_by_hand.py; docs/security.md, "Rules by hand").
 --
 -- 1. A file joins only a package that is not built yet. Any role with INSERT on raw_data_file (the
 --    instrument) could register a file straight into an ARCHIVED package, and the packager (or the

@@ -1,6 +1,6 @@
 """Rules by hand: each actor role logs in and sends SQL, aiming at what the other attack tests miss.
 
-Session 8's adversarial review (docs/_s8_h3.md). Each attempt runs under a fresh login of one group
+Session 8's adversarial review (docs/security.md, "Rules by hand"). Each attempt runs under a fresh login of one group
 role, must be refused (the SQLSTATE is checked), and a digest of every table the attempts aim at is
 compared in SQL before and after. Fixed by migration 0031:
 
