@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from opsdb import pipeline
 from opsdb.db import Connection, Database
 from opsdb.testing import (
@@ -139,3 +141,95 @@ async def rule_world(db: Database, *, blocked_files: bool = True) -> World:
         b2, _, _ = await archived_package(conn, world, name="b2")
         await add_bundle(conn, world, [b2], status="pending", name="dtp2")
     return world
+
+
+@dataclass(frozen=True)
+class ClaimScene:
+    """Copies queued for deletion with every claim outcome in play (`claim_scene`)."""
+
+    copies: list[int]
+    """every scheduled copy: `buffer`, `other`, `file_copies`"""
+    buffer: list[int]
+    """package copies at the ccat buffer (capped at 4 in progress)"""
+    other: list[int]
+    """package copies at the Cologne buffer"""
+    file_copies: list[int]
+    """six file copies the rule allows, then six whose package lost its backing"""
+    expired: list[int]
+    """claimed by a worker whose leases ran out: two still allowed, one no longer, one out of attempts"""
+    waiting: list[int]
+    """buffer copies never claimed; the fourth is worth more"""
+    refused: list[int]
+    """copies whose package's archive copy lost its verification"""
+
+
+async def claim_scene(conn: Connection, world: World) -> ClaimScene:
+    """Twelve archived packages and two archived file packages, their copies scheduled; four claimed
+    by a worker whose leases ran out; backings withdrawn from some; due times apart, one priority
+    raised and a cap of 4 at the ccat buffer: the claim tests' scene, for the old function and the new."""
+    loc = world.locations
+    packages = await add_packages(conn, world, 12, status="completed", state="archived")
+    archive = {p: await add_package_copy(conn, p, loc["cologne_lta"], verified=True) for p in packages}
+    buffer = [await add_package_copy(conn, p, loc["ccat_buffer"]) for p in packages[:9]]
+    other = [await add_package_copy(conn, p, loc["cologne_buffer"]) for p in packages[9:]]
+    # file copies at the source of two archived packages (queued when archived), sizes apart
+    files = await add_files(conn, world, 6, location="ccat_source", size=1_000)
+    files += await add_files(conn, world, 6, location="ccat_source", size=7, prefix="g")
+    filed = await add_packages(conn, world, 2, status="completed", name="filed")
+    for p in filed:
+        await add_package_copy(conn, p, loc["cologne_lta"], verified=True)
+    await repair(
+        conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", filed[0], files[:6]
+    )
+    await repair(
+        conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", filed[1], files[6:]
+    )
+    await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = ANY($1::bigint[])", filed)
+    file_copies = [
+        r["id"]
+        for r in await conn.fetch(
+            "SELECT id FROM physical_copy WHERE raw_data_file_id = ANY($1::uuid[]) ORDER BY id", files
+        )
+    ]
+    copies = buffer + other + file_copies
+    scheduled = await conn.fetch("SELECT id FROM opsdb_schedule_deletions(NULL, 100) AS id")
+    assert sorted(r["id"] for r in scheduled) == sorted(copies)
+    # four claimed earlier by a worker whose leases ran out: two the rule still allows, one it
+    # no longer allows (its package's archive copy lost its verification), one out of attempts
+    gone = await conn.fetch(
+        "SELECT id FROM opsdb_claim_deletions('gone', 4, ARRAY[$1::bigint], NULL, 600) ORDER BY id",
+        loc["ccat_buffer"],
+    )
+    expired = [r["id"] for r in gone]
+    waiting = [c for c in buffer if c not in expired]
+    assert len(expired) == 4 and len(waiting) == 5
+    await conn.execute(
+        "UPDATE physical_copy SET lease_until = now() - interval '1 minute', "
+        "next_attempt_at = now() - interval '1 minute' WHERE id = ANY($1::bigint[])",
+        expired,
+    )
+    await conn.execute("UPDATE physical_copy SET attempts = max_attempts WHERE id = $1", expired[3])
+    package_of = dict(zip(buffer + other, packages, strict=True))
+    refused = [expired[2], waiting[1], other[1]]
+    await conn.execute(
+        "UPDATE physical_copy SET checksum_verified_at = NULL WHERE id = ANY($1::bigint[])",
+        [archive[package_of[c]] for c in refused],
+    )
+    # the second file package loses its backing too: its six file copies step aside
+    await conn.execute(
+        "UPDATE physical_copy SET checksum_verified_at = NULL WHERE type = 'raw_data_package' "
+        "AND raw_data_package_id = $1",
+        filed[1],
+    )
+    # the queue's order: due times apart, one copy worth more
+    await conn.execute(
+        "UPDATE physical_copy SET next_attempt_at = now() - make_interval(secs => u.n) "
+        "FROM unnest($1::bigint[]) WITH ORDINALITY AS u(id, n) WHERE physical_copy.id = u.id",
+        waiting + other + file_copies,
+    )
+    await conn.execute("UPDATE physical_copy SET priority = 5 WHERE id = $1", waiting[3])
+    await conn.execute(
+        "INSERT INTO work_cap (kind, data_location_id, max_items) VALUES ('physical_copy_deletion', $1, 4)",
+        loc["ccat_buffer"],
+    )
+    return ClaimScene(copies, buffer, other, file_copies, expired, waiting, refused)

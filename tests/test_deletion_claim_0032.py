@@ -16,16 +16,16 @@ rolled-back transactions:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from opsdb.db import Connection, Database
 from opsdb.resources import migrations_dir
-from opsdb.testing import World, add_files, add_package_copy, add_packages, repair
+from opsdb.testing import World, repair
 from tests import test_deletion_completion_equivalence as completion
-from tests.deletion_support import rule_world
+from tests.deletion_support import claim_scene, rule_world
+from tests.migration_support import replaced_definition
 
 pytestmark = pytest.mark.anyio
 
@@ -38,10 +38,7 @@ class _RolledBack(Exception):
 
 def _old(name: str) -> str:
     """The definition 0032 replaced, from its rollback."""
-    text = ROLLBACK.read_text(encoding="utf-8")
-    match = re.search(rf"CREATE OR REPLACE FUNCTION public\.{name}\(.*?\n\$(_?)\$;", text, re.S)
-    assert match, name
-    return match.group(0)
+    return replaced_definition(ROLLBACK, name)
 
 
 OLD = ("opsdb_claim_deletions", "opsdb_guard_deletion")
@@ -107,71 +104,9 @@ async def _claims_of(conn: Connection, old: bool, copies: list[int], limits: tup
 async def test_the_claim_claims_refuses_and_fails_what_0028s_did(db: Database, world: World) -> None:
     loc = world.locations
     async with db.connection() as conn:
-        packages = await add_packages(conn, world, 12, status="completed", state="archived")
-        archive = {p: await add_package_copy(conn, p, loc["cologne_lta"], verified=True) for p in packages}
-        buffer = [await add_package_copy(conn, p, loc["ccat_buffer"]) for p in packages[:9]]
-        other = [await add_package_copy(conn, p, loc["cologne_buffer"]) for p in packages[9:]]
-        # file copies at the source of two archived packages (queued when archived), sizes apart
-        files = await add_files(conn, world, 6, location="ccat_source", size=1_000)
-        files += await add_files(conn, world, 6, location="ccat_source", size=7, prefix="g")
-        filed = await add_packages(conn, world, 2, status="completed", name="filed")
-        for p in filed:
-            await add_package_copy(conn, p, loc["cologne_lta"], verified=True)
-        await repair(
-            conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", filed[0], files[:6]
-        )
-        await repair(
-            conn, "UPDATE raw_data_file SET raw_data_package_id = $1 WHERE id = ANY($2::uuid[])", filed[1], files[6:]
-        )
-        await conn.execute("UPDATE raw_data_package SET state = 'archived' WHERE id = ANY($1::bigint[])", filed)
-        file_copies = [
-            r["id"]
-            for r in await conn.fetch(
-                "SELECT id FROM physical_copy WHERE raw_data_file_id = ANY($1::uuid[]) ORDER BY id", files
-            )
-        ]
-        copies = buffer + other + file_copies
-        scheduled = await conn.fetch("SELECT id FROM opsdb_schedule_deletions(NULL, 100) AS id")
-        assert sorted(r["id"] for r in scheduled) == sorted(copies)
-        # four claimed earlier by a worker whose leases ran out: two the rule still allows, one it
-        # no longer allows (its package's archive copy lost its verification), one out of attempts
-        gone = await conn.fetch(
-            "SELECT id FROM opsdb_claim_deletions('gone', 4, ARRAY[$1::bigint], NULL, 600) ORDER BY id",
-            loc["ccat_buffer"],
-        )
-        expired = [r["id"] for r in gone]
-        waiting = [c for c in buffer if c not in expired]
-        assert len(expired) == 4 and len(waiting) == 5
-        await conn.execute(
-            "UPDATE physical_copy SET lease_until = now() - interval '1 minute', "
-            "next_attempt_at = now() - interval '1 minute' WHERE id = ANY($1::bigint[])",
-            expired,
-        )
-        await conn.execute("UPDATE physical_copy SET attempts = max_attempts WHERE id = $1", expired[3])
-        package_of = dict(zip(buffer + other, packages, strict=True))
-        refused = [expired[2], waiting[1], other[1]]
-        await conn.execute(
-            "UPDATE physical_copy SET checksum_verified_at = NULL WHERE id = ANY($1::bigint[])",
-            [archive[package_of[c]] for c in refused],
-        )
-        # the second file package loses its backing too: its six file copies step aside
-        await conn.execute(
-            "UPDATE physical_copy SET checksum_verified_at = NULL WHERE type = 'raw_data_package' "
-            "AND raw_data_package_id = $1",
-            filed[1],
-        )
-        # the queue's order: due times apart, one copy worth more
-        await conn.execute(
-            "UPDATE physical_copy SET next_attempt_at = now() - make_interval(secs => u.n) "
-            "FROM unnest($1::bigint[]) WITH ORDINALITY AS u(id, n) WHERE physical_copy.id = u.id",
-            waiting + other + file_copies,
-        )
-        await conn.execute("UPDATE physical_copy SET priority = 5 WHERE id = $1", waiting[3])
-        await conn.execute(
-            "INSERT INTO work_cap (kind, data_location_id, max_items) VALUES ('physical_copy_deletion', $1, 4)",
-            loc["ccat_buffer"],
-        )
-
+        scene = await claim_scene(conn, world)
+        copies, buffer, other, file_copies = scene.copies, scene.buffer, scene.other, scene.file_copies
+        expired, waiting, refused = scene.expired, scene.waiting, scene.refused
         new = await _claims_of(conn, False, copies, (3, 4, 100))
         old = await _claims_of(conn, True, copies, (3, 4, 100))
         # a session's later calls: plans cached (the rule's generic plan among them)

@@ -16,7 +16,6 @@ the archives claimed (deletion_in_progress under a token):
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import asyncpg
@@ -29,6 +28,7 @@ from opsdb.testing import repair
 from opsdb.work import WorkKind, completion_statement
 from tests import roles_support
 from tests.deletion_support import rule_world
+from tests.migration_support import replaced_definition
 from tests.roles_support import LoginAs
 
 pytestmark = pytest.mark.anyio
@@ -44,10 +44,7 @@ class _RolledBack(Exception):
 
 def _old(name: str) -> str:
     """The definition 0030 replaced (0028's), from its rollback."""
-    text = ROLLBACK.read_text(encoding="utf-8")
-    match = re.search(rf"CREATE OR REPLACE FUNCTION public\.{name}\(.*?\n\$(_?)\$;", text, re.S)
-    assert match, name
-    return match.group(0)
+    return replaced_definition(ROLLBACK, name)
 
 
 COPIES = """

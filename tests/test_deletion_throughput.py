@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ import pytest
 from opsdb.db import Connection, Database
 from opsdb.resources import migrations_dir
 from opsdb.testing import World, add_bundle, add_files, add_package_copy, add_packages
+from tests.migration_support import replaced_definition
 from tests.transition_support import assert_refused_cold_and_warm
 
 pytestmark = pytest.mark.anyio
@@ -34,10 +34,7 @@ class _RolledBack(Exception):
 
 def _old(name: str) -> str:
     """The definition 0026 replaced, from its rollback."""
-    text = ROLLBACK.read_text(encoding="utf-8")
-    match = re.search(rf"CREATE OR REPLACE FUNCTION {name}\(.*?\n\$\$;", text, re.S)
-    assert match, name
-    return match.group(0)
+    return replaced_definition(ROLLBACK, name)
 
 
 COPIES = """

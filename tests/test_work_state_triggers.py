@@ -22,6 +22,7 @@ from opsdb.db import Connection, Database
 from opsdb.resources import migrations_dir
 from opsdb.testing import World, add_bundle, add_packages, add_route, add_transfer, repair
 from opsdb.work import WorkKind
+from tests.migration_support import replaced_definition
 from tests.transition_support import assert_refused_cold_and_warm
 
 pytestmark = pytest.mark.anyio
@@ -36,10 +37,7 @@ class _RolledBack(Exception):
 
 def _old(table: str) -> str:
     """0023's definition of `table`'s state trigger function, from 0027's rollback."""
-    text = ROLLBACK.read_text(encoding="utf-8")
-    match = re.search(rf"CREATE OR REPLACE FUNCTION {table}_state_updated\(.*?\n\$\$;", text, re.S)
-    assert match, table
-    return match.group(0)
+    return replaced_definition(ROLLBACK, f"{table}_state_updated")
 
 
 def test_every_work_table_joins_its_transition_tables_by_a_full_join() -> None:
