@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psycopg
 
+from bench.backend_cpu import backend_cpu
+
 SCHEDULE = "SELECT count(*) FROM opsdb_schedule_deletions(NULL, 1000)"
 CLAIM = "SELECT count(*) FROM opsdb_claim_deletions('bench', 1000, NULL, NULL, 600)"
 FUNCTIONS = "SELECT funcname, calls, total_time, self_time FROM pg_stat_xact_user_functions"
@@ -39,11 +41,7 @@ def main() -> None:
         conn.execute("SET LOCAL statement_timeout = 0")
         if args.after:
             conn.execute(Path(args.after).read_text(encoding="utf-8").encode())
-        pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
-        stat = Path(f"/proc/{pid}/schedstat")
-
-        def cpu() -> float:
-            return int(stat.read_text().split()[0]) / 1e6
+        cpu = backend_cpu(conn)
 
         def functions() -> dict[str, tuple[int, float, float]]:
             return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(FUNCTIONS)}

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench.backend_cpu import backend_cpu
 from opsdb.resources import migrations_dir
 from opsdb.work import WorkKind, completion_statement
 
@@ -52,12 +53,7 @@ def _session(dsn: str, ddl: str | None, calls: int) -> dict[str, float]:
         conn.execute("SET LOCAL statement_timeout = 0")
         if ddl:
             conn.execute(ddl.encode())
-        row = conn.execute("SELECT pg_backend_pid()").fetchone()
-        assert row is not None
-        stat = Path(f"/proc/{row[0]}/schedstat")
-
-        def cpu() -> float:
-            return int(stat.read_text().split()[0]) / 1e6
+        cpu = backend_cpu(conn)
 
         found: dict[str, list[float]] = {}
         for call in range(calls):

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import psycopg
 
+from bench.backend_cpu import backend_cpu
 from opsdb.resources import migrations_dir
 
 SCHEDULE = "SELECT count(*) FROM opsdb_schedule_deletions(NULL, 1000)"
@@ -58,12 +59,7 @@ def _session(dsn: str, ddl: str | None, calls: int, warm: bool, fresh: bool = Fa
             conn.execute(ddl.encode())
         if warm:
             conn.execute(WARM)
-        row = conn.execute("SELECT pg_backend_pid()").fetchone()
-        assert row is not None
-        stat = Path(f"/proc/{row[0]}/schedstat")
-
-        def cpu() -> float:
-            return int(stat.read_text().split()[0]) / 1e6
+        cpu = backend_cpu(conn)
 
         out: dict[str, float] = {}
         for name, sql in (("schedule", SCHEDULE), ("claim", CLAIM), ("complete", CONFIRM)):
