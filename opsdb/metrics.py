@@ -158,18 +158,10 @@ def _vacuum_metrics(conn: Any, families: dict[str, Any]) -> None:
     from psycopg.rows import dict_row
 
     from opsdb.queries import query
-    from opsdb.vacuum import TABLES, assemble
+    from opsdb.vacuum import STATEMENTS, assemble
 
     cur = RawCursor(conn, row_factory=dict_row)
-    rows = [
-        cur.execute(query(name), args).fetchall()
-        for name, args in (
-            ("report_vacuum_tables", (list(TABLES),)),
-            ("report_vacuum_indexes", (list(TABLES),)),
-            ("report_vacuum_counters", ()),
-            ("report_vacuum_settings", ()),
-        )
-    ]
+    rows = [cur.execute(query(name), args).fetchall() for name, args in STATEMENTS]
     report = assemble(*rows)
     for t in report.tables:
         key = [t["table"]]

@@ -23,7 +23,7 @@ from typing import Any
 from opsdb.db import Connection
 from opsdb.operations import states_of
 from opsdb.queries import query
-from opsdb.vacuum import TABLES, VacuumReport, assemble
+from opsdb.vacuum import STATEMENTS, VacuumReport, assemble
 from opsdb.work import KINDS, WorkKind
 
 log = logging.getLogger("opsdb.reports")
@@ -170,13 +170,5 @@ async def vacuum(conn: Connection) -> VacuumReport:
     statistics views and counters only: no fold, no count over rows)."""
     async with conn.transaction():
         await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        found = [
-            [dict(r) for r in await conn.fetch(query(name), *args)]
-            for name, args in (
-                ("report_vacuum_tables", (list(TABLES),)),
-                ("report_vacuum_indexes", (list(TABLES),)),
-                ("report_vacuum_counters", ()),
-                ("report_vacuum_settings", ()),
-            )
-        ]
+        found = [[dict(r) for r in await conn.fetch(query(name), *args)] for name, args in STATEMENTS]
     return assemble(*found)

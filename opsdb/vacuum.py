@@ -41,6 +41,14 @@ TABLES = (
 """The bulk tables, the work tables, history, and the small helper, counter and delta tables
 whose churn is a queue's (rows inserted and deleted or updated in place all day)."""
 
+STATEMENTS: tuple[tuple[str, tuple[Any, ...]], ...] = (
+    ("report_vacuum_tables", (list(TABLES),)),
+    ("report_vacuum_indexes", (list(TABLES),)),
+    ("report_vacuum_counters", ()),
+    ("report_vacuum_settings", ()),
+)
+"""The statements of sql/reports.sql and their arguments whose rows, in this order, `assemble` takes."""
+
 ENTRIES_PER_PAGE = 100
 """Index entries per leaf page assumed for `needed_pages`: fewer than any of these btrees holds
 (measured: 123 distinct keys per page in `physical_copy_deletion_work_idx`, more with duplicates)."""
